@@ -1,0 +1,45 @@
+"""ptdata: run Power Textor SMS/MMS campaigns from pandas, notebooks and CSV batch jobs.
+
+The flow, each arrow a plain function a notebook cell can call on its own::
+
+    read_sheet -> validate -> plan -> send -> report
+    listen -> load_inbound -> opt_outs -> (suppression list back into plan)
+
+>>> import ptdata
+>>> client = ptdata.PowerTextor()          # key from POWERTEXTOR_API_KEY
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from ptdata.api.client import PowerTextor
+from ptdata.api.errors import (
+    APIError,
+    AuthenticationError,
+    ConnectError,
+    PowerTextorError,
+    RateLimitedError,
+    RejectedError,
+    ResponseError,
+    ServerError,
+    TimeoutError_,
+    TransportError,
+    UsageError,
+)
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConnectError",
+    "PowerTextor",
+    "PowerTextorError",
+    "RateLimitedError",
+    "RejectedError",
+    "ResponseError",
+    "ServerError",
+    "TimeoutError_",
+    "TransportError",
+    "UsageError",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""The Power Textor HTTP client: operation table, request building, envelope parsing, I/O."""
