@@ -87,8 +87,13 @@ def load_attachment(value: Any, *, field_name: str = "Attachment") -> Attachment
         content = read()
         if isinstance(content, str):
             raise UsageError(f"{field_name}: open the file in binary mode ('rb')")
-        name = os.path.basename(str(getattr(value, "name", "attachment")))
-        return Attachment(name, bytes(content), _guess_type(name) or _sniff_type(content))
+        content = bytes(content)
+        name = getattr(value, "name", None)
+        if not isinstance(name, str) or not name:
+            return load_attachment(content, field_name=field_name)
+        name = os.path.basename(name)
+        ctype = mimetypes.guess_type(name)[0] or _sniff_type(content)
+        return Attachment(name, content, ctype)
     raise UsageError(
         f"{field_name}: expected a file path, bytes or a binary file object, "
         f"got {type(value).__name__}"
