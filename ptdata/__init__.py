@@ -27,6 +27,7 @@ from ptdata.api.errors import (
     TransportError,
     UsageError,
 )
+from ptdata.sandbox import Sandbox, serve_sandbox
 
 __all__ = [
     "APIError",
@@ -37,9 +38,11 @@ __all__ = [
     "RateLimitedError",
     "RejectedError",
     "ResponseError",
+    "Sandbox",
     "ServerError",
     "TimeoutError_",
     "TransportError",
     "UsageError",
     "__version__",
+    "serve_sandbox",
 ]

@@ -1,0 +1,149 @@
+"""Run a sandbox on a real socket: uvicorn in a background thread, started and stopped cleanly.
+
+>>> from ptdata import serve_sandbox, PowerTextor
+>>> with serve_sandbox(latency=0.05) as server:           # port 0: a free port
+...     client = PowerTextor(api_key="test", base_url=server.url)
+...     client.send_text("Hi!", number="+14155550123")
+...     server.sandbox.requests()[-1]["path"]
+'/api/messages/sendsimple'
+
+In a notebook, keep it running across cells: ``server = serve_sandbox()`` … ``server.stop()``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from ptdata.sandbox.asgi import quiet_uvicorn
+from ptdata.sandbox.core import Sandbox
+
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["SandboxServer", "bind_socket", "serve_sandbox", "uvicorn_config"]
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port); port 0 picks a free port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_config(sandbox: Sandbox, *, access_log: bool = False,
+                   log_level: str = "warning") -> uvicorn.Config:
+    """uvicorn settings for a sandbox: quiet, no access log, logging config left alone."""
+    import uvicorn
+
+    quiet_uvicorn()
+    return uvicorn.Config(
+        sandbox.app, log_config=None, log_level=log_level, access_log=access_log,
+        lifespan="off", ws="none", timeout_graceful_shutdown=2, timeout_keep_alive=30,
+        server_header=False,
+    )
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class SandboxServer:
+    """A running sandbox server: ``url``, ``sandbox``, ``stop()``; also a context manager.
+
+    Other attributes are the sandbox's: ``server.requests()``, ``server.messages()``,
+    ``server.script_faults([...])``, ``server.reset()``, ``server.configure(latency=0.3)``.
+    """
+
+    def __init__(self, sandbox: Sandbox, sock: socket.socket, *, owns_sandbox: bool) -> None:
+        self.sandbox = sandbox
+        self.host, self.port = sock.getsockname()[:2]
+        self.url = _url(self.host, self.port)
+        self._sock = sock
+        self._owns_sandbox = owns_sandbox
+        import uvicorn
+
+        self._server = uvicorn.Server(uvicorn_config(sandbox))
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name=f"ptdata-sandbox-{self.port}",
+                                        daemon=True)
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread.is_alive() else "stopped"
+        return f"SandboxServer(url={self.url!r}, {state})"
+
+    def _main(self) -> None:
+        try:
+            self._server.run(sockets=[self._sock])
+        except BaseException as exc:  # noqa: BLE001 - reported by start()
+            self._error = exc
+
+    def start(self, timeout: float = 10.0) -> SandboxServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox server did not start on {self.url}"
+                                   + (f": {self._error!r}" if self._error else ""))
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (in-flight stalls end at once) and release the port."""
+        self.sandbox.closing.set()
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        if self._owns_sandbox:
+            self.sandbox.close()
+        else:
+            self.sandbox.closing.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        # server.requests(), server.messages(), server.script_faults(), server.reset(), ...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.sandbox, name)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_sandbox(host: str = "127.0.0.1", port: int = 0, *, sandbox: Sandbox | None = None,
+                  **options: Any) -> SandboxServer:
+    """Start a sandbox on ``host:port`` in a background thread; returns the running server.
+
+    ``options`` are ``Sandbox`` arguments (latency, rate_limit, error_rate, drop_rate,
+    stall_rate, stall_seconds, seed, db, api_key, ...); or pass a ready ``sandbox=``.
+    Use it as a context manager, or call ``.stop()`` when done.
+    """
+    if sandbox is not None and options:
+        raise TypeError("pass either sandbox= or Sandbox options, not both")
+    owns = sandbox is None
+    sb = sandbox if sandbox is not None else Sandbox(**options)
+    try:
+        sock = bind_socket(host, port)
+    except OSError:
+        if owns:
+            sb.close()
+        raise
+    return SandboxServer(sb, sock, owns_sandbox=owns).start()
