@@ -28,6 +28,7 @@ from ptdata.api.errors import (
     UsageError,
 )
 from ptdata.sandbox import Sandbox, serve_sandbox
+from ptdata.timing import local_schedule, resolve_timezones
 
 __all__ = [
     "APIError",
@@ -44,5 +45,7 @@ __all__ = [
     "TransportError",
     "UsageError",
     "__version__",
+    "local_schedule",
+    "resolve_timezones",
     "serve_sandbox",
 ]

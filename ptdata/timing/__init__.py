@@ -1,0 +1,15 @@
+"""Timing that respects people: recipient time zones, local-time sends, quiet hours, reminders.
+
+Pure functions on pandas columns with the clock injected (``now=``), for the bulk planner
+and for notebooks::
+
+    zones = resolve_timezones(frame)                       # tz, tz_source, check_zones, state
+    when = local_schedule(datetime(2026, 12, 3, 10, 0), zones["tz"])
+    checked = apply_quiet_hours(when["send_at_utc"], zones["check_zones"], QuietHours(),
+                                states=zones["state"], now=now)
+"""
+
+from ptdata.timing.local import local_schedule
+from ptdata.timing.zones import resolve_timezones
+
+__all__ = ["local_schedule", "resolve_timezones"]
