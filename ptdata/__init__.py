@@ -27,6 +27,7 @@ from ptdata.api.errors import (
     TransportError,
     UsageError,
 )
+from ptdata.bulk import JobLockedError, Plan, Report, plan, read_report, send
 from ptdata.sandbox import Sandbox, serve_sandbox
 from ptdata.timing import local_schedule, resolve_timezones
 
@@ -34,10 +35,13 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "ConnectError",
+    "JobLockedError",
+    "Plan",
     "PowerTextor",
     "PowerTextorError",
     "RateLimitedError",
     "RejectedError",
+    "Report",
     "ResponseError",
     "Sandbox",
     "ServerError",
@@ -46,6 +50,9 @@ __all__ = [
     "UsageError",
     "__version__",
     "local_schedule",
+    "plan",
+    "read_report",
     "resolve_timezones",
+    "send",
     "serve_sandbox",
 ]

@@ -1,0 +1,34 @@
+"""Bulk campaigns: plan → send (paced, recorded in a ledger) → report.
+
+>>> import ptdata
+>>> p = ptdata.plan(frame, body="Doors open at 9!", to="numbers")   # the dry run
+>>> print(p.summary())
+>>> report = ptdata.send(p, ptdata.PowerTextor(), rate=5)
+>>> report.write("report.xlsx")
+"""
+
+from __future__ import annotations
+
+from ptdata.bulk.ledger import DEFAULT_LEDGER, JobLockedError, Ledger
+from ptdata.bulk.limiter import RateLimiter
+from ptdata.bulk.plan import plan
+from ptdata.bulk.plans import Call, Plan
+from ptdata.bulk.report import REPORT_COLUMNS, STATUSES, Report
+from ptdata.bulk.runner import send
+from ptdata.bulk.writers import read_report, write_frame
+
+__all__ = [
+    "Call",
+    "DEFAULT_LEDGER",
+    "JobLockedError",
+    "Ledger",
+    "Plan",
+    "REPORT_COLUMNS",
+    "RateLimiter",
+    "Report",
+    "STATUSES",
+    "plan",
+    "read_report",
+    "send",
+    "write_frame",
+]

@@ -1,0 +1,224 @@
+"""The send ledger: what each API call of a job was meant to do, and what became of it.
+
+A POST to Power Textor has no idempotency key, so the only way to never send twice after a
+crash is to write down, durably, *before* each POST, that it is about to happen, and after it,
+how it ended. The ledger is an SQLite file (WAL journal, ``synchronous=FULL``: a committed row
+survives a power cut) keyed by the plan's job id and the call's batch id. Re-running the same
+plan reads it and skips what already went out; a call whose intent was written but whose
+outcome never was (the process died mid-flight) is ``unknown``: it may or may not have been
+sent, so it is only sent again when the user asks.
+
+Only one process may send a job at a time: ``Ledger.hold(job_id)`` takes an OS file lock
+(``flock``) that the kernel releases when the process dies, so a killed run never leaves a
+stale lock behind.
+
+The default file is ``.ptdata/ledger.sqlite`` in the current directory.
+
+>>> with Ledger(".ptdata/ledger.sqlite") as ledger, ledger.hold(plan.job_id):
+...     done = ledger.records(plan.job_id)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ptdata.api.errors import UsageError
+
+__all__ = ["DEFAULT_LEDGER", "JobLockedError", "Ledger", "LedgerRecord"]
+
+DEFAULT_LEDGER = Path(".ptdata") / "ledger.sqlite"
+
+#: call states: ``intent`` (about to POST), then sent / scheduled / rejected (the server said
+#: no) / not_sent (nothing reached the server, or it refused the key) / unknown
+DONE_STATES = ("sent", "scheduled", "rejected")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id      TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    description TEXT
+);
+CREATE TABLE IF NOT EXISTS calls (
+    job_id           TEXT NOT NULL,
+    batch_id         INTEGER NOT NULL,
+    call_key         TEXT NOT NULL,
+    operation        TEXT NOT NULL,
+    recipients       INTEGER NOT NULL,
+    state            TEXT NOT NULL,
+    reason           TEXT,
+    message          TEXT,
+    campaign_id      TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    first_attempt_at TEXT,
+    finished_at      TEXT,
+    PRIMARY KEY (job_id, batch_id)
+);
+"""
+
+
+class JobLockedError(UsageError):
+    """Another process is sending this job right now."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """One call of a job as the ledger knows it."""
+
+    batch_id: int
+    call_key: str
+    operation: str
+    recipients: int
+    state: str
+    reason: str | None
+    message: str | None
+    campaign_id: str | None
+    attempts: int
+    first_attempt_at: str | None
+    finished_at: str | None
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO text (what the ledger stores)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Ledger:
+    """An SQLite ledger of API calls; thread-safe (one connection, one lock)."""
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_LEDGER) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                       timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"the ledger {str(self.path)!r} cannot be used ({exc}); "
+                             "pass another ledger path") from None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r})"
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- one sender per job -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def hold(self, job_id: str) -> Iterator[None]:
+        """Hold the job's lock for the duration; JobLockedError if another sender holds it."""
+        lock_dir = self.path.with_name(self.path.name + ".locks")
+        lock_dir.mkdir(exist_ok=True)
+        lock_path = lock_dir / f"{job_id[:32]}.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock_file(fd, lock_path)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    # -- records ------------------------------------------------------------------------------
+
+    def start_job(self, job_id: str, description: dict | None = None) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, created_at, description) VALUES (?, ?, ?)",
+                (job_id, utc_now(), json.dumps(description or {}, default=str)),
+            )
+
+    def records(self, job_id: str) -> dict[int, LedgerRecord]:
+        """Every call of the job the ledger knows, by batch id."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT batch_id, call_key, operation, recipients, state, reason, message, "
+                "campaign_id, attempts, first_attempt_at, finished_at FROM calls WHERE job_id = ?",
+                (job_id,),
+            ).fetchall()
+        return {r[0]: LedgerRecord(*r) for r in rows}
+
+    def settle_interrupted(self, job_id: str) -> int:
+        """Calls with an intent but no outcome (the sender died mid-call) become ``unknown``."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
+                "finished_at = ? WHERE job_id = ? AND state = 'intent'",
+                ("the run stopped while this call was in flight; it may or may not have been sent",
+                 utc_now(), job_id),
+            )
+            return cur.rowcount
+
+    def intent(self, job_id: str, batch_id: int, call_key: str, operation: str, recipients: int,
+               started_at: str) -> int:
+        """Record (durably) that this call is about to be POSTed; returns attempts so far."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT attempts, first_attempt_at FROM calls WHERE job_id = ? AND batch_id = ?",
+                (job_id, batch_id),
+            ).fetchone()
+            attempts = row[0] if row else 0
+            first = row[1] if row and row[1] else started_at
+            self._db.execute(
+                "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, recipients, "
+                "state, reason, message, campaign_id, attempts, first_attempt_at, finished_at) "
+                "VALUES (?, ?, ?, ?, ?, 'intent', NULL, NULL, NULL, ?, ?, NULL)",
+                (job_id, batch_id, call_key, operation, recipients, attempts, first),
+            )
+            return attempts
+
+    def outcome(self, job_id: str, batch_id: int, state: str, *, reason: str | None = None,
+                message: str | None = None, campaign_id: str | None = None, attempts: int = 0,
+                finished_at: str | None = None) -> None:
+        """Record how the call ended."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
+                "attempts = attempts + ?, finished_at = ? WHERE job_id = ? AND batch_id = ?",
+                (state, reason, message, campaign_id, attempts, finished_at or utc_now(), job_id,
+                 batch_id),
+            )
+
+
+def _lock_file(fd: int, lock_path: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: msvcrt's lock, released when the process dies
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            raise JobLockedError(_busy(lock_path)) from None
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise JobLockedError(_busy(lock_path)) from None
+
+
+def _busy(lock_path: Path) -> str:
+    try:
+        pid = lock_path.read_text().strip()
+    except OSError:
+        pid = "?"
+    return (f"another ptdata process (pid {pid}) is sending this job right now; wait for it to "
+            "finish (or stop it), then run again: the ledger skips what it sent")

@@ -1,0 +1,77 @@
+"""Even pacing for API calls: one request every ``1 / rate`` seconds, never a burst.
+
+A token bucket lets a whole second's worth of requests out at once and a sliding window
+still shows more than the limit at the server when the network jitters. The generic cell
+rate algorithm (GCRA) spaces requests evenly instead; aiming a little under the limit
+(``headroom=0.98``) keeps every 1-second window at the server at or below the limit even
+when some requests are delayed on the way and others are not.
+
+>>> limiter = RateLimiter(5.0)          # at most 5 requests in any second
+>>> for call in calls:
+...     limiter.acquire()               # blocks until this call's slot
+...     client.send_prepared(call)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+__all__ = ["RateLimiter"]
+
+
+class RateLimiter:
+    """Thread-safe GCRA limiter: ``acquire()`` blocks until the caller may send.
+
+    Args:
+        rate: the limit, in requests per second, never to be exceeded.
+        burst: how many requests may go back to back after an idle spell (1 = even pacing).
+        headroom: the fraction of ``rate`` actually aimed at (default 0.98), so that network
+            jitter cannot squeeze ``rate + 1`` requests into one second at the server.
+        clock, sleep: injectable for tests (monotonic seconds, and a sleep of seconds).
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: int = 1,
+        headroom: float = 0.98,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not rate > 0:
+            raise ValueError(f"rate must be a positive number of requests per second, not {rate!r}")
+        if int(burst) < 1:
+            raise ValueError(f"burst must be at least 1, not {burst!r}")
+        if not 0 < headroom <= 1:
+            raise ValueError(f"headroom must be in (0, 1], not {headroom!r}")
+        self.rate = float(rate)
+        self.burst = int(burst)
+        #: seconds between two requests at the paced rate
+        self.interval = 1.0 / (self.rate * headroom)
+        self._tolerance = (self.burst - 1) * self.interval
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._tat: float | None = None  # theoretical arrival time of the next request
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"
+
+    def reserve(self) -> float:
+        """Book the next slot and return how many seconds the caller must wait for it (pure GCRA)."""
+        with self._lock:
+            now = self._clock()
+            tat = now if self._tat is None else max(self._tat, now)
+            wait = max(0.0, tat - self._tolerance - now)
+            self._tat = tat + self.interval
+            return wait
+
+    def acquire(self) -> float:
+        """Wait for the next slot; returns the seconds waited."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait

@@ -1,0 +1,168 @@
+"""The report: one row per input row, in input order, saying what happened to it.
+
+Statuses: ``sent`` / ``scheduled`` (Power Textor accepted the call; ``campaign_id`` says which
+campaign), ``failed`` (not sent: the server refused it, or it could not be reached),
+``unknown`` (the call may or may not have gone out: a timeout, a dropped connection, a 5xx;
+never re-sent unless you ask), ``skipped`` (not sent by rule: invalid, duplicate, opted out,
+in the past, or the run stopped before it) and ``planned`` (a dry run).
+
+>>> report = ptdata.send(plan, client)
+>>> print(report.summary())
+>>> report.write("report.xlsx")           # or .csv (Excel-safe) or .parquet
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ptdata.bulk.plans import Summary
+from ptdata.bulk.writers import write_frame
+
+if TYPE_CHECKING:
+    from ptdata.bulk.plans import Plan
+
+__all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "planned_frame", "results_frame"]
+
+REPORT_COLUMNS = (
+    "row", "phone", "name", "status", "reason", "message", "operation", "campaign_id",
+    "batch_id", "attempts", "first_attempt_at", "finished_at", "scheduled_for", "segments",
+    "encoding", "body", "group", "place", "kind", "job_id",
+)
+STATUSES = ("sent", "scheduled", "failed", "unknown", "skipped", "planned")
+#: skip reasons that are the rules doing their job (a run that only has these is a success)
+RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past")
+
+_OUTCOME_COLUMNS = ("status", "reason", "message", "campaign_id", "attempts",
+                    "first_attempt_at", "finished_at")
+
+
+def planned_frame(plan: Plan) -> pd.DataFrame:
+    """The plan in the report's columns: ``planned``, or ``skipped`` with the reason."""
+    f = plan.frame
+    n = len(f)
+    na = pd.Series(pd.NA, index=range(n), dtype="str")
+    nat = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
+    return pd.DataFrame({
+        "row": f["row"],
+        "phone": f["phone"],
+        "name": f["name"],
+        "status": f["status"],
+        "reason": f["skip_reason"],
+        "message": f["message"],
+        "operation": f["operation"],
+        "campaign_id": na,
+        "batch_id": f["batch_id"],
+        "attempts": pd.array([0] * n, dtype="Int64"),
+        "first_attempt_at": nat,
+        "finished_at": nat.copy(),
+        "scheduled_for": f["scheduled_for"],
+        "segments": f["segments"],
+        "encoding": f["encoding"],
+        "body": f["body"],
+        "group": f["group"],
+        "place": f["place"],
+        "kind": f["kind"],
+        "job_id": pd.Series(plan.job_id, index=range(n), dtype="str"),
+    }, columns=list(REPORT_COLUMNS))
+
+
+def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[str, str, str]) -> pd.DataFrame:
+    """The report after a run: each planned row takes the outcome of its call.
+
+    ``outcomes`` is indexed by batch id with the columns of ``_OUTCOME_COLUMNS``; planned
+    rows whose call has no outcome get ``not_attempted`` = (status, reason, message).
+    """
+    out = planned_frame(plan)
+    planned = (out["status"] == "planned").to_numpy(dtype=bool)
+    if not planned.any():
+        return out
+    idx = np.flatnonzero(planned)
+    batch = out["batch_id"].to_numpy(dtype=np.int64, na_value=-1)[idx]
+    o = outcomes.reindex(pd.RangeIndex(plan.n_calls))
+    status, reason, message = not_attempted
+    attempted = o["status"].notna().to_numpy()[batch]
+    fill = {"status": status, "reason": reason, "message": message, "attempts": 0}
+    for col in _OUTCOME_COLUMNS:
+        values = o[col].to_numpy(dtype=object)[batch]
+        if col in fill:
+            values = np.where(attempted, values, fill[col])
+        if col == "attempts":
+            new = out[col].copy()
+            new.iloc[idx] = pd.array(values.astype(np.int64), dtype="Int64")
+        elif col in ("first_attempt_at", "finished_at"):
+            new = out[col].copy()
+            new.iloc[idx] = pd.to_datetime(pd.Series(values), utc=True, format="ISO8601").dt.floor("s").to_numpy()
+        else:
+            new = out[col].to_numpy(dtype=object, na_value=None)
+            new[idx] = values
+            new = pd.Series(new, dtype="str")
+        out[col] = new
+    return out
+
+
+class Report:
+    """What happened to every row of a campaign; ``frame`` holds the rows.
+
+    ``ok`` is True when every row ended ``sent``, ``scheduled`` or skipped by rule (invalid,
+    duplicate, opted out, in the past); ``stopped`` explains a run that stopped early.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, job_id: str, calls_made: int = 0,
+                 stopped: str | None = None, dry_run: bool = False) -> None:
+        self.frame = frame
+        self.job_id = job_id
+        self.calls_made = calls_made
+        self.stopped = stopped
+        self.dry_run = dry_run
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
+        return f"Report(job_id={self.job_id[:12]!r}, rows={len(self.frame)}, {counts})"
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self.summary()}</pre>" + self.frame.head(20)._repr_html_()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per status, in the order of ``STATUSES``."""
+        vc = self.frame["status"].value_counts()
+        return {s: int(vc[s]) for s in STATUSES if s in vc.index}
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, nothing is unknown and every skip was by rule."""
+        s = self.frame["status"]
+        if s.isin(["failed", "unknown"]).any() or self.stopped:
+            return False
+        skipped = self.frame.loc[s == "skipped", "reason"]
+        return bool(skipped.isin(RULE_REASONS).all())
+
+    @property
+    def segments_sent(self) -> int:
+        """Segments in the rows Power Textor accepted (sent or scheduled)."""
+        done = self.frame["status"].isin(["sent", "scheduled"])
+        return int(self.frame.loc[done, "segments"].sum())
+
+    def summary(self) -> Summary:
+        """Rows by status and reason, API calls made and segments sent."""
+        f = self.frame
+        lines = [f"job {self.job_id[:12]}: {len(f):,} rows"]
+        width = max((len(s) for s in self.counts), default=0)
+        for status, count in self.counts.items():
+            reasons = f.loc[f["status"] == status, "reason"].dropna().value_counts()
+            detail = ", ".join(f"{k} {v:,}" for k, v in reasons.items())
+            lines.append(f"  {status:<{width}}  {count:>7,}" + (f"  ({detail})" if detail else ""))
+        if not self.dry_run:
+            lines.append(f"  {self.calls_made:,} API calls made, {self.segments_sent:,} segments "
+                         "sent or scheduled")
+        if self.stopped:
+            lines.append(f"  stopped: {self.stopped}")
+        return Summary("\n".join(lines))
+
+    def write(self, path: str | Path) -> Path:
+        """Write the report by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx``, ``.parquet``."""
+        return write_frame(self.frame, path)

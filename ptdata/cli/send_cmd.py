@@ -1,0 +1,268 @@
+"""``ptdata send``: a sheet in, texts out through Power Textor, a report of every row.
+
+A thin shell over ``read_sheet`` → ``validate`` → ``plan`` → ``send`` → ``Report.write``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["COMMANDS", "send"]
+
+_TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
+
+
+@click.command("send")
+@click.argument("sheet", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--body", metavar="TEXT", help="The message, the same for every row.")
+@click.option("--template", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="A file with a merge-field template, e.g. 'Hi {Name}!', rendered per row.")
+@click.option("--body-column", metavar="COL", help="The column holding each row's message.")
+@click.option("--kind", type=click.Choice(["text", "review", "reminder", "mms"]), default=None,
+              help="What to send (default text; --review, --remind and --mms imply theirs).")
+@click.option("--review", "review_place", metavar="PLACE",
+              help="Send a Google review request for this place (name or id, see GetPlaces).")
+@click.option("--remind", "event_date", metavar="EVENT_DATE",
+              help="Schedule an event reminder for this date (YYYY-MM-DD); with --days-before "
+                   "and --time.")
+@click.option("--remind-column", "event_date_column", metavar="COL",
+              help="Like --remind, with each row's event date in this column.")
+@click.option("--days-before", type=click.IntRange(min=0), metavar="N",
+              help="Days before the event the reminder goes out.")
+@click.option("--time", "remind_time", metavar="HH:MM",
+              help="Time of day (UTC, as Power Textor reads it) the reminder goes out.")
+@click.option("--mms", "mms_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="Send an MMS with this file attached.")
+@click.option("--at", "at", metavar="WHEN",
+              help="Schedule for this moment: ISO with an offset (2026-12-03T10:00-05:00), or "
+                   "local time with --tz.")
+@click.option("--tz", metavar="ZONE", help="Time zone of --at when it has no offset "
+              "(e.g. America/New_York).")
+@click.option("--at-column", metavar="COL",
+              help="Schedule each row at the moment in this column (ISO with offset; blank = now).")
+@click.option("--to", "to", type=click.Choice(_TO), default="numbers", show_default=True,
+              help="Who the rows are: plain numbers, existing contacts, new contacts (created "
+                   "with Name/LastName), groups (the Groups column) or a new group.")
+@click.option("--group-name", "--new-group", "group_name", metavar="NAME",
+              help="Name of the new group (with --to new-group; --new-group NAME implies it).")
+@click.option("--opt-out-footer", is_flag=True,
+              help="Append Power Textor's 'STOP to opt out' footer (counts toward segments).")
+@click.option("--suppress", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Never text these numbers: a suppression CSV/TXT or an inbound dump "
+                   "(repeatable). Their rows are skipped as opted_out.")
+@click.option("--report", "report_path", required=True, metavar="OUT",
+              type=click.Path(dir_okay=False),
+              help="Where to write the report: .csv (Excel-safe), .xlsx or .parquet.")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0,
+              show_default=True, help="API calls per second, never exceeded.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Most recipients in one multi-recipient call.")
+@click.option("--dry-run", is_flag=True,
+              help="Plan only: write the plan as the report (status planned); send nothing.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Send the valid rows and list invalid ones as skipped (default: refuse).")
+@click.option("--force-long", is_flag=True,
+              help="Allow messages over 10 segments or 1,600 characters.")
+@click.option("--region", default="US", show_default=True,
+              help="Region for numbers written without a country code.")
+@click.option("--yes", "-y", is_flag=True, help="Send without asking for confirmation.")
+@click.option("--base-url", metavar="URL", help="Power Textor address (default "
+              "POWERTEXTOR_BASE_URL, else the real service).")
+@click.option("--sandbox", "use_sandbox", is_flag=True,
+              help="Run against a local sandbox started for this run (any key works).")
+@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="The send ledger (default .ptdata/ledger.sqlite): re-running the same job "
+                   "skips what it records as sent.")
+@click.option("--resend-unknown", is_flag=True,
+              help="Send again the calls an earlier run left unknown (only if you know they "
+                   "did not go out).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
+         kind: str | None, review_place: str | None, event_date: str | None,
+         event_date_column: str | None, days_before: int | None, remind_time: str | None,
+         mms_file: str | None, at: str | None, tz: str | None, at_column: str | None, to: str,
+         group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
+         report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
+         force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
+         ledger_path: str | None, resend_unknown: bool, no_progress: bool) -> None:
+    """Send (or schedule) a message to every row of SHEET and write a report of every row.
+
+    \b
+    Examples:
+      ptdata send contacts.csv --body "Doors open at 9!" --report out.csv --dry-run
+      ptdata send contacts.csv --template msg.txt --to contacts --at 2026-12-03T09:00-05:00 \\
+          --report out.xlsx --rate 10 --yes
+      ptdata send visits.csv --review "Main Street Bakery" --body "How did we do?" \\
+          --to new-contacts --report out.csv --sandbox --yes
+      ptdata send appts.csv --remind-column Date --days-before 1 --time 14:00 \\
+          --body "See you tomorrow" --to new-contacts --report out.csv --yes
+
+    \b
+    Exit status: 0 every row was sent, scheduled or skipped by rule (invalid with
+    --skip-invalid, duplicate, opted out, in the past); 1 some row failed, is unknown, or the
+    sheet has invalid rows; 2 usage errors (bad options, unreadable sheet, bad key).
+    A real send asks for confirmation unless --yes; without a terminal it needs --yes.
+    """
+    from ptdata.api.errors import PowerTextorError, UsageError
+    from ptdata.bulk.plan import InvalidRowsError
+
+    opts = _plan_options(body=body, template=template, body_column=body_column, kind=kind,
+                         review_place=review_place, event_date=event_date,
+                         event_date_column=event_date_column, days_before=days_before,
+                         remind_time=remind_time, mms_file=mms_file, at=at, tz=tz,
+                         at_column=at_column, to=to, group_name=group_name)
+    with contextlib.ExitStack() as stack:
+        try:
+            client = _client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
+            frame = _read(sheet, opts["to"], region)
+            plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
+            the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
+                                  suppress=[Path(s) for s in suppress] or None,
+                                  batch_size=batch_size, skip_invalid=skip_invalid,
+                                  force_long=force_long, region=region)
+        except InvalidRowsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except PowerTextorError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(the_plan.summary())
+        if dry_run:
+            out = the_plan.write(report_path)
+            click.echo(f"dry run: nothing sent; the plan is in {out}")
+            return
+        if the_plan.n_calls == 0:
+            out = _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
+                                  resend_unknown)
+            return
+        _confirm(the_plan, client, yes)
+        _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
+                        resend_unknown)
+
+
+def _plan_options(*, body, template, body_column, kind, review_place, event_date,
+                  event_date_column, days_before, remind_time, mms_file, at, tz, at_column, to,
+                  group_name) -> dict[str, Any]:
+    messages = [x for x in (body, template, body_column) if x is not None]
+    if len(messages) != 1:
+        raise click.UsageError("give the message as exactly one of --body, --template or "
+                               "--body-column")
+    implied = [k for k, on in (("review", review_place), ("reminder", event_date or event_date_column),
+                               ("mms", mms_file)) if on]
+    if len(implied) > 1:
+        raise click.UsageError("choose one of --review, --remind/--remind-column and --mms")
+    if kind and implied and kind != implied[0]:
+        raise click.UsageError(f"--kind {kind} contradicts --{implied[0]}")
+    kind = kind or (implied[0] if implied else "text")
+    if group_name and to == "numbers":
+        to = "new-group"
+    moment: Any = None
+    if at is not None:
+        moment = _parse_at(at, tz)
+    elif tz:
+        raise click.UsageError("--tz goes with --at")
+    text = None
+    if template is not None:
+        text = Path(template).read_text(encoding="utf-8-sig").rstrip("\r\n")
+    return {
+        "body": body, "template": text, "body_column": body_column, "kind": kind, "to": to,
+        "group_name": group_name if to == "new-group" else None, "at": moment,
+        "at_column": at_column, "place": review_place, "event_date": event_date,
+        "event_date_column": event_date_column, "days_before": days_before, "time": remind_time,
+        "attachment": Path(mms_file) if mms_file else None,
+        "needs_client": bool(review_place) or to == "groups",
+    }
+
+
+def _parse_at(at: str, tz: str | None) -> datetime:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        moment = datetime.fromisoformat(at.strip().replace("z", "Z"))
+    except ValueError:
+        raise click.UsageError(f"--at {at!r} is not an ISO date-time like 2026-12-03T10:00-05:00")
+    if moment.tzinfo is None:
+        if not tz:
+            raise click.UsageError(f"--at {at!r} has no UTC offset: add one "
+                                   "(2026-12-03T10:00-05:00) or give --tz America/New_York")
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(tz))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise click.UsageError(f"--tz {tz!r} is not a time zone name like America/New_York")
+    elif tz:
+        raise click.UsageError("--at already has a UTC offset; drop --tz")
+    return moment
+
+
+def _client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *, needed: bool):
+    from ptdata.api.client import PowerTextor
+
+    if use_sandbox:
+        if base_url:
+            raise click.UsageError("--sandbox and --base-url exclude each other")
+        from ptdata.sandbox import serve_sandbox
+
+        server = stack.enter_context(serve_sandbox())
+        click.echo(f"sandbox running at {server.url}", err=True)
+        key = os.environ.get("POWERTEXTOR_API_KEY") or "sandbox"
+        return stack.enter_context(PowerTextor(api_key=key, base_url=server.url))
+    if not needed:
+        return None
+    return stack.enter_context(PowerTextor(base_url=base_url))
+
+
+def _read(sheet: str, to: str, region: str):
+    import ptdata
+
+    frame = ptdata.read_sheet(sys.stdin.buffer if sheet == "-" else sheet)
+    if to == "groups" or "Phone" not in frame.columns:
+        return frame
+    return ptdata.validate(frame, kind="contacts", region=region)
+
+
+def _make_plan(frame, kwargs: dict[str, Any], **more):
+    from ptdata.bulk.plan import plan
+
+    return plan(frame, **kwargs, **more)
+
+
+def _confirm(the_plan, client, yes: bool) -> None:
+    if yes:
+        return
+    question = (f"Send {the_plan.recipients:,} messages in {the_plan.n_calls:,} API calls "
+                f"({the_plan.segments:,} segments) through {client.base_url}?")
+    if not sys.stdin or not sys.stdin.isatty():
+        click.echo(f"{question}\nerror: no terminal to confirm on; add --yes to send.", err=True)
+        sys.exit(2)
+    if not click.confirm(question, default=False, err=True):
+        click.echo("nothing sent.", err=True)
+        sys.exit(1)
+
+
+def _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
+                    resend_unknown) -> None:
+    from ptdata.api.errors import UsageError
+    from ptdata.bulk.runner import send as run
+
+    try:
+        report = run(the_plan, client, rate=rate, progress=not no_progress,
+                     ledger=ledger_path, resend_unknown=resend_unknown)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    out = report.write(report_path)
+    click.echo(report.summary())
+    problems = report.frame[report.frame["status"].isin(["failed", "unknown"])]
+    for _, r in problems.head(5).iterrows():
+        click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
+    click.echo(f"report: {out}")
+    sys.exit(0 if report.ok else 1)
+
+
+COMMANDS = [send]
