@@ -29,7 +29,7 @@ from ptdata.api.errors import (
 )
 from ptdata.bulk import JobLockedError, Plan, Report, plan, read_report, send
 from ptdata.sandbox import Sandbox, serve_sandbox
-from ptdata.timing import local_schedule, resolve_timezones
+from ptdata.timing import QuietHours, apply_quiet_hours, local_schedule, resolve_timezones
 
 __all__ = [
     "APIError",
@@ -39,6 +39,7 @@ __all__ = [
     "Plan",
     "PowerTextor",
     "PowerTextorError",
+    "QuietHours",
     "RateLimitedError",
     "RejectedError",
     "Report",
@@ -49,6 +50,7 @@ __all__ = [
     "TransportError",
     "UsageError",
     "__version__",
+    "apply_quiet_hours",
     "local_schedule",
     "plan",
     "read_report",

@@ -10,6 +10,14 @@ and for notebooks::
 """
 
 from ptdata.timing.local import local_schedule
+from ptdata.timing.quiet import STATE_WINDOWS, QuietHours, StateWindow, apply_quiet_hours
 from ptdata.timing.zones import resolve_timezones
 
-__all__ = ["local_schedule", "resolve_timezones"]
+__all__ = [
+    "STATE_WINDOWS",
+    "QuietHours",
+    "StateWindow",
+    "apply_quiet_hours",
+    "local_schedule",
+    "resolve_timezones",
+]

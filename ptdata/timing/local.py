@@ -29,7 +29,7 @@ from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
 from ptdata.timing._numbers import take_str
 
-__all__ = ["factorize_pairs", "local_schedule", "localize", "utc_column"]
+__all__ = ["factorize_pairs", "factorize_rows", "local_schedule", "localize", "utc_column"]
 
 
 def _check_zone(zone: str) -> zoneinfo.ZoneInfo:
@@ -130,6 +130,15 @@ def local_schedule(local_moment, tzs: pd.Series) -> pd.DataFrame:
 def utc_column(naive_utc: np.ndarray, index: pd.Index) -> pd.Series:
     """A ``datetime64[us, UTC]`` column from naive UTC datetime64 values (no per-row objects)."""
     return pd.Series(naive_utc.astype("datetime64[us]"), index=index).dt.tz_localize("UTC")
+
+
+def factorize_rows(frame: pd.DataFrame) -> np.ndarray:
+    """One code per distinct row of ``frame`` (missing values count as values), 0 upwards."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+    return pd.factorize(key)[0]
 
 
 def factorize_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
