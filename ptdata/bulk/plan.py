@@ -185,9 +185,9 @@ def plan(
                "scheduled for " + moment.dt.strftime("%Y-%m-%d %H:%M").fillna("") + " UTC, already past")
 
     # -- place, attachment, operations --------------------------------------------------------
+    ops = _operations(kind, to, set(timing.tolist()) or {"now"})
     place_name, place_id = _place(kind, place, client)
     shared_att, att_col = _attachments(kind, data, attachment, attachment_column, marks)
-    ops = _operations(kind, to, set(timing.tolist()) or {"now"})
 
     # -- opted out, duplicates ----------------------------------------------------------------
     suppressed = _suppression(suppress, region)

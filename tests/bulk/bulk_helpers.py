@@ -1,0 +1,29 @@
+"""Shared helpers of the bulk tests: seeded sandbox recipients, received requests."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: seeded in every fresh sandbox
+CONTACTS = ["+14155550101", "+14155550102", "+14155550103"]
+VIP, STAFF = "VIP customers", "Staff"
+BAKERY = "ChIJsBx1Ez-AhYARkM3nStBkry4"  # Main Street Bakery's GooglePlaceId
+
+
+def frame(**columns) -> pd.DataFrame:
+    return pd.DataFrame(columns, dtype="str")
+
+
+def received(sandbox) -> list[tuple[str, dict]]:
+    """(operationId, fields) of every request the sandbox received, files by name."""
+    out = []
+    for r in sandbox.requests():
+        fields = dict(r.get("json") or r.get("form") or {})
+        for f in r.get("files") or []:
+            fields[f["name"]] = f["filename"]
+        out.append((r["operationId"], fields))
+    return out
+
+
+def posts(sandbox) -> list[dict]:
+    return [r for r in sandbox.requests() if r["method"] == "POST"]

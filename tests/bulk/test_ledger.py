@@ -1,0 +1,97 @@
+"""The ledger: re-running a job skips what went out, unknowns wait for the user, one sender per job."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+import ptdata
+from bulk_helpers import CONTACTS, frame, posts
+from ptdata.bulk.ledger import Ledger
+
+ROWS = frame(Phone=CONTACTS, Name=["Ava", "Ben", "Chloe"])
+
+
+def test_running_the_same_plan_again_sends_nothing_twice(sandbox, client, run):
+    first = run(ptdata.plan(ROWS, template="Hi {Name}"), client)
+    assert len(posts(sandbox)) == 3
+    again = run(ptdata.plan(ROWS, template="Hi {Name}"), client)
+    assert len(posts(sandbox)) == 3
+    assert again.frame["status"].tolist() == ["sent"] * 3
+    assert again.frame["reason"].tolist() == ["earlier_run"] * 3
+    assert again.frame["campaign_id"].tolist() == first.frame["campaign_id"].tolist()
+    assert again.calls_made == 0 and again.ok
+
+
+def test_unknown_calls_are_resent_only_when_asked(sandbox, client, run):
+    sandbox.script_faults(["ok", "500", "ok"])
+    p = ptdata.plan(ROWS, template="Hi {Name}")
+    assert run(p, client, concurrency=1).frame["status"].tolist() == ["sent", "unknown", "sent"]
+    again = run(p, client)
+    assert len(posts(sandbox)) == 3
+    assert again.frame["status"].tolist() == ["sent", "unknown", "sent"]
+    assert "resend_unknown=True" in again.frame["message"].iloc[1]
+    forced = run(p, client, resend_unknown=True)
+    assert len(posts(sandbox)) == 4
+    assert [r["json"]["To"] for r in posts(sandbox)][-1] == CONTACTS[1]
+    assert forced.frame["status"].tolist() == ["sent"] * 3
+    assert forced.frame["attempts"].tolist() == [1, 2, 1]
+
+
+def test_calls_stopped_by_a_refused_key_are_sent_on_the_next_run(sandbox, client, run):
+    sandbox.script_faults(["401"])
+    p = ptdata.plan(ROWS, template="Hi {Name}")
+    stopped = run(p, client, concurrency=1)
+    assert stopped.frame["status"].tolist() == ["failed", "skipped", "skipped"]
+    fixed = run(p, client)
+    assert fixed.frame["status"].tolist() == ["sent"] * 3
+    assert len(posts(sandbox)) == 4  # the refused call once, then all three
+
+
+def test_a_call_in_flight_when_the_process_died_becomes_unknown(sandbox, client, run, tmp_path):
+    p = ptdata.plan(ROWS, template="Hi {Name}")
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:  # what a killed sender leaves behind
+        call = p.call(1)
+        ledger.intent(p.job_id, 1, call.key, call.operation.op_id, 1, "2026-11-02T12:00:00Z")
+    report = run(p, client)
+    assert report.frame["status"].tolist() == ["sent", "unknown", "sent"]
+    assert report.frame["reason"].iloc[1] == "interrupted"
+    assert [r["json"]["To"] for r in posts(sandbox)] == [CONTACTS[0], CONTACTS[2]]
+
+
+def test_the_ledger_is_durable_sqlite(tmp_path, client, run):
+    run(ptdata.plan(ROWS.iloc[:1], body="Hi"), client)
+    db = sqlite3.connect(tmp_path / "ledger.sqlite")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    states = db.execute("SELECT batch_id, state, operation, recipients FROM calls").fetchall()
+    assert states == [(0, "sent", "SendTextMessageToANumber", 1)]
+
+
+def test_a_second_sender_of_the_same_job_is_refused(tmp_path, client, run):
+    p = ptdata.plan(ROWS, body="Hi")
+    path = tmp_path / "ledger.sqlite"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom ptdata.bulk.ledger import Ledger\n"
+         f"with Ledger({str(path)!r}).hold({p.job_id!r}):\n"
+         "    print('held', flush=True)\n    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ptdata.JobLockedError, match=f"pid {holder.pid}"):
+            run(p, client)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert run(p, client).frame["status"].tolist() == ["sent"] * 3  # the lock died with it
+
+
+def test_another_job_is_not_blocked(tmp_path, client, run):
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path) as ledger, ledger.hold("a" * 64):
+        report = run(ptdata.plan(ROWS, body="Hi"), client)
+    assert report.ok

@@ -1,0 +1,110 @@
+"""The rate limiter spaces calls evenly and never lets more than ``rate`` into any second."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ptdata.bulk.limiter import RateLimiter
+
+
+class FakeClock:
+    """A clock that only moves when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+
+
+def _times(limiter: RateLimiter, clock: FakeClock, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        limiter.acquire()
+        out.append(clock.now)
+    return out
+
+
+def _max_in_any_second(times: list[float]) -> int:
+    times = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while times[j] <= t - 1.0:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def test_calls_are_evenly_spaced_at_98_percent_of_the_rate():
+    clock = FakeClock()
+    limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
+    times = _times(limiter, clock, 60)
+    gaps = {round(b - a, 9) for a, b in zip(times, times[1:])}
+    assert gaps == {round(1 / (20 * 0.98), 9)}
+    assert times[0] == 1000.0  # the first call does not wait
+
+
+@pytest.mark.parametrize("rate", [pytest.param(r, id=f"{r:g}/s") for r in (1, 5, 20, 50, 0.5)])
+def test_never_more_than_rate_in_any_one_second_window(rate):
+    clock = FakeClock()
+    limiter = RateLimiter(rate, clock=clock, sleep=clock.sleep)
+    times = _times(limiter, clock, 200)
+    assert _max_in_any_second(times) <= max(1, int(rate))
+
+
+def test_idle_time_is_not_saved_up_into_a_burst():
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
+    _times(limiter, clock, 3)
+    clock.now += 60  # a minute idle
+    times = _times(limiter, clock, 11)
+    assert _max_in_any_second(times) <= 10
+    assert times[1] - times[0] == pytest.approx(1 / 9.8)
+
+
+def test_burst_lets_that_many_through_at_once_then_paces():
+    clock = FakeClock()
+    limiter = RateLimiter(10, burst=3, headroom=1.0, clock=clock, sleep=clock.sleep)
+    times = _times(limiter, clock, 6)
+    assert times[:3] == [1000.0, 1000.0, 1000.0]
+    assert times[3] == pytest.approx(1000.1)
+    assert times[5] == pytest.approx(1000.3)
+
+
+def test_threads_share_one_pace():
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock=clock, sleep=lambda s: None)
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(25):
+            w = limiter.reserve()
+            with lock:
+                waits.append(w)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 100 reservations at a frozen clock: slot k waits exactly k intervals
+    assert sorted(round(w / limiter.interval) for w in waits) == list(range(100))
+
+
+@pytest.mark.parametrize("kwargs", [
+    pytest.param({"rate": 0}, id="zero-rate"),
+    pytest.param({"rate": -1}, id="negative-rate"),
+    pytest.param({"rate": 5, "burst": 0}, id="zero-burst"),
+    pytest.param({"rate": 5, "headroom": 1.5}, id="headroom-above-1"),
+])
+def test_bad_settings_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        RateLimiter(**kwargs)
