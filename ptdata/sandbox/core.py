@@ -62,7 +62,10 @@ class Reply:
 
 
 def _json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate somewhere: escape it rather than fail
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     hdrs = [("content-type", "application/json; charset=utf-8")]
     hdrs += list((headers or {}).items())
     return Reply(status, body, hdrs)

@@ -110,9 +110,11 @@ async def parse_body(content_type: str, body: bytes, headers: list[tuple[bytes, 
     if media == "application/json" or media.endswith("+json"):
         text = body.decode("utf-8", errors="replace")
         try:
-            return Body("json", json=json.loads(text))
+            return Body("json", json=json.loads(text, parse_constant=_no_constant))
         except ValueError as exc:
             return Body("json", json_error=str(exc), text=text)
+        except RecursionError:
+            return Body("json", json_error="nested too deeply", text=text[:200])
     if media == "application/x-www-form-urlencoded":
         from urllib.parse import parse_qsl
 
@@ -121,6 +123,19 @@ async def parse_body(content_type: str, body: bytes, headers: list[tuple[bytes, 
     if media == "multipart/form-data":
         return await _parse_multipart(headers, body)
     return Body("unreadable", text=body[:2000].decode("utf-8", errors="replace"))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _check_text(name: str, value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"{name}: contains a character that is not valid Unicode "
+                         "(a lone UTF-16 surrogate)") from None
+    return value
 
 
 def _collect(pairs) -> dict[str, Any]:
@@ -251,7 +266,7 @@ def _check_type(op: Operation, name: str, ftype: str, value: Any) -> Any:
     if ftype == "string":
         if not isinstance(value, str):
             raise BadRequest(f"{name}: expected {_TYPE_WORDS['string']}, got {_describe(value)}")
-        return value
+        return _check_text(name, value)
     if ftype == "array":
         if not isinstance(value, list):
             raise BadRequest(f"{name}: expected {_TYPE_WORDS['array']}, got {_describe(value)}")
@@ -260,6 +275,7 @@ def _check_type(op: Operation, name: str, ftype: str, value: Any) -> Any:
         for i, item in enumerate(value):
             if not isinstance(item, str):
                 raise BadRequest(f"{name}[{i}]: expected a string, got {_describe(item)}")
+            _check_text(f"{name}[{i}]", item)
         return value
     if ftype == "boolean":
         if form and isinstance(value, str) and value.strip().lower() in ("true", "false"):
