@@ -1,0 +1,232 @@
+"""What the compose form holds, and how that becomes the arguments of ``ptdata.plan``.
+
+Pure: no widgets, no network. The form reads its widgets into a ``FormState`` and hands it to
+``plan_arguments``; everything the form sends goes through ``ptdata.plan`` / ``ptdata.send``,
+so the form and a notebook cell that calls them directly behave the same.
+
+>>> state = FormState(source="numbers", numbers="+14155550101\\n415 555 0102", body="Hi!")
+>>> frame, kwargs = plan_arguments(state)
+>>> frame["Phone"].tolist(), kwargs["to"], kwargs["template"]
+(['+14155550101', '415 555 0102'], 'numbers', 'Hi!')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from ptdata.api.errors import UsageError
+
+__all__ = [
+    "KIND_LABELS",
+    "SOURCE_LABELS",
+    "TIMING_LABELS",
+    "FormState",
+    "contacts_frame",
+    "parse_numbers",
+    "plan_arguments",
+    "recipient_target",
+    "reminder_fields",
+    "recipients_frame",
+]
+
+SOURCE_LABELS = {"contacts": "Contacts", "groups": "Groups", "numbers": "Paste numbers"}
+KIND_LABELS = {"text": "Text", "review": "Review request", "reminder": "Event reminder",
+               "mms": "MMS"}
+TIMING_LABELS = {"now": "Now", "at": "At a date and time"}
+
+_SPLIT = re.compile(r"[\n,;\t]+")
+
+
+@dataclass(frozen=True)
+class FormState:
+    """Everything the user chose in the form, as plain values."""
+
+    source: str = "contacts"            # contacts | groups | numbers
+    contacts: tuple[str, ...] = ()      # phones picked from the contacts frame
+    groups: tuple[str, ...] = ()        # GroupIds
+    numbers: str = ""                   # pasted text, one number per line (or , ; separated)
+    kind: str = "text"                  # text | review | reminder | mms
+    place: str | None = None            # a GooglePlaceId (review)
+    event_date: date | None = None      # reminder
+    days_before: int = 1
+    event_time: time | None = None      # reminder: wall-clock time in ``timezone``
+    attachment: tuple[str, bytes] | None = field(default=None, repr=False)  # mms: (name, bytes)
+    timing: str = "now"                 # now | at
+    at_date: date | None = None
+    at_time: time | None = None
+    timezone: str = "America/New_York"  # for ``at`` and the reminder time
+    body: str = ""
+    opt_out_footer: bool = False
+    #: the contacts frame holds Power Textor contacts (send with the contact actions)
+    contacts_are_powertextor: bool = False
+
+
+def parse_numbers(text: str) -> list[str]:
+    """The pasted numbers, one per line or separated by commas, semicolons or tabs.
+
+    >>> parse_numbers("+14155550101, 415-555-0102\\n\\n(415) 555 0103")
+    ['+14155550101', '415-555-0102', '(415) 555 0103']
+    """
+    return [part.strip() for part in _SPLIT.split(text or "") if part.strip()]
+
+
+def contacts_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The contacts with the columns ``plan`` reads (``Phone``, ``Name``, ``LastName``).
+
+    Accepts a sheet (``read_sheet``: ``Phone``, ``Name``...) or ``client.contacts().to_frame()``
+    (``phone``, ``name``...); other columns stay and serve as merge fields.
+
+    >>> contacts_frame(pd.DataFrame({"phone": ["+14155550101"], "name": ["Ana"]})).columns.tolist()
+    ['Phone', 'Name']
+    """
+    if frame is None:
+        return pd.DataFrame({"Phone": pd.Series([], dtype="str")})
+    if not isinstance(frame, pd.DataFrame):
+        raise UsageError(f"contacts= takes a DataFrame, not {type(frame).__name__}")
+    out = frame.reset_index(drop=True)
+    if "Phone" not in out.columns:
+        renames = {"phone": "Phone", "name": "Name", "last_name": "LastName"}
+        out = out.rename(columns={k: v for k, v in renames.items()
+                                  if k in out.columns and v not in out.columns})
+    if "Phone" not in out.columns:
+        raise UsageError(
+            "the contacts frame has no 'Phone' column; its columns are: "
+            + (", ".join(map(str, out.columns)) or "(none)")
+        )
+    return out
+
+
+def recipient_target(state: FormState) -> str:
+    """The ``to=`` of ``plan`` for this source and kind.
+
+    Groups go to groups; Power Textor contacts to contacts. Numbers from a sheet or pasted go
+    as plain numbers for a text sent now; Power Textor has no plain-number action for
+    anything else (scheduled texts, review requests, reminders, MMS), so those recipients are
+    sent as (new or updated) contacts.
+
+    >>> recipient_target(FormState(source="numbers", kind="review"))
+    'new-contacts'
+    """
+    if state.source == "groups":
+        return "groups"
+    if state.source == "contacts" and state.contacts_are_powertextor:
+        return "contacts"
+    return "numbers" if state.kind == "text" and state.timing == "now" else "new-contacts"
+
+
+def recipients_frame(state: FormState, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows to plan: the picked contacts (all their columns), the groups or the numbers.
+
+    >>> recipients_frame(FormState(source="groups", groups=("g1", "g2")))["Groups"].tolist()
+    ['g1', 'g2']
+    """
+    if state.source == "groups":
+        return pd.DataFrame({"Groups": pd.Series(list(state.groups), dtype="str")})
+    if state.source == "numbers":
+        return pd.DataFrame({"Phone": pd.Series(parse_numbers(state.numbers), dtype="str")})
+    if state.source != "contacts":
+        raise UsageError(f"recipients come from contacts, groups or numbers, not {state.source!r}")
+    frame = contacts_frame(contacts)
+    picked = set(state.contacts)
+    # keep the sheet's order and its row numbers, so the report points at the sheet's rows
+    keep = frame["Phone"].astype("str").isin(picked).to_numpy()
+    rows = pd.Series(range(2, len(frame) + 2))[keep] if "row" not in frame.columns else None
+    out = frame[keep].reset_index(drop=True)
+    if rows is not None:
+        out.insert(0, "row", rows.to_numpy())
+    return out
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"time zone {name!r} is not known; pick one from the list, e.g. "
+                         "America/New_York") from None
+
+
+def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
+                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """(frame, keyword arguments) for ``ptdata.plan(frame, **kwargs)`` from the form's state.
+
+    The message is always a template: ``{Name}`` is a merge field and ``{{`` a literal brace,
+    in the live preview and in what is sent alike.
+
+    >>> from datetime import date, time
+    >>> _, kw = plan_arguments(FormState(source="numbers", numbers="+14155550101", body="Hi",
+    ...     timing="at", at_date=date(2030, 1, 2), at_time=time(9, 30), timezone="UTC"))
+    >>> kw["at"].isoformat()
+    '2030-01-02T09:30:00+00:00'
+    """
+    frame = recipients_frame(state, contacts)
+    kwargs: dict[str, Any] = {
+        "template": state.body,
+        "kind": state.kind,
+        "to": recipient_target(state),
+        "opt_out_footer": bool(state.opt_out_footer),
+    }
+    if state.kind not in KIND_LABELS:
+        raise UsageError(f"kind must be one of {', '.join(KIND_LABELS)}, not {state.kind!r}")
+    if state.kind == "review":
+        if not state.place:
+            raise UsageError("pick the place the review request is for")
+        kwargs["place"] = state.place
+    if state.kind == "mms":
+        if state.attachment is None:
+            raise UsageError("an MMS needs a file: upload a picture (or another attachment)")
+        from ptdata.api.request import Attachment
+
+        name, content = state.attachment
+        kwargs["attachment"] = Attachment(name, bytes(content), _content_type(name))
+    if state.kind == "reminder":
+        if state.event_date is None or state.event_time is None:
+            raise UsageError("a reminder needs the event date and the time it goes out")
+        if state.days_before is None or int(state.days_before) < 0:
+            raise UsageError("days before the event must be 0 or more")
+        kwargs.update(reminder_fields(state.event_date, int(state.days_before),
+                                      state.event_time, state.timezone))
+    elif state.timing == "at":
+        if state.kind == "mms":
+            raise UsageError("Power Textor sends an MMS right away; it cannot be scheduled")
+        if state.at_date is None or state.at_time is None:
+            raise UsageError("pick the date and the time to send at")
+        kwargs["at"] = datetime.combine(state.at_date, state.at_time, tzinfo=_zone(state.timezone))
+    elif state.timing != "now":
+        raise UsageError(f"timing must be one of {', '.join(TIMING_LABELS)}, not {state.timing!r}")
+    return frame, kwargs
+
+
+def reminder_fields(event_date: date, days_before: int, at: time, zone: str) -> dict[str, Any]:
+    """``event_date``/``days_before``/``time`` (UTC) that send at ``at`` local time in ``zone``.
+
+    Power Textor sends a reminder ``Day`` days before ``EventDate`` at ``Time`` read as UTC.
+    The form asks for the local time; when that local moment falls on another UTC date (an
+    evening in America/Los_Angeles is the next day in UTC) the day count moves with it, so the
+    reminder still goes out at the local time asked for.
+
+    >>> from datetime import date, time
+    >>> reminder_fields(date(2030, 5, 10), 1, time(18, 0), "America/Los_Angeles")
+    {'event_date': datetime.date(2030, 5, 10), 'days_before': 0, 'time': '01:00'}
+    """
+    local = datetime.combine(event_date - timedelta(days=days_before), at, tzinfo=_zone(zone))
+    utc = local.astimezone(timezone.utc)
+    day = (event_date - utc.date()).days
+    if day < 0:
+        raise UsageError(
+            f"{at:%H:%M} in {zone} on the event day is already the next day in UTC, and Power "
+            "Textor cannot send a reminder after the event date: pick an earlier time or more "
+            "days before"
+        )
+    return {"event_date": event_date, "days_before": day, "time": f"{utc:%H:%M}"}
+
+
+def _content_type(name: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
