@@ -1,0 +1,378 @@
+"""The webhook listener: receives inbound SMS/MMS payloads and appends them to a JSONL dump.
+
+Dump format (one line per payload, UTF-8 JSON, what ``load_inbound`` reads)::
+
+    {"received_at":"2025-03-04T17:02:11.123456Z","kind":"sms","From":"+14155550123","Body":"STOP",...}
+
+``received_at`` (UTC, when the listener got it) and ``kind`` (``sms``/``mms``) come first,
+then every field exactly as it was posted, flat: form values as text, JSON values as JSON
+(a repeated form field becomes a list). A payload field that is itself called ``received_at``
+or ``kind`` is kept as ``payload_received_at`` / ``payload_kind``.
+
+Safety: the URL path holds a secret (anything else gets 404, and the secret never reaches a
+log: the access log is off); bodies over ``max_body`` get 413 (on Content-Length and while
+streaming); each payload is written and fsync'ed before the 2xx; one writer appends whole
+lines (concurrent posts share one write + fsync, never interleave); binds 127.0.0.1 by default.
+
+>>> from ptdata.inbound.listener import serve_listener
+>>> with serve_listener("inbound.jsonl") as listener:           # doctest: +SKIP
+...     print(listener.sms_url)       # give this URL to Power Textor (or the sandbox)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "DumpWriter",
+    "ListenerHandle",
+    "bind_socket",
+    "create_listener_app",
+    "dump_line",
+    "infer_kind",
+    "new_secret",
+    "serve_listener",
+]
+
+logger = logging.getLogger("ptdata.inbound.listener")
+
+DEFAULT_MAX_BODY = 64 * 1024   # a Twilio payload is a few KB; 1,600 characters of body at most
+_EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def new_secret() -> str:
+    """A fresh URL secret (32 random bytes, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def infer_kind(payload: dict) -> str:
+    """``"mms"`` when the payload carries media (NumMedia > 0 or a media URL), else ``"sms"``."""
+    try:
+        if int(str(payload.get("NumMedia") or "0").strip() or "0") > 0:
+            return "mms"
+    except ValueError:
+        pass
+    if any(k.lower().startswith("mediaurl") and payload[k] for k in payload):
+        return "mms"
+    return "sms"
+
+
+def dump_line(payload: dict, kind: str, received_at: datetime) -> bytes:
+    """One dump line (ending in a newline) for a payload received at ``received_at``."""
+    stamp = received_at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    record: dict = {"received_at": stamp, "kind": kind}
+    for key, value in payload.items():
+        record[f"payload_{key}" if key in ("received_at", "kind") else key] = value
+    try:
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON poster: keep it escaped
+        return (json.dumps(record, separators=(",", ":")) + "\n").encode("ascii")
+
+
+class DumpWriter:
+    """Appends whole lines to the dump and fsyncs them; concurrent appends share one flush.
+
+    One writer per dump file: a second listener on the same file is refused (an advisory
+    lock), and a file that ends mid-line (a crash while writing) gets a newline first so the
+    torn line never swallows the next payload.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not self.path.exists()
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            _lock(self._fd, self.path)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        if created:
+            _fsync_dir(self.path.parent)
+        self._needs_newline = _ends_mid_line(self.path)
+        self._pending: list[tuple[bytes, asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
+        self.lines_written = 0
+
+    async def append(self, line: bytes) -> None:
+        """Return once ``line`` is on disk (raises OSError when it could not be written)."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self._pending.append((line, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush())
+        await asyncio.shield(done)
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            data = b"".join(line for line, _ in batch)
+            try:
+                await run_in_threadpool(self._write, data)
+            except OSError as exc:
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+            else:
+                self.lines_written += len(batch)
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_result(None)
+
+    def _write(self, data: bytes) -> None:
+        if self._needs_newline:
+            data = b"\n" + data
+        self._needs_newline = True  # until the whole batch is on disk
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+        os.fsync(self._fd)
+        self._needs_newline = False
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _lock(fd: int, path: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory lock
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise RuntimeError(
+            f"{path} is already being written by another listener; use another --out file"
+        ) from None
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise ValueError("bad Content-Length")
+        if int(length) > limit:
+            raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _parse_payload(request: Request, body: bytes) -> dict:
+    """The posted fields, JSON or form-encoded (or multipart), exactly as sent."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/json" or ctype.endswith("+json") or (
+        not ctype and body.lstrip()[:1] == b"{"
+    ):
+        payload = json.loads(body)
+        if not isinstance(payload, dict):
+            raise ValueError("the JSON body must be an object")
+        return payload
+    if ctype == "multipart/form-data":
+        async def replay() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        form = await Request(request.scope, replay).form()
+        items = [(k, v if isinstance(v, str) else (v.filename or "")) for k, v in form.multi_items()]
+    else:
+        items = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                          encoding="utf-8", errors="strict")
+    payload: dict = {}
+    for key, value in items:
+        if key in payload:
+            prev = payload[key]
+            payload[key] = (prev if isinstance(prev, list) else [prev]) + [value]
+        else:
+            payload[key] = value
+    return payload
+
+
+def create_listener_app(
+    out_path: str | os.PathLike, secret: str, *, max_body: int = DEFAULT_MAX_BODY,
+    clock=lambda: datetime.now(UTC),
+) -> Starlette:
+    """The ASGI app: POST payloads to ``/<secret>/sms``, ``/<secret>/mms`` or ``/<secret>``.
+
+    ``app.state.writer`` is the :class:`DumpWriter` (``lines_written`` counts payloads saved).
+
+    >>> app = create_listener_app("inbound.jsonl", new_secret())   # doctest: +SKIP
+    """
+    if not secret:
+        raise ValueError("the listener needs a non-empty secret")
+    writer = DumpWriter(out_path)
+    expected = secret.encode()
+
+    async def receive(request: Request) -> Response:
+        given = request.path_params["secret"].encode()
+        kind = request.path_params.get("kind")
+        if not hmac.compare_digest(given, expected) or kind not in (None, "sms", "mms"):
+            return PlainTextResponse("Not Found", status_code=404)
+        if request.method in ("GET", "HEAD"):
+            return PlainTextResponse("ptdata listener: POST inbound messages here\n")
+        if request.method != "POST":
+            return PlainTextResponse("Method Not Allowed", status_code=405,
+                                     headers={"Allow": "GET, HEAD, POST"})
+        try:
+            body = await _read_body(request, max_body)
+        except _TooLarge:
+            return PlainTextResponse(f"Payload Too Large (limit {max_body} bytes)", status_code=413)
+        except ValueError as exc:
+            return PlainTextResponse(f"Bad Request: {exc}", status_code=400)
+        try:
+            payload = await _parse_payload(request, body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return PlainTextResponse(f"Bad Request: unreadable payload ({exc})", status_code=400)
+        line = dump_line(payload, kind or infer_kind(payload), clock())
+        try:
+            await writer.append(line)
+        except OSError as exc:
+            logger.error("could not save a payload to the dump: %s", exc)
+            return PlainTextResponse("could not save the payload", status_code=500)
+        return Response(_EMPTY_TWIML, media_type="text/xml")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        try:
+            yield
+        finally:
+            writer.close()
+
+    app = Starlette(
+        routes=[
+            Route("/{secret}/{kind}", receive, methods=_METHODS),
+            Route("/{secret}", receive, methods=_METHODS),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.writer = writer
+    return app
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket (``port=0`` picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}"
+
+
+@dataclass
+class ListenerHandle:
+    """A running listener: ``url`` (with the secret), ``sms_url``, ``mms_url``, ``out_path``."""
+
+    url: str
+    secret: str
+    out_path: Path
+    app: Starlette
+
+    @property
+    def sms_url(self) -> str:
+        return f"{self.url}/sms"
+
+    @property
+    def mms_url(self) -> str:
+        return f"{self.url}/mms"
+
+    def __repr__(self) -> str:  # the secret stays out of reprs and logs
+        return f"ListenerHandle(out_path={str(self.out_path)!r})"
+
+
+def uvicorn_server(app, *, log_level: str = "warning"):
+    """A uvicorn server for ``app`` with the access log off (URLs hold the secret)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_config=None, access_log=False, log_level=log_level,
+                            lifespan="on", timeout_graceful_shutdown=5)
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serve_listener(
+    out_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
+    secret: str | None = None, max_body: int = DEFAULT_MAX_BODY,
+) -> Iterator[ListenerHandle]:
+    """Run the listener in a background thread for the ``with`` block (tests, notebooks).
+
+    >>> with serve_listener("inbound.jsonl") as listener:          # doctest: +SKIP
+    ...     client.register_webhook(listener.sms_url, kind="sms")
+    """
+    secret = secret or new_secret()
+    app = create_listener_app(out_path, secret, max_body=max_body)
+    sock = bind_socket(host, port)
+    server = uvicorn_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="ptdata-listener", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the listener did not start")
+            threading.Event().wait(0.01)
+        yield ListenerHandle(f"{base_url(sock)}/{secret}", secret, Path(out_path), app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
