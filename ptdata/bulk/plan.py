@@ -119,11 +119,12 @@ def plan(
         raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
     now_utc = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
 
-    data, pre_invalid = _input_frame(frame)
+    data, pre_reason, pre_message = _input_frame(frame)
     n = len(data)
     marks = _Marks(n)
-    if pre_invalid is not None:
-        marks.mark(pre_invalid.notna().to_numpy(), "invalid", pre_invalid)
+    if pre_reason is not None:
+        for why in ("invalid", "duplicate"):
+            marks.mark((pre_reason == why).fillna(False).to_numpy(dtype=bool), why, pre_message)
     rows = _row_numbers(data)
 
     # -- recipients ---------------------------------------------------------------------------
@@ -262,27 +263,54 @@ class _Marks:
             self.message[mask] = message
 
 
-def _input_frame(frame: Any) -> tuple[pd.DataFrame, pd.Series | None]:
-    """The rows to plan, and the validation message of rows already known to be invalid."""
+def _input_frame(frame: Any) -> tuple[pd.DataFrame, pd.Series | None, pd.Series | None]:
+    """The rows to plan, with the reason and message of rows a ``Validation`` already refused."""
     if hasattr(frame, "clean") and hasattr(frame, "failures"):
         clean = frame.clean.reset_index(drop=True)
         failures = frame.failures
         if failures is None or len(failures) == 0:
-            return clean, None
-        msgs = failures.groupby("row", sort=True)["message"].agg(lambda s: "; ".join(map(str, s)))
-        failed_rows = [r for r in msgs.index if r not in set(clean.get("row", []))]
-        stub = pd.DataFrame({"row": failed_rows})
-        values = failures[failures["column"] == "Phone"].drop_duplicates("row").set_index("row")
-        if "value" in values.columns:
-            stub["Phone"] = stub["row"].map(values["value"]).astype("str")
-        data = pd.concat([clean, stub], ignore_index=True).sort_values("row", kind="stable")
-        data = data.reset_index(drop=True)
-        pre = data["row"].map(msgs).astype("str")
-        pre[~data["row"].isin(failed_rows)] = pd.NA
-        return data, pre
+            return clean, None, None
+        failures = failures[failures["row"] > 1]  # row 1 is the header (a missing column)
+        if len(failures) != len(frame.failures):
+            raise UsageError("; ".join(frame.failures.loc[frame.failures["row"] <= 1, "message"]))
+        by_row = failures.groupby("row", sort=True)
+        msgs = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
+        only_dup = by_row["reason"].agg(lambda s: bool((s == "duplicate").all()))
+        stub = failures.pivot_table(index="row", columns="column", values="value",
+                                    aggfunc="first").reset_index()
+        stub.columns.name = None
+        data = pd.concat([clean, stub.astype({c: "str" for c in stub.columns if c != "row"})],
+                         ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+        failed = data["row"].isin(msgs.index)
+        reason = pd.Series(pd.NA, index=data.index, dtype="str")
+        reason[failed] = np.where(data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool),
+                                  "duplicate", "invalid")
+        message = data["row"].map(msgs).astype("str").where(failed, pd.NA)
+        return data, reason, message
     if not isinstance(frame, pd.DataFrame):
         raise UsageError(f"plan() takes a DataFrame (or a Validation), not {type(frame).__name__}")
-    return frame.reset_index(drop=True), None
+    if frame.index.name == "row" and "row" not in frame.columns:  # read_sheet: index = sheet row
+        frame = frame.reset_index()
+    else:
+        frame = frame.reset_index(drop=True)
+    return _drop_blank_rows(frame), None, None
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with every cell empty are spacing in a spreadsheet, not recipients."""
+    cells = frame.drop(columns=["row"], errors="ignore")
+    if cells.empty or len(cells.columns) == 0:
+        return frame
+    blank = np.ones(len(frame), dtype=bool)
+    for col in cells.columns:
+        v = cells[col]
+        empty = v.isna().to_numpy(dtype=bool).copy()
+        if pd.api.types.is_string_dtype(v.dtype) or v.dtype == object:
+            empty |= (v.astype("str").str.strip() == "").fillna(True).to_numpy(dtype=bool)
+        blank &= empty
+        if not blank.any():
+            return frame
+    return frame[~blank].reset_index(drop=True)
 
 
 def _row_numbers(data: pd.DataFrame) -> np.ndarray:

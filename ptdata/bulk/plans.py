@@ -237,7 +237,22 @@ class Plan:
 
 
 def _hash_column(h: Any, name: str, s: pd.Series) -> None:
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    """Feed a column's exact content to ``h`` straight from its Arrow buffers (no per-row objects)."""
+    import pyarrow as pa
+
     h.update(b"\x1e" + name.encode())
-    h.update(np.ascontiguousarray(codes, dtype="<i8").tobytes())
-    h.update("\x1f".join(map(str, uniques)).encode("utf-8", "surrogatepass"))
+    if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+        arr = pa.array(s.astype("str").array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arr = arr.cast(pa.large_string())
+        nulls = arr.is_null().to_numpy(zero_copy_only=False)
+        bufs = arr.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+        h.update(np.diff(offsets).astype("<i8").tobytes())
+        if bufs[2] is not None and len(offsets):
+            h.update(memoryview(bufs[2])[offsets[0]:offsets[-1]])
+    else:
+        nulls = s.isna().to_numpy()
+        h.update(s.to_numpy(dtype=np.int64, na_value=-1).astype("<i8").tobytes())
+    h.update(np.packbits(nulls).tobytes())

@@ -81,12 +81,12 @@ def demo(out_dir: str, progress: bool) -> None:
 
 
 def _sample_frame(pd):
-    import ptdata
+    from ptdata.sheets.reading import read_sheet
 
     for name in ("campaign.csv", "appointments.csv", "contacts_messy.csv"):
         path = _SAMPLES / name
         if path.is_file():
-            frame = ptdata.read_sheet(path)
+            frame = read_sheet(path)
             if "Phone" in frame.columns and "Name" in frame.columns and _date_column(frame):
                 return frame
     return pd.DataFrame(_FALLBACK, dtype="str")

@@ -219,12 +219,16 @@ def _client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool
 
 
 def _read(sheet: str, to: str, region: str):
-    import ptdata
+    from ptdata.sheets.reading import read_sheet
+    from ptdata.sheets.validate import validate
 
-    frame = ptdata.read_sheet(sys.stdin.buffer if sheet == "-" else sheet)
+    try:
+        frame = read_sheet(sheet)
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"cannot read {sheet}: {exc}") from None
     if to == "groups" or "Phone" not in frame.columns:
         return frame
-    return ptdata.validate(frame, kind="contacts", region=region)
+    return validate(frame, kind="contacts", region=region)
 
 
 def _make_plan(frame, kwargs: dict[str, Any], **more):

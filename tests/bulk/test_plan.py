@@ -53,7 +53,8 @@ def test_numbers_in_any_format_are_sent_as_e164_and_repeats_are_duplicates():
 
 
 def test_invalid_rows_stop_the_plan_naming_them():
-    frame = pd.DataFrame({"Phone": ["+14155550142", "555", "", "4.155550123E9"]}, dtype="str")
+    frame = pd.DataFrame({"Phone": ["+14155550142", "555", "", "4.155550123E9"],
+                          "Name": ["Ana", "Bo", "Cy", "Di"]}, dtype="str")
     with pytest.raises(InvalidRowsError) as err:
         ptdata.plan(frame, body="Hi", now=NOW)
     assert err.value.rows == [3, 4, 5]
@@ -213,13 +214,25 @@ def test_bad_requests_are_explained(kwargs, message):
     assert message in str(err.value)
 
 
-def test_a_validation_brings_its_failed_rows_as_invalid():
-    if not hasattr(ptdata, "validate"):
-        pytest.skip("ptdata.validate not available")
-    raw = pd.DataFrame({"Phone": ["+14155550142", "not a phone", "415 555 0143"],
-                        "Name": ["Ana", "Bo", "Chen"]}, dtype="str")
-    v = ptdata.validate(raw, kind="contacts")
-    p = ptdata.plan(v, body="Hi", skip_invalid=True, now=NOW)
-    assert p.frame["row"].tolist() == [2, 3, 4]
-    assert p.frame["status"].tolist() == ["planned", "skipped", "planned"]
-    assert p.frame["skip_reason"].iloc[1] == "invalid"
+def test_a_validation_brings_its_failed_rows_as_invalid_and_its_duplicates():
+    from ptdata.sheets.validate import validate
+
+    raw = pd.DataFrame({"Phone": ["+14155550142", "not a phone", "415 555 0143", "(415) 555-0142"],
+                        "Name": ["Ana", "Bo", "Chen", "Ana"]}, dtype="str")
+    p = ptdata.plan(validate(raw, kind="contacts"), body="Hi", skip_invalid=True, now=NOW)
+    assert p.frame["row"].tolist() == [2, 3, 4, 5]
+    assert p.frame["status"].tolist() == ["planned", "skipped", "planned", "skipped"]
+    assert p.frame["skip_reason"].tolist()[1::2] == ["invalid", "duplicate"]
+    assert p.frame["phone"].tolist()[3] == "+14155550142"
+    with pytest.raises(InvalidRowsError) as err:
+        ptdata.plan(validate(raw, kind="contacts"), body="Hi", now=NOW)
+    assert err.value.rows == [3]  # a duplicate is skipped by rule, not refused
+
+
+def test_read_sheet_row_numbers_are_kept(tmp_path):
+    from ptdata.sheets.reading import read_sheet
+
+    path = tmp_path / "s.csv"
+    path.write_text("Phone,Name\n\n+14155550142,Ana\n+14155550143,Bo\n", encoding="utf-8")
+    p = ptdata.plan(read_sheet(path), body="Hi", now=NOW)
+    assert p.frame["row"].tolist()[-2:] == [3, 4]
