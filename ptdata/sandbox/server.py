@@ -29,7 +29,9 @@ __all__ = ["SandboxServer", "bind_socket", "serve_sandbox", "uvicorn_config"]
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket on (host, port); port 0 picks a free port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when the
+    # protocol says TCP; without it every reply waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

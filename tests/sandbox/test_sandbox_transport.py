@@ -91,3 +91,20 @@ def test_server_stops_cleanly_with_a_stall_in_flight(api_key):
     assert errors == []  # the stall ended early and the answer went out before closing
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url + "/_sandbox/health")
+
+
+def test_listening_socket_says_tcp_so_replies_are_not_delayed_by_nagle():
+    import socket
+
+    from ptdata.sandbox.server import bind_socket
+
+    # asyncio turns on TCP_NODELAY for accepted sockets only when proto is IPPROTO_TCP;
+    # with proto 0 every reply waited ~40 ms for a delayed ACK.
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        accepted_from = socket.create_connection(sock.getsockname()[:2])
+        conn, _ = sock.accept()
+        with conn, accepted_from:
+            assert conn.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
