@@ -1,0 +1,149 @@
+"""``ptdata send`` and ``ptdata demo``: what the user sees, the exit codes, the report written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+import ptdata
+from bulk_helpers import posts
+from ptdata.cli import main
+
+SHEET = "Phone,Name\n+14155550101,Ava\n(415) 555-0102,Ben\n415.555.0103,Chloe\n"
+
+
+@pytest.fixture
+def sheet(tmp_path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(SHEET, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, api_key):
+    monkeypatch.chdir(tmp_path)  # the default ledger lands in tmp_path/.ptdata
+    runner = CliRunner()
+
+    def invoke(*args, **kw):
+        env = {"POWERTEXTOR_API_KEY": api_key, **kw.pop("env", {})}
+        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False, **kw)
+
+    return invoke
+
+
+def test_help_documents_the_options(cli):
+    out = cli("send", "--help").output
+    for option in ("--body", "--template", "--body-column", "--review", "--remind", "--mms",
+                   "--at", "--at-column", "--to", "--report", "--rate", "--dry-run",
+                   "--skip-invalid", "--suppress", "--yes", "--base-url", "--sandbox", "--ledger",
+                   "--resend-unknown", "--no-progress", "Exit status"):
+        assert option in out
+
+
+def test_a_dry_run_prints_the_plan_and_writes_it(cli, sheet, tmp_path, sandbox):
+    result = cli("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
+                 "--dry-run", "--base-url", sandbox.url)
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "3 rows → 1 API calls, 3 segments"
+    assert f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}" in result.output
+    assert ptdata.read_report(tmp_path / "plan.csv")["status"].tolist() == ["planned"] * 3
+    assert posts(sandbox) == []
+
+
+def test_a_send_writes_the_report_and_exits_0(cli, sheet, tmp_path, sandbox):
+    result = cli("send", sheet, "--template", _template(tmp_path), "--to", "contacts",
+                 "--report", tmp_path / "out.xlsx", "--yes", "--no-progress",
+                 "--base-url", sandbox.url)
+    assert result.exit_code == 0, result.output
+    assert [r["json"]["Body"] for r in posts(sandbox)] == ["Hi Ava!", "Hi Ben!", "Hi Chloe!"]
+    report = ptdata.read_report(tmp_path / "out.xlsx")
+    assert report["status"].tolist() == ["sent"] * 3
+    assert report["phone"].tolist() == ["+14155550101", "+14155550102", "+14155550103"]
+    assert f"report: {tmp_path / 'out.xlsx'}" in result.output
+    assert re.search(r"^  sent +3$", result.output, re.M)
+
+
+def _template(tmp_path):
+    path = tmp_path / "msg.txt"
+    path.write_text("Hi {Name}!\n", encoding="utf-8")
+    return path
+
+
+def test_without_a_terminal_a_real_send_needs_yes(cli, sheet, tmp_path, sandbox):
+    result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv",
+                 "--base-url", sandbox.url)
+    assert result.exit_code == 2
+    assert "Send 3 messages in 1 API calls (3 segments) through" in result.output
+    assert "add --yes to send" in result.output
+    assert posts(sandbox) == []
+
+
+def test_invalid_rows_refuse_the_send_naming_them(cli, tmp_path, sandbox):
+    path = tmp_path / "bad.csv"
+    path.write_text("Phone,Name\n+14155550101,Ava\n555,Bo\n", encoding="utf-8")
+    result = cli("send", path, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
+                 "--base-url", sandbox.url)
+    assert result.exit_code == 1
+    assert "1 row cannot be sent (row 3:" in result.output
+    assert posts(sandbox) == []
+    result = cli("send", path, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
+                 "--skip-invalid", "--no-progress", "--base-url", sandbox.url)
+    assert result.exit_code == 0
+    assert ptdata.read_report(tmp_path / "out.csv")["status"].tolist() == ["sent", "skipped"]
+
+
+def test_an_unknown_outcome_exits_1_and_names_the_row(cli, sheet, tmp_path, sandbox):
+    sandbox.script_faults(["503"])
+    result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
+                 "--no-progress", "--base-url", sandbox.url)
+    assert result.exit_code == 1
+    assert "row 2: unknown (server_error)" in result.output
+    assert ptdata.read_report(tmp_path / "out.csv")["status"].tolist() == ["unknown"] * 3
+
+
+def test_sandbox_runs_the_job_against_a_sandbox_started_for_it(cli, sheet, tmp_path):
+    result = cli("send", sheet, "--review", "Main Street Bakery", "--body", "Review us?",
+                 "--to", "new-contacts", "--at", "2030-12-03T10:00", "--tz", "America/New_York",
+                 "--report", tmp_path / "out.csv", "--yes", "--no-progress", "--sandbox")
+    assert result.exit_code == 0, result.output
+    report = ptdata.read_report(tmp_path / "out.csv")
+    assert report["status"].tolist() == ["scheduled"] * 3
+    assert report["operation"].unique().tolist() == ["ScheduleReviewTextMessageToANewContact"]
+    assert str(report["scheduled_for"].iloc[0]) == "2030-12-03 15:00:00+00:00"
+
+
+@pytest.mark.parametrize("args, message", [
+    pytest.param(["--body", "Hi", "--body-column", "Text"], "exactly one of --body",
+                 id="two-messages"),
+    pytest.param(["--body", "Hi", "--at", "2030-12-03T10:00", "--to", "contacts"],
+                 "has no UTC offset", id="at-without-offset"),
+    pytest.param(["--body", "Hi", "--review", "X", "--mms", __file__], "choose one of",
+                 id="two-kinds"),
+])
+def test_usage_errors_exit_2(cli, sheet, tmp_path, args, message):
+    result = cli("send", sheet, *args, "--report", tmp_path / "out.csv", "--dry-run")
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_second_run_of_the_same_job_sends_nothing_new(cli, sheet, tmp_path, sandbox):
+    args = ("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
+            "--no-progress", "--base-url", sandbox.url)
+    assert cli(*args).exit_code == 0
+    again = cli(*args)
+    assert again.exit_code == 0
+    assert len(posts(sandbox)) == 1
+    assert "(earlier_run 3)" in again.output
+
+
+def test_demo_runs_the_sample_campaign_and_writes_reports(cli, tmp_path):
+    result = cli("demo", "--out", tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert "sandbox: http://127.0.0.1:" in result.output
+    written = sorted(p.name for p in (tmp_path / "demo").glob("*.csv"))
+    assert written == ["1-text.csv", "2-review.csv", "3-reminder.csv"]
+    for name in written:
+        statuses = set(ptdata.read_report(tmp_path / "demo" / name)["status"])
+        assert statuses <= {"sent", "scheduled", "skipped"} and statuses & {"sent", "scheduled"}
