@@ -60,7 +60,17 @@ from ptdata.sheets import (
     sms_segments,
     validate,
 )
-from ptdata.timing import QuietHours, apply_quiet_hours, local_schedule, resolve_timezones
+from ptdata.timing import (
+    QuietHours,
+    ReminderOffset,
+    apply_quiet_hours,
+    appointment_reminders,
+    local_schedule,
+    parse_offset,
+    reminder_fields,
+    reminder_instant,
+    resolve_timezones,
+)
 
 __all__ = [
     "APIError",
@@ -75,6 +85,7 @@ __all__ = [
     "QuietHours",
     "RateLimitedError",
     "RejectedError",
+    "ReminderOffset",
     "Report",
     "ResponseError",
     "Sandbox",
@@ -88,6 +99,7 @@ __all__ = [
     "Validation",
     "__version__",
     "apply_quiet_hours",
+    "appointment_reminders",
     "check_message",
     "classify_reply",
     "create_listener_app",
@@ -96,6 +108,7 @@ __all__ = [
     "local_schedule",
     "normalize_phones",
     "opt_outs",
+    "parse_offset",
     "plan",
     "plot_geography",
     "plot_reply_stats",
@@ -104,6 +117,8 @@ __all__ = [
     "plot_volume_by_weekday",
     "read_report",
     "read_sheet",
+    "reminder_fields",
+    "reminder_instant",
     "reply_stats",
     "resolve_timezones",
     "review_funnel",

@@ -7,17 +7,25 @@ and for notebooks::
     when = local_schedule(datetime(2026, 12, 3, 10, 0), zones["tz"])
     checked = apply_quiet_hours(when["send_at_utc"], zones["check_zones"], QuietHours(),
                                 states=zones["state"], now=now)
+    reminders = appointment_reminders(sheet, ["1 day before at 18:00"], now=now)
 """
 
 from ptdata.timing.local import local_schedule
+from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields, reminder_instant
 from ptdata.timing.quiet import STATE_WINDOWS, QuietHours, StateWindow, apply_quiet_hours
+from ptdata.timing.reminders import appointment_reminders
 from ptdata.timing.zones import resolve_timezones
 
 __all__ = [
     "STATE_WINDOWS",
     "QuietHours",
+    "ReminderOffset",
     "StateWindow",
     "apply_quiet_hours",
+    "appointment_reminders",
     "local_schedule",
+    "parse_offset",
+    "reminder_fields",
+    "reminder_instant",
     "resolve_timezones",
 ]

@@ -25,8 +25,8 @@ TX   09:00-21:00 Mon-Sat,   Tex. Bus. & Com. Code 301.051
 >>> at = pd.Series([pd.Timestamp("2026-12-04 01:30", tz="UTC")])   # 20:30 in Miami
 >>> out = apply_quiet_hours(at, pd.Series(["America/New_York"]), QuietHours(),
 ...                         states=pd.Series(["FL"]))
->>> out.loc[0, ["send_at_utc", "shifted"]].tolist()
-[Timestamp('2026-12-04 13:00:00+0000', tz='UTC'), True]
+>>> out.loc[0, "send_at_utc"]                                        # 08:00 next morning
+Timestamp('2026-12-04 13:00:00+0000', tz='UTC')
 """
 
 from __future__ import annotations

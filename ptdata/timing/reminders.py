@@ -1,0 +1,240 @@
+"""Appointment reminders from a booking export: one reminder row per appointment and offset.
+
+Each row has an appointment time as written in the sheet (``2026-12-03 10:30``, naive local
+time). Its zone is ``appointment_tz`` when given (the venue's zone, e.g. a clinic's), else the
+row's recipient zone from ``resolve_timezones`` (TimeZone column, ZIP, State or number). A
+time of day in an offset ("at 09:00") is read in the recipient's zone; "2 hours before" is an
+exact duration. Each reminder gets Power Textor's ``EventDate``/``Day``/``Time`` (see
+``offsets.reminder_fields``) so the service fires it at exactly ``remind_at_utc``.
+
+Skipped reminders stay in the result with ``skip_reason``: ``invalid_appointment``, the time
+zone reasons from ``resolve_timezones``, ``after_appointment`` (e.g. "same day at 18:00" for a
+10:30 appointment), ``quiet_hours`` and ``in_past`` (before ``now``).
+
+>>> from datetime import datetime, timezone
+>>> import pandas as pd
+>>> sheet = pd.DataFrame({"Phone": ["+13105550123"], "Appointment": ["2026-12-03 10:30"]})
+>>> out = appointment_reminders(sheet, ["1 day before at 20:00"],
+...                             now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+>>> out.loc[0, ["EventDate", "Time"]].tolist(), int(out.loc[0, "Day"])   # 20:00 LA = 04:00 UTC
+(['12/04/2026', '04:00 AM'], 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from ptdata.api.errors import UsageError
+from ptdata.timing._clock import current_utc
+from ptdata.timing._numbers import map_unique, take_str, to_str
+from ptdata.timing.local import factorize_rows, local_schedule
+from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields
+from ptdata.timing.quiet import QuietHours, apply_quiet_hours
+from ptdata.timing.zones import _canonical_zone, _text, resolve_timezones
+
+__all__ = ["appointment_reminders"]
+
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+            "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M%p", "%m/%d/%Y %H:%M:%S")
+_DAY = np.timedelta64(1, "D")
+
+
+def _appointments(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Naive local appointment times (datetime64[us]); NaT where missing or unreadable."""
+    if column not in frame.columns:
+        raise UsageError(f"the sheet has no {column!r} column; name the appointment column "
+                         f"with appointment=, e.g. appointment='Start'")
+    values = frame[column]
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise UsageError(f"column {column!r} holds instants with a time zone; give the local "
+                         "wall-clock times (the zone comes from appointment_tz or each row)")
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.astype("datetime64[us]").dt.floor("min")
+    text = values.astype("str").str.strip()
+    codes, uniques = pd.factorize(text)
+    parsed = pd.Series(pd.NaT, index=range(len(uniques)), dtype="datetime64[us]")
+    for fmt in _FORMATS:
+        todo = parsed.isna()
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(pd.Series(uniques)[todo], format=fmt, errors="coerce")
+    taken = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
+    return pd.Series(taken[np.where(codes < 0, len(uniques), codes)],
+                     index=frame.index).dt.floor("min")
+
+
+def _walls(instants: pd.Series, zones: np.ndarray) -> pd.Series:
+    """Each instant's naive local wall-clock time in its row's zone."""
+    out = pd.Series(pd.NaT, index=instants.index, dtype="datetime64[us]")
+    for zone in set(zones[~pd.isna(zones)]):
+        mine = (zones == zone) & instants.notna().to_numpy()
+        out[mine] = instants[mine].dt.tz_convert(zone).dt.tz_localize(None)
+    return out
+
+
+def _at(walls: pd.Series, zones: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """UTC instants (and DST notes) for naive wall-clock times read in each row's zone."""
+    out = local_schedule(walls, pd.Series(zones, index=walls.index, dtype="str"))
+    notes = out["note"].to_numpy(dtype=object)
+    notes[(walls.isna() | pd.isna(zones)).to_numpy()] = None
+    return out["send_at_utc"], notes
+
+
+def _join(*parts: np.ndarray) -> np.ndarray:
+    out = np.full(len(parts[0]), None, dtype=object)
+    for part in parts:
+        part = np.where(pd.isna(part), None, part)
+        both = ~pd.isna(out) & ~pd.isna(part)
+        out = np.where(pd.isna(out), part, out)
+        if both.any():
+            out[both] = out[both] + "; " + part[both]
+    return out
+
+
+def _dates(holidays: Iterable | None) -> set[date]:
+    out = set()
+    for item in holidays or ():
+        if isinstance(item, datetime):
+            item = item.date()
+        elif isinstance(item, str):
+            item = date.fromisoformat(item.strip())
+        if not isinstance(item, date):
+            raise UsageError(f"holidays: {item!r} is not a date")
+        out.add(item)
+    return out
+
+
+def appointment_reminders(
+    frame: pd.DataFrame, offsets, *, appointment: str = "Appointment",
+    tz: str | None = "TimeZone", phone: str | None = "Phone", zip: str | None = "ZIP",
+    state: str | None = "State", rule: str = "strictest", appointment_tz: str | None = None,
+    now=None, skip_weekends: bool = False, holidays: Iterable | None = None,
+    quiet: QuietHours | None = None, quiet_policy: str = "shift",
+) -> pd.DataFrame:
+    """One reminder row per (sheet row, offset), with Power Textor's EventDate/Day/Time.
+
+    ``offsets``: text like ``"2 days before at 09:00"`` / ``"same day 2 hours before"``, a
+    ``ReminderOffset``, or a list of them. ``skip_weekends`` moves a reminder that falls on a
+    Saturday or Sunday (recipient's local time) to the Friday before at the same time;
+    ``holidays`` (dates) are avoided the same way. ``quiet`` applies quiet hours with
+    ``quiet_policy`` (shift or skip). ``now`` (aware datetime or clock; default the real clock)
+    decides which reminders are already past.
+
+    Returns a frame with ``row`` (the sheet's index label), ``offset``, ``appointment``
+    (local, as read), ``tz`` (recipient zone), ``remind_at_utc``, ``EventDate``, ``Day``,
+    ``Time``, ``shifted``, ``note`` and ``skip_reason``, in sheet order then offset order.
+    """
+    offsets = [parse_offset(o) for o in ([offsets] if isinstance(offsets, (str, ReminderOffset))
+                                         else list(offsets))]
+    if not offsets:
+        raise UsageError("give at least one reminder offset, e.g. '1 day before at 09:00'")
+    if appointment_tz is not None and _canonical_zone(appointment_tz) is None:
+        raise UsageError(f"appointment_tz={appointment_tz!r} is not an IANA time zone name")
+    current = current_utc(now)
+    off_days = _dates(holidays)
+    labels, frame = frame.index, frame.reset_index(drop=True)
+    zones = resolve_timezones(frame, phone=phone, tz=tz, zip=zip, state=state, rule=rule)
+    rec_zone = zones["tz"].to_numpy(dtype=object)
+    rec_zone = np.where(pd.isna(rec_zone), None, rec_zone)
+    appt_zone = (np.full(len(frame), _canonical_zone(appointment_tz), dtype=object)
+                 if appointment_tz else rec_zone)
+    local = _appointments(frame, appointment)
+    appt_at, appt_note = _at(local, appt_zone)
+    written = _text(frame, appointment)
+    missing = local.isna().to_numpy()
+    bad_text = missing & written.notna().to_numpy()
+    base_reason = np.where(pd.isna(zones["skip_reason"]), None, zones["skip_reason"])
+    tz_note = np.where(pd.isna(base_reason), None, zones["tz_detail"].to_numpy(dtype=object))
+    base_reason = np.where(missing, "invalid_appointment", base_reason)
+    bad_note = map_unique(written.where(bad_text), lambda v: (
+        f"Appointment {v!r} is not a date and time like 2026-12-03 10:30 or 12/03/2026 10:30 AM"))
+    bad_note[missing & ~bad_text] = "no appointment time"
+
+    parts = []
+    for order, offset in enumerate(offsets):
+        if offset.at is not None:
+            day = _walls(appt_at, rec_zone).dt.normalize() - offset.days * _DAY
+            wall = day + pd.Timedelta(hours=offset.at.hour, minutes=offset.at.minute)
+            remind, note = _at(wall, rec_zone)
+        else:
+            remind, note = _at(local - offset.days * _DAY, appt_zone)
+            remind = remind - offset.before
+        reason = base_reason.copy()
+        # A time of day later than the appointment ("same day at 18:00" for 10:30) is a mistake
+        # in the offset for that row, whatever happens next.
+        reason[pd.isna(reason) & (remind >= appt_at).fillna(False).to_numpy()] = "after_appointment"
+        remind, moved, move_note = _avoid_days(remind, rec_zone, skip_weekends, off_days)
+        ok = pd.isna(reason) & remind.notna().to_numpy()
+        quiet_moved = np.zeros(len(frame), dtype=bool)
+        if quiet is not None and ok.any():
+            q = apply_quiet_hours(remind[ok], zones["check_zones"][ok], quiet,
+                                  policy=quiet_policy, states=zones["state"][ok], now=current)
+            remind[ok] = q["send_at_utc"]
+            quiet_moved[ok] = q["shifted"].to_numpy()
+            reason[ok] = np.where(pd.isna(q["skip_reason"]), None, q["skip_reason"])
+        # Moved by quiet hours to the appointment or later: no allowed moment before it.
+        reason[pd.isna(reason) & (remind >= appt_at).fillna(False).to_numpy()] = "quiet_hours"
+        past = pd.isna(reason) & (remind < current).fillna(False).to_numpy()
+        reason[past] = "in_past"
+        parts.append(pd.DataFrame({
+            "_pos": np.arange(len(frame)), "_order": order, "row": labels,
+            "offset": str(offset), "appointment": local.to_numpy(), "tz": zones["tz"].to_numpy(),
+            "remind_at_utc": remind.reset_index(drop=True),
+            "Day": offset.days,
+            "shifted": moved | quiet_moved,
+            "note": _join(bad_note, tz_note, appt_note, note, move_note),
+            "skip_reason": reason,
+        }))
+    out = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_order"], kind="stable")
+    out = out.drop(columns=["_pos", "_order"]).reset_index(drop=True)
+    out["remind_at_utc"] = out["remind_at_utc"].astype("datetime64[us, UTC]")
+    out["Day"] = out["Day"].astype("int64")
+    codes = factorize_rows(out[["remind_at_utc", "Day"]])
+    first = out.iloc[np.unique(codes, return_index=True)[1]]
+    fields = [(None, None, None) if pd.isna(at) else reminder_fields(at.to_pydatetime(), int(day))
+              for at, day in first[["remind_at_utc", "Day"]].itertuples(index=False)]
+    out["EventDate"] = take_str(codes, [f[0] for f in fields], out.index)
+    out["Time"] = take_str(codes, [f[2] for f in fields], out.index)
+    for column in ("offset", "tz", "note", "skip_reason"):
+        out[column] = to_str(out[column].to_numpy(dtype=object), out.index)
+    return out[["row", "offset", "appointment", "tz", "remind_at_utc", "EventDate", "Day", "Time",
+                "shifted", "note", "skip_reason"]]
+
+
+def _why(day: pd.Timestamp, off_days: set[date]) -> str:
+    return "holiday" if day.date() in off_days else "weekend"
+
+
+def _avoid_days(remind: pd.Series, zones: np.ndarray, weekends: bool, off_days: set[date]):
+    """Move reminders off weekends/holidays (local) to the day before, same time, repeatedly."""
+    moved = np.zeros(len(remind), dtype=bool)
+    notes = np.full(len(remind), None, dtype=object)
+    if not weekends and not off_days:
+        return remind, moved, notes
+    start = _walls(remind, zones)
+    wall = start.copy()
+    holidays = pd.DatetimeIndex(sorted(off_days)).astype("datetime64[us]")
+    for _ in range(366):
+        bad = np.zeros(len(wall), dtype=bool)
+        if weekends:
+            bad |= (wall.dt.day_of_week >= 5).fillna(False).to_numpy()
+        if off_days:
+            bad |= wall.dt.normalize().isin(holidays).to_numpy()
+        if not bad.any():
+            break
+        wall[bad] = wall[bad] - _DAY
+        moved |= bad
+    if moved.any():
+        remind = remind.copy()
+        remind[moved], _ = _at(wall[moved], zones[moved])
+        days = pd.DataFrame({"from": start.dt.normalize()[moved], "to": wall.dt.normalize()[moved]})
+        codes = factorize_rows(days)
+        first = days.iloc[np.unique(codes, return_index=True)[1]]
+        text = np.array([f"moved from {a:%a %m/%d} to {b:%a %m/%d} ({_why(a, off_days)})"
+                         for a, b in first.itertuples(index=False)], dtype=object)
+        notes[moved] = text[codes]
+    return remind, moved, notes
