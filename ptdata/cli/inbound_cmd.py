@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 from pathlib import Path
 
 import click
@@ -71,41 +72,45 @@ def listen(host: str, port: int, secret: str | None, out: Path, public_url: str 
     secret = secret or new_secret()
     if "/" in secret or not secret.strip():
         raise click.UsageError("--secret must be non-empty and must not contain '/'")
-    try:
-        app = create_listener_app(out, secret, max_body=max_body)
-    except (RuntimeError, OSError) as exc:
-        raise click.UsageError(f"cannot write the dump: {exc}") from None
-    try:
-        sock = bind_socket(host, port)
-    except OSError as exc:
-        raise click.UsageError(
-            f"cannot listen on {host}:{port} ({exc.strerror}); try another --port (0 picks a free one)"
-        ) from None
-    local = f"{socket_url(sock)}/{secret}"
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise click.UsageError("--register takes the public http(s):// address of this listener")
     echo = _Echo()
-    echo(f"Listening on {socket_url(sock)}, appending payloads to {out}. Ctrl-C stops it.")
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        echo(f"warning: bound to {host}: other machines can reach this listener", err=True)
-    echo("Webhook URLs (private: they contain the secret):")
-    echo(f"  SMS: {local}/sms")
-    echo(f"  MMS: {local}/mms")
-    client = _client(base_url) if public_url else None
-    registrations: list = []
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
+    with contextlib.ExitStack() as stack:
+        client = _client(base_url) if public_url else None
         if client is not None:
-            _register(client, public_url.rstrip("/") + f"/{secret}", registrations, echo)
-        uvicorn_server(app).run(sockets=[sock])
-    except (KeyboardInterrupt, _Stop):
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up undisturbed
+            stack.callback(client.close)
         try:
-            _unregister(client, registrations, echo)
+            app = create_listener_app(out, secret, max_body=max_body)
+        except (RuntimeError, OSError) as exc:
+            raise click.UsageError(f"cannot write the dump: {exc}") from None
+        stack.callback(app.state.writer.close)
+        try:
+            sock = bind_socket(host, port)
+        except OSError as exc:
+            raise click.UsageError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); try another --port "
+                "(0 picks a free one)"
+            ) from None
+        stack.callback(sock.close)
+        local = f"{socket_url(sock)}/{secret}"
+        echo(f"Listening on {socket_url(sock)}, appending payloads to {out}. Ctrl-C stops it.")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            echo(f"warning: bound to {host}: other machines can reach this listener", err=True)
+        echo("Webhook URLs (private: they contain the secret):")
+        echo(f"  SMS: {local}/sms")
+        echo(f"  MMS: {local}/mms")
+        registrations: list = []
+        stack.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _on_sigterm))
+        try:
+            if client is not None:
+                _register(client, public_url.rstrip("/") + f"/{secret}", registrations, echo)
+            uvicorn_server(app).run(sockets=[sock])
+        except (KeyboardInterrupt, _Stop):
+            pass
         finally:
-            sock.close()
-            signal.signal(signal.SIGTERM, previous)
-    echo(f"Stopped. {app.state.writer.lines_written} payload(s) saved to {out}.")
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the clean-up undisturbed
+            _unregister(client, registrations, echo)
+        echo(f"Stopped. {app.state.writer.lines_written} payload(s) saved to {out}.")
 
 
 class _Echo:
@@ -113,9 +118,8 @@ class _Echo:
 
     def __call__(self, text: str, err: bool = False) -> None:
         click.echo(text, err=err)
-        stream = click.get_text_stream("stderr" if err else "stdout")
         with contextlib.suppress(Exception):
-            stream.flush()
+            (sys.stderr if err else sys.stdout).flush()
 
 
 def _client(base_url: str | None):
@@ -158,7 +162,6 @@ def _unregister(client, registrations, echo: _Echo) -> None:
             echo(f"Deleted the {reg.kind.upper()} webhook registration {reg.registration_id}.")
         except PowerTextorError as exc:
             echo(f"warning: could not delete registration {reg.registration_id}: {exc}", err=True)
-    client.close()
 
 
 @click.group("inbound")

@@ -212,7 +212,7 @@ def volume_by_hour(inbound: pd.DataFrame, *, tz: str = "UTC") -> pd.DataFrame:
 def volume_by_weekday(inbound: pd.DataFrame, *, tz: str = "UTC") -> pd.DataFrame:
     """Messages received per weekday (Monday first, in ``tz``): sms, mms, messages."""
     local = _local(inbound, tz)
-    return _volume(inbound, local.dt.weekday, list(WEEKDAYS), "weekday")
+    return _volume(inbound, local.dt.day_of_week, list(WEEKDAYS), "weekday")
 
 
 def geography(inbound: pd.DataFrame, *, by: tuple[str, ...] = ("FromState", "FromCity")) -> pd.DataFrame:

@@ -241,7 +241,7 @@ def test_empty_and_missing_inputs(tmp_path):
 
 
 def test_samples_load():
-    frame = ptdata.load_inbound(SAMPLES)
+    frame = ptdata.load_inbound(str(SAMPLES / "inbound_*"))
     report = frame.attrs["ptdata.load"]
     assert report["skipped"] == 0
     assert report["duplicates"] == 1

@@ -217,6 +217,6 @@ def test_samples_suppression():
     from pathlib import Path
 
     samples = Path(__file__).resolve().parents[2] / "sample_data"
-    got = ptdata.suppression_list(samples)
+    got = ptdata.suppression_list(str(samples / "inbound_*"))
     # STOP (+1212...0142) later UNSTOP'd; Stop. (+1512...0163) later START'ed
     assert got == {"+14155550171", "+13055550104", "+17735550119"}
