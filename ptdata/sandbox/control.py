@@ -15,7 +15,13 @@ POST    /_sandbox/config        change options: ``{"latency": 0.3, "rate_limit":
 POST    /_sandbox/reset         back to the seeded state
 ======  ======================  ===========================================================
 
-These answer plain JSON (not the Power Textor envelope) and need no ApiKey.
+These answer plain JSON (not the Power Textor envelope), need no ApiKey, are not rate
+limited or delayed, and are not recorded in ``/_sandbox/requests``.
+
+A request record: ``{"seq", "received_at" (ISO UTC, µs), "method", "path", "operationId",
+"status" (int, or "dropped"/"stalled"), "fault" (script entry or null), "duration_ms",
+"content_type", and "json": {...} or "form": {...} + "files": [{"name", "filename", "size",
+"content_type"}] (or "body_text" when unreadable), "query" when there was one}``.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from ptdata.sandbox.replies import Reply, json_reply
 from ptdata.sandbox.validate import BadRequest
 
 if TYPE_CHECKING:
-    from ptdata.sandbox.core import Reply, Sandbox
+    from ptdata.sandbox.core import Sandbox
 
 __all__ = ["control"]
 
@@ -54,8 +61,6 @@ def _int(params: dict[str, list[str]], name: str) -> int:
 
 async def control(sandbox: Sandbox, method: str, path: str, query: str, body: bytes) -> Reply:
     """Answer one ``/_sandbox/...`` request."""
-    from ptdata.sandbox.core import _json_reply
-
     route = path.rstrip("/")
     params = parse_qs(query, keep_blank_values=True)
     try:
@@ -63,15 +68,15 @@ async def control(sandbox: Sandbox, method: str, path: str, query: str, body: by
         if handler is None:
             known = sorted({p for _, p in _ROUTES})
             if any(p == route for _, p in _ROUTES):
-                return _json_reply(405, {"error": f"{method} is not allowed on {route}"})
-            return _json_reply(404, {"error": f"no sandbox route {method} {route}",
+                return json_reply(405, {"error": f"{method} is not allowed on {route}"})
+            return json_reply(404, {"error": f"no sandbox route {method} {route}",
                                      "routes": known})
         status, payload = await handler(sandbox, params, body)
-        return _json_reply(status, payload)
+        return json_reply(status, payload)
     except BadRequest as exc:
-        return _json_reply(exc.status, {"error": exc.message})
+        return json_reply(exc.status, {"error": exc.message})
     except ValueError as exc:  # option and fault-script errors
-        return _json_reply(400, {"error": str(exc)})
+        return json_reply(400, {"error": str(exc)})
 
 
 async def _health(sb: Sandbox, params, body):

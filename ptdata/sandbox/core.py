@@ -22,25 +22,24 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qs, unquote
 
-from ptdata.api.operations import OPERATIONS, Operation
+from ptdata.api.operations import Operation
 from ptdata.sandbox.actions import Actions
 from ptdata.sandbox.faults import Fault, FaultPlan, RateLimiter
 from ptdata.sandbox.inbound import deliver_inbound
+from ptdata.sandbox.replies import Reply, json_reply
+from ptdata.sandbox.routing import route
 from ptdata.sandbox.shapes import envelope, error_envelope
 from ptdata.sandbox.store import Store
 from ptdata.sandbox.validate import BadRequest, check_fields, fields_from_body, parse_body
 
-__all__ = ["Reply", "Sandbox"]
+__all__ = ["Sandbox"]
 
 logger = logging.getLogger("ptdata.sandbox")
 
@@ -49,46 +48,8 @@ _HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body
          b"</body></html>")
 
 
-@dataclass(slots=True)
-class Reply:
-    """What to answer: status, headers, body, and a transport-level fault (drop/stall)."""
-
-    status: int
-    body: bytes
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    #: "drop", "drop_before" or "stall": the ASGI app / transport breaks the exchange.
-    fault: str | None = None
-    stall_seconds: float = 0.0
-
-
-def _json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    try:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate somewhere: escape it rather than fail
-        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
-    hdrs = [("content-type", "application/json; charset=utf-8")]
-    hdrs += list((headers or {}).items())
-    return Reply(status, body, hdrs)
-
-
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _compile_routes() -> tuple[dict[tuple[str, str], Operation], list[tuple[str, str, Operation]]]:
-    exact: dict[tuple[str, str], Operation] = {}
-    templated: list[tuple[str, str, Operation]] = []
-    for op in OPERATIONS:
-        if "{" in op.path:
-            prefix, _, rest = op.path.partition("{")
-            templated.append((prefix, rest.split("}", 1)[0], op))
-        else:
-            exact[(op.method, op.path.lower())] = op
-    return exact, templated
-
-
-_EXACT, _TEMPLATED = _compile_routes()
-_PATHS = {path for _, path in _EXACT}
 
 
 class Sandbox:
@@ -133,7 +94,7 @@ class Sandbox:
         self._limiter: RateLimiter | None = None
         self.configure(latency=latency, rate_limit=rate_limit, stall_seconds=stall_seconds)
         self.closing = threading.Event()
-        self._loop_thread: _LoopThread | None = None
+        self._loop_thread: Any = None
         self._loop_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -247,9 +208,11 @@ class Sandbox:
 
     def run(self, coro):
         """Run a coroutine on the sandbox's private event loop (for the sync transport)."""
+        from ptdata.sandbox.transport import LoopThread
+
         with self._loop_lock:
             if self._loop_thread is None:
-                self._loop_thread = _LoopThread()
+                self._loop_thread = LoopThread()
         return self._loop_thread.run(coro)
 
     def close(self) -> None:
@@ -289,7 +252,7 @@ class Sandbox:
                 return await control(self, method, path, query, body)
             except Exception:  # a bug must not take the server down
                 logger.exception("sandbox control route %s %s failed", method, path)
-                return _json_reply(500, {"error": "sandbox internal error; see its log"})
+                return json_reply(500, {"error": "sandbox internal error; see its log"})
         started = time.perf_counter()
         seq = self.store.log_request(_now_iso(), method, path)
         state: dict[str, Any] = {"op": None, "record": {}, "fault": None}
@@ -297,7 +260,7 @@ class Sandbox:
             reply = await self._api(method, path, query, headers, body, state)
         except Exception:
             logger.exception("sandbox failed on %s %s", method, path)
-            reply = _json_reply(500, error_envelope(500, "sandbox internal error; see its log"))
+            reply = json_reply(500, error_envelope(500, "sandbox internal error; see its log"))
         status = {"drop": "dropped", "drop_before": "dropped", "stall": "stalled"}.get(
             reply.fault or "", str(reply.status))
         op: Operation | None = state["op"]
@@ -318,26 +281,26 @@ class Sandbox:
         if self._limiter is not None:
             retry = self._limiter.admit()
             if retry is not None:
-                return await self._finish(_json_reply(
+                return await self._finish(json_reply(
                     429, error_envelope(429, f"rate limit of {self._limiter.rate:g} requests "
                                              f"per second exceeded; retry after {retry} s"),
                     {"Retry-After": str(retry)}))
 
         key = hdrs.get("apikey", "")
         if not key.strip():
-            return await self._finish(_json_reply(401, error_envelope(
+            return await self._finish(json_reply(401, error_envelope(
                 401, "missing ApiKey header; make a key in the Power Textor web app")))
         if self._api_key is not None and not hmac.compare_digest(
                 key.encode("utf-8", "replace"), self._api_key.encode("utf-8")):
-            return await self._finish(_json_reply(401, error_envelope(
+            return await self._finish(json_reply(401, error_envelope(
                 401, "the ApiKey is not valid (wrong or expired)")))
 
-        op, params = _route(method, path)
+        op, params = route(method, path)
         if op is None:
             if params is not None:  # the path exists with another method
-                return await self._finish(_json_reply(405, error_envelope(
+                return await self._finish(json_reply(405, error_envelope(
                     405, f"{method} is not allowed on {path}; use {params['allowed']}")))
-            return await self._finish(_json_reply(404, error_envelope(
+            return await self._finish(json_reply(404, error_envelope(
                 404, f"no Power Textor operation at {method} {path}")))
         state["op"] = op
 
@@ -359,9 +322,9 @@ class Sandbox:
                 values = check_fields(op, fields_from_body(op, parsed, content_type))
             outcome = self.actions.run(op, values, now=datetime.now(timezone.utc),
                                        path_params=params)
-            reply = _json_reply(outcome.status, envelope(op, outcome.data), outcome.headers)
+            reply = json_reply(outcome.status, envelope(op, outcome.data), outcome.headers)
         except BadRequest as exc:
-            reply = _json_reply(exc.status, error_envelope(exc.status, exc.message, op))
+            reply = json_reply(exc.status, error_envelope(exc.status, exc.message, op))
         reply = await self._finish(reply)
         if fault is not None:
             reply = self._after(fault, op, reply)
@@ -376,23 +339,23 @@ class Sandbox:
         if fault.kind == "rate_limit":
             secs = fault.seconds if fault.seconds is not None else 1.0
             shown = f"{secs:g}"
-            return _json_reply(429, error_envelope(429, f"rate limited (injected); retry after "
+            return json_reply(429, error_envelope(429, f"rate limited (injected); retry after "
                                                         f"{shown} s"), {"Retry-After": shown})
         if fault.kind == "success_false":
-            return _json_reply(200, {"Success": False, "Error": {
+            return json_reply(200, {"Success": False, "Error": {
                 "Status": "Failed", "Message": "the message could not be sent (injected)"},
                 "Data": None})
         if fault.kind == "drop_before":
-            reply = _json_reply(200, envelope(op, None))
+            reply = json_reply(200, envelope(op, None))
             reply.fault = "drop_before"
             return reply
         status = fault.status or 400
-        return _json_reply(status, error_envelope(status, f"injected HTTP {status}", op))
+        return json_reply(status, error_envelope(status, f"injected HTTP {status}", op))
 
     def _after(self, fault: Fault, op: Operation, reply: Reply) -> Reply:
         if fault.kind == "status":
             status = fault.status or 500
-            return _json_reply(status, error_envelope(status, f"injected HTTP {status}", op))
+            return json_reply(status, error_envelope(status, f"injected HTTP {status}", op))
         if fault.kind == "non_json":
             return Reply(200, _HTML, [("content-type", "text/html; charset=utf-8")])
         if fault.kind == "drop":
@@ -403,52 +366,3 @@ class Sandbox:
             reply.stall_seconds = fault.seconds if fault.seconds is not None else self.stall_seconds
             return reply
         return reply
-
-
-def _route(method: str, path: str) -> tuple[Operation | None, dict[str, str] | None]:
-    """The operation for (method, path) and its path parameters.
-
-    Returns (None, {"allowed": ...}) when the path exists with other methods, (None, None) when
-    there is no such path. Paths match case-insensitively, as on the ASP.NET host.
-    """
-    clean = path.rstrip("/") or "/"
-    key = clean.lower()
-    op = _EXACT.get((method, key))
-    if op is not None:
-        return op, {}
-    allowed = {m for (m, p) in _EXACT if p == key}
-    for prefix, param, templ in _TEMPLATED:
-        rest = clean[len(prefix):] if key.startswith(prefix.lower()) else ""
-        if rest and "/" not in rest:
-            if templ.method == method:
-                return templ, {param: unquote(rest)}
-            allowed.add(templ.method)
-    if allowed:
-        return None, {"allowed": " or ".join(sorted(allowed))}
-    return None, None
-
-
-def query_params(query: str) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
-
-
-class _LoopThread:
-    """A private asyncio loop in a daemon thread, for running the async handler from sync code."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._main, name="ptdata-sandbox-loop", daemon=True)
-        self.thread.start()
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def run(self, coro):
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        if not self.thread.is_alive():
-            self.loop.close()

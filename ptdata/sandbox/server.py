@@ -2,9 +2,9 @@
 
 >>> from ptdata import serve_sandbox, PowerTextor
 >>> with serve_sandbox(latency=0.05) as server:           # port 0: a free port
-...     client = PowerTextor(api_key="test", base_url=server.url)
-...     client.send_text("Hi!", number="+14155550123")
-...     server.sandbox.requests()[-1]["path"]
+...     with PowerTextor(api_key="test", base_url=server.url) as client:
+...         result = client.send_text("Hi!", number="+14155550123")
+...     server.requests()[-1]["path"]
 '/api/messages/sendsimple'
 
 In a notebook, keep it running across cells: ``server = serve_sandbox()`` … ``server.stop()``.

@@ -8,6 +8,10 @@ sandbox reproduces them so that clients are tested against what they will really
 - a campaign's ``Groups`` is a list of group objects in some replies and a string in others;
 - some campaign replies carry ``IsReminder``; MMS replies have no ``Groups`` or counts.
 
+Webhook registrations (not described by the spec) answer **201 Created** with
+``Data: {"RegistrationId", "Type": "SMS"|"MMS", "CreatedAt"}`` and a
+``Location: /api/twilio/{RegistrationId}`` header, the pattern Power Automate triggers use.
+
 Failures (400, 401, 404, 429, 5xx) always use the object form
 ``{"Success": false, "Error": {"Status": ..., "Message": ...}, "Data": null}``, except the
 webhook deletion, whose schema has only ``Success`` and a string ``Error``.

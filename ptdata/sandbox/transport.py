@@ -5,20 +5,24 @@ surface as the exceptions httpx raises for the real thing: a dropped connection 
 ``httpx.RemoteProtocolError``, a stall as ``httpx.ReadTimeout`` (at once: there is no point
 waiting for a timeout that is certain). Both happen after the sandbox acted.
 
+>>> from ptdata import PowerTextor, Sandbox
 >>> sb = Sandbox()
 >>> client = PowerTextor(api_key="k", base_url="http://sandbox.local", transport=sb.transport())
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import TYPE_CHECKING
 
 import httpx
 
 if TYPE_CHECKING:
-    from ptdata.sandbox.core import Reply, Sandbox
+    from ptdata.sandbox.core import Sandbox
+    from ptdata.sandbox.replies import Reply
 
-__all__ = ["AsyncSandboxTransport", "SandboxTransport"]
+__all__ = ["AsyncSandboxTransport", "LoopThread", "SandboxTransport"]
 
 
 def _raw_headers(request: httpx.Request) -> list[tuple[bytes, bytes]]:
@@ -62,3 +66,25 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
             request.method, request.url.path, request.url.query.decode("ascii", "replace"),
             _raw_headers(request), body)
         return _response(request, reply)
+
+
+class LoopThread:
+    """A private asyncio loop in a daemon thread, for running the async handler from sync code."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._main, name="ptdata-sandbox-loop", daemon=True)
+        self.thread.start()
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def run(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        if not self.thread.is_alive():
+            self.loop.close()
