@@ -163,7 +163,9 @@ def reply_stats(inbound: pd.DataFrame, sent_report: pd.DataFrame, *, by: str | N
 
 def review_funnel(report: pd.DataFrame, inbound: pd.DataFrame, *, within=pd.Timedelta(days=7),
                   region: str | None = "US") -> pd.DataFrame:
-    """Per place: review requests in the report, sent, failed, replied, opted out, and rates.
+    """Per place: review requests, sent, failed, unknown (outcome not known), replied, opted out.
+
+    ``reply_rate`` and ``opt_out_rate`` are shares of the requests sent.
 
     >>> ptdata.review_funnel(report, inbound)                      # doctest: +SKIP
     """
@@ -172,12 +174,13 @@ def review_funnel(report: pd.DataFrame, inbound: pd.DataFrame, *, within=pd.Time
     rows = report[place.notna() & (place != "")]
     rep = _attributed(rows, inbound, within, region)
     status = rep["status"].astype("str").str.strip()
-    rep = rep.assign(_failed=status.isin(("failed", "unknown")).to_numpy(),
+    rep = rep.assign(_failed=(status == "failed").to_numpy(),
+                     _unknown=(status == "unknown").to_numpy(),
                      _replied=(rep["_sent"] & (rep["replies"] > 0)).to_numpy(),
                      _out=(rep["_sent"] & rep["opted_out"].astype(bool)).to_numpy())
     out = rep.groupby("place", sort=True).agg(
         requests=("_row", "size"), sent=("_sent", "sum"), failed=("_failed", "sum"),
-        replied=("_replied", "sum"), opted_out=("_out", "sum"),
+        unknown=("_unknown", "sum"), replied=("_replied", "sum"), opted_out=("_out", "sum"),
     ).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["reply_rate"] = out["replied"] / out["sent"].replace(0, np.nan)
