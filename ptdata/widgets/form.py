@@ -38,7 +38,12 @@ TIME_ZONES = (
     "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
     "America/Toronto", "America/Vancouver", "Europe/London", "UTC",
 )
-_WIDE = w.Layout(width="95%")
+
+
+def _wide() -> w.Layout:
+    # one Layout per widget: a shared one would show and hide them all together
+    return w.Layout(width="95%")
+
 _DESC = {"description_width": "initial"}
 
 
@@ -86,8 +91,8 @@ class ComposeForm(w.VBox):
         self._picked: set[str] = set()
         self._syncing = False
 
-        self.result = w.HTML(layout=_WIDE).add_class("ptdata-result")
-        self.progress = w.Output(layout=_WIDE).add_class("ptdata-progress")
+        self.result = w.HTML(layout=_wide()).add_class("ptdata-result")
+        self.progress = w.Output(layout=_wide()).add_class("ptdata-progress")
         self._from_client = contacts is None
         try:
             if contacts is None:
@@ -125,15 +130,15 @@ class ComposeForm(w.VBox):
         self.contact_search = w.Text(placeholder="Search by name or number",
                                      layout=w.Layout(width="60%"))
         self.contact_list = w.SelectMultiple(options=self._contact_options(""), rows=7,
-                                             layout=_WIDE).add_class("ptdata-contacts")
+                                             layout=_wide()).add_class("ptdata-contacts")
         self.select_shown = w.Button(description="Select all shown", icon="check-square")
         self.clear_picked = w.Button(description="Clear", icon="times")
         self.contacts_box = w.VBox([
             w.HBox([self.contact_search, self.select_shown, self.clear_picked]),
             self.contact_list])
-        self.group_list = w.SelectMultiple(options=[], rows=6, layout=_WIDE).add_class("ptdata-groups")
+        self.group_list = w.SelectMultiple(options=[], rows=6, layout=_wide()).add_class("ptdata-groups")
         self.numbers = w.Textarea(placeholder="One number per line, e.g. +1 415 555 0123",
-                                  rows=5, layout=_WIDE).add_class("ptdata-numbers")
+                                  rows=5, layout=_wide()).add_class("ptdata-numbers")
         self.recipients_status = w.HTML().add_class("ptdata-recipients-status")
         self.recipients_box = w.VBox([self.source, self.contacts_box, self.group_list,
                                       self.numbers, self.recipients_status])
@@ -172,7 +177,7 @@ class ComposeForm(w.VBox):
 
     def _build_body(self) -> None:
         self.body = w.Textarea(placeholder="Your message. {Name} is replaced by each row's Name.",
-                               rows=4, layout=_WIDE).add_class("ptdata-body")
+                               rows=4, layout=_wide()).add_class("ptdata-body")
         self.footer = w.Checkbox(description="Add “Reply STOP to opt out”", value=False,
                                  indent=False)
         self.merge_field = w.Dropdown(description="Insert field", options=[("—", "")],

@@ -39,12 +39,20 @@ SHOWN_COLUMNS = ("row", "phone", "name", "status", "reason", "message", "operati
                  "campaign_id", "segments", "scheduled_for")
 MAX_SHOWN_ROWS = 50
 
-_BOX = ("padding:6px 10px;border-radius:4px;margin:4px 0;line-height:1.4;"
+_BOX = ("padding:6px 10px;border-radius:4px;margin:4px 0;line-height:1.4;box-sizing:border-box;"
         "font-family:var(--jp-ui-font-family, sans-serif);")
 _ERROR = _BOX + "background:#fdecea;border:1px solid #f5c2c0;color:#611a15;"
 _NOTE = _BOX + "background:#eef4fb;border:1px solid #c5d9ef;color:#0d3c61;"
 _WARN = _BOX + "background:#fff8e1;border:1px solid #f3d98b;color:#5f4b00;"
 _OK = _BOX + "background:#edf7ed;border:1px solid #b7dfb9;color:#1e4620;"
+
+
+_TABLE_STYLE = (
+    "<style>.ptdata-plan-table, .ptdata-report-table {border-collapse:collapse;font-size:12px}"
+    ".ptdata-plan-table td, .ptdata-plan-table th, .ptdata-report-table td,"
+    ".ptdata-report-table th {white-space:nowrap;padding:2px 8px;text-align:left;"
+    "border-bottom:1px solid #eee}</style>"
+)
 
 
 def _e(value: Any) -> str:
@@ -123,7 +131,7 @@ def _table(frame: pd.DataFrame, css_class: str) -> str:
     more = len(frame) - len(shown)
     if more > 0:
         table += f"<div style='opacity:.7'>… and {more:,} more rows in the download</div>"
-    return f'<div style="max-height:320px;overflow:auto">{table}</div>'
+    return f'<div style="max-height:320px;overflow:auto">{_TABLE_STYLE}{table}</div>'
 
 
 def plan_html(plan: Any) -> str:

@@ -31,7 +31,7 @@ __all__ = [
     "parse_numbers",
     "plan_arguments",
     "recipient_target",
-    "reminder_fields",
+    "reminder_arguments",
     "recipients_frame",
 ]
 
@@ -189,8 +189,8 @@ def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
             raise UsageError("a reminder needs the event date and the time it goes out")
         if state.days_before is None or int(state.days_before) < 0:
             raise UsageError("days before the event must be 0 or more")
-        kwargs.update(reminder_fields(state.event_date, int(state.days_before),
-                                      state.event_time, state.timezone))
+        kwargs.update(reminder_arguments(state.event_date, int(state.days_before),
+                                         state.event_time, state.timezone))
     elif state.timing == "at":
         if state.kind == "mms":
             raise UsageError("Power Textor sends an MMS right away; it cannot be scheduled")
@@ -202,28 +202,22 @@ def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
     return frame, kwargs
 
 
-def reminder_fields(event_date: date, days_before: int, at: time, zone: str) -> dict[str, Any]:
-    """``event_date``/``days_before``/``time`` (UTC) that send at ``at`` local time in ``zone``.
+def reminder_arguments(event_date: date, days_before: int, at: time, zone: str) -> dict[str, Any]:
+    """``event_date``/``days_before``/``time`` for ``plan`` that send at ``at`` local time in ``zone``.
 
-    Power Textor sends a reminder ``Day`` days before ``EventDate`` at ``Time`` read as UTC.
-    The form asks for the local time; when that local moment falls on another UTC date (an
-    evening in America/Los_Angeles is the next day in UTC) the day count moves with it, so the
-    reminder still goes out at the local time asked for.
+    Power Textor sends a reminder ``Day`` days before ``EventDate`` at ``Time`` read as UTC;
+    the form asks for the local time, and ``ptdata.timing.reminder_fields`` finds the fields
+    that fire at that moment (an evening in Los Angeles is the next day in UTC).
 
     >>> from datetime import date, time
-    >>> reminder_fields(date(2030, 5, 10), 1, time(18, 0), "America/Los_Angeles")
-    {'event_date': datetime.date(2030, 5, 10), 'days_before': 0, 'time': '01:00'}
+    >>> reminder_arguments(date(2030, 5, 10), 1, time(18, 0), "America/Los_Angeles")
+    {'event_date': '05/11/2030', 'days_before': 1, 'time': '01:00 AM'}
     """
+    from ptdata.timing import reminder_fields
+
     local = datetime.combine(event_date - timedelta(days=days_before), at, tzinfo=_zone(zone))
-    utc = local.astimezone(timezone.utc)
-    day = (event_date - utc.date()).days
-    if day < 0:
-        raise UsageError(
-            f"{at:%H:%M} in {zone} on the event day is already the next day in UTC, and Power "
-            "Textor cannot send a reminder after the event date: pick an earlier time or more "
-            "days before"
-        )
-    return {"event_date": event_date, "days_before": day, "time": f"{utc:%H:%M}"}
+    event, day, time_text = reminder_fields(local.astimezone(timezone.utc), days_before)
+    return {"event_date": event, "days_before": day, "time": time_text}
 
 
 def _content_type(name: str) -> str:

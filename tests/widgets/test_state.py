@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -15,7 +15,7 @@ from ptdata.widgets.state import (
     parse_numbers,
     plan_arguments,
     recipient_target,
-    reminder_fields,
+    reminder_arguments,
 )
 
 
@@ -114,21 +114,21 @@ def test_mms_attachment_carries_name_bytes_and_type():
 
 @pytest.mark.parametrize("event, days, at, zone, expected", [
     pytest.param(date(2030, 5, 10), 1, time(9, 0), "America/New_York",
-                 {"event_date": date(2030, 5, 10), "days_before": 1, "time": "13:00"},
+                 {"event_date": "05/10/2030", "days_before": 1, "time": "01:00 PM"},
                  id="morning-new-york"),
     pytest.param(date(2030, 5, 10), 1, time(18, 0), "America/Los_Angeles",
-                 {"event_date": date(2030, 5, 10), "days_before": 0, "time": "01:00"},
+                 {"event_date": "05/11/2030", "days_before": 1, "time": "01:00 AM"},
                  id="evening-los-angeles-is-next-utc-day"),
     pytest.param(date(2030, 5, 10), 2, time(7, 0), "Asia/Tokyo",
-                 {"event_date": date(2030, 5, 10), "days_before": 3, "time": "22:00"},
+                 {"event_date": "05/09/2030", "days_before": 2, "time": "10:00 PM"},
                  id="morning-tokyo-is-previous-utc-day"),
     pytest.param(date(2030, 1, 10), 0, time(9, 0), "UTC",
-                 {"event_date": date(2030, 1, 10), "days_before": 0, "time": "09:00"}, id="utc"),
+                 {"event_date": "01/10/2030", "days_before": 0, "time": "09:00 AM"}, id="utc"),
 ])
-def test_reminder_time_is_given_locally_and_sent_as_utc(event, days, at, zone, expected):
-    assert reminder_fields(event, days, at, zone) == expected
+def test_reminder_time_is_given_locally_and_fires_at_that_moment(event, days, at, zone, expected):
+    from ptdata.timing import reminder_instant
 
-
-def test_reminder_after_the_event_in_utc_is_refused():
-    with pytest.raises(UsageError, match="cannot send a reminder after the event date"):
-        reminder_fields(date(2030, 5, 10), 0, time(20, 0), "America/Los_Angeles")
+    got = reminder_arguments(event, days, at, zone)
+    assert got == expected
+    fires = reminder_instant(got["event_date"], got["days_before"], got["time"])
+    assert fires == datetime.combine(event - timedelta(days=days), at, tzinfo=ZoneInfo(zone))
