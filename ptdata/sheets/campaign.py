@@ -141,8 +141,15 @@ def prepare_campaign(df: pd.DataFrame) -> pd.DataFrame:
     out["Kind"] = kind.fillna("text")
     recipient = out["Recipient"].str.lower().str.replace(" ", "_") if "Recipient" in out else None
     has_groups = out["Groups"].notna() if "Groups" in out else pd.Series(False, index=out.index)
-    default = pd.Series("number", index=out.index, dtype="str")
-    default = default.mask(out["Kind"].isin(["review", "reminder"]), "contact").mask(has_groups, "group")
+    # A phone goes to a plain number where Power Textor has such an action (text now, MMS now),
+    # otherwise to an existing contact (scheduled texts, reviews, reminders).
+    timing = pd.Series("now", index=out.index, dtype="str")
+    if "SendAt" in out:
+        timing = timing.mask(out["SendAt"].notna(), "scheduled")
+    timing = timing.mask(out["Kind"] == "reminder", "event")
+    plain = pd.Series([find_operation(k, t, "number") is not None for k, t in zip(out["Kind"], timing)],
+                      index=out.index, dtype=bool)
+    default = pd.Series("contact", index=out.index, dtype="str").mask(plain, "number").mask(has_groups, "group")
     out["Recipient"] = default if recipient is None else recipient.fillna(default)
     if "SendAt" in out:
         out["SendAt"] = _normalised(out["SendAt"], normalise_moment)

@@ -117,12 +117,15 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
         kind, bom, body = "utf-16", True, data
     else:
         kind, bom, body = "utf-8", False, data
-    if kind == "utf-8" and b"\x00" in data[:4096]:
-        raise SheetError(
-            "row 1: the file contains NUL bytes; it is probably UTF-16 without a byte-order mark "
-            "or not a text file. Save it from Excel as 'CSV UTF-8' (or pass --encoding utf-16-le)",
-            row=1,
-        )
+    if kind == "utf-8" and b"\x00" in data:
+        first = data.index(b"\x00")
+        row = data.count(b"\n", 0, first) + 1
+        head = data[:4096]
+        if head.count(b"\x00") * 4 > len(head):
+            why = "it is probably UTF-16 without a byte-order mark. Save it from Excel as 'CSV UTF-8' (or pass --encoding utf-16-le)"
+        else:
+            why = "a sheet never has them: the file is damaged or not a text file. Remove them or export the sheet again"
+        raise SheetError(f"row {row}: the file contains NUL bytes; {why}", row=row)
     try:
         return body.decode("utf-16" if kind == "utf-16" else "utf-8"), {
             "encoding": kind, "bom": bom, "encoding_guessed": False,

@@ -20,8 +20,9 @@ the same phone twice in the same group is a duplicate.
 Campaign sheet (one message per row)::
 
     Phone | Groups   who: one phone number, or one or more Power Textor group names (not both)
-    Recipient        number | contact | new_contact | group  (blank: group for Groups, number for
-                     text/MMS to a Phone, contact for review/reminder to a Phone)
+    Recipient        number | contact | new_contact | group  (blank: group for Groups; for a Phone,
+                     number where Power Textor can send to a plain number - a text or MMS now -
+                     else contact, an existing Power Textor contact)
     Name, LastName   the new contact's name (Recipient = new_contact)
     Kind             text | review | reminder | mms (blank: text)
     Body*            the message, or a template with {Column} merge fields from this sheet
@@ -95,6 +96,11 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     if name in df.columns:
         return df[name]
     return pd.Series(pd.NA, index=df.index, dtype="str")
+
+
+def _real(value: pd.Series, fmt: str) -> pd.Series:
+    """True where the text is a real date/time in ``fmt`` (2026-02-30 and 25:00 are not)."""
+    return pd.to_datetime(value, format=fmt, errors="coerce").notna()
 
 
 def _has(df: pd.DataFrame, name: str) -> pd.Series:
@@ -221,15 +227,15 @@ class CampaignSheet(pa.DataFrameModel):
 
     @pa.check("SendAt", name="bad_datetime")
     def _moment(cls, value: Series[str]) -> Series[bool]:
-        return value.str.fullmatch(ISO_MOMENT)
+        return value.str.fullmatch(ISO_MOMENT) & _real(value.str.slice(0, 16), "%Y-%m-%d %H:%M")
 
     @pa.check("EventDate", name="bad_date")
     def _date(cls, value: Series[str]) -> Series[bool]:
-        return value.str.fullmatch(ISO_DATE)
+        return value.str.fullmatch(ISO_DATE) & _real(value, "%Y-%m-%d")
 
     @pa.check("Time", name="bad_time")
     def _time(cls, value: Series[str]) -> Series[bool]:
-        return value.str.fullmatch(ISO_TIME)
+        return value.str.fullmatch(ISO_TIME) & _real(value, "%H:%M")
 
     @pa.check("DaysBefore", name="bad_days")
     def _days(cls, value: Series[str]) -> Series[bool]:

@@ -102,7 +102,11 @@ def check_template(template: str, columns: Iterable[str]) -> dict[str, str]:
             by_key = {header_key(c): c for c in columns}
             close = difflib.get_close_matches(header_key(field), list(by_key), n=1, cutoff=0.6)
             close = [by_key[k] for k in close]
-            hint = f" did you mean {{{close[0]}}}?" if close else ""
+            canonical = canonical_header(field)
+            if canonical is not None:
+                hint = f" {field} means the {canonical} column, which the sheet does not have."
+            else:
+                hint = f" did you mean {{{close[0]}}}?" if close else ""
             listed = ", ".join(columns) if columns else "(none)"
             raise TemplateError(
                 f"unknown merge field {{{field}}}:{hint} The sheet's columns are {listed}.",

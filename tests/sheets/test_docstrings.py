@@ -1,0 +1,21 @@
+"""The examples in the sheets modules' docstrings run and print what they say."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+from pathlib import Path
+
+import pytest
+
+MODULES = ["campaign", "errors", "excel_safe", "headers", "messages", "phones", "reading", "schemas",
+           "segments", "templates", "validate"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    module = importlib.import_module(f"ptdata.sheets.{name}")
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
