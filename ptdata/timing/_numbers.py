@@ -9,11 +9,13 @@ once per distinct number. A test checks both paths agree with the library.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
 import pandas as pd
 import phonenumbers
+from phonenumbers import PhoneMetadata
 import pyarrow as pa
 from phonenumbers.timezone import TIMEZONE_DATA, time_zones_for_number
 
@@ -85,16 +87,19 @@ def _nanp_area(key4: str) -> str | None:
 
 @cache
 def _fast_area(key4: str) -> bool:
-    """US and Canadian numbers are all geographic, so the prefix table alone answers for them.
+    """True when the prefix table alone answers for every valid number in this area code.
 
-    Elsewhere in NANP (the Caribbean, some territories) libphonenumber treats mobile numbers
-    as non-geographic; those go through the library itself.
+    libphonenumber treats a number as geographic when it is fixed-line, or fixed-line-or-mobile
+    (the US, Canada, Puerto Rico, Guam...: one pattern for both). Where mobile numbers have
+    their own pattern (most of the Caribbean, American Samoa), mobiles are non-geographic and
+    get the whole country's zones; those areas go through the library itself.
     """
-    try:
-        region = phonenumbers.region_code_for_number(phonenumbers.parse(f"+{key4}2345678"))
-    except phonenumbers.NumberParseException:
-        return False
-    return region in ("US", "CA")
+    npa = key4[1:]
+    for region in phonenumbers.region_codes_for_country_code(1):
+        meta = PhoneMetadata.metadata_for_region(region)
+        if meta.leading_digits and re.match(f"(?:{meta.leading_digits})$", npa):
+            return meta.fixed_line.national_number_pattern == meta.mobile.national_number_pattern
+    return True  # the US and Canada: no leading digits of their own, one shared pattern
 
 
 def _other_number(text: str) -> str | None:

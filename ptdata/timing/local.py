@@ -29,16 +29,19 @@ from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
 from ptdata.timing._numbers import take_str
 
-__all__ = ["factorize_pairs", "factorize_rows", "local_schedule", "localize", "utc_column"]
+__all__ = ["factorize_pairs", "factorize_rows", "local_schedule", "localize", "localize_rows",
+           "utc_column", "wall_clock"]
 
 
 def _check_zone(zone: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = ("; it lists several zones: schedule with resolve_timezones()['tz'] and check "
+                "quiet hours with ['check_zones']" if ";" in zone else
+                "; resolve_timezones() reports such rows instead of failing")
         raise UsageError(
-            f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York'); "
-            "resolve_timezones() reports such rows instead of failing"
+            f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York'){hint}"
         ) from None
 
 
@@ -104,8 +107,21 @@ def local_schedule(local_moment, tzs: pd.Series) -> pd.DataFrame:
     >>> out.loc[0, ["ScheduledDate", "ScheduledTime"]].tolist()
     ['03/08/2026', '07:00 AM']
     """
-    tzs = pd.Series(tzs, dtype="str") if not isinstance(tzs, pd.Series) else tzs.astype("str")
+    tzs = pd.Series(list(tzs), dtype="str") if not isinstance(tzs, pd.Series) else tzs.astype("str")
     naive = _as_naive(local_moment, tzs.index).dt.floor("min")
+    codes, utc, notes = _localize_pairs(tzs, naive)
+    dates = [None if pd.isna(t) else format_date(t.to_pydatetime()) for t in utc]
+    times = [None if pd.isna(t) else format_time(t.to_pydatetime()) for t in utc]
+    return pd.DataFrame({
+        "send_at_utc": utc_column(utc.dt.tz_localize(None).to_numpy()[codes], tzs.index),
+        "ScheduledDate": take_str(codes, dates, tzs.index),
+        "ScheduledTime": take_str(codes, times, tzs.index),
+        "note": take_str(codes, list(notes), tzs.index),
+    })
+
+
+def _localize_pairs(tzs: pd.Series, naive: pd.Series):
+    """(code per row, UTC instant per distinct (zone, wall time), note per distinct pair)."""
     codes, (zones, walls) = factorize_pairs(tzs, naive)
     utc = pd.Series(pd.NaT, index=range(len(zones)), dtype="datetime64[us, UTC]")
     notes = np.full(len(zones), None, dtype=object)
@@ -113,18 +129,33 @@ def local_schedule(local_moment, tzs: pd.Series) -> pd.DataFrame:
         mine = np.flatnonzero(zones == zone)
         moment, note = localize(pd.Series(walls[mine]).astype("datetime64[us]"), zone)
         utc.iloc[mine], notes[mine] = moment.to_numpy(), note.to_numpy(dtype=object)
-    unknown = pd.isna(zones) & ~pd.isna(walls)
-    notes[unknown] = "no time zone for this row"
+    notes[pd.isna(zones) & ~pd.isna(walls)] = "no time zone for this row"
     notes[pd.isna(walls)] = "no local time for this row"
-    dates = [None if pd.isna(t) else format_date(t.to_pydatetime()) for t in utc]
-    times = [None if pd.isna(t) else format_time(t.to_pydatetime()) for t in utc]
-    send_at = utc_column(utc.dt.tz_localize(None).to_numpy()[codes], tzs.index)
-    return pd.DataFrame({
-        "send_at_utc": send_at,
-        "ScheduledDate": take_str(codes, dates, tzs.index),
-        "ScheduledTime": take_str(codes, times, tzs.index),
-        "note": take_str(codes, list(notes), tzs.index),
-    })
+    return codes, utc, np.where(pd.isna(notes), None, notes)
+
+
+def localize_rows(naive: pd.Series, zones) -> tuple[pd.Series, np.ndarray]:
+    """(UTC instant, DST note or None) per row: wall-clock times read in each row's zone.
+
+    Rows without a zone or a time get NaT and no note.
+    """
+    tzs = pd.Series(np.asarray(zones, dtype=object), index=naive.index, dtype="str")
+    codes, utc, notes = _localize_pairs(tzs, naive.astype("datetime64[us]"))
+    notes[pd.isna(utc).to_numpy()] = None
+    return utc_column(utc.dt.tz_localize(None).to_numpy()[codes], naive.index), notes[codes]
+
+
+def wall_clock(instants: pd.Series, zones) -> pd.Series:
+    """The naive local wall-clock time of each UTC instant in its row's zone (NaT if none)."""
+    zones = np.asarray(zones, dtype=object)
+    utc = instants.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    out = np.full(len(instants), np.datetime64("NaT"), dtype="datetime64[us]")
+    codes, uniques = pd.factorize(zones)
+    for i, zone in enumerate(uniques):
+        rows = np.flatnonzero(codes == i)
+        local = pd.DatetimeIndex(utc[rows]).tz_localize("UTC").tz_convert(zone).tz_localize(None)
+        out[rows] = np.asarray(local, dtype="datetime64[us]")
+    return pd.Series(out, index=instants.index)
 
 
 def utc_column(naive_utc: np.ndarray, index: pd.Index) -> pd.Series:

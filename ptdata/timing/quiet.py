@@ -202,9 +202,8 @@ def apply_quiet_hours(
         raise UsageError(f"policy must be 'shift' or 'skip', not {policy!r}")
     index = send_at_utc.index
     at = _as_utc(send_at_utc)
-    tzs = pd.Series(tzs).reindex(index) if not pd.Series(tzs).index.equals(index) else tzs
-    states = (pd.Series(pd.NA, index=index, dtype="str") if states is None
-              else pd.Series(states).reindex(index))
+    tzs = _aligned(tzs, index)
+    states = pd.Series(pd.NA, index=index, dtype="str") if states is None else _aligned(states, index)
     send_now = at.isna().to_numpy()
     if send_now.any():
         at = at.where(~send_now, current_utc(now).floor("min"))
@@ -247,6 +246,13 @@ def apply_quiet_hours(
         "skip_reason": take_str(codes, list(reason), index),
         "quiet_window": take_str(codes, list(window), index),
     })
+
+
+def _aligned(values, index: pd.Index) -> pd.Series:
+    """A Series lined up with ``index``: by label for a Series, by position for a list."""
+    if isinstance(values, pd.Series):
+        return values if values.index.equals(index) else values.reindex(index)
+    return pd.Series(list(values), index=index, dtype="str")
 
 
 def _as_utc(values: pd.Series) -> pd.Series:

@@ -31,7 +31,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
 from ptdata.timing._numbers import map_unique, take_str, to_str
-from ptdata.timing.local import factorize_rows, local_schedule
+from ptdata.timing.local import factorize_rows, localize_rows, utc_column, wall_clock
 from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields
 from ptdata.timing.quiet import QuietHours, apply_quiet_hours
 from ptdata.timing.zones import _canonical_zone, _text, resolve_timezones
@@ -69,19 +69,12 @@ def _appointments(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _walls(instants: pd.Series, zones: np.ndarray) -> pd.Series:
     """Each instant's naive local wall-clock time in its row's zone."""
-    out = pd.Series(pd.NaT, index=instants.index, dtype="datetime64[us]")
-    for zone in set(zones[~pd.isna(zones)]):
-        mine = (zones == zone) & instants.notna().to_numpy()
-        out[mine] = instants[mine].dt.tz_convert(zone).dt.tz_localize(None)
-    return out
+    return wall_clock(instants, zones)
 
 
 def _at(walls: pd.Series, zones: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """UTC instants (and DST notes) for naive wall-clock times read in each row's zone."""
-    out = local_schedule(walls, pd.Series(zones, index=walls.index, dtype="str"))
-    notes = out["note"].to_numpy(dtype=object)
-    notes[(walls.isna() | pd.isna(zones)).to_numpy()] = None
-    return out["send_at_utc"], notes
+    return localize_rows(walls, zones)
 
 
 def _join(*parts: np.ndarray) -> np.ndarray:
@@ -154,7 +147,10 @@ def appointment_reminders(
         f"Appointment {v!r} is not a date and time like 2026-12-03 10:30 or 12/03/2026 10:30 AM"))
     bad_note[missing & ~bad_text] = "no appointment time"
 
-    parts = []
+    n, k = len(frame), len(offsets)
+    at_all = np.empty(n * k, dtype="datetime64[us]")   # row i, offset j at i * k + j
+    reason_all, note_all = np.empty(n * k, dtype=object), np.empty(n * k, dtype=object)
+    shifted_all, day_all = np.empty(n * k, dtype=bool), np.empty(n * k, dtype=np.int64)
     for order, offset in enumerate(offsets):
         if offset.at is not None:
             day = _walls(appt_at, rec_zone).dt.normalize() - offset.days * _DAY
@@ -180,29 +176,32 @@ def appointment_reminders(
         reason[pd.isna(reason) & (remind >= appt_at).fillna(False).to_numpy()] = "quiet_hours"
         past = pd.isna(reason) & (remind < current).fillna(False).to_numpy()
         reason[past] = "in_past"
-        parts.append(pd.DataFrame({
-            "_pos": np.arange(len(frame)), "_order": order, "row": labels,
-            "offset": str(offset), "appointment": local.to_numpy(), "tz": zones["tz"].to_numpy(),
-            "remind_at_utc": remind.reset_index(drop=True),
-            "Day": offset.days,
-            "shifted": moved | quiet_moved,
-            "note": _join(bad_note, tz_note, appt_note, note, move_note),
-            "skip_reason": reason,
-        }))
-    out = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_order"], kind="stable")
-    out = out.drop(columns=["_pos", "_order"]).reset_index(drop=True)
-    out["remind_at_utc"] = out["remind_at_utc"].astype("datetime64[us, UTC]")
-    out["Day"] = out["Day"].astype("int64")
-    codes = factorize_rows(out[["remind_at_utc", "Day"]])
-    first = out.iloc[np.unique(codes, return_index=True)[1]]
-    fields = [(None, None, None) if pd.isna(at) else reminder_fields(at.to_pydatetime(), int(day))
-              for at, day in first[["remind_at_utc", "Day"]].itertuples(index=False)]
-    out["EventDate"] = take_str(codes, [f[0] for f in fields], out.index)
-    out["Time"] = take_str(codes, [f[2] for f in fields], out.index)
-    for column in ("offset", "tz", "note", "skip_reason"):
-        out[column] = to_str(out[column].to_numpy(dtype=object), out.index)
-    return out[["row", "offset", "appointment", "tz", "remind_at_utc", "EventDate", "Day", "Time",
-                "shifted", "note", "skip_reason"]]
+        at_all[order::k] = remind.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        reason_all[order::k] = reason
+        note_all[order::k] = _join(bad_note, tz_note, appt_note, note, move_note)
+        shifted_all[order::k] = moved | quiet_moved
+        day_all[order::k] = offset.days
+
+    index = pd.RangeIndex(n * k)
+    codes = factorize_rows(pd.DataFrame({"at": at_all, "day": day_all}))
+    first = np.unique(codes, return_index=True)[1]
+    fields = [(None, None, None) if pd.isna(at_all[i]) else
+              reminder_fields(pd.Timestamp(at_all[i], tz="UTC").to_pydatetime(), int(day_all[i]))
+              for i in first]
+    tz_codes, tz_names = pd.factorize(zones["tz"])
+    return pd.DataFrame({
+        "row": labels.repeat(k),
+        "offset": take_str(np.tile(np.arange(k), n), [str(o) for o in offsets], index),
+        "appointment": np.repeat(local.to_numpy(dtype="datetime64[us]"), k),
+        "tz": take_str(np.repeat(tz_codes, k), list(tz_names), index),
+        "remind_at_utc": utc_column(at_all, index),
+        "EventDate": take_str(codes, [f[0] for f in fields], index),
+        "Day": day_all,
+        "Time": take_str(codes, [f[2] for f in fields], index),
+        "shifted": shifted_all,
+        "note": to_str(note_all, index),
+        "skip_reason": to_str(reason_all, index),
+    }, index=index)
 
 
 def _why(day: pd.Timestamp, off_days: set[date]) -> str:

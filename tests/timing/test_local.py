@@ -89,6 +89,9 @@ def test_seconds_are_cut_to_the_minute_power_textor_schedules():
     pytest.param(datetime(2026, 12, 3, 10, 0), ["Eastern"], "'Eastern' is not an IANA name",
                  id="bad-zone"),
     pytest.param(42, [NY], "must be a naive datetime", id="not-a-time"),
+    pytest.param(datetime(2026, 12, 3, 10, 0), [f"{NY};{CHI}"],
+                 r"it lists several zones: schedule with resolve_timezones\(\)\['tz'\]",
+                 id="check-zones-passed-by-mistake"),
 ])
 def test_usage_errors(moment, zones, message):
     with pytest.raises(UsageError, match=message):

@@ -192,3 +192,10 @@ def test_agrees_with_minute_by_minute_brute_force():
     expected = [_reference(a, z.split(";"), s, quiet) for a, z, s in zip(instants, zones, states)]
     assert [t.to_pydatetime() for t in out["send_at_utc"]] == expected
     assert out["shifted"].tolist() == [e != a for e, a in zip(expected, instants)]
+
+
+def test_lists_line_up_by_position_with_the_sheet_rows():
+    at = pd.Series([utc("2026-12-04 01:30"), utc("2026-12-04 01:30")], index=[5, 9])
+    out = apply_quiet_hours(at, [NY, NY], states=["FL", "NY"], now=NOW)
+    assert list(out.index) == [5, 9]
+    assert out["send_at_utc"].tolist() == [utc("2026-12-04 13:00"), utc("2026-12-04 01:30")]

@@ -153,6 +153,14 @@ def test_number_zones_agree_with_libphonenumber():
             numbers.append(text)
     numbers += ["+18502001234", "+12085550123", "+12642351234", "+18765550123",
                 "+442071234567", "+447911123456", "+61212345678", "+33612345678"]
+    # Every NANP member's example fixed-line and mobile number (territories and the
+    # Caribbean, where mobiles are non-geographic for libphonenumber).
+    for region in phonenumbers.region_codes_for_country_code(1):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                numbers.append(phonenumbers.format_number(
+                    example, phonenumbers.PhoneNumberFormat.E164))
     got = number_zones(pd.Series(numbers, dtype="str"))
     expected = [_library_answer(n) for n in numbers]
     assert [g for g in got] == expected
