@@ -55,8 +55,8 @@ def render_module(table: dict[str, str]) -> str:
 
     rows = []
     items = sorted(table.items())
-    for i in range(0, len(items), 8):
-        rows.append("    " + " ".join(f'"{k}": "{v}",' for k, v in items[i:i + 8]))
+    for i in range(0, len(items), 7):
+        rows.append("    " + " ".join(f'"{k}": "{v}",' for k, v in items[i:i + 7]))
     return (
         '"""US area code -> state, generated from libphonenumber\'s geocoder data '
         f'(phonenumbers {phonenumbers.__version__}).\n\n'

@@ -1,10 +1,11 @@
 """Phone number -> time zones and area code -> state, vectorised over libphonenumber's own data.
 
 ``phonenumbers.timezone.time_zones_for_number`` finds the longest prefix of the E.164 digits
-in ``TIMEZONE_DATA``. Parsing a million numbers one by one to ask it takes ~30 s, so for NANP
-numbers (``+1`` and ten digits, already validated by the sheets layer) the same longest-prefix
-lookup is done here once per distinct prefix; other countries go through the library itself,
-once per distinct number. A test checks both paths agree with the library.
+in ``TIMEZONE_DATA``. Parsing a million numbers one by one to ask it takes about a minute, so
+for ``+1`` numbers in areas where every valid number is geographic (the US, Canada, Puerto
+Rico, ...; numbers are already validated by the sheets layer) the same longest-prefix lookup
+is done here once per distinct prefix. Everything else goes through the library itself, once
+per distinct number. A test checks both paths agree with the library.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import phonenumbers
-from phonenumbers import PhoneMetadata
 import pyarrow as pa
+from phonenumbers import PhoneMetadata
 from phonenumbers.timezone import TIMEZONE_DATA, time_zones_for_number
 
 from ptdata.timing._area_codes import AREA_CODE_STATE

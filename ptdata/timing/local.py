@@ -13,7 +13,8 @@ The work is done once per distinct (zone, local time), so a million rows cost mi
 >>> from datetime import datetime
 >>> import pandas as pd
 >>> zones = pd.Series(["America/New_York", "America/Los_Angeles"])
->>> local_schedule(datetime(2026, 12, 3, 10, 0), zones)[["ScheduledDate", "ScheduledTime"]].values.tolist()
+>>> out = local_schedule(datetime(2026, 12, 3, 10, 0), zones)
+>>> out[["ScheduledDate", "ScheduledTime"]].values.tolist()
 [['12/03/2026', '03:00 PM'], ['12/03/2026', '06:00 PM']]
 """
 
@@ -61,7 +62,8 @@ def localize(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
         wall, moment = naive.iloc[i], aware.iloc[i]
         if gap.iloc[i]:
             notes.iloc[i] = (f"{wall:%H:%M} does not exist on {wall:%m/%d/%Y} in {zone} (clocks "
-                             f"spring forward); using {moment:%H:%M %Z}, the first valid time after the gap")
+                             f"spring forward); using {moment:%H:%M %Z}, the first valid time "
+                             "after the gap")
         else:
             notes.iloc[i] = (f"{wall:%H:%M} happens twice on {wall:%m/%d/%Y} in {zone} (clocks "
                              f"fall back); using the first, {moment:%H:%M %Z}")
@@ -70,7 +72,9 @@ def localize(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
 
 def _as_naive(local_moment, index: pd.Index) -> pd.Series:
     if isinstance(local_moment, pd.Series):
-        values = local_moment.reindex(index) if not local_moment.index.equals(index) else local_moment
+        values = local_moment
+        if not values.index.equals(index):
+            values = values.reindex(index)
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             raise UsageError("local_moment holds time-zone-aware values; give naive wall-clock "
                              "times (the zone comes from each row)")

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from ptdata.api.errors import UsageError
-from ptdata.api.formats import format_date, format_time, parse_date_string, parse_time_string, to_utc
+from ptdata.api.formats import (
+    format_date,
+    format_time,
+    parse_date_string,
+    parse_time_string,
+    to_utc,
+)
 
 __all__ = ["ReminderOffset", "parse_offset", "reminder_fields", "reminder_instant"]
 

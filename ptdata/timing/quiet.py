@@ -179,7 +179,8 @@ def _zone_list(joined: str) -> list[str]:
         try:
             zoneinfo.ZoneInfo(zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York')")
+            raise UsageError(
+                f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York')") from None
     return zones
 
 
@@ -196,6 +197,7 @@ def apply_quiet_hours(
     ``state``). Returns, aligned to ``send_at_utc.index``: ``send_at_utc`` (the instant to
     use: moved under ``shift``, NaT for a send-now row that may go now), ``shifted``,
     ``skip_reason`` (``quiet_hours``, ``unknown_timezone`` or NA) and ``quiet_window``.
+    A send-now row that was shifted now has a time, so it must go out as a scheduled send.
     """
     quiet = QuietHours() if quiet is None else quiet
     if policy not in POLICIES:
@@ -203,7 +205,9 @@ def apply_quiet_hours(
     index = send_at_utc.index
     at = _as_utc(send_at_utc)
     tzs = _aligned(tzs, index)
-    states = pd.Series(pd.NA, index=index, dtype="str") if states is None else _aligned(states, index)
+    if states is None:
+        states = pd.Series(pd.NA, index=index, dtype="str")
+    states = _aligned(states, index)
     send_now = at.isna().to_numpy()
     if send_now.any():
         at = at.where(~send_now, current_utc(now).floor("min"))

@@ -142,7 +142,8 @@ def resolve_timezones(
     if errors not in ("report", "raise"):
         raise UsageError(f"errors must be 'report' or 'raise', not {errors!r}")
     if default_tz is not None and _canonical_zone(default_tz) is None:
-        raise UsageError(f"default_tz={default_tz!r} is not an IANA time zone{_zone_hint(default_tz)}")
+        raise UsageError(
+            f"default_tz={default_tz!r} is not an IANA time zone{_zone_hint(default_tz)}")
 
     index, n = frame.index, len(frame)
 
@@ -152,7 +153,8 @@ def resolve_timezones(
     invalid = written.notna().to_numpy() & pd.isna(column_zone)
     if invalid.any() and errors == "raise":
         bad = written[invalid]
-        rows = [f"row {label}: {value!r}{_zone_hint(value)}" for label, value in bad.head(10).items()]
+        rows = [f"row {label}: {value!r}{_zone_hint(value)}"
+                for label, value in bad.head(10).items()]
         more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
         raise UsageError(
             f"column {tz!r} has values that are not IANA time zone names: " + "; ".join(rows)

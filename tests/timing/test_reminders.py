@@ -53,9 +53,8 @@ def test_reminder_vectors(phone, appointment, offset, expected):
 
 
 def test_every_row_decodes_back_to_its_instant_and_keeps_sheet_order():
-    sheet = pd.DataFrame({"Phone": [LA, NY, MIAMI],
-                          "Appointment": ["2026-12-03 10:30", "2026-12-04 08:15", "2026-12-05 19:00"]},
-                         index=[2, 3, 4])
+    appointments = ["2026-12-03 10:30", "2026-12-04 08:15", "2026-12-05 19:00"]
+    sheet = pd.DataFrame({"Phone": [LA, NY, MIAMI], "Appointment": appointments}, index=[2, 3, 4])
     offsets = ["2 days before at 09:00", "1 day before at 20:00", "same day 3 hours before"]
     out = appointment_reminders(sheet, offsets, now=NOW)
     assert out["row"].tolist() == [2, 2, 2, 3, 3, 3, 4, 4, 4]
@@ -86,7 +85,8 @@ def test_weekend_and_holiday_shifting():
     assert got[3] == "2026-12-03 23:00:00+00:00"
     sheet = pd.DataFrame({"Phone": [NY], "Appointment": ["2026-12-07 09:00"]})
     out = appointment_reminders(sheet, "1 day before at 18:00", now=NOW, skip_weekends=True)
-    assert bool(out["shifted"][0]) and out["note"][0] == "moved from Sun 12/06 to Fri 12/04 (weekend)"
+    assert bool(out["shifted"][0])
+    assert out["note"][0] == "moved from Sun 12/06 to Fri 12/04 (weekend)"
 
 
 def test_appointment_zone_of_the_venue_and_recipient_local_time_of_day():
