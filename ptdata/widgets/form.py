@@ -86,6 +86,7 @@ class ComposeForm(w.VBox):
         self.report_name = report_name
         self.plan: Any = None       # the last plan shown
         self.report: Any = None     # the last report
+        self.error: str | None = None  # the last failure, as the form shows it
         self._pending: Any = None   # the plan waiting for Confirm
         self._groups_loaded = self._places_loaded = False
         self._picked: set[str] = set()
@@ -246,6 +247,7 @@ class ComposeForm(w.VBox):
             try:
                 handler(*args)
             except Exception as exc:  # noqa: BLE001 - the form shows every failure
+                self.error = render.error_text(exc)
                 self.result.value = render.error_html(exc)
 
         return run
@@ -324,6 +326,7 @@ class ComposeForm(w.VBox):
             self.merge_field.value = ""
 
     def _on_preview(self, _: Any) -> None:
+        self.error = None
         self._pending = None
         self._show_confirm(False)
         self.result.value = render.note_html("Planning…")
@@ -332,13 +335,14 @@ class ComposeForm(w.VBox):
         self.result.value = render.plan_html(self.plan)
 
     def _on_send(self, _: Any) -> None:
+        self.error = None
         self._pending = None
         self._show_confirm(False)
         self.plan = self.make_plan()
         self._plan_counts(self.plan)
         if self.plan.recipients == 0:
-            self.result.value = render.error_html(ValueError(
-                "Nothing to send: no row can be sent (see the reasons below).")) + \
+            self.error = "Nothing to send: no row can be sent (see the reasons below)."
+            self.result.value = render.error_html(ValueError(self.error)) + \
                 render.plan_html(self.plan)
             return
         self._pending = self.plan
@@ -346,6 +350,7 @@ class ComposeForm(w.VBox):
         self._show_confirm(True)
 
     def _on_confirm(self, _: Any) -> None:
+        self.error = None
         import ptdata
 
         plan, self._pending = self._pending, None

@@ -26,6 +26,7 @@ __all__ = [
     "counter_html",
     "download_link",
     "error_html",
+    "error_text",
     "groups_html",
     "note_html",
     "plan_html",
@@ -182,11 +183,18 @@ def error_html(exc: BaseException) -> str:
     >>> "did you mean {Name}?</div>" in error_html(ValueError("unknown merge field {Nmae}: did you mean {Name}?"))
     True
     """
+    return f'<div class="ptdata-error" style="{_ERROR}">{_e(error_text(exc))}</div>'
+
+
+def error_text(exc: BaseException) -> str:
+    """The message a person reads for a failure.
+
+    >>> error_text(KeyError("x"))
+    "Something went wrong (KeyError): 'x'"
+    """
     if isinstance(exc, (PowerTextorError, ValueError)):
-        text = _e(exc)
-    else:  # a bug, not the user's input: still no traceback in the form
-        text = f"Something went wrong ({_e(type(exc).__name__)}): {_e(exc)}"
-    return f'<div class="ptdata-error" style="{_ERROR}">{text}</div>'
+        return str(exc)
+    return f"Something went wrong ({type(exc).__name__}): {exc}"  # a bug: still no traceback
 
 
 def note_html(text: str) -> str:

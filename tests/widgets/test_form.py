@@ -135,9 +135,25 @@ def test_unknown_merge_field_is_a_readable_message_not_a_traceback(form, sandbox
     assert 'class="ptdata-error"' in form.result.value
     assert "did you mean {Name}?" in text(form.result.value)
     assert "Traceback" not in form.result.value
+    assert form.error == ("template: unknown merge field {Nmae}: did you mean {Name}? The sheet's columns "
+                          "are row, Phone, Name, Table.")
     form.send_button.click()
     assert "did you mean {Name}?" in text(form.result.value)
     assert form.confirm_button.layout.display == "none"
+    assert sends(sandbox) == []
+    form.body.value = "Hi {Name}"
+    form.preview_button.click()
+    assert form.error is None and "ptdata-error" not in form.result.value
+
+
+def test_nothing_to_send_says_so(form, sandbox):
+    form.source.value = "numbers"
+    form.numbers.value = "12\ncall me"
+    form.body.value = "Hello"
+    form.send_button.click()
+    assert form.error == "Nothing to send: no row can be sent (see the reasons below)."
+    assert form.confirm_button.layout.display == "none"
+    assert "invalid 2" in text(form.result.value)
     assert sends(sandbox) == []
 
 
