@@ -168,34 +168,44 @@ class Ledger:
             return cur.rowcount
 
     def intent(self, job_id: str, batch_id: int, call_key: str, operation: str, recipients: int,
-               started_at: str) -> int:
-        """Record (durably) that this call is about to be POSTed; returns attempts so far."""
+               started_at: str, *, attempts: int = 0, first_attempt_at: str | None = None) -> None:
+        """Record, durably (fsync), that this call is about to be POSTed.
+
+        ``attempts``/``first_attempt_at`` carry over what an earlier run recorded for the call.
+        """
         with self._lock:
-            row = self._db.execute(
-                "SELECT attempts, first_attempt_at FROM calls WHERE job_id = ? AND batch_id = ?",
-                (job_id, batch_id),
-            ).fetchone()
-            attempts = row[0] if row else 0
-            first = row[1] if row and row[1] else started_at
+            self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
                 "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, recipients, "
                 "state, reason, message, campaign_id, attempts, first_attempt_at, finished_at) "
                 "VALUES (?, ?, ?, ?, ?, 'intent', NULL, NULL, NULL, ?, ?, NULL)",
-                (job_id, batch_id, call_key, operation, recipients, attempts, first),
+                (job_id, batch_id, call_key, operation, recipients, attempts,
+                 first_attempt_at or started_at),
             )
-            return attempts
 
     def outcome(self, job_id: str, batch_id: int, state: str, *, reason: str | None = None,
                 message: str | None = None, campaign_id: str | None = None, attempts: int = 0,
                 finished_at: str | None = None) -> None:
-        """Record how the call ended."""
+        """Record how the call ended.
+
+        Committed without its own fsync: in WAL mode a committed row survives the process being
+        killed, and the next intent's fsync makes it survive a power cut too. Should the machine
+        lose power in between, the call reads as ``unknown`` - never as not sent.
+        """
         with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
                 "attempts = attempts + ?, finished_at = ? WHERE job_id = ? AND batch_id = ?",
                 (state, reason, message, campaign_id, attempts, finished_at or utc_now(), job_id,
                  batch_id),
             )
+
+    def flush(self) -> None:
+        """Make every recorded outcome durable now (an fsync)."""
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _lock_file(fd: int, lock_path: Path) -> None:

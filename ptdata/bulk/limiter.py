@@ -56,6 +56,7 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._tat: float | None = None  # theoretical arrival time of the next request
+        self._last: float | None = None  # when the previous caller actually went
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"
@@ -70,8 +71,24 @@ class RateLimiter:
             return wait
 
     def acquire(self) -> float:
-        """Wait for the next slot; returns the seconds waited."""
-        wait = self.reserve()
+        """Wait for the next slot; returns the seconds waited.
+
+        With ``burst=1`` the spacing is also checked against the moment the previous caller
+        actually went: a thread woken late (a busy machine) must not pass together with the
+        next one on time, so the later of the two waits out the rest of the interval.
+        """
+        waited = wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
-        return wait
+        if self.burst > 1:
+            return waited
+        while True:
+            with self._lock:
+                now = self._clock()
+                gap = self.interval if self._last is None else now - self._last
+                if gap >= self.interval - 1e-9:
+                    self._last = now
+                    return waited
+                extra = self.interval - gap
+            self._sleep(extra)
+            waited += extra

@@ -88,6 +88,9 @@ def send(
     if not isinstance(plan, Plan):
         raise UsageError(f"send() takes the Plan made by ptdata.plan(...), not {type(plan).__name__}")
     limiter = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
+    # a second gate right before each POST re-spaces calls that waited on the ledger's disk
+    # write; the client's own retries (429, refused connection) also pass through it
+    gate = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
     job_id = plan.job_id
     if plan.n_calls == 0:
         return Report(planned_frame(plan).assign(status=lambda f: f["status"].replace(
@@ -99,27 +102,33 @@ def send(
         book = ledger
     else:
         book = Ledger(DEFAULT_LEDGER if ledger is None or ledger is True else Path(ledger))
+    restore = _pace_client_retries(client, gate)
     try:
         if book is None:
-            return _Run(plan, client, limiter, None, {}, concurrency, progress, stop_on_auth).go()
+            return _Run(plan, client, limiter, gate, None, {}, concurrency, progress,
+                        stop_on_auth).go()
         with book.hold(job_id):
             book.start_job(job_id, {"rows": len(plan.frame), "calls": plan.n_calls,
                                     "kind": plan.settings.kind, "to": plan.settings.to})
             book.settle_interrupted(job_id)
             earlier = book.records(job_id)
-            return _Run(plan, client, limiter, book, earlier, concurrency, progress, stop_on_auth,
-                        resend_unknown).go()
+            return _Run(plan, client, limiter, gate, book, earlier, concurrency, progress,
+                        stop_on_auth, resend_unknown).go()
     finally:
+        restore()
         if own_ledger and book is not None:
+            book.flush()
             book.close()
 
 
 class _Run:
-    def __init__(self, plan, client, limiter, book, earlier, concurrency, progress, stop_on_auth,
-                 resend_unknown=False):
+    def __init__(self, plan, client, limiter, gate, book, earlier, concurrency, progress,
+                 stop_on_auth, resend_unknown=False):
         self.plan, self.client, self.limiter, self.book = plan, client, limiter, book
+        self.gate = gate
         self.job_id = plan.job_id
         self.stop_on_auth = stop_on_auth
+        self.earlier = earlier
         self.outcomes: dict[int, tuple] = {}
         for b, rec in earlier.items():
             again = rec.state == "not_sent" or (rec.state == "unknown" and resend_unknown)
@@ -192,10 +201,13 @@ class _Run:
         if self._stop.is_set():
             return  # not attempted: reported as skipped/run_stopped
         started = utc_now()
-        earlier_attempts = 0
+        before = self.earlier.get(batch_id)
+        earlier_attempts = before.attempts if before else 0
         if self.book is not None:
-            earlier_attempts = self.book.intent(self.job_id, batch_id, call.key,
-                                                call.operation.op_id, call.recipients, started)
+            self.book.intent(self.job_id, batch_id, call.key, call.operation.op_id,
+                             call.recipients, started, attempts=earlier_attempts,
+                             first_attempt_at=before.first_attempt_at if before else None)
+        self.gate.acquire()  # after the fsync above: POSTs leave evenly spaced, never bunched
         try:
             result = self.client.send_prepared(req)
         except PowerTextorError as exc:
@@ -252,6 +264,29 @@ class _Run:
             self.bar.set_postfix(calls=self.calls_made, failed=self.failed, unknown=self.unknown,
                                  refresh=False)
             self.bar.update(call.recipients)
+
+
+def _pace_client_retries(client: Any, limiter: RateLimiter) -> Callable[[], None]:
+    """Make the client's retries (after a 429 or a refused connection) wait for a paced slot.
+
+    ``PowerTextor`` retries inside ``send_prepared``; an unpaced retry on top of the paced
+    calls would push a second over the limit, draw another 429 and so on. The client's
+    injectable sleep is wrapped for the duration of the run and restored after it.
+    """
+    sleep = getattr(client, "_sleep", None)
+    if sleep is None or not callable(sleep):
+        return lambda: None
+
+    def paced(seconds: float) -> None:
+        sleep(seconds)
+        limiter.acquire()
+
+    client._sleep = paced
+
+    def restore() -> None:
+        client._sleep = sleep
+
+    return restore
 
 
 def _earlier_outcome(rec) -> tuple:

@@ -108,3 +108,20 @@ def test_threads_share_one_pace():
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         RateLimiter(**kwargs)
+
+
+def test_a_caller_woken_late_does_not_pass_together_with_the_next():
+    clock = FakeClock()
+    late = {"first": True}
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        if late["first"] and seconds > 0:  # the first real wait overshoots by 80 ms
+            late["first"] = False
+            clock.sleep(0.08)
+
+    limiter = RateLimiter(10, headroom=1.0, clock=clock, sleep=sleep)
+    times = _times(limiter, clock, 4)
+    gaps = [round(b - a, 6) for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.1 - 1e-6
+    assert gaps[0] == pytest.approx(0.18)  # slot at +0.1 missed by 80 ms: the next waits for it
