@@ -30,7 +30,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ptdata.inbound.readers import Part, concat_text_tables, read_file
+from ptdata.inbound.readers import (
+    Part,
+    arrow_allocations,
+    arrow_pool,
+    concat_text_tables,
+    read_file,
+)
 from ptdata.inbound.schema import (
     INBOUND_SCHEMA,
     INTEGER_FIELDS,
@@ -69,16 +75,17 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
     if errors not in ("report", "raise"):
         raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
     files = resolve_paths(path_or_paths)
-    parts = [read_file(f) for f in files]
-    if errors == "raise":
-        for part in parts:
-            if part.skipped:
-                line, why = part.skipped[0]
-                raise InboundLoadError(
-                    f"{part.file}, line {line}: {why}. Fix or delete that line, or load with "
-                    "errors='report' to skip it."
-                )
-    frame, report = build_frame(parts)
+    with arrow_allocations():
+        parts = [read_file(f) for f in files]
+        if errors == "raise":
+            for part in parts:
+                if part.skipped:
+                    line, why = part.skipped[0]
+                    raise InboundLoadError(
+                        f"{part.file}, line {line}: {why}. Fix or delete that line, or load "
+                        "with errors='report' to skip it."
+                    )
+        frame, report = build_frame(parts)
     if report["skipped"] or report["problems"]:
         logger.warning("%s", format_load_report(report))
     frame.attrs["ptdata.load"] = report
@@ -141,8 +148,16 @@ def _is_dump_name(name: str) -> bool:
 # -- typing -----------------------------------------------------------------------------------
 
 def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
-    """The typed inbound frame from the files' tables, and the load report."""
-    table = concat_text_tables([p.table for p in parts])
+    """The typed inbound frame from the files' tables, and the load report.
+
+    The parts' tables are handed over (``part.table`` becomes None) so each column can be
+    freed as soon as it is in the frame: a million payloads never exist twice in memory.
+    """
+    tables = [p.table for p in parts]
+    for p in parts:
+        p.table = None
+    table = concat_text_tables(tables)
+    del tables
     read = table.num_rows
     skipped_lines = {p.file: [line for line, _ in p.skipped] for p in parts if p.skipped}
     problems = [f"{p.file}, line {line}: {why}" for p in parts for line, why in p.skipped]
@@ -152,8 +167,10 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
         frame = empty_inbound_frame()
         duplicates = 0
     else:
-        table, duplicates = _dedupe(table)
-        frame = _to_frame(table, counts)
+        keep, duplicates = _first_deliveries(table)
+        columns = dict(zip(table.column_names, table.columns))
+        del table
+        frame = _to_frame(columns, read, keep, counts)
     report = {
         "files": [p.file for p in parts],
         "read": read,
@@ -178,61 +195,71 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
 
 
 def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
 
 
-def _dedupe(table: pa.Table) -> tuple[pa.Table, int]:
-    """Keep the first delivery of each MessageSid/SmsSid (rows with neither are all kept)."""
+def _first_deliveries(table: pa.Table) -> tuple[pa.Array | None, int]:
+    """Which rows to keep: the first delivery of each MessageSid/SmsSid (and every row with
+    neither); None when there is nothing to drop."""
     keys = [table.column(k) for k in ("MessageSid", "SmsSid") if k in table.column_names]
     if not keys:
-        return table, 0
+        return None, 0
     key = pc.coalesce(*[_blank_to_null(k) for k in keys]) if len(keys) > 1 else _blank_to_null(keys[0])
     codes = pc.dictionary_encode(key).combine_chunks().indices
-    codes_np = codes.to_numpy(zero_copy_only=False)
-    valid = ~np.asarray(pc.is_null(codes).to_numpy(zero_copy_only=False), dtype=bool)
-    first = np.zeros(len(codes_np), dtype=bool)
-    positions = np.flatnonzero(valid)
-    _, first_idx = np.unique(codes_np[valid].astype(np.int64), return_index=True)
-    first[positions[first_idx]] = True
-    keep = first | ~valid
-    duplicates = int(len(keep) - keep.sum())
-    if duplicates:
-        table = table.filter(pa.array(keep))
-    return table, duplicates
+    del key
+    # codes number the distinct sids in order of first appearance, so a row is a first
+    # delivery exactly when its code is above every code before it (no sort needed)
+    codes_np = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    seen = np.maximum.accumulate(np.concatenate(([-1], codes_np[:-1])))
+    keep = (codes_np > seen) | (codes_np < 0)
+    duplicates = int(len(keep) - np.count_nonzero(keep))
+    return (pa.array(keep) if duplicates else None), duplicates
 
 
-def _to_frame(table: pa.Table, counts: dict[str, int]) -> pd.DataFrame:
-    n = table.num_rows
-    names = table.column_names
-    ints = {name: _integers(table.column(name), counts, name) for name in INTEGER_FIELDS
-            if name in names}
-    received = _received_at(table, counts)
-    kind = _kind(table, ints.get("NumMedia"))
-    extras = [c for c in names if c not in STANDARD_COLUMNS]
+def _to_frame(columns: dict[str, pa.ChunkedArray], n: int, keep: pa.Array | None,
+              counts: dict[str, int]) -> pd.DataFrame:
+    """Type the columns; each text column leaves ``columns`` as it enters the frame."""
+    def take(name: str) -> pa.ChunkedArray:
+        col = columns.pop(name)
+        return col.filter(keep) if keep is not None else col
+
+    names = list(columns)
+    if keep is not None:
+        n = int(pc.sum(keep).as_py())
+    ints = {name: _integers(take(name), counts, name) for name in INTEGER_FIELDS if name in names}
+    received = _received_at({k: columns[k] for k in names if k == "received_at" or
+                             k in _TIME_ALIASES}, keep, n, counts)
+    media = [columns[k].filter(keep) if keep is not None else columns[k]
+             for k in ("mediaURL", "MediaUrl0") if k in names]
+    kind = _kind(take("kind") if "kind" in names else None, ints.get("NumMedia"), media, n)
+    del media
     out: dict[str, object] = {}
-    text = pd.StringDtype("pyarrow", na_value=np.nan)
     for name in STANDARD_COLUMNS:
         if name == "received_at":
             out[name] = received
+            if "received_at" in columns:
+                columns.pop("received_at")
         elif name == "kind":
             out[name] = _text_series(kind)
         elif name in INTEGER_FIELDS:
             out[name] = ints.get(name, pd.Series(pd.NA, index=range(n), dtype="Int64"))
-        elif name in names:
-            out[name] = _text_series(table.column(name))
+        elif name in columns:
+            out[name] = _text_series(take(name))
         else:
-            out[name] = pd.Series(np.nan, index=range(n), dtype=text)
-    for name in extras:
-        out[name] = _text_series(table.column(name))
+            out[name] = pd.Series(np.nan, index=range(n), dtype=_TEXT)
+    for name in [c for c in names if c in columns]:
+        out[name] = _text_series(take(name))
     frame = pd.DataFrame(out, copy=False)
     return INBOUND_SCHEMA.validate(frame, lazy=True)
 
 
-def _text_series(col: pa.ChunkedArray | pa.Array) -> pd.Series:
-    if isinstance(col, pa.Array):
-        col = pa.chunked_array([col])
-    return pd.Series(col.to_pandas(types_mapper={pa.string(): pd.StringDtype(
-        "pyarrow", na_value=np.nan)}.get), copy=False)
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _text_series(col: pa.ChunkedArray) -> pd.Series:
+    """A pandas ``str`` Series over the column (pandas keeps text as large_string: cast once)."""
+    col = pc.cast(col, pa.large_string(), memory_pool=arrow_pool())
+    return pd.Series(col.to_pandas(types_mapper={pa.large_string(): _TEXT}.get), copy=False)
 
 
 def _integers(col: pa.ChunkedArray, counts: dict[str, int], name: str) -> pd.Series:
@@ -252,15 +279,14 @@ def _integers(col: pa.ChunkedArray, counts: dict[str, int], name: str) -> pd.Ser
     return pd.Series(ints.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), copy=False)
 
 
-def _received_at(table: pa.Table, counts: dict[str, int]) -> pd.Series:
-    n = table.num_rows
-    names = table.column_names
-    source = "received_at" if "received_at" in names else next(
-        (a for a in _TIME_ALIASES if a in names), None)
+def _received_at(cols: dict[str, pa.ChunkedArray], keep, n: int, counts: dict[str, int]) -> pd.Series:
     dtype = pd.DatetimeTZDtype("us", "UTC")
+    source = "received_at" if "received_at" in cols else next(
+        (a for a in _TIME_ALIASES if a in cols), None)
     if source is None:
         return pd.Series(pd.NaT, index=range(n), dtype=dtype)
-    col = _blank_to_null(pc.utf8_trim_whitespace(table.column(source)))
+    col = cols[source]
+    col = _blank_to_null(pc.utf8_trim_whitespace(col.filter(keep) if keep is not None else col))
     try:
         ts = pc.cast(col, pa.timestamp("us", tz="UTC"))
         return pd.Series(ts.to_pandas(), copy=False).astype(dtype)
@@ -275,23 +301,22 @@ def _received_at(table: pa.Table, counts: dict[str, int]) -> pd.Series:
     return parsed.astype(dtype)
 
 
-def _kind(table: pa.Table, num_media: pd.Series | None) -> pa.ChunkedArray:
+def _kind(given: pa.ChunkedArray | None, num_media: pd.Series | None,
+          media_urls: list[pa.ChunkedArray], n: int) -> pa.ChunkedArray:
     """``sms``/``mms`` as the listener recorded it, else MMS when media came with it."""
-    n = table.num_rows
     media = np.zeros(n, dtype=bool)
     if num_media is not None:
         media |= num_media.fillna(0).to_numpy(dtype=np.int64) > 0
-    for name in ("mediaURL", "MediaUrl0"):
-        if name in table.column_names:
-            col = table.column(name)
-            has = pc.and_(pc.is_valid(col), pc.not_equal(col, ""))
-            media |= pc.fill_null(has, False).to_numpy(zero_copy_only=False).astype(bool)
-    inferred = pa.array(np.where(media, "mms", "sms"), pa.string())
-    if "kind" not in table.column_names:
+    for col in media_urls:
+        has = pc.and_(pc.is_valid(col), pc.not_equal(col, ""))
+        media |= pc.fill_null(has, False).to_numpy(zero_copy_only=False).astype(bool)
+    inferred = pc.if_else(pa.array(media), pa.scalar("mms"), pa.scalar("sms"))
+    if given is None:
         return pa.chunked_array([inferred])
-    given = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("kind")))
+    given = pc.utf8_lower(pc.utf8_trim_whitespace(given))
     ok = pc.fill_null(pc.is_in(given, value_set=pa.array(KINDS)), False)
-    return pc.if_else(ok, given, inferred)
+    return pc.if_else(ok, given, pa.chunked_array([inferred]) if isinstance(given, pa.ChunkedArray)
+                      else inferred)
 
 
 def format_load_report(report: dict) -> str:
