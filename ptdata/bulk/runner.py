@@ -13,6 +13,8 @@ What each call's rows become (they share its fate: one POST to a list is many me
 - a refused API key (401/403) or a server that asks to wait longer than ``max_retry_after``
   stops the run: the rest are ``skipped`` (reason ``run_stopped``) and a re-run sends them.
 
+``run_calls`` is the same machinery for any list of API calls (the contact sync uses it).
+
 >>> report = ptdata.send(plan, client, rate=5)     # 5 calls per second at most
 >>> report.write("report.csv")
 """
@@ -23,10 +25,10 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,12 +44,12 @@ from ptdata.api.errors import (
     UsageError,
 )
 from ptdata.api.results import CampaignResult, is_unknown_outcome
-from ptdata.bulk.ledger import DEFAULT_LEDGER, Ledger, utc_now
+from ptdata.bulk.ledger import DEFAULT_LEDGER, Ledger, LedgerRecord, utc_now
 from ptdata.bulk.limiter import RateLimiter
-from ptdata.bulk.plans import Plan
+from ptdata.bulk.plans import Call, Plan
 from ptdata.bulk.report import Report, planned_frame, results_frame
 
-__all__ = ["send"]
+__all__ = ["CallsRun", "run_calls", "send"]
 
 _STATE_TO_STATUS = {"sent": "sent", "scheduled": "scheduled", "rejected": "failed",
                     "not_sent": "failed", "unknown": "unknown", "intent": "unknown"}
@@ -87,14 +89,74 @@ def send(
     """
     if not isinstance(plan, Plan):
         raise UsageError(f"send() takes the Plan made by ptdata.plan(...), not {type(plan).__name__}")
-    limiter = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
-    # a second gate right before each POST re-spaces calls that waited on the ledger's disk
-    # write; the client's own retries (429, refused connection) also pass through it
-    gate = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
+    RateLimiter(rate, burst=burst)  # checks rate and burst even when there is nothing to send
     job_id = plan.job_id
     if plan.n_calls == 0:
         return Report(planned_frame(plan).assign(status=lambda f: f["status"].replace(
             {"planned": "skipped"})), job_id=job_id)
+    sizes = np.bincount(plan.frame["batch_id"].dropna().to_numpy(dtype=np.int64),
+                        minlength=plan.n_calls)
+    run = run_calls(job_id, range(plan.n_calls), plan.call, client, sizes=sizes,
+                    description={"rows": len(plan.frame), "calls": plan.n_calls,
+                                 "kind": plan.settings.kind, "to": plan.settings.to},
+                    rate=rate, burst=burst, concurrency=concurrency, progress=progress,
+                    ledger=ledger, resend_unknown=resend_unknown, stop_on_auth=stop_on_auth,
+                    clock=clock, sleep=sleep)
+    frame = results_frame(plan, run.outcomes,
+                          not_attempted=("skipped", "run_stopped", run.stopped or "not attempted"))
+    return Report(frame, job_id=job_id, calls_made=run.calls_made, stopped=run.stopped)
+
+
+class CallsRun(NamedTuple):
+    """What ``run_calls`` did: each call's outcome by batch id, calls made, why it stopped."""
+
+    #: indexed by batch id: status, reason, message, campaign_id, attempts, first_attempt_at,
+    #: finished_at (calls not attempted because the run stopped are absent)
+    outcomes: pd.DataFrame
+    calls_made: int
+    stopped: str | None
+
+
+def run_calls(
+    job_id: str,
+    batch_ids: Sequence[int],
+    call_for: Callable[[int], Call],
+    client: Any,
+    *,
+    sizes: Any = None,
+    description: dict | None = None,
+    replay: Callable[[int, LedgerRecord], bool | None] | None = None,
+    rate: float = 5.0,
+    burst: int = 1,
+    concurrency: int | None = None,
+    progress: bool = True,
+    ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+    resend_unknown: bool = False,
+    stop_on_auth: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    unit: str = "msg",
+    desc: str = "sending",
+) -> CallsRun:
+    """Make the API calls ``call_for(b)`` for ``b`` in ``batch_ids``: paced, in the ledger, classified.
+
+    The engine under ``send`` for any list of calls. ``sizes[b]`` is what call ``b`` counts
+    for on the progress bar (default 1). ``replay(b, record)`` decides about a call the ledger
+    already knows for this job: True reports the earlier outcome instead of calling, False
+    calls again (attempts add up), None means the record was about another call (forgotten).
+    Default: a call stands unless it was ``not_sent`` (or ``unknown`` with ``resend_unknown``).
+
+    >>> run = run_calls(job_id, [0, 1], calls.__getitem__, client, rate=5)
+    >>> run.outcomes.loc[0, "status"]
+    'sent'
+    """
+    limiter = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
+    # a second gate right before each POST re-spaces calls that waited on the ledger's disk
+    # write; the client's own retries (429, refused connection) also pass through it
+    gate = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
+    options = dict(sizes=sizes, concurrency=concurrency, progress=progress,
+                   stop_on_auth=stop_on_auth, resend_unknown=resend_unknown, replay=replay,
+                   unit=unit, desc=desc)
     own_ledger = not isinstance(ledger, Ledger) and ledger is not False
     if ledger is False:
         book = None
@@ -105,15 +167,14 @@ def send(
     restore = _pace_client_retries(client, gate)
     try:
         if book is None:
-            return _Run(plan, client, limiter, gate, None, {}, concurrency, progress,
-                        stop_on_auth).go()
+            return _Run(job_id, batch_ids, call_for, client, limiter, gate, None, {},
+                        **options).go()
         with book.hold(job_id):
-            book.start_job(job_id, {"rows": len(plan.frame), "calls": plan.n_calls,
-                                    "kind": plan.settings.kind, "to": plan.settings.to})
+            book.start_job(job_id, description)
             book.settle_interrupted(job_id)
             earlier = book.records(job_id)
-            return _Run(plan, client, limiter, gate, book, earlier, concurrency, progress,
-                        stop_on_auth, resend_unknown).go()
+            return _Run(job_id, batch_ids, call_for, client, limiter, gate, book, earlier,
+                        **options).go()
     finally:
         restore()
         if own_ledger and book is not None:
@@ -122,19 +183,28 @@ def send(
 
 
 class _Run:
-    def __init__(self, plan, client, limiter, gate, book, earlier, concurrency, progress,
-                 stop_on_auth, resend_unknown=False):
-        self.plan, self.client, self.limiter, self.book = plan, client, limiter, book
+    def __init__(self, job_id, batch_ids, call_for, client, limiter, gate, book, earlier, *,
+                 sizes, concurrency, progress, stop_on_auth, resend_unknown, replay, unit, desc):
+        self.call_for, self.client, self.limiter, self.book = call_for, client, limiter, book
         self.gate = gate
-        self.job_id = plan.job_id
+        self.job_id = job_id
         self.stop_on_auth = stop_on_auth
-        self.earlier = earlier
+        if replay is None:
+            def replay(b, rec):
+                return not (rec.state == "not_sent" or (rec.state == "unknown" and resend_unknown))
+        wanted = batch_ids if isinstance(batch_ids, range) else set(batch_ids)
+        self.earlier = {}
         self.outcomes: dict[int, tuple] = {}
         for b, rec in earlier.items():
-            again = rec.state == "not_sent" or (rec.state == "unknown" and resend_unknown)
-            if not again:
+            if b not in wanted:
+                continue
+            stands = replay(b, rec)
+            if stands is None:
+                continue
+            self.earlier[b] = rec
+            if stands:
                 self.outcomes[b] = _earlier_outcome(rec)
-        self.todo = [b for b in range(plan.n_calls) if b not in self.outcomes]
+        self.todo = [b for b in batch_ids if b not in self.outcomes]
         self.workers = max(1, min(len(self.todo) or 1, concurrency or (min(32, math.ceil(limiter.rate)) + 2)))
         self._lock = threading.Lock()
         self._next = iter(self.todo)
@@ -142,15 +212,16 @@ class _Run:
         self.stopped: str | None = None
         self.calls_made = 0
         self.failed = self.unknown = 0
-        sizes = np.bincount(plan.frame["batch_id"].dropna().to_numpy(dtype=np.int64),
-                            minlength=plan.n_calls)
-        total = int(sizes[self.todo].sum()) if self.todo else 0
+        if sizes is None:
+            total = len(self.todo)
+        else:
+            total = int(np.asarray(sizes)[self.todo].sum()) if self.todo else 0
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=total, unit="msg", desc="sending", disable=not progress or total == 0,
+        self.bar = tqdm(total=total, unit=unit, desc=desc, disable=not progress or total == 0,
                         dynamic_ncols=True, smoothing=0.1)
 
-    def go(self) -> Report:
+    def go(self) -> CallsRun:
         try:
             if self.todo:
                 with ThreadPoolExecutor(self.workers, thread_name_prefix="ptdata-send") as pool:
@@ -170,10 +241,7 @@ class _Run:
             self.outcomes, orient="index",
             columns=["status", "reason", "message", "campaign_id", "attempts",
                      "first_attempt_at", "finished_at"])
-        stop_msg = self.stopped or "not attempted"
-        frame = results_frame(self.plan, outcomes,
-                              not_attempted=("skipped", "run_stopped", stop_msg))
-        return Report(frame, job_id=self.job_id, calls_made=self.calls_made, stopped=self.stopped)
+        return CallsRun(outcomes, self.calls_made, self.stopped)
 
     def _halt(self, why: str) -> None:
         with self._lock:
@@ -190,7 +258,7 @@ class _Run:
             self._one(batch_id)
 
     def _one(self, batch_id: int) -> None:
-        call = self.plan.call(batch_id)
+        call = self.call_for(batch_id)
         try:
             req = call.prepared()
         except UsageError as exc:
