@@ -146,7 +146,9 @@ def plan_html(plan: Any) -> str:
 def confirm_html(plan: Any) -> str:
     """The question asked before sending: how many messages, calls and skipped rows."""
     skipped = len(plan.frame) - plan.recipients
-    text = (f"Send {_plural(plan.recipients, 'message')} in {_plural(plan.n_calls, 'API call')} "
+    live = plan.frame["status"] == "planned"
+    verb = "Schedule" if bool((plan.frame.loc[live, "timing"] != "now").all()) else "Send"
+    text = (f"{verb} {_plural(plan.recipients, 'message')} in {_plural(plan.n_calls, 'API call')} "
             f"({_plural(plan.segments, 'segment')})")
     if skipped:
         text += f"; {_plural(skipped, 'row')} will be skipped (see the reasons in the preview)"

@@ -206,6 +206,7 @@ def test_scheduled_send_goes_out_with_utc_strings_from_the_chosen_zone(form, san
     form.at_time.value = time(9, 30)
     form.timezone.value = "America/New_York"
     form.send_button.click()
+    assert "Schedule 1 message in 1 API call (1 segment). Confirm?" in text(form.result.value)
     form.confirm_button.click()
     (req,) = sends(sandbox)
     assert req["operationId"] == "ScheduleTextForANewContact"
