@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ptdata.bulk.ledger import DEFAULT_LEDGER, JobLockedError, Ledger
 from ptdata.bulk.limiter import RateLimiter
-from ptdata.bulk.plan import plan
+from ptdata.bulk.planner import plan
 from ptdata.bulk.plans import Call, Plan
 from ptdata.bulk.report import REPORT_COLUMNS, STATUSES, Report
 from ptdata.bulk.runner import send

@@ -70,6 +70,8 @@ def plan(
     event_date_column: str | None = None,
     days_before: int | None = None,
     time: Any = None,
+    days_before_column: str | None = None,
+    time_column: str | None = None,
     attachment: Any = None,
     attachment_column: str | None = None,
     opt_out_footer: bool = False,
@@ -89,7 +91,9 @@ def plan(
         body / template / body_column: the message: one text for all, a merge-field
             template rendered per row, or a column holding each row's text (exactly one).
         kind: ``text``, ``review`` (needs ``place``), ``reminder`` (needs ``event_date`` or
-            ``event_date_column``, ``days_before`` and ``time``, a UTC time of day) or ``mms``
+            ``event_date_column``, ``days_before`` and ``time``, a UTC time of day, each also
+            per row with ``days_before_column``/``time_column``, e.g. the EventDate/Day/Time
+            columns of ``ptdata.timing.appointment_reminders``) or ``mms``
             (needs ``attachment`` or ``attachment_column``).
         to: ``numbers``, ``contacts``, ``new-contacts`` (created with Name/LastName),
             ``groups`` (the Groups column: group names or ids) or ``new-group`` (the rows
@@ -176,7 +180,8 @@ def plan(
 
     # -- timing ---------------------------------------------------------------------------------
     timing, moment, api_date, api_time, api_day = _timing(
-        data, kind, at, at_column, event_date, event_date_column, days_before, time, marks
+        data, kind, at, at_column, event_date, event_date_column, days_before, time, marks,
+        days_before_column, time_column,
     )
     floor_now = pd.Timestamp(now_utc).floor("min")
     past = (moment < floor_now).fillna(False).to_numpy(dtype=bool)
@@ -186,7 +191,7 @@ def plan(
                "scheduled for " + moment.dt.strftime("%Y-%m-%d %H:%M").fillna("") + " UTC, already past")
 
     # -- place, attachment, operations --------------------------------------------------------
-    ops = _operations(kind, to, set(timing.tolist()) or {"now"})
+    ops = _operations(kind, to, set(timing.tolist()) or {"event" if kind == "reminder" else "now"})
     place_name, place_id = _place(kind, place, client)
     shared_att, att_col = _attachments(kind, data, attachment, attachment_column, marks)
 
@@ -398,7 +403,8 @@ def _segments(uniques: list[str], footer: bool) -> pd.DataFrame:
     return seg
 
 
-def _timing(data, kind, at, at_column, event_date, event_date_column, days_before, time_, marks):
+def _timing(data, kind, at, at_column, event_date, event_date_column, days_before, time_, marks,
+            days_before_column=None, time_column=None):
     n = len(data)
     na_str = pd.Series(pd.NA, index=range(n), dtype="str")
     nat = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
@@ -408,33 +414,60 @@ def _timing(data, kind, at, at_column, event_date, event_date_column, days_befor
             raise UsageError("a reminder is timed by event_date/days_before/time, not at=/at_column=")
         if (event_date is None) == (event_date_column is None):
             raise UsageError("a reminder needs event_date= (one date) or event_date_column=")
-        if days_before is None or time_ is None:
+        if (days_before is None) == (days_before_column is None) or \
+                (time_ is None) == (time_column is None):
             raise UsageError("a reminder needs days_before= (days before the event) and time= "
-                             "(the UTC time of day it goes out, e.g. '14:00')")
-        if isinstance(days_before, bool) or not isinstance(days_before, int) or days_before < 0:
+                             "(the UTC time of day it goes out, e.g. '14:00'), or their columns")
+        if days_before is not None and (isinstance(days_before, bool) or
+                                        not isinstance(days_before, int) or days_before < 0):
             raise UsageError(f"days_before must be a whole number ≥ 0, not {days_before!r}")
-        time_text = when.parse_event_time(time_)
         if event_date is not None:
-            d = when.parse_event_date(event_date)
-            dates = pd.Series([d] * n, dtype=object)
+            dates = pd.Series([when.parse_event_date(event_date)] * n, dtype=object)
         else:
             dates, err = when.parse_event_date_column(
                 _column(data, event_date_column, "the event dates"), event_date_column)
             marks.mark(err.notna().to_numpy(), "invalid", err)
-        codes, uniques = pd.factorize(dates, use_na_sentinel=True)
-        u_moment = pd.Series(
-            pd.to_datetime([when.reminder_moment(d, days_before, time_text) for d in uniques], utc=True),
-            dtype="datetime64[ns, UTC]")
-        u_date = pd.Series([f"{d.month:02d}/{d.day:02d}/{d.year:04d}" for d in uniques], dtype="str")
-        moment = pd.Series(u_moment.to_numpy()[np.where(codes < 0, 0, codes)] if len(uniques) else
-                           nat.to_numpy(), dtype="datetime64[ns, UTC]")
-        moment[codes < 0] = pd.NaT
+        if days_before is not None:
+            days = np.full(n, days_before, dtype=np.int64)
+        else:
+            raw = _column(data, days_before_column, "the days before each event")
+            num = pd.to_numeric(raw, errors="coerce")
+            bad = (num.isna() | (num < 0) | (num % 1 != 0)).to_numpy(dtype=bool)
+            marks.mark(bad, "invalid", days_before_column + ": " + _quoted(raw)
+                       + " is not a whole number of days ≥ 0")
+            days = num.fillna(0).clip(lower=0).to_numpy().astype(np.int64)
+        if time_ is not None:
+            times = pd.Series(when.parse_event_time(time_), index=range(n), dtype="str")
+        else:
+            raw = _column(data, time_column, "each reminder's UTC time of day")
+            codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
+            parsed, errs = [], []
+            for u in uniques:
+                try:
+                    parsed.append(when.parse_event_time(u, field=time_column))
+                    errs.append(None)
+                except UsageError as exc:
+                    parsed.append(None)
+                    errs.append(str(exc))
+            times = _take(pd.Series(parsed, dtype="str"), codes)
+            err = _take(pd.Series(errs, dtype="str"), codes)
+            err[codes < 0] = f"{time_column}: the time is empty"
+            marks.mark(err.notna().to_numpy(), "invalid", err)
+        keys = pd.DataFrame({"d": dates, "y": days, "t": times})
+        codes = keys.groupby(["d", "y", "t"], sort=False, dropna=False).ngroup().to_numpy()
+        firsts = keys.drop_duplicates(["d", "y", "t"])
+        u_moment, u_date = [], []
+        for d, y, t in zip(firsts["d"], firsts["y"], firsts["t"]):
+            ok = d is not None and isinstance(t, str)
+            u_moment.append(when.reminder_moment(d, y, t) if ok else pd.NaT)
+            u_date.append(f"{d.month:02d}/{d.day:02d}/{d.year:04d}" if d is not None else None)
+        moment = pd.Series(pd.to_datetime(pd.Series(u_moment, dtype=object), utc=True)
+                           .to_numpy()[codes], dtype="datetime64[ns, UTC]")
         timing = np.full(n, "event", dtype=object)
-        api_time = pd.Series(time_text, index=range(n), dtype="str")
-        day = pd.array([days_before] * n, dtype="Int64")
-        return timing, moment, _take(u_date, codes), api_time, day
-    if event_date is not None or event_date_column is not None or days_before is not None \
-            or time_ is not None:
+        return timing, moment, _take(pd.Series(u_date, dtype="str"), codes), times, \
+            pd.array(days, dtype="Int64")
+    if any(v is not None for v in (event_date, event_date_column, days_before, time_,
+                                   days_before_column, time_column)):
         raise UsageError("event_date/days_before/time go with kind='reminder'")
     if at is not None and at_column is not None:
         raise UsageError("give at= (one moment for all) or at_column= (per row), not both")

@@ -112,7 +112,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
     A real send asks for confirmation unless --yes; without a terminal it needs --yes.
     """
     from ptdata.api.errors import PowerTextorError, UsageError
-    from ptdata.bulk.plan import InvalidRowsError
+    from ptdata.bulk.planner import InvalidRowsError
 
     opts = _plan_options(body=body, template=template, body_column=body_column, kind=kind,
                          review_place=review_place, event_date=event_date,
@@ -232,7 +232,7 @@ def _read(sheet: str, to: str, region: str):
 
 
 def _make_plan(frame, kwargs: dict[str, Any], **more):
-    from ptdata.bulk.plan import plan
+    from ptdata.bulk.planner import plan
 
     return plan(frame, **kwargs, **more)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import ptdata
-from ptdata.bulk.plan import InvalidRowsError
+from ptdata.bulk.planner import InvalidRowsError
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -236,3 +236,24 @@ def test_read_sheet_row_numbers_are_kept(tmp_path):
     path.write_text("Phone,Name\n\n+14155550142,Ana\n+14155550143,Bo\n", encoding="utf-8")
     p = ptdata.plan(read_sheet(path), body="Hi", now=NOW)
     assert p.frame["row"].tolist()[-2:] == [3, 4]
+
+
+def test_per_row_reminder_fields_from_the_appointment_helper():
+    from ptdata.timing import appointment_reminders
+
+    sheet = pd.DataFrame({"Phone": ["+13105550123", "+12125550105"], "Name": ["Ana", "Emma"],
+                          "Appointment": ["2026-12-03 10:30", "2026-12-04 14:00"],
+                          "TimeZone": ["America/Los_Angeles", "America/New_York"]}, dtype="str")
+    fields = appointment_reminders(sheet, ["1 day before at 18:00"], now=NOW)
+    frame = sheet.join(fields.set_index("row")[["EventDate", "Day", "Time"]])  # row = index
+    p = ptdata.plan(frame, template="See you tomorrow, {Name}", kind="reminder", to="contacts",
+                    event_date_column="EventDate", days_before_column="Day",
+                    time_column="Time", now=NOW)
+    assert [c.fields for c in p.calls()] == [
+        {"ReminderText": "See you tomorrow, Ana", "ReplySTOPToOptOut": False,
+         "To": "+13105550123", "EventDate": "12/04/2026", "Day": 1, "Time": "02:00 AM"},
+        {"ReminderText": "See you tomorrow, Emma", "ReplySTOPToOptOut": False,
+         "To": "+12125550105", "EventDate": "12/04/2026", "Day": 1, "Time": "11:00 PM"},
+    ]
+    assert p.frame["scheduled_for"].tolist() == [pd.Timestamp("2026-12-03 02:00", tz="UTC"),
+                                                 pd.Timestamp("2026-12-03 23:00", tz="UTC")]
