@@ -20,6 +20,8 @@ libphonenumber would accept the digits: a number Excel showed as ``4.155550123E9
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -34,6 +36,7 @@ __all__ = [
     "normalize_phones",
     "phone_problem_message",
     "phone_problems",
+    "phone_verdicts",
 ]
 
 #: Reason codes ``phone_problems`` returns, with what each means for the user.
@@ -135,6 +138,7 @@ def _nanp_valid(ten: pa.Array, *, skip_first: bool = False) -> np.ndarray:
     return valid
 
 
+@functools.lru_cache(maxsize=64)
 def _plain_nanp_region(region: str | None) -> bool:
     """True when a number without ``+`` is read as +1 with ``1`` as the only national prefix."""
     if region is None:
@@ -156,17 +160,56 @@ def _as_text(values: Iterable[object] | pd.Series) -> pd.Series:
     return s.astype("str")
 
 
-def _reference(value: str, region: str | None) -> tuple[str | None, str | None]:
-    """libphonenumber's verdict on one value: (E.164 or None, reason code or None)."""
+_NANP_UNKNOWN = "no North American number starts like this; check the area code and the next 3 digits"
+
+
+def _detail(number: phonenumbers.PhoneNumber) -> str:
+    """Why a parsed number is not valid, in words."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    where = phonenumbers.region_code_for_country_code(number.country_code)
+    place = f"a {where} number" if where not in (None, "ZZ", "001") else "a number there"
+    digits = len(str(number.national_number))
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        return f"it has {digits} digits; add the area code in front"
+    if reason == phonenumbers.ValidationResult.TOO_SHORT:
+        return f"it has {digits} digits, too few for {place}"
+    if reason == phonenumbers.ValidationResult.TOO_LONG:
+        return f"it has {digits} digits, too many for {place}"
+    if reason == phonenumbers.ValidationResult.INVALID_LENGTH:
+        return f"{digits} digits is not a length {place} can have"
+    if number.country_code == 1:
+        return _NANP_UNKNOWN
+    return f"it is not a number in use for {place}"
+
+
+def _parse_error_detail(exc: NumberParseException, region: str | None) -> str:
+    if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
+        if region is None:
+            return "it has no country code: write it with + and the country code"
+        return "the country code after + is not a real one"
+    if exc.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
+        return "it is too short"
+    if exc.error_type == NumberParseException.TOO_LONG:
+        return "it is too long"
+    return "it is not a phone number"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _verdict(value: str, region: str | None) -> tuple[str | None, str | None, str | None]:
+    """libphonenumber's verdict on one value: (E.164 or None, reason code, why in words)."""
     try:
         number = phonenumbers.parse(value, region)
     except NumberParseException as exc:
-        if exc.error_type == NumberParseException.NOT_A_NUMBER:
-            return None, "not_a_number"
-        return None, "invalid"
+        code = "not_a_number" if exc.error_type == NumberParseException.NOT_A_NUMBER else "invalid"
+        return None, code, _parse_error_detail(exc, region)
     if phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
-    return None, "invalid"
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164), None, None
+    return None, "invalid", _detail(number)
+
+
+def _reference(value: str, region: str | None) -> tuple[str | None, str | None]:
+    """libphonenumber's verdict on one value: (E.164 or None, reason code or None)."""
+    return _verdict(value, region)[:2]
 
 
 def _strip_punctuation(arr: pa.Array) -> pa.Array:
@@ -176,8 +219,12 @@ def _strip_punctuation(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def _analyse(values: Iterable[object] | pd.Series, region: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(text, E.164, libphonenumber reason) for every value; the work behind both public functions."""
+def _analyse(values: Iterable[object] | pd.Series, region: str | None,
+             skip: np.ndarray | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(text, E.164, libphonenumber reason) for every value; the work behind both public functions.
+
+    ``skip`` marks values not worth parsing one by one (their E.164 and reason stay missing).
+    """
     text = _as_text(values)
     arr = pa.array(text.array)
     if isinstance(arr, pa.ChunkedArray):
@@ -193,22 +240,21 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None) -> tuple[
     others = np.flatnonzero(fast_np & ~valid_np)
     if len(others):
         valid_np[others] = _nanp_valid(pc.take(ten, pa.array(others)), skip_first=True)
-    good = pa.array(fast_np & valid_np)
+    null = pa.scalar(None, ten.type)
     plus_one = pc.binary_join_element_wise(pa.scalar("+1", ten.type), ten, pa.scalar("", ten.type))
-    e164 = pd.Series(
-        pd.array(pc.if_else(good, plus_one, pa.scalar(None, ten.type)), dtype="str"),
-        index=text.index, name=text.name,
-    )
-    reason = pd.Series(
-        pd.array(pc.if_else(pa.array(fast_np & ~valid_np), pa.scalar("invalid", ten.type), pa.scalar(None, ten.type)), dtype="str"),
-        index=text.index,
-    )
-    slow = ~fast_np & text.notna().to_numpy()
+    e164 = pc.if_else(pa.array(fast_np & valid_np), plus_one, null)
+    reason = pc.if_else(pa.array(fast_np & ~valid_np), pa.scalar("invalid", ten.type), null)
+    slow = ~fast_np & pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    if skip is not None:
+        slow &= ~skip
     if slow.any():
-        rest = text.to_numpy()[slow]
-        verdicts = {v: _reference(v, region) for v in pd.unique(rest)}
-        e164[slow] = [verdicts[v][0] for v in rest]
-        reason[slow] = [verdicts[v][1] for v in rest]
+        rest = pc.filter(arr, pa.array(slow)).to_pylist()
+        verdicts = {v: _reference(v, region) for v in set(rest)}
+        mask = pa.array(slow)
+        e164 = pc.replace_with_mask(e164, mask, pa.array([verdicts[v][0] for v in rest], ten.type))
+        reason = pc.replace_with_mask(reason, mask, pa.array([verdicts[v][1] for v in rest], ten.type))
+    e164 = pd.Series(pd.array(e164, dtype="str"), index=text.index, name=text.name)
+    reason = pd.Series(pd.array(reason, dtype="str"), index=text.index)
     return text, e164, reason
 
 
@@ -227,25 +273,41 @@ def normalize_phones(values: Iterable[object] | pd.Series, region: str | None = 
 
 
 def _excel_damage(text: pd.Series) -> pd.Series:
+    """The Excel-damage code of each value (missing when undamaged)."""
     arr = pa.array(text.array)
-    out = pd.Series(pd.NA, index=text.index, dtype="str")
-    for code, pattern in (
-        ("excel_truncated", _TRUNCATED),
-        ("excel_decimal", _DECIMAL),
-        ("excel_scientific", _SCIENTIFIC),
-    ):
-        hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(zero_copy_only=False)
-        out[hit] = code
-    return out
+    # Only values with a dot, comma, E or 15+ digits can be damaged: check those few in detail.
+    maybe = np.flatnonzero(_matches(arr, r"[.,Ee]|[0-9]{15}").to_numpy(zero_copy_only=False))
+    codes = np.full(len(arr), None, dtype=object)
+    if len(maybe):
+        sub = pc.take(arr, pa.array(maybe))
+        for code, pattern in (
+            ("excel_scientific", _SCIENTIFIC),
+            ("excel_decimal", _DECIMAL),
+            ("excel_truncated", _TRUNCATED),
+        ):
+            codes[maybe[_matches(sub, pattern).to_numpy(zero_copy_only=False)]] = code
+    return pd.Series(codes, index=text.index, dtype="str")
 
 
-def _problems(text: pd.Series, e164: pd.Series, reason: pd.Series) -> pd.Series:
-    problems = _excel_damage(text)
-    blank = text.isna() | (text.str.strip() == "")
-    problems[blank] = "missing"
+def _problems(text: pd.Series, e164: pd.Series, reason: pd.Series, damage: pd.Series | None = None) -> pd.Series:
+    problems = _excel_damage(text) if damage is None else damage.copy()
+    blank = pc.fill_null(pc.match_substring_regex(pa.array(text.array), r"^\s*$"), True)
+    problems[blank.to_numpy(zero_copy_only=False)] = "missing"
     undecided = problems.isna() & e164.isna()
     problems[undecided] = reason[undecided]
     return problems
+
+
+def phone_verdicts(values: Iterable[object] | pd.Series, region: str | None = "US") -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(text, E.164, problem) per value, as ``validate`` needs them, in one pass.
+
+    E.164 is libphonenumber's answer where ``problem`` is missing; Excel-damaged values are
+    not parsed at all (they are rejected whatever their digits say).
+    """
+    text = _as_text(values)
+    damage = _excel_damage(text)
+    _, e164, reason = _analyse(text, region, skip=damage.notna().to_numpy())
+    return text, e164, _problems(text, e164, reason, damage)
 
 
 def phone_problems(values: Iterable[object] | pd.Series, region: str | None = "US") -> pd.Series:
@@ -265,35 +327,16 @@ def _digit_count(value: str) -> int:
     return sum(ch.isdigit() for ch in value)
 
 
+_FAST_SHAPE_RE = re.compile(_NANP_SHAPE)
+_FAST_START_RE = re.compile(r"^[^0-9]*1?[^0-9]*[2-9]")
+
+
 def _invalid_detail(value: str, region: str | None) -> str:
     """Why libphonenumber rejects a value, in words (too short, too long, unknown country...)."""
-    try:
-        number = phonenumbers.parse(value, region)
-    except NumberParseException as exc:
-        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-            if region is None:
-                return "it has no country code: write it with + and the country code"
-            return "the country code after + is not a real one"
-        if exc.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
-            return "it is too short"
-        if exc.error_type == NumberParseException.TOO_LONG:
-            return "it is too long"
-        return "it is not a phone number"
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    where = phonenumbers.region_code_for_country_code(number.country_code)
-    place = f"a {where} number" if where not in (None, "ZZ", "001") else "a number there"
-    digits = len(str(number.national_number))
-    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        return f"it has {digits} digits; add the area code in front"
-    if reason == phonenumbers.ValidationResult.TOO_SHORT:
-        return f"it has {digits} digits, too few for {place}"
-    if reason == phonenumbers.ValidationResult.TOO_LONG:
-        return f"it has {digits} digits, too many for {place}"
-    if reason == phonenumbers.ValidationResult.INVALID_LENGTH:
-        return f"{digits} digits is not a length {place} can have"
-    if number.country_code == 1:
-        return "no North American number starts like this; check the area code and the next 3 digits"
-    return f"it is not a number in use for {place}"
+    plus = value.lstrip().startswith("+")
+    if (plus or _plain_nanp_region(region)) and _FAST_SHAPE_RE.match(value) and _FAST_START_RE.match(value):
+        return _NANP_UNKNOWN  # +1 and ten digits that no +1 region has (decided by the fast path)
+    return _verdict(value, region)[2] or "it is not a phone number"
 
 
 def phone_problem_message(reason: str, value: object, region: str | None = "US") -> str:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -58,6 +59,7 @@ __all__ = [
     "KINDS",
     "RECIPIENTS",
     "TIME_ZONES",
+    "first_positions",
     "operation_for_rows",
 ]
 
@@ -98,6 +100,19 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=df.index, dtype="str")
 
 
+def first_positions(values: pd.Series) -> np.ndarray:
+    """For each value, the position of its first occurrence (-1 where missing).
+
+    >>> first_positions(pd.Series(["a", "b", "a", None, "b"], dtype="str")).tolist()
+    [0, 1, 0, -1, 1]
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    positions = np.arange(len(codes))
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = positions[::-1]  # written last to first, so the first occurrence wins
+    return np.where(codes >= 0, first[np.maximum(codes, 0)], -1)
+
+
 def _real(value: pd.Series, fmt: str) -> pd.Series:
     """True where the text is a real date/time in ``fmt`` (2026-02-30 and 25:00 are not)."""
     return pd.to_datetime(value, format=fmt, errors="coerce").notna()
@@ -123,7 +138,7 @@ class ContactsSheet(pa.DataFrameModel):
 
     @pa.check("Phone", name="duplicate")
     def _first_of_each_number(cls, phone: Series[str]) -> Series[bool]:
-        return ~phone.duplicated(keep="first")
+        return pd.Series(first_positions(phone) == np.arange(len(phone)), index=phone.index)
 
     @pa.check("TimeZone", name="unknown_timezone")
     def _iana(cls, zone: Series[str]) -> Series[bool]:

@@ -31,11 +31,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pac
 
 from ptdata.sheets.campaign import body_problems, campaign_headers, no_operation_detail, prepare_campaign
 from ptdata.sheets.messages import failure_message
-from ptdata.sheets.phones import _analyse, _problems
-from ptdata.sheets.schemas import TIME_ZONES, CampaignSheet, ContactsSheet, GroupsSheet, _target, _timing
+from ptdata.sheets.phones import phone_verdicts
+from ptdata.sheets.schemas import (
+    TIME_ZONES,
+    CampaignSheet,
+    ContactsSheet,
+    GroupsSheet,
+    _target,
+    _timing,
+    first_positions,
+)
 
 __all__ = ["SHEET_KINDS", "Validation", "validate"]
 
@@ -151,20 +161,40 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _strip(values: pd.Series) -> pd.Series:
-    stripped = values.str.strip()
-    return stripped.mask(stripped == "")
+    """Surrounding whitespace removed; a cell left empty becomes missing."""
+    arr = pyarrow.array(values.array)
+    trimmed = pac.utf8_trim_whitespace(arr)
+    trimmed = pac.if_else(pac.equal(pac.utf8_length(trimmed), 0), pyarrow.scalar(None, trimmed.type), trimmed)
+    return pd.Series(pd.array(trimmed, dtype="str"), index=values.index, name=values.name)
+
+
+def _blank_rows(text: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is empty or spaces (checked column by column on the candidates only)."""
+    candidates = np.arange(len(text))
+    for column in text.columns:
+        if not len(candidates):
+            break
+        arr = pyarrow.array(text[column].array).take(pyarrow.array(candidates))
+        blank = pac.fill_null(pac.match_substring_regex(arr, r"^\s*$"), True)
+        candidates = candidates[blank.to_numpy(zero_copy_only=False)]
+    out = np.zeros(len(text), dtype=bool)
+    out[candidates] = True
+    return out
 
 
 def _clean_groups(groups: pd.Series) -> pd.Series:
-    cleaned = groups.str.replace(r"\s*[;|][\s;|]*", ";", regex=True).str.strip(" ;")
-    return cleaned.mask(cleaned == "")
+    arr = pyarrow.array(groups.array)
+    cleaned = pac.replace_substring_regex(arr, r"\s*[;|][\s;|]*", ";")
+    cleaned = pac.utf8_trim(cleaned, characters=" ;")
+    out = pd.Series(pd.array(cleaned, dtype="str"), index=groups.index, name=groups.name)
+    return out.mask(out == "")
 
 
 def _prepare(text: pd.DataFrame, kind: str, region: str | None) -> pd.DataFrame:
-    prepared = pd.DataFrame({c: _strip(text[c]) for c in text.columns}, index=text.index)
+    prepared = pd.DataFrame({c: text[c] if c == "Phone" else _strip(text[c]) for c in text.columns},
+                            index=text.index)
     if "Phone" in text:
-        raw, e164, reason = _analyse(text["Phone"], region)
-        problems = _problems(raw, e164, reason)
+        _, e164, problems = phone_verdicts(text["Phone"], region)
         if kind == "campaign":
             problems = problems.mask(problems == "missing")
         prepared["Phone"] = e164.where(problems.isna())
@@ -173,7 +203,10 @@ def _prepare(text: pd.DataFrame, kind: str, region: str | None) -> pd.DataFrame:
         prepared["Groups"] = _clean_groups(prepared["Groups"])
     if "TimeZone" in prepared:
         zone = prepared["TimeZone"]
-        prepared["TimeZone"] = zone.str.lower().map(_ZONE_BY_LOWER).astype("str").fillna(zone)
+        odd = zone.notna() & ~zone.isin(TIME_ZONES)  # only these need their case fixed
+        if odd.any():
+            fixed = zone[odd].str.lower().map(_ZONE_BY_LOWER).astype("str")
+            prepared.loc[odd, "TimeZone"] = fixed.fillna(zone[odd])
     if kind == "campaign":
         prepared = prepare_campaign(prepared)
         problems = body_problems(prepared)
@@ -196,52 +229,81 @@ def _failure_cases(schema: pa.DataFrameSchema, prepared: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(columns=["column", "check", "failure_case", "index"])
 
 
-def _first_rows(prepared: pd.DataFrame, kind: str) -> pd.Series:
-    """For each row, the first row with the same duplicate key."""
+def _first_rows(prepared: pd.DataFrame, kind: str, positions: np.ndarray) -> np.ndarray:
+    """For the rows at ``positions``, the first row with the same duplicate key."""
+    if kind == "contacts":
+        return prepared.index.to_numpy()[first_positions(prepared["Phone"])[positions]]
     key = [c for c in _DUPLICATE_KEYS[kind] if c in prepared]
-    groups = prepared.groupby(key, dropna=False, sort=False).ngroup()
-    rows = pd.Series(prepared.index, index=prepared.index)
-    return rows.groupby(groups.to_numpy()).transform("first")
+    repeated = prepared[prepared.duplicated(key, keep=False).to_numpy()]
+    groups = repeated.groupby(key, dropna=False, sort=False).ngroup()
+    first = pd.Series(repeated.index, index=repeated.index).groupby(groups.to_numpy()).transform("first")
+    return first.reindex(prepared.index[positions]).to_numpy()
+
+
+def _take(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray:
+    """The cells of ``column`` at ``positions`` as Python objects (None where missing or absent)."""
+    if column not in frame.columns:
+        return np.full(len(positions), None, dtype=object)
+    return frame[column].take(positions).to_numpy(dtype=object, na_value=None)
+
+
+def _empty_failures() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in _FAILURE_COLUMNS})
 
 
 def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, kind: str,
               region: str | None) -> pd.DataFrame:
-    records: list[dict[str, Any]] = []
+    """One line per (row, column, reason) from pandera's failure cases, with values and messages."""
     if cases.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in _FAILURE_COLUMNS})
+        return _empty_failures()
     cases = cases[["column", "check", "failure_case", "index"]].copy()
-    wide = cases["check"].str.contains(":", regex=False)
-    cases.loc[wide, "column"] = cases.loc[wide, "check"].str.split(":").str[1]
-    cases.loc[wide, "check"] = cases.loc[wide, "check"].str.split(":").str[0]
+    wide = cases["check"].str.contains(":", regex=False).to_numpy(dtype=bool, na_value=False)
+    split = cases.loc[wide, "check"].str.split(":")
+    cases.loc[wide, "column"], cases.loc[wide, "check"] = split.str[1], split.str[0]
     cases = cases.drop_duplicates(["index", "column", "check"])
-    columns = [c for c in text.columns]
-    first_rows = _first_rows(prepared, kind) if (cases["check"] == "duplicate").any() else None
-    for column, check, case, index in cases.itertuples(index=False, name=None):
-        if index is None or (not isinstance(index, (int, np.integer)) and pd.isna(index)):
-            if check == "column_in_dataframe":
-                records.append({"row": 1, "column": case, "value": pd.NA, "reason": "missing_column",
-                                "message": failure_message("missing_column", case, None, columns=columns)})
-            continue
-        row = int(index)
-        reason, context = check, {"region": region, "sheet": kind}
-        if check in ("not_nullable", "phone") and column == "Phone":
-            reason = prepared.at[row, "_phone_problem"]
-        elif check == "not_nullable":
-            reason = "required"
-        elif check == "body":
-            reason = prepared.at[row, "_body_problem"]
-            context["detail"] = prepared.at[row, "_body_detail"]
-        elif check == "duplicate":
-            context["first_row"] = int(first_rows[row])
-            context["e164"] = prepared.at[row, "Phone"] if "Phone" in prepared else None
-        elif check == "no_operation":
-            one = prepared.loc[[row]]
-            context["detail"] = no_operation_detail(one["Kind"].iat[0], _timing(one).iat[0], _target(one).iat[0])
-        if check in ("required", "not_for_kind", "not_nullable"):
-            context["kind"] = prepared.at[row, "Kind"] if "Kind" in prepared else None
-        value = text.at[row, column] if column in text else pd.NA
-        records.append({"row": row, "column": column, "value": value, "reason": reason,
-                        "message": failure_message(reason, column, value, **context)})
+    columns = list(text.columns)
+    records: list[dict[str, Any]] = []
+    table = cases["index"].isna().to_numpy()
+    for case, check in zip(cases.loc[table, "failure_case"], cases.loc[table, "check"]):
+        if check == "column_in_dataframe":
+            records.append({"row": 1, "column": case, "value": None, "reason": "missing_column",
+                            "message": failure_message("missing_column", case, None, columns=columns)})
+    cases = cases[~table]
+    rows = cases["index"].to_numpy(dtype="int64")
+    positions = text.index.get_indexer(rows)
+    column = cases["column"].to_numpy(dtype=object)
+    check = cases["check"].to_numpy(dtype=object)
+    reason = check.copy()
+    value = np.full(len(rows), None, dtype=object)
+    for name in pd.unique(column):
+        at = column == name
+        value[at] = _take(text, name, positions[at])
+    phone = np.isin(check, ["not_nullable", "phone"]) & (column == "Phone")
+    reason[phone] = _take(prepared, "_phone_problem", positions[phone])
+    reason[(check == "not_nullable") & ~phone] = "required"
+    detail = np.full(len(rows), None, dtype=object)
+    body = check == "body"
+    reason[body] = _take(prepared, "_body_problem", positions[body])
+    detail[body] = _take(prepared, "_body_detail", positions[body])
+    no_op = np.flatnonzero(check == "no_operation")
+    if len(no_op):
+        some = prepared.iloc[positions[no_op]]
+        detail[no_op] = [no_operation_detail(k, t, r) for k, t, r in zip(some["Kind"], _timing(some), _target(some))]
+    dup = check == "duplicate"
+    first = np.full(len(rows), None, dtype=object)
+    e164 = np.full(len(rows), None, dtype=object)
+    if dup.any():
+        first[dup] = _first_rows(prepared, kind, positions[dup])
+        e164[dup] = _take(prepared, "Phone", positions[dup])
+    kinds = _take(prepared, "Kind", positions)
+    for i in range(len(rows)):
+        context: dict[str, Any] = {"region": region, "sheet": kind, "kind": kinds[i]}
+        if detail[i] is not None:
+            context["detail"] = detail[i]
+        if first[i] is not None:
+            context["first_row"], context["e164"] = int(first[i]), e164[i]
+        records.append({"row": int(rows[i]), "column": column[i], "value": value[i], "reason": reason[i],
+                        "message": failure_message(reason[i], column[i], value[i], **context)})
     out = pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS)
     order = {c: i for i, c in enumerate(columns)}
     out["_order"] = out["column"].map(order).fillna(len(order))
@@ -261,13 +323,11 @@ def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None 
         raise ValueError(f"unknown sheet kind {kind!r}: use one of {', '.join(SHEET_KINDS)}")
     read = dict(frame.attrs.get("ptdata.read", {}))
     text = _as_text(frame)
+    text.attrs = {}  # pandas deep-copies attrs on every operation; the read facts are kept in `read`
     text.index = _row_numbers(frame)
     if kind == "campaign":
         text = campaign_headers(text)
-    blank = np.ones(len(text), dtype=bool)
-    for column in text.columns:
-        values = text[column]
-        blank &= (values.isna() | (values.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+    blank = _blank_rows(text)
     blank_rows = int(blank.sum())
     text = text[~blank]
     missing = [c for c in _REQUIRED[kind] if c not in text.columns]
