@@ -28,6 +28,7 @@ from ptdata.api.errors import (
     UsageError,
 )
 from ptdata.bulk import JobLockedError, Plan, Report, plan, read_report, send
+from ptdata.contacts import SyncPlan, SyncResult, apply_sync, plan_sync, sync_contacts
 from ptdata.inbound import (
     InboundLoadError,
     classify_reply,
@@ -92,6 +93,8 @@ __all__ = [
     "SegmentInfo",
     "ServerError",
     "SheetError",
+    "SyncPlan",
+    "SyncResult",
     "TemplateError",
     "TimeoutError_",
     "TransportError",
@@ -99,6 +102,7 @@ __all__ = [
     "Validation",
     "__version__",
     "apply_quiet_hours",
+    "apply_sync",
     "appointment_reminders",
     "check_message",
     "classify_reply",
@@ -110,6 +114,7 @@ __all__ = [
     "opt_outs",
     "parse_offset",
     "plan",
+    "plan_sync",
     "plot_geography",
     "plot_reply_stats",
     "plot_review_funnel",
@@ -127,6 +132,7 @@ __all__ = [
     "serve_sandbox",
     "sms_segments",
     "suppression_list",
+    "sync_contacts",
     "validate",
     "volume_by_hour",
     "volume_by_weekday",

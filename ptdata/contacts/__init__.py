@@ -1,0 +1,39 @@
+"""Contact sync: keep Power Textor's contacts in step with a sheet (diff, dry run, apply, report).
+
+``diff`` is the pure comparison (phones matched in E.164, names compared as documented
+there, group names resolved); ``sync`` fetches ``GetContacts``/``GetGroups``, applies the
+creates and updates with the send ledger and rules, and builds the report.
+
+>>> import ptdata
+>>> result = ptdata.sync_contacts(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor(), dry_run=True)
+>>> print(result.plan.summary())
+"""
+
+from __future__ import annotations
+
+from ptdata.contacts.diff import ACTIONS, diff_contacts, names_match, resolve_group_names
+from ptdata.contacts.sync import (
+    NO_GROUP_ACTION,
+    REPORT_COLUMNS,
+    STATUSES,
+    SyncPlan,
+    SyncResult,
+    apply_sync,
+    plan_sync,
+    sync_contacts,
+)
+
+__all__ = [
+    "ACTIONS",
+    "NO_GROUP_ACTION",
+    "REPORT_COLUMNS",
+    "STATUSES",
+    "SyncPlan",
+    "SyncResult",
+    "apply_sync",
+    "diff_contacts",
+    "names_match",
+    "plan_sync",
+    "resolve_group_names",
+    "sync_contacts",
+]

@@ -1,0 +1,447 @@
+"""Keep Power Textor's contacts in step with a sheet: diff first (a dry run), then apply.
+
+``plan_sync`` reads ``GetContacts`` (and ``GetGroups`` when the sheet has a Groups column) and
+returns a ``SyncPlan`` whose ``frame`` is the diff: for every sheet row ``create``,
+``update`` (the name differs), ``unchanged`` or ``skipped`` (invalid or duplicate), then the
+Power Textor contacts the sheet does not mention (``only_in_powertextor``: listed, never
+deleted — the API has no delete). ``apply_sync`` makes the calls (``CreateAContact`` for
+creates, ``UpdateAPowerTextorContact`` for updates) paced, with progress, the send ledger
+and the send's retry rules: only failures before anything reached the server are retried;
+a timeout, dropped connection or 5xx leaves the row ``unknown`` and a later sync does not
+repeat that call unless ``resend_unknown=True``.
+
+Groups: the sheet's group names are resolved to GroupIds (``GetGroups``); unknown names are
+reported with the closest existing names. Power Textor's API has **no action that adds an
+existing contact to a group** (groups are only made by the "new group" send actions), so the
+sync reports membership differences (``missing_groups``, ``extra_groups``) as information
+and changes no membership.
+
+>>> import ptdata
+>>> client = ptdata.PowerTextor()
+>>> p = ptdata.plan_sync(ptdata.read_sheet("crm.csv"), client)     # the dry run
+>>> print(p.summary()); p.frame.head()
+>>> result = ptdata.apply_sync(p, client, rate=5)                  # or sync_contacts(...)
+>>> result.write("sync-report.xlsx")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ptdata.api.errors import UsageError
+from ptdata.api.operations import get_operation
+from ptdata.bulk.ledger import Ledger
+from ptdata.bulk.plans import Call, Summary
+from ptdata.bulk.writers import write_frame
+from ptdata.contacts.diff import GroupResolution, diff_contacts, resolve_group_names
+
+__all__ = ["NO_GROUP_ACTION", "REPORT_COLUMNS", "STATUSES", "SyncPlan", "SyncResult", "apply_sync",
+           "plan_sync", "sync_contacts"]
+
+#: what became of each row
+STATUSES = ("created", "updated", "unchanged", "failed", "unknown", "skipped", "planned",
+            "only_in_powertextor")
+#: skip reasons that are the rules doing their job (a sync with only these is a success)
+RULE_REASONS = ("invalid", "duplicate", "names_not_updated")
+REPORT_COLUMNS = (
+    "row", "phone", "action", "status", "reason", "message", "name", "previous_name",
+    "operation", "attempts", "first_attempt_at", "finished_at", "groups", "group_ids",
+    "current_groups", "missing_groups", "extra_groups", "unknown_groups", "contact_id",
+    "pt_phone", "job_id",
+)
+NO_GROUP_ACTION = ("Power Textor's API has no action that adds a contact to a group (groups "
+                   "are only made by the new-group send actions): group differences are "
+                   "reported, not changed")
+_JOB_VERSION = "ptdata-contacts-sync-1"
+_CREATE = get_operation("CreateAContact")
+_UPDATE = get_operation("UpdateAPowerTextorContact")
+
+
+class SyncPlan:
+    """The contact diff (``frame``, one row per sheet row then Power Textor's other contacts)."""
+
+    def __init__(self, frame: pd.DataFrame, *, groups: GroupResolution, powertextor_contacts: int,
+                 job_id: str, update_names: bool = True) -> None:
+        self.frame = frame
+        self.groups = groups
+        self.powertextor_contacts = powertextor_contacts
+        self.job_id = job_id
+        self.update_names = update_names
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
+        return f"SyncPlan({counts})"
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self.summary()}</pre>" + self.frame.head(20)._repr_html_()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per action."""
+        vc = self.frame["action"].value_counts()
+        order = ("create", "update", "unchanged", "skipped", "only_in_powertextor")
+        return {a: int(vc.get(a, 0)) for a in order}
+
+    @cached_property
+    def _todo(self) -> pd.DataFrame:
+        want = ["create", "update"] if self.update_names else ["create"]
+        return self.frame[self.frame["action"].isin(want)]
+
+    @property
+    def n_calls(self) -> int:
+        """API calls applying the plan makes."""
+        return len(self._todo)
+
+    def calls(self) -> dict[int, Call]:
+        """The API calls by batch id (the phone's digits: stable from one sync to the next)."""
+        out: dict[int, Call] = {}
+        for pos, r in zip(self._todo.index, self._todo.itertuples(index=False)):
+            batch_id = int(r.phone[1:])
+            name = None if pd.isna(r.name) else r.name
+            last = None if pd.isna(r.last_name) else r.last_name
+            if r.action == "create":
+                fields = {"Phone": r.phone, "Name": name, "LastName": last}
+                op = _CREATE
+            else:
+                fields = {"Contact": r.pt_phone, "UpdatedContactName": name,
+                          "UpdatedContactLastName": last}
+                op = _UPDATE
+            fields = {k: v for k, v in fields.items() if v is not None}
+            out[batch_id] = Call(batch_id, op, fields, np.array([pos]), 1, 0)
+        return out
+
+    def summary(self) -> Summary:
+        """``N create, M update, K unchanged, J only in Power Textor``, skips and group notes."""
+        c = self.counts
+        f = self.frame
+        sheet_rows = int(f["row"].notna().sum())
+        lines = [f"{sheet_rows:,} sheet rows against {self.powertextor_contacts:,} Power Textor "
+                 f"contacts: {c['create']:,} create, {c['update']:,} update, "
+                 f"{c['unchanged']:,} unchanged, {c['only_in_powertextor']:,} only in Power Textor"]
+        if c["skipped"]:
+            reasons = f.loc[f["action"] == "skipped", "reason"].value_counts()
+            lines.append(f"  skipped {_rows(c['skipped'])}: "
+                         + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
+        if c["update"] and not self.update_names:
+            lines.append(f"  {_rows(c['update'])} with another name left as they are "
+                         "(update_names=False)")
+        if c["only_in_powertextor"]:
+            lines.append("  contacts only in Power Textor are listed, never deleted (the API "
+                         "has no delete)")
+        if self.groups.unknown or self.groups.ambiguous:
+            names = list(self.groups.ambiguous) + list(self.groups.unknown)
+            lines.append("  unknown group names: "
+                         + "; ".join(self.groups.describe_unknown(n) for n in names))
+        differ = int((f["missing_groups"].notna() | f["extra_groups"].notna()).sum())
+        if differ:
+            lines.append(f"  group membership differs on {_rows(differ)} (see missing_groups, "
+                         "extra_groups)")
+        if differ or self.groups.unknown or self.groups.ambiguous:
+            lines.append(f"  note: {NO_GROUP_ACTION}")
+        lines.append(f"  {self.n_calls:,} API calls to make")
+        return Summary("\n".join(lines))
+
+    def report_frame(self) -> pd.DataFrame:
+        """The plan in the report's columns, as a dry run: ``planned`` rows to create/update."""
+        return _report_frame(self, {}, dry_run=True)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the dry run like a report (CSV, XLSX or Parquet, by the file's extension)."""
+        return write_frame(self.report_frame(), path)
+
+
+class SyncResult:
+    """What the sync did to every row (``frame``); ``ok`` when nothing failed or is unknown."""
+
+    def __init__(self, plan: SyncPlan, frame: pd.DataFrame, *, calls_made: int = 0,
+                 stopped: str | None = None, dry_run: bool = False) -> None:
+        self.plan = plan
+        self.frame = frame
+        self.calls_made = calls_made
+        self.stopped = stopped
+        self.dry_run = dry_run
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
+        return f"SyncResult({counts})"
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self.summary()}</pre>" + self.frame.head(20)._repr_html_()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per status, in the order of ``STATUSES``."""
+        vc = self.frame["status"].value_counts()
+        return {s: int(vc[s]) for s in STATUSES if s in vc.index}
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, nothing is unknown and every skip was by rule."""
+        s = self.frame["status"]
+        if s.isin(["failed", "unknown"]).any() or self.stopped:
+            return False
+        return bool(self.frame.loc[s == "skipped", "reason"].isin(RULE_REASONS).all())
+
+    def summary(self) -> Summary:
+        """Rows by status (with reasons) and the API calls made."""
+        f = self.frame
+        lines = [("dry run, nothing changed: " if self.dry_run else "contacts sync: ")
+                 + f"{_rows(int(f['row'].notna().sum()))} of the sheet"]
+        width = max((len(s) for s in self.counts), default=0)
+        for status, count in self.counts.items():
+            reasons = f.loc[f["status"] == status, "reason"].dropna().value_counts()
+            detail = ", ".join(f"{k} {v:,}" for k, v in reasons.items())
+            lines.append(f"  {status:<{width}}  {count:>7,}" + (f"  ({detail})" if detail else ""))
+        if not self.dry_run:
+            lines.append(f"  {self.calls_made:,} API calls made")
+        if self.stopped:
+            lines.append(f"  stopped: {self.stopped}")
+        return Summary("\n".join(lines))
+
+    def write(self, path: str | Path) -> Path:
+        """Write the report by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx``, ``.parquet``."""
+        return write_frame(self.frame, path)
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+# -- building the plan -------------------------------------------------------------------------
+
+
+def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invalid: bool = False,
+              update_names: bool = True) -> SyncPlan:
+    """Diff a contact sheet against Power Textor's contacts (``GetContacts``); changes nothing.
+
+    ``frame``: a sheet from ``read_sheet`` (validated here as ``contacts``), a ``Validation``,
+    or a validated ``.clean`` frame. Invalid rows stop the sync (``InvalidRowsError`` naming
+    them) unless ``skip_invalid=True``; duplicate numbers keep their first row, the later ones
+    are skipped. ``update_names=False`` only creates; name differences are listed.
+
+    >>> p = ptdata.plan_sync(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor())
+    >>> p.frame[["row", "phone", "action", "current_name", "new_name"]]
+    """
+    from ptdata.api.results import Records
+
+    clean, skipped = _sheet_rows(frame, region, skip_invalid)
+    contacts = client.contacts()
+    pt = Records(contacts).to_frame() if contacts else pd.DataFrame(
+        columns=["contact_id", "phone", "name", "groups"])
+    pt = pd.DataFrame({"contact_id": pt["contact_id"].astype("str"),
+                       "pt_phone": pt["phone"].astype("str"),
+                       "current_name": pt["name"].astype("str"),
+                       "current_groups": pt["groups"].astype("str")})
+    wants_groups = "Groups" in clean.columns and clean["Groups"].notna().any()
+    groups = list(client.groups()) if wants_groups else []
+    diff = diff_contacts(clean, pt, groups, region=region, skipped=skipped)
+    names = [g for v in clean.get("Groups", pd.Series(dtype="str")).dropna()
+             for g in str(v).split(";") if g.strip()]
+    resolution = resolve_group_names(names, groups) if wants_groups else GroupResolution()
+    job = hashlib.sha256(f"{_JOB_VERSION}\x1e{getattr(client, 'base_url', '')}".encode())
+    return SyncPlan(diff, groups=resolution, powertextor_contacts=len(pt),
+                    job_id=job.hexdigest(), update_names=update_names)
+
+
+def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(clean rows, skipped rows with row/phone/reason/message) from a sheet or a Validation."""
+    from ptdata.bulk.planner import InvalidRowsError
+    from ptdata.sheets.phones import normalize_phones
+    from ptdata.sheets.validate import validate
+
+    if not (hasattr(frame, "clean") and hasattr(frame, "failures")):
+        if not isinstance(frame, pd.DataFrame):
+            raise UsageError(f"plan_sync() takes a sheet (DataFrame) or a Validation, not "
+                             f"{type(frame).__name__}")
+        if "row" in frame.columns and frame.index.name != "row":
+            frame = frame.set_index("row")
+        frame = validate(frame, kind="contacts", region=region)
+    failures = frame.failures
+    header = failures[failures["row"] <= 1]
+    if len(header):
+        raise UsageError("; ".join(header["message"]))
+    by_row = failures.groupby("row", sort=True)
+    reason = by_row["reason"].agg(lambda s: "duplicate" if (s == "duplicate").all() else "invalid")
+    message = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
+    invalid = reason[reason == "invalid"]
+    if len(invalid) and not skip_invalid:
+        shown = "; ".join(f"row {r}: {message[r]}" for r in invalid.index[:10])
+        more = f"; and {len(invalid) - 10} more" if len(invalid) > 10 else ""
+        raise InvalidRowsError(
+            f"{len(invalid)} row{'s' if len(invalid) != 1 else ''} cannot be synced ({shown}"
+            f"{more}). Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they "
+            "are then listed in the report as skipped/invalid.", [int(r) for r in invalid.index])
+    phone_value = failures[failures["column"] == "Phone"].groupby("row")["value"].first()
+    skipped = pd.DataFrame({
+        "row": reason.index.to_numpy(dtype=np.int64),
+        "phone": normalize_phones(phone_value.reindex(reason.index).astype("str"), region)
+        .to_numpy(),
+        "reason": reason.to_numpy(),
+        "message": message.to_numpy(),
+    })
+    clean = frame.clean.reset_index(drop=True)
+    return clean, skipped
+
+
+# -- applying it -------------------------------------------------------------------------------
+
+
+def apply_sync(plan: SyncPlan, client: Any, *, rate: float = 5.0, progress: bool = True,
+               ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+               resend_unknown: bool = False, concurrency: int | None = None,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> SyncResult:
+    """Make the plan's creates and updates, paced and recorded in the ledger; the report.
+
+    Same rules as ``ptdata.send``: ``rate`` calls per second at most; only failures before
+    anything reached the server are retried; a timeout, dropped connection or 5xx makes the
+    row ``unknown`` and no later sync repeats that exact call unless ``resend_unknown=True``;
+    a refused API key stops the run (the rest are ``skipped``, reason ``run_stopped``).
+    ``ledger``: the file (default ``.ptdata/ledger.sqlite``), a ``Ledger``, or False.
+
+    >>> result = ptdata.apply_sync(ptdata.plan_sync(sheet, client), client, rate=5)
+    >>> print(result.summary())
+    """
+    from ptdata.bulk.runner import run_calls
+
+    if not isinstance(plan, SyncPlan):
+        raise UsageError(f"apply_sync() takes the SyncPlan made by plan_sync(...), not "
+                         f"{type(plan).__name__}")
+    calls = plan.calls()
+    if not calls:
+        return SyncResult(plan, _report_frame(plan, {}, dry_run=False))
+    keys = {b: c.key for b, c in calls.items()}
+
+    def replay(batch_id: int, record: Any) -> bool | None:
+        # a ledger record speaks for this call only if it was written for exactly this request;
+        # one left unknown stands (it may have happened); any other is done again if the
+        # diff still asks for it (someone changed it back in Power Textor since)
+        if record.call_key != keys.get(batch_id):
+            return None
+        return record.state in ("unknown", "intent") and not resend_unknown
+
+    run = run_calls(plan.job_id, list(calls), calls.__getitem__, client,
+                    description={"sync": "contacts", "calls": len(calls)}, replay=replay,
+                    rate=rate, concurrency=concurrency, progress=progress, ledger=ledger,
+                    resend_unknown=resend_unknown, clock=clock, sleep=sleep, unit="contact",
+                    desc="syncing contacts")
+    return SyncResult(plan, _report_frame(plan, run.outcomes, dry_run=False, stopped=run.stopped),
+                      calls_made=run.calls_made, stopped=run.stopped)
+
+
+def sync_contacts(frame: Any, client: Any, *, dry_run: bool = False, region: str | None = "US",
+                  rate: float = 5.0, progress: bool = True,
+                  ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+                  update_names: bool = True, skip_invalid: bool = False,
+                  resend_unknown: bool = False) -> SyncResult:
+    """Bring Power Textor's contacts in step with a sheet: create the new, rename the changed.
+
+    ``plan_sync`` then (unless ``dry_run``) ``apply_sync``; ``result.plan.frame`` is the diff,
+    ``result.frame`` the report (one row per sheet row, then the contacts only in Power
+    Textor), ``result.write("report.csv")`` writes it.
+
+    >>> result = ptdata.sync_contacts(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor())
+    >>> print(result.plan.summary()); print(result.summary())
+    """
+    plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid,
+                     update_names=update_names)
+    if dry_run:
+        return SyncResult(plan, plan.report_frame(), dry_run=True)
+    return apply_sync(plan, client, rate=rate, progress=progress, ledger=ledger,
+                      resend_unknown=resend_unknown)
+
+
+# -- the report --------------------------------------------------------------------------------
+
+_DONE = {"create": "created", "update": "updated"}
+
+
+def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: bool,
+                  stopped: str | None = None) -> pd.DataFrame:
+    f = plan.frame
+    n = len(f)
+    action = f["action"].to_numpy(dtype=object)
+    status = np.array(action, dtype=object)
+    reason = f["reason"].to_numpy(dtype=object, na_value=None).copy()
+    message = f["message"].to_numpy(dtype=object, na_value=None).copy()
+    operation = np.full(n, None, dtype=object)
+    attempts = np.zeros(n, dtype=np.int64)
+    first_at = np.full(n, None, dtype=object)
+    finished = np.full(n, None, dtype=object)
+    todo = np.isin(action, ["create", "update"])
+    operation[action == "create"] = _CREATE.op_id
+    operation[action == "update"] = _UPDATE.op_id
+    if not plan.update_names:
+        names_off = action == "update"
+        status[names_off] = "skipped"
+        reason[names_off] = "names_not_updated"
+        message[names_off] = "the name differs; left as it is (update_names=False)"
+        operation[names_off] = None
+        todo &= ~names_off
+    if dry_run:
+        status[todo] = "planned"
+    else:
+        o = outcomes if isinstance(outcomes, pd.DataFrame) else pd.DataFrame()
+        for i in np.flatnonzero(todo):
+            batch_id = int(f["phone"].iat[i][1:])
+            if batch_id in o.index and pd.notna(o.at[batch_id, "status"]):
+                got = o.loc[batch_id]
+                st = got["status"]
+                status[i] = _DONE[action[i]] if st == "sent" else st
+                reason[i] = None if st == "sent" else got["reason"]
+                message[i] = got["message"] if st != "sent" else message[i]
+                attempts[i] = int(got["attempts"] or 0)
+                first_at[i], finished[i] = got["first_attempt_at"], got["finished_at"]
+            else:
+                status[i], reason[i] = "skipped", "run_stopped"
+                message[i] = stopped or "not attempted"
+    for i, note in enumerate(_group_notes(f)):
+        if note:
+            message[i] = f"{message[i]}; {note}" if message[i] else note
+    times = {c: pd.to_datetime(pd.Series(v, dtype=object), utc=True, format="ISO8601")
+             .dt.floor("s").astype("datetime64[ns, UTC]") for c, v in
+             (("first_attempt_at", first_at), ("finished_at", finished))}
+    out = pd.DataFrame({
+        "row": f["row"],
+        "phone": f["phone"],
+        "action": f["action"],
+        "status": pd.Series(status, dtype="str"),
+        "reason": pd.Series(reason, dtype="str"),
+        "message": pd.Series(message, dtype="str"),
+        "name": f["new_name"],
+        "previous_name": f["current_name"],
+        "operation": pd.Series(operation, dtype="str"),
+        "attempts": pd.array(attempts, dtype="Int64"),
+        **times,
+        **{c: f[c] for c in ("groups", "group_ids", "current_groups", "missing_groups",
+                             "extra_groups", "unknown_groups", "contact_id", "pt_phone")},
+        "job_id": pd.Series(plan.job_id, index=range(n), dtype="str"),
+    }, columns=list(REPORT_COLUMNS))
+    return out
+
+
+def _group_notes(f: pd.DataFrame) -> list[str | None]:
+    """Per row, the group differences in words (the API cannot act on them)."""
+    cols = [f[c].to_numpy(dtype=object, na_value=None)
+            for c in ("missing_groups", "extra_groups", "unknown_groups")]
+    notes: list[str | None] = []
+    for missing, extra, unknown in zip(*cols):
+        parts = []
+        if missing:
+            parts.append(f"not in Power Textor's group {missing.replace(';', ', ')}")
+        if extra:
+            parts.append(f"also in {extra.replace(';', ', ')}")
+        if unknown:
+            parts.append(f"unknown group {unknown}")
+        notes.append("groups: " + "; ".join(parts) + " (not changed: the API cannot add a "
+                     "contact to a group)" if parts else None)
+    return notes
