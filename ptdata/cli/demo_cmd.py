@@ -10,14 +10,14 @@ import click
 
 __all__ = ["COMMANDS", "demo"]
 
-_SAMPLES = Path("sample_data")
-_FALLBACK = {  # used when sample_data/ is not beside the current directory
+_FALLBACK = {  # used when the sample sheets are not found
     "Phone": ["(415) 555-0142", "415.555.0143", "+1 415 555 0144", "4155550145", "555-0199",
               "415-555-0142", "+14155550146"],
     "Name": ["Ana", "Bo", "Chen", "Dee", "Eve", "Ana", "Finn"],
-    "LastName": ["Silva", "Lund", "Wei", "Ray", "Moss", "Silva", "Hart"],
-    "Appointment": ["2030-06-12", "2030-06-12", "2030-06-13", "2030-06-13", "2030-06-14",
-                    "2030-06-12", "2030-06-14"],
+    "Appointment": ["2030-06-12 10:30", "2030-06-12 11:00", "2030-06-13 09:00",
+                    "2030-06-13 15:00", "2030-06-14 10:00", "2030-06-12 10:30", "2030-06-14 16:00"],
+    "TimeZone": ["America/Los_Angeles"] * 7,
+    "Provider": ["Dr. Patel"] * 7,
 }
 
 
@@ -29,16 +29,15 @@ def demo(out_dir: str, progress: bool) -> None:
     """Run the sample campaign against a local sandbox and write the reports.
 
     \b
-    Three jobs from the sample sheets, each planned, sent and reported:
-      1. a text to every number (identical bodies: batched into few API calls),
-         with one number on the suppression list;
+    Three jobs from the sample sheets in sample_data/, each planned, sent and reported:
+      1. a text to every contact's number (one message: batched into one API call),
+         with one number on the suppression list and the opt-out footer;
       2. a review request for "Main Street Bakery", scheduled for tomorrow 17:00 UTC,
-         to new contacts made from the rows, personalised with {Name};
-      3. appointment reminders, one day before each row's date at 14:00 UTC.
+         personalised with {Name}, to the contacts (created on the way);
+      3. appointment reminders, one day before each appointment at 18:00 the
+         recipient's local time (EventDate/Day/Time per row).
     Nothing leaves this machine: the sandbox is a local Power Textor.
     """
-    import pandas as pd
-
     import ptdata
     from ptdata.bulk import plan, send
 
@@ -46,27 +45,29 @@ def demo(out_dir: str, progress: bool) -> None:
     if out.exists():
         shutil.rmtree(out)  # a fresh ledger too, so the demo sends every time
     out.mkdir(parents=True)
-    frame = _sample_frame(pd)
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).replace(
-        hour=17, minute=0, second=0, microsecond=0)
+    now = datetime.now(timezone.utc)
+    contacts, appointments = _samples()
+    tomorrow = (now + timedelta(days=1)).replace(hour=17, minute=0, second=0, microsecond=0)
+    reminders = _reminder_rows(appointments, now)
     ledger = out / "ledger.sqlite"
     with ptdata.serve_sandbox(latency=0.02) as server, \
             ptdata.PowerTextor(api_key="demo", base_url=server.url) as client:
         click.echo(f"sandbox: {server.url} (a local Power Textor; nothing leaves this machine)\n")
+        first_phone = contacts.clean["Phone"].iloc[-1] if hasattr(contacts, "clean") else None
         jobs = [
-            ("1-text", "Text to every number", dict(
+            ("1-text", "A text to every contact", contacts, dict(
                 body="Spring sale: 20% off everything this weekend!", to="numbers",
-                suppress=[frame["Phone"].iloc[-1]], opt_out_footer=True)),
-            ("2-review", "Review request, scheduled", dict(
+                suppress=[first_phone] if first_phone else None, opt_out_footer=True)),
+            ("2-review", "Review request, scheduled for tomorrow", contacts, dict(
                 kind="review", place="Main Street Bakery", at=tomorrow, to="new-contacts",
-                template="Hi {Name}, thanks for visiting! Would you review us?")),
-            ("3-reminder", "Appointment reminders", dict(
-                kind="reminder", event_date_column=_date_column(frame), days_before=1,
-                time="14:00", to="new-contacts",
-                template="Hi {Name}, see you tomorrow for your appointment.")),
+                template="Hi {Name}, thanks for visiting! Would you leave us a quick review?")),
+            ("3-reminder", "Appointment reminders", reminders, dict(
+                kind="reminder", event_date_column="EventDate", days_before_column="Day",
+                time_column="Time", to="new-contacts",
+                template="Hi {Name}, a reminder: you see {Provider} tomorrow.")),
         ]
         failed = False
-        for name, title, options in jobs:
+        for name, title, frame, options in jobs:
             p = plan(frame, client=client, skip_invalid=True, **options)
             click.echo(f"== {title}\n{p.summary()}")
             report = send(p, client, rate=20, progress=progress, ledger=ledger)
@@ -74,29 +75,41 @@ def demo(out_dir: str, progress: bool) -> None:
             click.echo(f"{report.summary()}\n  report: {path}\n")
             failed |= not report.ok
         received = len(server.sandbox.requests())
-        click.echo(f"The sandbox received {received} API requests. Reports are in {out}/ "
-                   "(open them in Excel: they are safe to).")
+        click.echo(f"The sandbox received {received} API requests. The reports are in {out}/ "
+                   "(safe to open in Excel).")
     if failed:
         raise SystemExit(1)
 
 
-def _sample_frame(pd):
+def _samples():
+    """(contacts as a Validation, appointments frame) from sample_data/, or a small built-in sheet."""
+    import pandas as pd
+
     from ptdata.sheets.reading import read_sheet
+    from ptdata.sheets.validate import validate
 
-    for name in ("campaign.csv", "appointments.csv", "contacts_messy.csv"):
-        path = _SAMPLES / name
-        if path.is_file():
-            frame = read_sheet(path)
-            if "Phone" in frame.columns and "Name" in frame.columns and _date_column(frame):
-                return frame
-    return pd.DataFrame(_FALLBACK, dtype="str")
+    for folder in (Path("sample_data"), Path(__file__).resolve().parents[2] / "sample_data"):
+        contacts, appts = folder / "contacts_clean.csv", folder / "appointments.csv"
+        if contacts.is_file() and appts.is_file():
+            return validate(read_sheet(contacts), kind="contacts"), read_sheet(appts)
+    frame = pd.DataFrame(_FALLBACK, dtype="str")
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    return validate(frame[["Phone", "Name"]], kind="contacts"), frame
 
 
-def _date_column(frame) -> str | None:
-    for col in ("Appointment", "AppointmentDate", "EventDate", "Date"):
-        if col in frame.columns:
-            return col
-    return None
+def _reminder_rows(appointments, now: datetime):
+    """The appointments moved to the coming days (so the demo never goes stale), with the
+    EventDate/Day/Time that make Power Textor remind each one a day before at 18:00 local."""
+    import pandas as pd
+
+    from ptdata.timing import appointment_reminders
+
+    when = pd.to_datetime(appointments["Appointment"], errors="coerce")
+    shift = (pd.Timestamp(now.date()) + pd.Timedelta(days=3)) - when.min().normalize()
+    moved = appointments.copy()
+    moved["Appointment"] = (when + shift).dt.strftime("%Y-%m-%d %H:%M")
+    fields = appointment_reminders(moved, ["1 day before at 18:00"], now=now)
+    return moved.join(fields.set_index("row")[["EventDate", "Day", "Time"]])
 
 
 COMMANDS = [demo]

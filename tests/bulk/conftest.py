@@ -15,6 +15,7 @@ def run(tmp_path):
         kw.setdefault("progress", False)
         kw.setdefault("ledger", tmp_path / "ledger.sqlite")
         kw.setdefault("rate", 200)
+        kw.setdefault("concurrency", 1)  # requests arrive in call order: exact expectations
         return ptdata.send(plan, client, **kw)
 
     return _run
