@@ -22,7 +22,9 @@ def main() -> None:
 
 
 #: One module per command (or command group); each defines ``COMMANDS``, a list of click commands.
-_COMMAND_MODULES: tuple[str, ...] = ("demo_cmd", "inbound_cmd", "sandbox_cmd", "send_cmd", "validate_cmd")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "contacts_cmd", "demo_cmd", "inbound_cmd", "sandbox_cmd", "send_cmd", "validate_cmd",
+)
 
 
 def _register() -> None:

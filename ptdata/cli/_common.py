@@ -1,0 +1,52 @@
+"""What several commands share: the client (``--sandbox`` / ``--base-url``) and the confirmation.
+
+>>> with contextlib.ExitStack() as stack:
+...     client = open_client(stack, base_url=None, use_sandbox=True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["confirm_or_exit", "open_client"]
+
+
+def open_client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *,
+                needed: bool = True) -> Any:
+    """The ``PowerTextor`` client, closed with ``stack``; ``--sandbox`` starts a local one.
+
+    ``needed=False`` (a dry run that asks nothing of the server) returns None unless
+    ``--sandbox`` was given.
+    """
+    from ptdata.api.client import PowerTextor
+
+    if use_sandbox:
+        if base_url:
+            raise click.UsageError("--sandbox and --base-url exclude each other")
+        from ptdata.sandbox import serve_sandbox
+
+        server = stack.enter_context(serve_sandbox())
+        click.echo(f"sandbox running at {server.url}", err=True)
+        key = os.environ.get("POWERTEXTOR_API_KEY") or "sandbox"
+        return stack.enter_context(PowerTextor(api_key=key, base_url=server.url))
+    if not needed:
+        return None
+    return stack.enter_context(PowerTextor(base_url=base_url))
+
+
+def confirm_or_exit(question: str, yes: bool, *, verb: str = "send",
+                    declined: str = "nothing sent.") -> None:
+    """Ask ``question`` on the terminal unless ``--yes``; exit 2 with no terminal, 1 on "no"."""
+    if yes:
+        return
+    if not sys.stdin or not sys.stdin.isatty():
+        click.echo(f"{question}\nerror: no terminal to confirm on; add --yes to {verb}.", err=True)
+        sys.exit(2)
+    if not click.confirm(question, default=False, err=True):
+        click.echo(declined, err=True)
+        sys.exit(1)

@@ -1,0 +1,111 @@
+"""``ptdata contacts sync``: bring Power Textor's contacts in step with a sheet, with a report.
+
+A thin shell over ``read_sheet`` → ``plan_sync`` (the diff) → ``apply_sync`` → ``write``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import click
+
+from ptdata.cli._common import confirm_or_exit, open_client
+
+__all__ = ["COMMANDS", "contacts"]
+
+
+@click.group("contacts")
+def contacts() -> None:
+    """Power Textor's contacts: keep them in step with your sheet."""
+
+
+@contacts.command("sync")
+@click.argument("sheet", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--report", "report_path", required=True, metavar="OUT",
+              type=click.Path(dir_okay=False),
+              help="Where to write the report: .csv (Excel-safe), .xlsx or .parquet.")
+@click.option("--dry-run", is_flag=True,
+              help="Only compare: write the diff as the report (status planned); change nothing.")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0,
+              show_default=True, help="API calls per second, never exceeded.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Sync the valid rows and list invalid ones as skipped (default: refuse).")
+@click.option("--region", default="US", show_default=True,
+              help="Region for numbers written without a country code.")
+@click.option("--yes", "-y", is_flag=True, help="Make the changes without asking.")
+@click.option("--base-url", metavar="URL", help="Power Textor address (default "
+              "POWERTEXTOR_BASE_URL, else the real service).")
+@click.option("--sandbox", "use_sandbox", is_flag=True,
+              help="Run against a local sandbox started for this run (any key works).")
+@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="The ledger (default .ptdata/ledger.sqlite): a call an earlier sync left "
+                   "unknown is not made again.")
+@click.option("--resend-unknown", is_flag=True,
+              help="Make again the calls an earlier sync left unknown.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid: bool,
+         region: str, yes: bool, base_url: str | None, use_sandbox: bool,
+         ledger_path: str | None, resend_unknown: bool, no_progress: bool) -> None:
+    """Create the contacts of SHEET that Power Textor lacks and rename those whose name differs.
+
+    Contacts are matched by phone number (E.164, however either side writes it). Contacts
+    only in Power Textor are listed, never deleted (the API has no delete). Group names in
+    the Groups column are checked against your groups; the API cannot add an existing
+    contact to a group, so membership differences are reported, not changed.
+
+    \b
+    Examples:
+      ptdata contacts sync crm.csv --dry-run --report diff.csv
+      ptdata contacts sync crm.xlsx --report sync.xlsx --yes --rate 5
+
+    \b
+    Exit status: 0 every row was created, updated, unchanged or skipped by rule (duplicate,
+    invalid with --skip-invalid); 1 some row failed or is unknown, or the sheet has invalid
+    rows; 2 usage errors (bad options, unreadable sheet, bad key). Changes are confirmed on
+    the terminal unless --yes; without a terminal they need --yes.
+    """
+    from ptdata.api.errors import PowerTextorError, UsageError
+    from ptdata.bulk.planner import InvalidRowsError
+    from ptdata.contacts.sync import apply_sync, plan_sync
+    from ptdata.sheets.reading import read_sheet
+
+    with contextlib.ExitStack() as stack:
+        try:
+            frame = read_sheet(sheet)
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"cannot read {sheet}: {exc}") from None
+        try:
+            client = open_client(stack, base_url, use_sandbox)
+            the_plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid)
+        except InvalidRowsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except PowerTextorError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(the_plan.summary())
+        if dry_run:
+            out = the_plan.write(report_path)
+            click.echo(f"dry run: nothing changed; the diff is in {out}")
+            return
+        if the_plan.n_calls:
+            c = the_plan.counts
+            confirm_or_exit(f"Create {c['create']:,} and update {c['update']:,} contacts "
+                            f"({the_plan.n_calls:,} API calls) in Power Textor at "
+                            f"{client.base_url}?", yes, verb="make the changes",
+                            declined="nothing changed.")
+        try:
+            result = apply_sync(the_plan, client, rate=rate, progress=not no_progress,
+                                ledger=ledger_path, resend_unknown=resend_unknown)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        out = result.write(report_path)
+        click.echo(result.summary())
+        problems = result.frame[result.frame["status"].isin(["failed", "unknown"])]
+        for _, r in problems.head(5).iterrows():
+            click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
+        click.echo(f"report: {out}")
+        sys.exit(0 if result.ok else 1)
+
+
+COMMANDS = [contacts]
