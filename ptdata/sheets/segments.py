@@ -191,18 +191,27 @@ def check_message(text: str, *, opt_out_footer: bool = False, force: bool = Fals
     return info
 
 
-def _gsm_basic_class() -> str:
-    return "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in sorted(GSM7_BASIC)) + "]"
+def _char_class(chars: frozenset[str]) -> str:
+    return "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in sorted(chars)) + "]"
 
 
-_ALL_BASIC = "^" + _gsm_basic_class() + "*$"
+_ALL_BASIC = "^" + _char_class(GSM7_BASIC) + "*$"
+_ALL_GSM = "^" + _char_class(GSM7_BASIC | GSM7_EXTENSION) + "*$"
+_EXTENSION = _char_class(GSM7_EXTENSION)
+_ASTRAL = "[\\x{10000}-\\x{10FFFF}]"
+
+
+def _ints(arr: pa.Array) -> np.ndarray:
+    return arr.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def segments_frame(bodies: pd.Series, *, opt_out_footer: bool = False) -> pd.DataFrame:
     """``encoding``, ``units``, ``segments`` and ``chars`` per body, vectorised for a million rows.
 
-    Bodies of plain GSM-7 characters (most messages) are counted with one regex and string
-    lengths; the rest are counted once per distinct body. Missing bodies count as empty.
+    Counted with a few pyarrow regex passes and string lengths: plain GSM-7, GSM-7 with
+    extension characters and UCS-2 with or without emoji. Only long messages where an escape
+    or a surrogate pair could straddle a boundary are counted one by one (once per distinct
+    body). Missing bodies count as empty.
 
     >>> segments_frame(pd.Series(["Hi Ana", "Hi Zoë \N{PARTY POPPER}", "x" * 161]))
       encoding  units  segments  chars
@@ -214,19 +223,31 @@ def segments_frame(bodies: pd.Series, *, opt_out_footer: bool = False) -> pd.Dat
     arr = pa.array(text.array)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    footer_units = len(OPT_OUT_FOOTER) if opt_out_footer else 0
-    plain = pc.fill_null(pc.match_substring_regex(arr, _ALL_BASIC), False).to_numpy(zero_copy_only=False)
-    chars = pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(np.int64) + footer_units
-    units = chars.copy()
-    segments = np.where(units == 0, 0, np.where(units <= _SINGLE_GSM, 1, -(-units // _MULTI_GSM)))
-    encoding = np.full(len(arr), "GSM-7", dtype=object)
-    rest = np.flatnonzero(~plain)
-    if len(rest):
-        values = text.to_numpy()[rest]
-        counted = {v: _count(v + OPT_OUT_FOOTER if opt_out_footer else v) for v in pd.unique(values)}
-        encoding[rest] = [counted[v][0] for v in values]
-        units[rest] = [counted[v][1] for v in values]
-        segments[rest] = [counted[v][2] for v in values]
+    footer = len(OPT_OUT_FOOTER) if opt_out_footer else 0
+    chars = _ints(pc.utf8_length(arr)) + footer
+    gsm = pc.fill_null(pc.match_substring_regex(arr, _ALL_GSM), False).to_numpy(zero_copy_only=False)
+    ext = np.zeros(len(arr), dtype=np.int64)
+    astral = np.zeros(len(arr), dtype=np.int64)
+    if gsm.any():
+        plain = pc.fill_null(pc.match_substring_regex(arr, _ALL_BASIC), False).to_numpy(zero_copy_only=False)
+        has_ext = np.flatnonzero(gsm & ~plain)
+        if len(has_ext):
+            ext[has_ext] = _ints(pc.count_substring_regex(pc.take(arr, pa.array(has_ext)), _EXTENSION))
+    ucs2 = np.flatnonzero(~gsm)
+    if len(ucs2):
+        astral[ucs2] = _ints(pc.count_substring_regex(pc.take(arr, pa.array(ucs2)), _ASTRAL))
+    units = chars + np.where(gsm, ext, astral)
+    single = np.where(gsm, _SINGLE_GSM, _SINGLE_UCS2)
+    multi = np.where(gsm, _MULTI_GSM, _MULTI_UCS2)
+    segments = np.where(units == 0, 0, np.where(units <= single, 1, -(-units // multi)))
+    encoding = np.where(gsm, "GSM-7", "UCS-2").astype(object)
+    # A two-unit character (escape pair, surrogate pair) may straddle a boundary only in a
+    # split message that has one: count those exactly, once per distinct body.
+    exact = np.flatnonzero((units > single) & (np.where(gsm, ext, astral) > 0))
+    if len(exact):
+        values = pc.take(arr, pa.array(exact)).to_pylist()
+        counted = {v: _count(v + OPT_OUT_FOOTER if opt_out_footer else v)[2] for v in set(values)}
+        segments[exact] = [counted[v] for v in values]
     return pd.DataFrame(
         {
             "encoding": pd.Series(encoding, index=bodies.index, dtype="str"),

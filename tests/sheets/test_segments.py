@@ -141,8 +141,10 @@ _ALPHABET = st.sampled_from(list("abcXYZ 019.,!?\n") + list("€^{}[]~|\\") + ["
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(_ALPHABET, max_size=400).map("".join), min_size=1, max_size=8))
-def test_segments_frame_agrees_with_sms_segments(bodies):
-    frame = segments_frame(pd.Series(bodies))
-    assert frame["segments"].tolist() == [sms_segments(b).segments for b in bodies]
-    assert frame["units"].tolist() == [sms_segments(b).units for b in bodies]
+@given(st.lists(st.lists(_ALPHABET, max_size=400).map("".join), min_size=1, max_size=8), st.booleans())
+def test_segments_frame_agrees_with_sms_segments(bodies, footer):
+    frame = segments_frame(pd.Series(bodies), opt_out_footer=footer)
+    expected = [sms_segments(b, opt_out_footer=footer) for b in bodies]
+    assert frame["segments"].tolist() == [e.segments for e in expected]
+    assert frame["units"].tolist() == [e.units for e in expected]
+    assert frame["encoding"].tolist() == [e.encoding for e in expected]
