@@ -198,7 +198,8 @@ def test_clock_is_injectable(tmp_path):
         async with httpx.AsyncClient(transport=transport, base_url="http://listener") as c:
             return (await c.post("/s3cret/sms", data={"SmsSid": "SM1"})).status_code
 
-    assert asyncio.run(post()) == 200
+    with ThreadPoolExecutor(1) as pool:  # its own thread: never inside someone else's loop
+        assert pool.submit(asyncio.run, post()).result() == 200
     app.state.writer.close()
     assert dump_lines(tmp_path / "d.jsonl") == [
         {"received_at": "2025-03-04T17:02:11.123456Z", "kind": "sms", "SmsSid": "SM1"}]
