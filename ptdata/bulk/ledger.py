@@ -102,6 +102,10 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            # outcomes go through a second connection without their own fsync (see outcome())
+            self._lazy = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                         timeout=30)
+            self._lazy.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"the ledger {str(self.path)!r} cannot be used ({exc}); "
                              "pass another ledger path") from None
@@ -118,6 +122,7 @@ class Ledger:
 
     def close(self) -> None:
         with self._lock:
+            self._lazy.close()
             self._db.close()
 
     # -- one sender per job -------------------------------------------------------------------
@@ -174,7 +179,6 @@ class Ledger:
         ``attempts``/``first_attempt_at`` carry over what an earlier run recorded for the call.
         """
         with self._lock:
-            self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
                 "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, recipients, "
                 "state, reason, message, campaign_id, attempts, first_attempt_at, finished_at) "
@@ -193,8 +197,7 @@ class Ledger:
         lose power in between, the call reads as ``unknown`` - never as not sent.
         """
         with self._lock:
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(
+            self._lazy.execute(
                 "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
                 "attempts = attempts + ?, finished_at = ? WHERE job_id = ? AND batch_id = ?",
                 (state, reason, message, campaign_id, attempts, finished_at or utc_now(), job_id,
@@ -204,7 +207,6 @@ class Ledger:
     def flush(self) -> None:
         """Make every recorded outcome durable now (an fsync)."""
         with self._lock:
-            self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 

@@ -329,9 +329,10 @@ class _Run:
                 self.calls_made += 1
             self.failed += status == "failed"
             self.unknown += status == "unknown"
-            self.bar.set_postfix(calls=self.calls_made, failed=self.failed, unknown=self.unknown,
-                                 refresh=False)
-            self.bar.update(call.recipients)
+            if not self.bar.disable:
+                self.bar.set_postfix(calls=self.calls_made, failed=self.failed,
+                                     unknown=self.unknown, refresh=False)
+                self.bar.update(call.recipients)
 
 
 def _pace_client_retries(client: Any, limiter: RateLimiter) -> Callable[[], None]:
