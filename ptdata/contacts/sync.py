@@ -390,20 +390,26 @@ def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: boo
     if dry_run:
         status[todo] = "planned"
     else:
-        o = outcomes if isinstance(outcomes, pd.DataFrame) else pd.DataFrame()
-        for i in np.flatnonzero(todo):
-            batch_id = int(f["phone"].iat[i][1:])
-            if batch_id in o.index and pd.notna(o.at[batch_id, "status"]):
-                got = o.loc[batch_id]
-                st = got["status"]
-                status[i] = _DONE[action[i]] if st == "sent" else st
-                reason[i] = None if st == "sent" else got["reason"]
-                message[i] = got["message"] if st != "sent" else message[i]
-                attempts[i] = int(got["attempts"] or 0)
-                first_at[i], finished[i] = got["first_attempt_at"], got["finished_at"]
-            else:
-                status[i], reason[i] = "skipped", "run_stopped"
-                message[i] = stopped or "not attempted"
+        idx = np.flatnonzero(todo)
+        batch = np.array([int(p[1:]) for p in f["phone"].to_numpy(dtype=object)[idx]],
+                         dtype=np.int64)
+        o = outcomes if isinstance(outcomes, pd.DataFrame) and len(outcomes) else \
+            pd.DataFrame(columns=["status", "reason", "message", "attempts", "first_attempt_at",
+                                  "finished_at"])
+        got = o.reindex(batch)
+        st = got["status"].to_numpy(dtype=object, na_value=None)
+        has = st != None  # noqa: E711 - elementwise
+        sent = has & (st == "sent")
+        other = has & ~sent
+        status[idx[sent]] = np.where(action[idx[sent]] == "create", "created", "updated")
+        status[idx[other]] = st[other]
+        for target, col in ((reason, "reason"), (message, "message")):
+            target[idx[other]] = got[col].to_numpy(dtype=object, na_value=None)[other]
+        attempts[idx[has]] = got["attempts"].to_numpy(dtype=object)[has].astype(np.int64)
+        first_at[idx[has]] = got["first_attempt_at"].to_numpy(dtype=object)[has]
+        finished[idx[has]] = got["finished_at"].to_numpy(dtype=object)[has]
+        status[idx[~has]], reason[idx[~has]] = "skipped", "run_stopped"
+        message[idx[~has]] = stopped or "not attempted"
     for i, note in enumerate(_group_notes(f)):
         if note:
             message[i] = f"{message[i]}; {note}" if message[i] else note

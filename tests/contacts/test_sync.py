@@ -230,3 +230,16 @@ def test_a_validation_or_a_clean_frame_is_taken_as_is(sandbox, client):
         assert plan.frame["row"].head(4).tolist() == [2, 3, 4, 5]
         assert plan.counts == {"create": 2, "update": 1, "unchanged": 1, "skipped": 0,
                                "only_in_powertextor": 6}
+
+
+def test_a_refused_key_stops_the_sync_and_the_rest_are_skipped(sandbox, client, sync):
+    sandbox.script_faults(["401"])
+
+    result = sync(sheet(CRM), client, rate=5)
+
+    todo = result.frame[result.frame["action"].isin(["create", "update"])]
+    assert sorted(zip(todo["status"], todo["reason"])) == [
+        ("failed", "auth"), ("skipped", "run_stopped"), ("skipped", "run_stopped")]
+    assert "refused the API key" in result.stopped
+    assert not result.ok
+    assert len(posts(sandbox)) == 1
