@@ -79,7 +79,12 @@ def infer_kind(payload: dict) -> str:
 
 
 def dump_line(payload: dict, kind: str, received_at: datetime) -> bytes:
-    """One dump line (ending in a newline) for a payload received at ``received_at``."""
+    r"""One dump line (ending in a newline) for a payload received at ``received_at``.
+
+    >>> at = datetime(2025, 3, 4, 17, 2, 11, tzinfo=UTC)
+    >>> dump_line({"From": "+14155550123", "Body": "STOP"}, "sms", at)
+    b'{"received_at":"2025-03-04T17:02:11.000000Z","kind":"sms","From":"+14155550123","Body":"STOP"}\n'
+    """
     stamp = received_at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     record: dict = {"received_at": stamp, "kind": kind}
     for key, value in payload.items():

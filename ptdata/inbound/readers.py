@@ -7,9 +7,9 @@ the file) the file is cut in halves until the bad lines are isolated, so a few b
 few extra passes instead of a slow line-by-line parse.
 
 >>> from ptdata.inbound.readers import read_file
->>> part = read_file("sample_data/inbound_sms.jsonl")       # doctest: +SKIP
->>> part.table.num_rows, part.skipped                          # doctest: +SKIP
-(8, [])
+>>> part = read_file("sample_data/inbound_sms.jsonl")
+>>> part.table.num_rows, part.skipped
+(10, [])
 """
 
 from __future__ import annotations
