@@ -245,7 +245,7 @@ def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invali
     groups = list(client.groups()) if wants_groups else []
     diff = diff_contacts(clean, pt, groups, region=region, skipped=skipped)
     names = [g for v in clean.get("Groups", pd.Series(dtype="str")).dropna()
-             for g in str(v).split(";") if g.strip()]
+             for g in (p.strip() for p in str(v).split(";")) if g]
     resolution = resolve_group_names(names, groups) if wants_groups else GroupResolution()
     job = hashlib.sha256(f"{_JOB_VERSION}\x1e{getattr(client, 'base_url', '')}".encode())
     return SyncPlan(diff, groups=resolution, powertextor_contacts=len(pt),
@@ -280,7 +280,10 @@ def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool) -> tuple[pd.
             f"{len(invalid)} row{'s' if len(invalid) != 1 else ''} cannot be synced ({shown}"
             f"{more}). Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they "
             "are then listed in the report as skipped/invalid.", [int(r) for r in invalid.index])
-    phone_value = failures[failures["column"] == "Phone"].groupby("row")["value"].first()
+    # a duplicate's number is valid (it is kept on an earlier row); an invalid one is not shown
+    # repaired, e.g. an Excel-damaged 4.15555E+09
+    dup_phone = failures[(failures["column"] == "Phone") & (failures["reason"] == "duplicate")]
+    phone_value = dup_phone.groupby("row")["value"].first()
     skipped = pd.DataFrame({
         "row": reason.index.to_numpy(dtype=np.int64),
         "phone": normalize_phones(phone_value.reindex(reason.index).astype("str"), region)
