@@ -341,7 +341,7 @@ def _from_path(path, statuses, region) -> set[str]:
         from ptdata.inbound.loader import load_inbound
 
         return _from_frame(load_inbound(path), statuses, region, str(path))
-    from ptdata.inbound.readers import read_file, sniff_format
+    from ptdata.inbound.readers import read_csv_text, sniff_format
 
     with open(p, "rb") as f:
         head = f.read(4096)
@@ -358,8 +358,7 @@ def _from_path(path, statuses, region) -> set[str]:
             lines = lines[1:]  # a header such as "phone"
         return _from_values(pd.Series([ln for ln in lines if ln.strip()], dtype="str"),
                             region, str(p))
-    part = read_file(p)
-    frame = part.table.to_pandas()
+    frame = read_csv_text(p).table.to_pandas()
     if "From" in frame.columns and ("Body" in frame.columns or "OptOutType" in frame.columns):
         from ptdata.inbound.loader import load_inbound
 

@@ -32,7 +32,7 @@ import pyarrow.json as pj
 
 from ptdata.inbound.schema import META_FIELDS, TEXT_FIELDS
 
-__all__ = ["Part", "arrow_allocations", "arrow_pool", "read_file", "sniff_format"]
+__all__ = ["Part", "arrow_allocations", "arrow_pool", "read_csv_text", "read_file", "sniff_format"]
 
 #: Fields always read as text by the JSON fast path (the rest are inferred, then made text).
 _STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS)
@@ -389,7 +389,12 @@ def _read_form(name: str, data: bytes) -> Part:
     return Part(name, records_table(records), skipped)
 
 
-def _read_csv(name: str, data: bytes) -> Part:
+def read_csv_text(path: str | Path) -> Part:
+    """Any CSV file (sniffed delimiter, UTF-8 with or without BOM) with every cell as text."""
+    return _read_csv(str(path), Path(path).read_bytes(), inbound_only=False)
+
+
+def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
     """A CSV export: every cell kept as text (``02134`` stays ``02134``)."""
     try:
         text = data.decode("utf-8-sig")
@@ -409,6 +414,10 @@ def _read_csv(name: str, data: bytes) -> Part:
     if not header:
         return Part(name, pa.table({}), problems=problems)
     header = [h.strip() for h in header]
+    if inbound_only and not {"From", "Body", "SmsSid", "MessageSid"} & set(header):
+        problems.append("no From, Body, SmsSid or MessageSid column: not an inbound export, "
+                        "skipped")
+        return Part(name, pa.table({}), problems=problems)
     columns: list[list[str]] = [[] for _ in header]
     skipped = []
     for row in reader:

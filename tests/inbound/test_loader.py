@@ -98,6 +98,16 @@ def test_csv_export_keeps_text(tmp_path):
     assert frame["kind"].tolist() == ["sms", "mms"]
 
 
+def test_a_csv_that_is_not_an_inbound_export_is_skipped(tmp_path):
+    (tmp_path / "contacts.csv").write_text("Phone,Name\n+14155550123,Ann\n", encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text(line(SMS) + "\n", encoding="utf-8")
+    frame = ptdata.load_inbound(tmp_path)
+    assert frame["SmsSid"].tolist() == ["SM0001"]
+    assert frame.attrs["ptdata.load"]["problems"] == [
+        f"{tmp_path / 'contacts.csv'}: no From, Body, SmsSid or MessageSid column: not an "
+        "inbound export, skipped"]
+
+
 def test_form_encoded_lines(tmp_path):
     path = tmp_path / "posts.txt"
     body = "Caf\u00e9 & more = 100% + \U0001F600"
