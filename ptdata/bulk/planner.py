@@ -566,18 +566,19 @@ def _resolve_groups(raw: pd.Series, client: Any) -> tuple[pd.Series, pd.Series, 
 
 
 def _suppression(suppress: Any, region: str) -> set[str]:
+    """The E.164 numbers not to text: files and dumps go to ``suppression_list`` together (so a
+    START in one dump lifts a STOP in another); plain numbers are normalised here."""
     if suppress is None:
         return set()
     sources = suppress if isinstance(suppress, (list, tuple)) else [suppress]
     numbers: set[str] = set()
+    files: list[Any] = []
     plain: list[str] = []
     for src in sources:
-        if isinstance(src, (str, os.PathLike)) and (isinstance(src, os.PathLike) or _looks_like_path(src)):
-            from ptdata import suppression_list
-
-            numbers |= set(suppression_list(Path(src)))
+        if isinstance(src, os.PathLike) or (isinstance(src, str) and _looks_like_path(src)):
+            files.append(Path(src))
         elif isinstance(src, pd.DataFrame):
-            from ptdata import suppression_list
+            from ptdata.inbound import suppression_list
 
             numbers |= set(suppression_list(src))
         elif isinstance(src, str):
@@ -586,6 +587,13 @@ def _suppression(suppress: Any, region: str) -> set[str]:
             plain.extend(str(v) for v in src)
         else:
             raise UsageError(f"suppress= takes numbers, a file or a frame, not {type(src).__name__}")
+    if files:
+        from ptdata.inbound import suppression_list
+
+        try:
+            numbers |= set(suppression_list(files if len(files) > 1 else files[0]))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"suppress=: {exc}") from None
     if plain:
         normal = _normalise(pd.Series(plain, dtype="str"), region)
         numbers |= set(normal.dropna())
