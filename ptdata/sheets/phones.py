@@ -61,14 +61,14 @@ _DECIMAL = r"^\s*\+?[0-9]{7,}[.,]0+\s*$"
 _TRUNCATED = r"^\s*\+?[0-9]{15,}0\s*$"
 
 
-def _typed_patterns(meta: PhoneMetadata) -> tuple[str, str] | None:
-    """libphonenumber's "this number has a type here" for ten digits, as two anchored regexes.
+def _typed_patterns(meta: PhoneMetadata, length: int) -> tuple[str, str] | None:
+    """libphonenumber's "this number has a type here" for ``length`` digits, as two regexes.
 
-    A type needs the general pattern AND one of the type patterns (each only where ten digits
+    A type needs the general pattern AND one of the type patterns (each only where ``length``
     is a possible length). RE2 has no lookahead, so the two are kept apart and both must match.
     """
     general = meta.general_desc
-    if general.possible_length and 10 not in general.possible_length:
+    if general.possible_length and length not in general.possible_length:
         return None
     descs = [
         meta.premium_rate, meta.toll_free, meta.shared_cost, meta.voip, meta.personal_number,
@@ -80,14 +80,14 @@ def _typed_patterns(meta: PhoneMetadata) -> tuple[str, str] | None:
         d.national_number_pattern
         for d in descs
         if d is not None and d.national_number_pattern
-        and (not d.possible_length or 10 in d.possible_length)
+        and (not d.possible_length or length in d.possible_length)
     ]
     if not types:
         return None
     return f"^(?:{general.national_number_pattern})$", "^(?:" + "|".join(f"(?:{t})" for t in types) + ")$"
 
 
-def _nanp_regions() -> list[tuple[str | None, tuple[str, str] | None]]:
+def _nanp_regions(length: int) -> list[tuple[str | None, tuple[str, str] | None]]:
     """The +1 regions in libphonenumber's own order: (leading-digits regex, type patterns).
 
     ``is_valid_number`` picks the first region whose leading digits match (or, without a
@@ -99,11 +99,17 @@ def _nanp_regions() -> list[tuple[str | None, tuple[str, str] | None]]:
         if meta is None:
             continue
         lead = f"^(?:{meta.leading_digits})" if meta.leading_digits is not None else None
-        out.append((lead, _typed_patterns(meta)))
+        out.append((lead, _typed_patterns(meta, length)))
     return out
 
 
-_NANP_REGIONS = _nanp_regions()
+#: The +1 regions' rules for ten-digit numbers, and for seven-digit ones (read in a North
+#: American region, 555-0123 is +1 and seven digits: never valid in the US, but 310-1234 is
+#: a valid Canadian number).
+_NANP_REGIONS = _nanp_regions(10)
+_NANP_REGIONS_7 = _nanp_regions(7)
+_LOCAL_SHAPE = r"^[ \t]*[2-9][0-9]{2}[ .-]?[0-9]{4}[ \t]*$"
+_LOCAL_DETAIL = "it has 7 digits; add the area code in front"
 
 
 def _matches(arr: pa.Array, pattern: str) -> pa.Array:
@@ -116,14 +122,16 @@ def _typed(arr: pa.Array, patterns: tuple[str, str] | None) -> pa.Array:
     return pc.and_(_matches(arr, patterns[0]), _matches(arr, patterns[1]))
 
 
-def _nanp_valid(ten: pa.Array, *, skip_first: bool = False) -> np.ndarray:
-    """For ten-digit national numbers (first digit 2-9): is +1 and these digits a valid number?
+def _nanp_valid(ten: pa.Array, *, skip_first: bool = False, regions=None) -> np.ndarray:
+    """For national numbers of one length (first digit 2-9): is +1 and these digits valid?
 
-    ``skip_first`` when the numbers are already known not to be typed by the first region (US).
+    ``regions`` are the rules for that length (ten digits by default); ``skip_first`` when the
+    numbers are already known not to be typed by the first region (US).
     """
+    regions = _NANP_REGIONS if regions is None else regions
     valid = np.zeros(len(ten), dtype=bool)
     undecided = np.arange(len(ten))
-    for lead, patterns in _NANP_REGIONS[1 if skip_first else 0:]:
+    for lead, patterns in regions[1 if skip_first else 0:]:
         if not len(undecided):
             break
         sub = pc.take(ten, pa.array(undecided))
@@ -170,7 +178,7 @@ def _detail(number: phonenumbers.PhoneNumber) -> str:
     place = f"a {where} number" if where not in (None, "ZZ", "001") else "a number there"
     digits = len(str(number.national_number))
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        return f"it has {digits} digits; add the area code in front"
+        return _LOCAL_DETAIL if digits == 7 else f"it has {digits} digits; add the area code in front"
     if reason == phonenumbers.ValidationResult.TOO_SHORT:
         return f"it has {digits} digits, too few for {place}"
     if reason == phonenumbers.ValidationResult.TOO_LONG:
@@ -233,7 +241,8 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
     # A +1 / 1 and ten digits whose first is 2-9, in one of the shapes: libphonenumber reads
     # exactly +1 and these ten digits, so validity is decided by the +1 region patterns alone.
     fast = pc.and_(_matches(arr, shape), _matches(arr, r"^[^0-9]*1?[^0-9]*[2-9]"))
-    ten = pc.utf8_slice_codeunits(_strip_punctuation(arr), -10)
+    stripped = _strip_punctuation(arr)
+    ten = pc.utf8_slice_codeunits(stripped, -10)
     valid = _typed(ten, _NANP_REGIONS[0][1])  # US first: no leading-digits rule, most numbers
     fast_np = fast.to_numpy(zero_copy_only=False)
     valid_np = valid.to_numpy(zero_copy_only=False).copy()
@@ -243,7 +252,24 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
     null = pa.scalar(None, ten.type)
     plus_one = pc.binary_join_element_wise(pa.scalar("+1", ten.type), ten, pa.scalar("", ten.type))
     e164 = pc.if_else(pa.array(fast_np & valid_np), plus_one, null)
-    reason = pc.if_else(pa.array(fast_np & ~valid_np), pa.scalar("invalid", ten.type), null)
+    invalid = fast_np & ~valid_np
+    if _plain_nanp_region(region):
+        # Seven digits (555-0123): +1 and those seven digits, judged by the same region rules.
+        local = np.flatnonzero(_matches(arr, _LOCAL_SHAPE).to_numpy(zero_copy_only=False))
+        if len(local):
+            seven = pc.utf8_slice_codeunits(pc.take(stripped, pa.array(local)), -7)
+            ok = _nanp_valid(seven, regions=_NANP_REGIONS_7)
+            good = np.zeros(len(arr), dtype=bool)
+            good[local[ok]] = True
+            e164 = pc.replace_with_mask(
+                e164, pa.array(good),
+                pc.binary_join_element_wise(pa.scalar("+1", ten.type), pc.filter(seven, pa.array(ok)),
+                                            pa.scalar("", ten.type)),
+            )
+            invalid[local[~ok]] = True
+            fast_np = fast_np.copy()
+            fast_np[local] = True
+    reason = pc.if_else(pa.array(invalid), pa.scalar("invalid", ten.type), null)
     slow = ~fast_np & pc.is_valid(arr).to_numpy(zero_copy_only=False)
     if skip is not None:
         slow &= ~skip
@@ -329,6 +355,7 @@ def _digit_count(value: str) -> int:
 
 _FAST_SHAPE_RE = re.compile(_NANP_SHAPE)
 _FAST_START_RE = re.compile(r"^[^0-9]*1?[^0-9]*[2-9]")
+_LOCAL_SHAPE_RE = re.compile(_LOCAL_SHAPE)
 
 
 def _invalid_detail(value: str, region: str | None) -> str:
@@ -336,6 +363,8 @@ def _invalid_detail(value: str, region: str | None) -> str:
     plus = value.lstrip().startswith("+")
     if (plus or _plain_nanp_region(region)) and _FAST_SHAPE_RE.match(value) and _FAST_START_RE.match(value):
         return _NANP_UNKNOWN  # +1 and ten digits that no +1 region has (decided by the fast path)
+    if _plain_nanp_region(region) and _LOCAL_SHAPE_RE.match(value):
+        return _LOCAL_DETAIL  # +1 and seven digits: libphonenumber says "possible only locally"
     return _verdict(value, region)[2] or "it is not a phone number"
 
 

@@ -45,6 +45,7 @@ def as_list(series: pd.Series) -> list[str | None]:
         pytest.param("(268) 464-1234", "+12684641234", id="antigua-valid"),
         pytest.param("(200) 555-0123", None, id="unassigned-area-code"),
         pytest.param("555-0123", None, id="no-area-code"),
+        pytest.param("310-1234", "+13101234", id="seven-digit-canadian-uan"),
         pytest.param("4.155550123E9", None, id="excel-scientific"),
         pytest.param("call me", None, id="words"),
         pytest.param("", None, id="empty"),
@@ -90,6 +91,15 @@ def test_region_is_how_numbers_without_plus_are_read():
 )
 def test_phone_problems_table(value, reason):
     assert as_list(phone_problems([value])) == [reason]
+
+
+def test_the_shortcuts_give_libphonenumbers_own_reasons_and_details():
+    from ptdata.sheets.phones import _verdict
+
+    for value in ["555-0123", "(200) 555-0123", "+1 200 555 0123", "415 555 0123"]:
+        assert as_list(phone_problems([value])) == [_verdict(value, "US")[1]]
+        if _verdict(value, "US")[1]:
+            assert phone_problem_message("invalid", value).split(": ", 1)[1].startswith(_verdict(value, "US")[2])
 
 
 def test_excel_damage_is_flagged_even_when_libphonenumber_accepts_the_digits():
@@ -159,8 +169,16 @@ def excel_damaged(draw) -> str:
     return digits + draw(st.text(alphabet="0123456789", min_size=4, max_size=8)) + "0"
 
 
+@st.composite
+def local_number(draw) -> str:
+    first = draw(st.text(alphabet="0123456789", min_size=3, max_size=3))
+    rest = draw(st.text(alphabet="0123456789", min_size=3, max_size=5))
+    return draw(st.sampled_from(["", " ", "\t"])) + first + draw(_SEP) + rest + draw(st.sampled_from(["", " "]))
+
+
 _JUNK = st.text(alphabet="0123456789 ()-.+xX#*;/,aZ\u00a0\uff11", max_size=16)
-_INPUTS = st.lists(st.one_of(nanp_shaped(), international(), excel_damaged(), _JUNK), min_size=1, max_size=40)
+_INPUTS = st.lists(st.one_of(nanp_shaped(), local_number(), international(), excel_damaged(), _JUNK),
+                   min_size=1, max_size=40)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
