@@ -30,13 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ptdata.inbound.readers import (
-    Part,
-    arrow_allocations,
-    arrow_pool,
-    concat_text_tables,
-    read_file,
-)
+from ptdata.inbound.columns import arrow_allocations, arrow_pool, concat_text_tables
+from ptdata.inbound.readers import Part, read_file
 from ptdata.inbound.schema import (
     INBOUND_SCHEMA,
     INTEGER_FIELDS,
@@ -97,7 +92,7 @@ def frame_from_records(records: list[dict]) -> pd.DataFrame:
 
     >>> frame_from_records([{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}])  # doctest: +SKIP
     """
-    from ptdata.inbound.readers import records_table
+    from ptdata.inbound.columns import records_table
 
     frame, report = build_frame([Part("<records>", records_table(list(records)))])
     frame.attrs["ptdata.load"] = report

@@ -14,25 +14,24 @@ few extra passes instead of a slow line-by-line parse.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from ptdata.inbound.columns import arrow_pool, concat_text_tables, records_table
 from ptdata.inbound.schema import META_FIELDS, TEXT_FIELDS
 
-__all__ = ["Part", "arrow_allocations", "arrow_pool", "read_csv_text", "read_file", "sniff_format"]
+__all__ = ["Part", "read_csv_text", "read_file", "sniff_format"]
 
 #: Fields always read as text by the JSON fast path (the rest are inferred, then made text).
 _STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS)
@@ -41,45 +40,6 @@ _SMALL_RANGE = 64          # below this many lines, parse line by line
 _MAX_FAILED_PARSES = 64    # then give up on pyarrow for the rest of a broken file
 _CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from")
 _FORM_LINE = re.compile(rb"^\s*[A-Za-z_][\w.\-\[\]]*=")
-
-
-_POOL: list[pa.MemoryPool] = []
-
-
-def arrow_pool() -> pa.MemoryPool:
-    """The memory pool for big reads: jemalloc returning freed pages at once, where built.
-
-    pyarrow's default allocator keeps what the JSON parser frees while it works, which
-    nearly doubles the peak memory of a large load; jemalloc with no decay gives it back.
-    Only this pool is tuned (the process's default pool is left alone).
-    """
-    if not _POOL:
-        try:
-            pool = pa.jemalloc_memory_pool()
-            pa.jemalloc_set_decay_ms(0)
-        except (NotImplementedError, pa.ArrowNotImplementedError):
-            pool = pa.default_memory_pool()
-        _POOL.append(pool)
-    return _POOL[0]
-
-
-@contextlib.contextmanager
-def arrow_allocations() -> Iterator[None]:
-    """Route Arrow's allocations through :func:`arrow_pool` for the ``with`` block.
-
-    The JSON reader's scratch buffers come from the default pool whatever ``memory_pool``
-    says. Buffers remember the pool they came from, so switching is safe for other threads.
-    """
-    pool = arrow_pool()
-    previous = pa.default_memory_pool()
-    if pool is previous or pool.backend_name == previous.backend_name:
-        yield
-        return
-    pa.set_memory_pool(pool)
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
 
 
 @dataclass
@@ -442,75 +402,3 @@ def _dedupe_names(header: list[str], columns: list[list[str]]) -> Iterable[tuple
         else:
             seen[h] = 0
         yield h, col
-
-
-# -- Python records and column types ---------------------------------------------------------
-
-def _text(v) -> str | None:
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-
-
-def records_table(records: list[dict]) -> pa.Table:
-    """Records (dicts) as a table of text columns; the listener's envelope is unwrapped."""
-    keys: dict[str, None] = {}
-    rows = []
-    for rec in records:
-        payload = rec.get("payload")
-        if isinstance(payload, dict):
-            rec = {**{k: v for k, v in rec.items() if k != "payload"}, **payload}
-        row = {k: _text(v) for k, v in rec.items()}
-        keys.update(dict.fromkeys(row))
-        rows.append(row)
-    return pa.Table.from_pylist(rows, schema=pa.schema([(k, pa.string()) for k in keys]))
-
-
-def text_columns(table: pa.Table) -> pa.Table:
-    """Every column as text: numbers as JSON wrote them, nested values as JSON text."""
-    if "payload" in table.column_names and pa.types.is_struct(table.schema.field("payload").type):
-        table = _unwrap_struct(table)
-    cols, names = [], []
-    for name, col in zip(table.column_names, table.columns):
-        t = col.type
-        if pa.types.is_string(t):
-            pass
-        elif pa.types.is_null(t):
-            col = pa.nulls(len(col), pa.string())
-        elif pa.types.is_large_string(t) or pa.types.is_integer(t) or pa.types.is_boolean(t) \
-                or pa.types.is_floating(t) or pa.types.is_timestamp(t):
-            col = pc.cast(col, pa.string())
-        else:
-            col = pa.array([_text(v) for v in col.to_pylist()], pa.string())
-        cols.append(col)
-        names.append(name)
-    return pa.table(cols, names=names)
-
-
-def _unwrap_struct(table: pa.Table) -> pa.Table:
-    """``{"received_at": ..., "payload": {...}}`` lines: the payload's fields become columns."""
-    i = table.schema.get_field_index("payload")
-    payload = table.column(i)
-    table = table.remove_column(i)
-    for f in payload.type:
-        child = pc.struct_field(payload, f.name)
-        if f.name in table.column_names:
-            j = table.schema.get_field_index(f.name)
-            old = table.column(j)
-            if old.type == child.type:
-                child = pc.coalesce(child, old)
-            table = table.remove_column(j)
-        table = table.append_column(f.name, child)
-    return table
-
-
-def concat_text_tables(tables: list[pa.Table]) -> pa.Table:
-    """Stack tables whose columns differ (missing columns become missing values)."""
-    tables = [text_columns(t) for t in tables if t.num_columns]
-    if not tables:
-        return pa.table({})
-    if len(tables) == 1:
-        return tables[0]
-    return pa.concat_tables(tables, promote_options="default")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["ptdata.inbound", "ptdata.inbound.schema", "ptdata.inbound.loader",
+MODULES = ["ptdata.inbound", "ptdata.inbound.schema", "ptdata.inbound.loader", "ptdata.inbound.columns",
            "ptdata.inbound.optouts", "ptdata.inbound.listener", "ptdata.inbound.readers"]
 
 
