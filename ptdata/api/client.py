@@ -184,8 +184,14 @@ class PowerTextor(FriendlyMethods):
             raise UsageError(exc.args[0]) from None
         return self.send_prepared(build_request(op, fields))
 
-    def send_prepared(self, req: PreparedRequest) -> Result:
-        """Send a request built by ``build_request``, with the safe retries described above."""
+    def send_prepared(
+        self, req: PreparedRequest, *, before_retry: Callable[[], None] | None = None
+    ) -> Result:
+        """Send a request built by ``build_request``, with the safe retries described above.
+
+        ``before_retry`` is called after the back-off wait and before each retry: a bulk
+        run passes its rate limiter here so that retries take a paced slot too.
+        """
         attempt = 0
         while True:
             attempt += 1
@@ -204,6 +210,8 @@ class PowerTextor(FriendlyMethods):
                     req.operation.op_id, type(exc).__name__, delay, attempt + 1,
                 )
                 self._sleep(delay)
+                if before_retry is not None:
+                    before_retry()
 
     def _send(self, req: PreparedRequest, attempt: int) -> Result:
         """The one place where httpx is called and its errors are translated."""

@@ -83,7 +83,7 @@ class CampaignResult:
             created_at=_str(d.get("CreatedAt")),
             account_id=_str(d.get("AccountId")),
             message_id=_str(d.get("MessageId")),
-            groups=tuple(g for g in d.get("Groups") or () if isinstance(g, dict)),
+            groups=_groups(d.get("Groups")),
             operation=result.operation,
             attempts=result.attempts,
             raw=d,
@@ -178,6 +178,15 @@ class Records(list, Generic[T]):
 
     def _repr_html_(self) -> str:  # a notebook shows the table
         return self.to_frame()._repr_html_()
+
+
+def _groups(value: Any) -> tuple[dict[str, Any], ...]:
+    """Campaign ``Groups``: a list of group objects, or (in some replies) a comma-joined string."""
+    if isinstance(value, str):
+        return tuple({"Name": n.strip()} for n in value.split(",") if n.strip())
+    if isinstance(value, list):
+        return tuple(g for g in value if isinstance(g, dict))
+    return ()
 
 
 def _str(v: Any) -> str | None:

@@ -164,7 +164,6 @@ def run_calls(
         book = ledger
     else:
         book = Ledger(DEFAULT_LEDGER if ledger is None or ledger is True else Path(ledger))
-    restore = _pace_client_retries(client, gate)
     try:
         if book is None:
             return _Run(job_id, batch_ids, call_for, client, limiter, gate, None, {},
@@ -176,7 +175,6 @@ def run_calls(
             return _Run(job_id, batch_ids, call_for, client, limiter, gate, book, earlier,
                         **options).go()
     finally:
-        restore()
         if own_ledger and book is not None:
             book.flush()
             book.close()
@@ -277,7 +275,8 @@ class _Run:
                              first_attempt_at=before.first_attempt_at if before else None)
         self.gate.acquire()  # after the fsync above: POSTs leave evenly spaced, never bunched
         try:
-            result = self.client.send_prepared(req)
+            # the client's own retries (429, refused connection) take a paced slot too
+            result = self.client.send_prepared(req, before_retry=self.gate.acquire)
         except PowerTextorError as exc:
             state, reason, message = self._classify(exc)
             attempts = getattr(exc, "attempts", 1)
@@ -333,29 +332,6 @@ class _Run:
                 self.bar.set_postfix(calls=self.calls_made, failed=self.failed,
                                      unknown=self.unknown, refresh=False)
                 self.bar.update(call.recipients)
-
-
-def _pace_client_retries(client: Any, limiter: RateLimiter) -> Callable[[], None]:
-    """Make the client's retries (after a 429 or a refused connection) wait for a paced slot.
-
-    ``PowerTextor`` retries inside ``send_prepared``; an unpaced retry on top of the paced
-    calls would push a second over the limit, draw another 429 and so on. The client's
-    injectable sleep is wrapped for the duration of the run and restored after it.
-    """
-    sleep = getattr(client, "_sleep", None)
-    if sleep is None or not callable(sleep):
-        return lambda: None
-
-    def paced(seconds: float) -> None:
-        sleep(seconds)
-        limiter.acquire()
-
-    client._sleep = paced
-
-    def restore() -> None:
-        client._sleep = sleep
-
-    return restore
 
 
 def _earlier_outcome(rec) -> tuple:

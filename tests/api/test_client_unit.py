@@ -212,3 +212,29 @@ def test_retry_delay_is_pure_and_follows_rule_one():
     assert retry_delay(read, 1, method="POST", max_retries=3, max_retry_after=60) is None
     pool = TimeoutError_("x", phase="pool")
     assert retry_delay(pool, 1, method="POST", max_retries=3, max_retry_after=60, rand=lambda: 0) == 0.5
+
+
+def test_before_retry_hook_runs_before_each_retry_only():
+    script = Script((429, b"", {"Retry-After": "1"}), httpx.ConnectError("refused"), (200, OK))
+    client, sleeps = make_client(script)
+    calls = []
+    req = __import__("ptdata.api.request", fromlist=["x"]).build_request(
+        __import__("ptdata.api.operations", fromlist=["x"]).get_operation("SendTextMessageToANumber"),
+        {"To": "+14155550100", "Body": "Hi"})
+    client.send_prepared(req, before_retry=lambda: calls.append(len(script.requests)))
+    assert calls == [1, 2] and len(script.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("groups", "names"),
+    [
+        pytest.param([{"GroupId": "g1", "Name": "VIP", "ContactsCount": 2}], ["VIP"], id="list-of-objects"),
+        pytest.param("VIP, Staff", ["VIP", "Staff"], id="comma-joined-string"),
+        pytest.param(None, [], id="absent"),
+    ],
+)
+def test_campaign_groups_in_either_shape(groups, names):
+    data = {"CampaignId": "c-1", "Groups": groups}
+    client, _ = make_client(Script((200, {"Success": True, "Data": data})))
+    result = client.send_text("Hi", number="+14155550100")
+    assert [g["Name"] for g in result.groups] == names
