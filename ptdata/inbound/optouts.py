@@ -238,7 +238,6 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 _PHONE_HEADERS = ("phone", "phone_number", "phonenumber", "number", "mobile", "cell", "msisdn",
                   "e164", "from", "to", "contact", "telephone", "tel")
-_DUMP_SUFFIXES = (".jsonl", ".ndjson", ".json", ".gz", ".form")
 
 
 def suppression_list(source, *, include_review: bool = True, region: str | None = "US") -> set[str]:
@@ -257,22 +256,13 @@ def suppression_list(source, *, include_review: bool = True, region: str | None 
     if isinstance(source, pd.DataFrame):
         return _from_frame(source, statuses, region, "the frame")
     if isinstance(source, (str, os.PathLike)):
-        return _from_path(source, statuses, region)
+        return _from_paths([source], statuses, region)
     if isinstance(source, pd.Series):
         return _from_values(source, region, "the numbers given")
     if isinstance(source, Iterable):
         items = list(source)
         if items and all(isinstance(i, (str, os.PathLike)) and _is_path(i) for i in items):
-            dumps = [i for i in items if _is_dump(i)]
-            out: set[str] = set()
-            if dumps:  # loaded together, so a START in one dump lifts a STOP in another
-                from ptdata.inbound.loader import load_inbound
-
-                out |= _from_frame(load_inbound(dumps), statuses, region, "the dumps")
-            for i in items:
-                if i not in dumps:
-                    out |= _from_path(i, statuses, region)
-            return out
+            return _from_paths(items, statuses, region)
         return _from_values(pd.Series(items, dtype="str"), region, "the numbers given")
     raise TypeError(
         "suppression_list takes an inbound or opt_outs frame, a file, folder or glob, or phone"
@@ -285,9 +275,50 @@ def _is_path(item) -> bool:
     return Path(text).exists() or any(c in text for c in "*?[")
 
 
-def _is_dump(item) -> bool:
-    p = Path(item)
-    return p.is_dir() or any(c in str(item) for c in "*?[") or p.name.lower().endswith(_DUMP_SUFFIXES)
+def _from_paths(items: list, statuses, region) -> set[str]:
+    """Dumps and inbound exports are loaded together (a START in one lifts a STOP in
+    another); any other CSV/TXT is a suppression list whose numbers are all excluded."""
+    from ptdata.inbound.loader import load_inbound, resolve_paths
+
+    dumps, lists = [], []
+    for f in resolve_paths(items):
+        (lists if _is_number_list(f) else dumps).append(f)
+    out: set[str] = set()
+    if dumps:
+        what = str(dumps[0]) if len(dumps) == 1 else f"{len(dumps)} dumps"
+        out |= _from_frame(load_inbound(dumps), statuses, region, what)
+    for f in lists:
+        out |= _from_list_file(f, statuses, region)
+    return out
+
+
+def _is_number_list(path: Path) -> bool:
+    """A CSV/TXT that is not an inbound export (no From with Body/OptOutType/SmsSid)."""
+    from ptdata.inbound.readers import sniff_format
+
+    if path.name.lower().endswith(".gz"):
+        return False
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if sniff_format(path.name, head) != "csv":
+        return False
+    first = head.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    header = {h.strip() for h in re.split(r"[,;\t|]", first[0])} if first else set()
+    return not ("From" in header and header & {"Body", "OptOutType", "SmsSid", "MessageSid"})
+
+
+def _from_list_file(p: Path, statuses, region) -> set[str]:
+    """A suppression file: one number per line, or a CSV with a phone column (an
+    ``opt_outs`` CSV keeps only the statuses that suppress)."""
+    from ptdata.inbound.readers import read_csv_text
+
+    text = p.read_text(encoding="utf-8-sig", errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if lines and not any(d in lines[0] for d in ",;\t|"):
+        if not any(ch.isdigit() for ch in lines[0]):
+            lines = lines[1:]  # a header such as "phone"
+        return _from_values(pd.Series(lines, dtype="str"), region, str(p))
+    return _from_frame(read_csv_text(p).table.to_pandas(), statuses, region, str(p))
 
 
 def _from_frame(frame: pd.DataFrame, statuses, region, what: str) -> set[str]:
@@ -333,34 +364,3 @@ def _from_values(values: pd.Series, region, what: str) -> set[str]:
             what, int(bad.sum()), "y is" if bad.sum() == 1 else "ies are", shown,
         )
     return set(e164.dropna().tolist())
-
-
-def _from_path(path, statuses, region) -> set[str]:
-    p = Path(path)
-    if _is_dump(path) or not p.is_file():
-        from ptdata.inbound.loader import load_inbound
-
-        return _from_frame(load_inbound(path), statuses, region, str(path))
-    from ptdata.inbound.readers import read_csv_text, sniff_format
-
-    with open(p, "rb") as f:
-        head = f.read(4096)
-    fmt = sniff_format(p.name, head)
-    if fmt in ("jsonl", "json", "form"):
-        from ptdata.inbound.loader import load_inbound
-
-        return _from_frame(load_inbound(p), statuses, region, str(p))
-    text = head.decode("utf-8-sig", errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
-    if fmt == "csv" and p.suffix.lower() == ".txt" and not any(d in first for d in ",;\t|"):
-        lines = p.read_text(encoding="utf-8-sig").splitlines()
-        if lines and not any(ch.isdigit() for ch in lines[0]):
-            lines = lines[1:]  # a header such as "phone"
-        return _from_values(pd.Series([ln for ln in lines if ln.strip()], dtype="str"),
-                            region, str(p))
-    frame = read_csv_text(p).table.to_pandas()
-    if "From" in frame.columns and ("Body" in frame.columns or "OptOutType" in frame.columns):
-        from ptdata.inbound.loader import load_inbound
-
-        frame = load_inbound(p)
-    return _from_frame(frame, statuses, region, str(p))

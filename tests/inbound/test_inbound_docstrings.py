@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["ptdata.inbound", "ptdata.inbound.schema", "ptdata.inbound.loader", "ptdata.inbound.columns",
-           "ptdata.inbound.optouts", "ptdata.inbound.listener", "ptdata.inbound.readers"]
+MODULES = ["ptdata.inbound", "ptdata.inbound.schema", "ptdata.inbound.loader",
+           "ptdata.inbound.columns", "ptdata.inbound.optouts", "ptdata.inbound.listener",
+           "ptdata.inbound.readers"]
 
 
 @pytest.mark.parametrize("name", MODULES)

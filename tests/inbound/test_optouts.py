@@ -161,6 +161,15 @@ def test_suppression_from_dump_path_and_glob(tmp_path):
     assert ptdata.suppression_list(str(tmp_path / "*.jsonl")) == {"+14155550101"}
 
 
+def test_a_folder_of_dumps_and_a_do_not_text_list(tmp_path):
+    (tmp_path / "in.jsonl").write_text(json.dumps({
+        "received_at": "2025-03-04T10:00:00Z", "From": "+14155550101", "Body": "STOP",
+        "SmsSid": "S1"}) + "\n")
+    (tmp_path / "dnc.csv").write_text("Name,Cell\nAnn,(415) 555-0102\n")
+    (tmp_path / "more.txt").write_text("415-555-0103\n")
+    assert ptdata.suppression_list(tmp_path) == {"+14155550101", "+14155550102", "+14155550103"}
+
+
 def test_dumps_in_a_list_are_read_together(tmp_path):
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text(json.dumps({"received_at": "2025-03-04T10:00:00Z", "From": "+14155550101",
