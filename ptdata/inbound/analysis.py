@@ -39,6 +39,10 @@ _UTC = "datetime64[us, UTC]"
 
 
 def _times(values: pd.Series) -> pd.Series:
+    """UTC times from a report column: date-times as they are, text parsed as ISO 8601."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        aware = values if values.dt.tz is not None else values.dt.tz_localize("UTC")
+        return aware.dt.tz_convert("UTC").astype(_UTC)
     text = values.astype("str").str.strip().str.lstrip("'")
     text = text.where(text != "")
     out = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")

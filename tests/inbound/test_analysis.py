@@ -95,6 +95,13 @@ def test_reply_stats_by_body_and_window(replies, sent):
     assert short[["replied", "replies"]].values.tolist() == [[1, 1], [0, 0]]
 
 
+def test_a_report_with_real_date_times_gives_the_same_numbers(replies, sent):
+    typed = sent.copy()
+    for col in ("finished_at", "scheduled_for"):
+        typed[col] = pd.to_datetime(typed[col].where(typed[col] != "None"), utc=True)
+    assert ptdata.reply_stats(replies, typed).equals(ptdata.reply_stats(replies, sent))
+
+
 def test_reply_stats_needs_report_columns(replies):
     with pytest.raises(ValueError, match="missing: campaign_id"):
         ptdata.reply_stats(replies, report([]).drop(columns="campaign_id"))
