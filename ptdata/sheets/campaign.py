@@ -12,7 +12,7 @@ as written, and the schema reports it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 

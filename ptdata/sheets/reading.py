@@ -406,9 +406,9 @@ def read_sheet(
     file object (binary, or text already decoded). ``encoding`` and ``delimiter`` override
     detection; ``sheet`` picks an XLSX sheet by name or 0-based position.
 
-    >>> df = read_sheet("sample_data/contacts_clean.csv")        # doctest: +SKIP
-    >>> df.attrs["ptdata.read"]["encoding"], len(df)               # doctest: +SKIP
-    ('utf-8', 12)
+    >>> df = read_sheet("sample_data/contacts_clean.csv")
+    >>> df.attrs["ptdata.read"]["encoding"], len(df), df.loc[7, "ZIP"]
+    ('utf-8', 10, '02134')
     """
     content, name, suffix = _load(source)
     info: dict[str, Any] = {"source": name}

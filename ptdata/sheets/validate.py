@@ -12,7 +12,8 @@ code from ``ptdata.sheets.messages.REASONS``) and message (what to do). A row wi
 problems appears once per problem. Duplicates keep the first row and report the later ones.
 
 Row numbers come from the frame's index when it is named ``row`` (``read_sheet`` does that);
-for any other frame the first row is taken to be spreadsheet row 2.
+for any other frame the first row is taken to be spreadsheet row 2. A sheet column that is
+itself called ``row`` is kept as ``row (from sheet)``.
 
 >>> import pandas as pd
 >>> sheet = pd.DataFrame({"Phone": ["(415) 555-0123", "4.15555E+09", "415-555-0123"], "Name": ["Ana", "Bo", "Cy"]})
@@ -325,6 +326,8 @@ def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None 
     text = _as_text(frame)
     text.attrs = {}  # pandas deep-copies attrs on every operation; the read facts are kept in `read`
     text.index = _row_numbers(frame)
+    if "row" in text.columns:  # the name is taken by the spreadsheet row number in ``clean``
+        text = text.rename(columns={"row": "row (from sheet)"})
     if kind == "campaign":
         text = campaign_headers(text)
     blank = _blank_rows(text)

@@ -171,3 +171,8 @@ def test_groups_sheet_duplicates_are_per_group():
 def test_an_unknown_kind_is_a_usage_error():
     with pytest.raises(ValueError, match="unknown sheet kind 'people': use one of contacts, groups, campaign"):
         validate(pd.DataFrame({"Phone": []}), "people")
+
+
+def test_a_sheet_column_called_row_does_not_clash_with_the_row_number():
+    result = validate(read_sheet(io.BytesIO(b"Phone,row\n4155550123,7\n")))
+    assert result.clean.to_dict("records") == [{"row": 2, "Phone": "+14155550123", "row (from sheet)": "7"}]
