@@ -33,9 +33,13 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """A launched headless Chromium, or a skip saying why there is none."""
+    """A launched headless Chromium, or a skip saying why there is none.
+
+    Function-scoped on purpose: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, which would break later tests that call ``asyncio.run``.
+    """
     reason = _missing()
     if reason:
         pytest.skip(f"browser test skipped: {reason}")
