@@ -286,6 +286,15 @@ def _read_csv(text: str, raw_utf8: bytes | None, delimiter: str | None) -> tuple
         raise SheetError(f"row 1: the header row cannot be read ({exc})", row=1) from None
     header_lines = reader.line_num
     names, mapping = _canonicalise(header)
+    try:
+        has_rows = next(reader, None) is not None
+    except csv.Error:
+        has_rows = True  # let the full parse report it with its row number
+    if not has_rows:
+        empty = pd.DataFrame({f"c{i}": pd.Series([], dtype="str") for i in range(len(header))},
+                             index=pd.RangeIndex(2, 2, name="row"))
+        return _drop_unnamed(empty, names, 1), {"delimiter": chosen, "sep_line": sep_delimiter is not None,
+                                                "headers": mapping}
     if raw_utf8 is not None and sep_delimiter is None:
         body = raw_utf8
     else:

@@ -223,3 +223,10 @@ def test_the_sample_sheets_read_as_expected():
     assert list(messy.columns) == ["Phone", "Name", "LastName", "Groups", "TimeZone", "ZIP", "Notes"]
     assert messy.loc[4, "Phone"] == "4.15555E+09"
     assert messy.loc[3, "Notes"] == "Prefers texts; not calls"
+
+
+@pytest.mark.parametrize("data", [pytest.param(b"Phone,Name", id="no-newline"), pytest.param(b"Phone,Name\r\n", id="crlf")])
+def test_a_header_without_rows_is_an_empty_sheet(data):
+    frame = read_sheet(io.BytesIO(data))
+    assert list(frame.columns) == ["Phone", "Name"] and len(frame) == 0
+    assert frame.attrs["ptdata.read"]["rows"] == 0
