@@ -2,11 +2,12 @@
 
 ``normalize_phones`` agrees with ``phonenumbers.parse`` → ``is_valid_number`` →
 ``format_number(E164)`` on every input. The common North American shapes
-(``(415) 555-0123``, ``415.555.0123``, ``+1 415 555 0123``, ``14155550123``...) take a
-vectorised fast path: one pyarrow regex for the shape, then libphonenumber's own US
-validity patterns (read from its metadata, not copied) on the ten digits. Anything else
-(other countries, extensions, letters, odd punctuation, numbers the US patterns reject) is
-parsed by libphonenumber itself, once per distinct value.
+(``(415) 555-0123``, ``415.555.0123``, ``+1 415 555 0123``, ``14155550123``, ``555-0123``)
+take a vectorised fast path: one pyarrow regex for the shape, then libphonenumber's own
+validity rules, read from its metadata (not copied) and applied the way ``is_valid_number``
+does: the +1 regions in its order, leading-digit rules first (Canada and the Caribbean
+included). Anything else (other countries, extensions, letters, odd punctuation) is parsed
+by libphonenumber itself, once per distinct value.
 
 ``phone_problems`` says *why* a value is unusable, and flags Excel damage even where
 libphonenumber would accept the digits: a number Excel showed as ``4.155550123E9`` or
@@ -49,9 +50,9 @@ PHONE_REASONS: dict[str, str] = {
     "invalid": "not a valid phone number",
 }
 
-# Shapes of a ten-digit North American number with an optional +1 / 1 in front. Only values of
-# these shapes whose ten digits pass libphonenumber's US patterns take the fast path; every
-# other value is parsed by libphonenumber itself, so the shape may be strict without harm.
+# Shapes of a ten-digit North American number with an optional +1 / 1 in front. Values of
+# these shapes are decided by the +1 region rules; every other value is parsed by
+# libphonenumber itself, so the shapes may be strict without harm.
 _AREA_AND_NUMBER = r"(?:\([0-9]{3}\) ?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}[ \t]*$"
 _PLUS_ONE_SHAPE = r"^[ \t]*\+1[ .-]?" + _AREA_AND_NUMBER
 _NANP_SHAPE = r"^[ \t]*(?:\+1[ .-]?|1[ .-]?)?" + _AREA_AND_NUMBER
