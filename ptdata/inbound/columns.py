@@ -17,8 +17,12 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_allocations", "arrow_pool", "concat_text_tables", "records_table",
+__all__ = ["TEXT", "arrow_allocations", "arrow_pool", "concat_text_tables", "records_table",
            "text_columns"]
+
+#: The Arrow type of every text column: pandas' ``str`` keeps text as large_string, so text
+#: read as that from the start is never copied on its way into the frame.
+TEXT = pa.large_string()
 
 _POOL: list[pa.MemoryPool] = []
 
@@ -78,25 +82,26 @@ def records_table(records: list[dict]) -> pa.Table:
         row = {k: _text(v) for k, v in rec.items()}
         keys.update(dict.fromkeys(row))
         rows.append(row)
-    return pa.Table.from_pylist(rows, schema=pa.schema([(k, pa.string()) for k in keys]))
+    return pa.Table.from_pylist(rows, schema=pa.schema([(k, TEXT) for k in keys]))
 
 
 def text_columns(table: pa.Table) -> pa.Table:
-    """Every column as text: numbers as JSON wrote them, nested values as JSON text."""
+    """Every column as text (``large_string``, what pandas keeps): numbers as JSON wrote them,
+    nested values as JSON text."""
     if "payload" in table.column_names and pa.types.is_struct(table.schema.field("payload").type):
         table = _unwrap_struct(table)
     cols, names = [], []
     for name, col in zip(table.column_names, table.columns):
         t = col.type
-        if pa.types.is_string(t):
+        if pa.types.is_large_string(t):
             pass
         elif pa.types.is_null(t):
-            col = pa.nulls(len(col), pa.string())
-        elif pa.types.is_large_string(t) or pa.types.is_integer(t) or pa.types.is_boolean(t) \
+            col = pa.nulls(len(col), TEXT)
+        elif pa.types.is_string(t) or pa.types.is_integer(t) or pa.types.is_boolean(t) \
                 or pa.types.is_floating(t) or pa.types.is_timestamp(t):
-            col = pc.cast(col, pa.string())
+            col = pc.cast(col, TEXT)
         else:
-            col = pa.array([_text(v) for v in col.to_pylist()], pa.string())
+            col = pa.array([_text(v) for v in col.to_pylist()], TEXT)
         cols.append(col)
         names.append(name)
     return pa.table(cols, names=names)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ptdata.inbound.columns import arrow_allocations, arrow_pool, concat_text_tables
+from ptdata.inbound.columns import TEXT, arrow_allocations, arrow_pool, concat_text_tables
 from ptdata.inbound.readers import Part, read_file
 from ptdata.inbound.schema import (
     INBOUND_SCHEMA,
@@ -162,10 +163,15 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
         frame = empty_inbound_frame()
         duplicates = 0
     else:
-        keep, duplicates = _first_deliveries(table)
         columns = dict(zip(table.column_names, table.columns))
-        del table
-        frame = _to_frame(columns, read, keep, counts)
+        # finding repeated deliveries (hashing every sid) overlaps with typing the few
+        # non-text columns: both run in Arrow without the GIL
+        with ThreadPoolExecutor(1, thread_name_prefix="ptdata-dedupe") as pool:
+            pending = pool.submit(_first_deliveries, table)
+            del table
+            typed = _typed_columns(columns, read, counts)
+            keep, duplicates = pending.result()
+        frame = _to_frame(columns, typed, keep)
     report = {
         "files": [p.file for p in parts],
         "read": read,
@@ -196,53 +202,73 @@ def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def _first_deliveries(table: pa.Table) -> tuple[pa.Array | None, int]:
     """Which rows to keep: the first delivery of each MessageSid/SmsSid (and every row with
     neither); None when there is nothing to drop."""
-    keys = [table.column(k) for k in ("MessageSid", "SmsSid") if k in table.column_names]
-    if not keys:
+    names = table.column_names
+    message = table.column("MessageSid") if "MessageSid" in names else None
+    sms = table.column("SmsSid") if "SmsSid" in names else None
+    if message is None and sms is None:
         return None, 0
-    key = pc.coalesce(*[_blank_to_null(k) for k in keys]) if len(keys) > 1 else _blank_to_null(keys[0])
-    codes = pc.dictionary_encode(key).combine_chunks().indices
+    if message is not None and pc.any(pc.equal(message, "")).as_py():
+        message = _blank_to_null(message)  # an empty MessageSid must not hide the SmsSid
+    if message is None or message.null_count == len(message):
+        key = sms
+    elif sms is None:
+        key = message
+    else:
+        key = pc.coalesce(message, sms)
+    encoded = pc.dictionary_encode(key).combine_chunks()
     del key
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    blank = pc.index(encoded.dictionary, "").as_py()
+    if blank >= 0:
+        codes[codes == blank] = -1  # rows whose sid is empty are never duplicates
     # codes number the distinct sids in order of first appearance, so a row is a first
     # delivery exactly when its code is above every code before it (no sort needed)
-    codes_np = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    seen = np.maximum.accumulate(np.concatenate(([-1], codes_np[:-1])))
-    keep = (codes_np > seen) | (codes_np < 0)
+    seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    keep = (codes > seen) | (codes < 0)
     duplicates = int(len(keep) - np.count_nonzero(keep))
     return (pa.array(keep) if duplicates else None), duplicates
 
 
-def _to_frame(columns: dict[str, pa.ChunkedArray], n: int, keep: pa.Array | None,
-              counts: dict[str, int]) -> pd.DataFrame:
-    """Type the columns; each text column leaves ``columns`` as it enters the frame."""
+def _typed_columns(columns: dict[str, pa.ChunkedArray], n: int,
+                   counts: dict[str, int]) -> dict[str, object]:
+    """received_at, kind and the integer fields, for every row read (before dedupe)."""
+    names = list(columns)
+    typed: dict[str, object] = {
+        name: _integers(columns.pop(name), counts, name) for name in INTEGER_FIELDS if name in names
+    }
+    typed["received_at"] = _received_at(
+        {k: columns[k] for k in names if k == "received_at" or k in _TIME_ALIASES}, n, counts)
+    columns.pop("received_at", None)
+    media = [columns[k] for k in ("mediaURL", "MediaUrl0") if k in names]
+    typed["kind"] = _kind(columns.pop("kind", None), typed.get("NumMedia"), media, n)
+    return typed
+
+
+def _to_frame(columns: dict[str, pa.ChunkedArray], typed: dict[str, object],
+              keep: pa.Array | None) -> pd.DataFrame:
+    """The frame in the standard column order; each text column leaves ``columns`` as it
+    enters the frame (filtered to the first deliveries)."""
     def take(name: str) -> pa.ChunkedArray:
         col = columns.pop(name)
         return col.filter(keep) if keep is not None else col
 
-    names = list(columns)
-    if keep is not None:
-        n = int(pc.sum(keep).as_py())
-    ints = {name: _integers(take(name), counts, name) for name in INTEGER_FIELDS if name in names}
-    received = _received_at({k: columns[k] for k in names if k == "received_at" or
-                             k in _TIME_ALIASES}, keep, n, counts)
-    media = [columns[k].filter(keep) if keep is not None else columns[k]
-             for k in ("mediaURL", "MediaUrl0") if k in names]
-    kind = _kind(take("kind") if "kind" in names else None, ints.get("NumMedia"), media, n)
-    del media
+    mask = None if keep is None else keep.to_numpy(zero_copy_only=False)
+    n = len(typed["kind"]) if mask is None else int(mask.sum())
     out: dict[str, object] = {}
     for name in STANDARD_COLUMNS:
-        if name == "received_at":
-            out[name] = received
-            if "received_at" in columns:
-                columns.pop("received_at")
-        elif name == "kind":
-            out[name] = _text_series(kind)
+        if name == "kind":
+            kind = typed["kind"]
+            out[name] = _text_series(kind.filter(keep) if keep is not None else kind)
+        elif name in typed:
+            series = typed[name]
+            out[name] = series if mask is None else series[mask].reset_index(drop=True)
         elif name in INTEGER_FIELDS:
-            out[name] = ints.get(name, pd.Series(pd.NA, index=range(n), dtype="Int64"))
+            out[name] = pd.Series(pd.NA, index=range(n), dtype="Int64")
         elif name in columns:
             out[name] = _text_series(take(name))
         else:
             out[name] = pd.Series(np.nan, index=range(n), dtype=_TEXT)
-    for name in [c for c in names if c in columns]:
+    for name in list(columns):
         out[name] = _text_series(take(name))
     frame = pd.DataFrame(out, copy=False)
     return INBOUND_SCHEMA.validate(frame, lazy=True)
@@ -252,8 +278,9 @@ _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _text_series(col: pa.ChunkedArray) -> pd.Series:
-    """A pandas ``str`` Series over the column (pandas keeps text as large_string: cast once)."""
-    col = pc.cast(col, pa.large_string(), memory_pool=arrow_pool())
+    """A pandas ``str`` Series over the column (already large_string: no copy)."""
+    if col.type != TEXT:
+        col = pc.cast(col, TEXT, memory_pool=arrow_pool())
     return pd.Series(col.to_pandas(types_mapper={pa.large_string(): _TEXT}.get), copy=False)
 
 
@@ -274,14 +301,14 @@ def _integers(col: pa.ChunkedArray, counts: dict[str, int], name: str) -> pd.Ser
     return pd.Series(ints.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), copy=False)
 
 
-def _received_at(cols: dict[str, pa.ChunkedArray], keep, n: int, counts: dict[str, int]) -> pd.Series:
+def _received_at(cols: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int]) -> pd.Series:
     dtype = pd.DatetimeTZDtype("us", "UTC")
     source = "received_at" if "received_at" in cols else next(
         (a for a in _TIME_ALIASES if a in cols), None)
     if source is None:
         return pd.Series(pd.NaT, index=range(n), dtype=dtype)
     col = cols[source]
-    col = _blank_to_null(pc.utf8_trim_whitespace(col.filter(keep) if keep is not None else col))
+    col = _blank_to_null(pc.utf8_trim_whitespace(col))
     try:
         ts = pc.cast(col, pa.timestamp("us", tz="UTC"))
         return pd.Series(ts.to_pandas(), copy=False).astype(dtype)
@@ -305,11 +332,11 @@ def _kind(given: pa.ChunkedArray | None, num_media: pd.Series | None,
     for col in media_urls:
         has = pc.and_(pc.is_valid(col), pc.not_equal(col, ""))
         media |= pc.fill_null(has, False).to_numpy(zero_copy_only=False).astype(bool)
-    inferred = pc.if_else(pa.array(media), pa.scalar("mms"), pa.scalar("sms"))
+    inferred = pc.if_else(pa.array(media), pa.scalar("mms", TEXT), pa.scalar("sms", TEXT))
     if given is None:
         return pa.chunked_array([inferred])
     given = pc.utf8_lower(pc.utf8_trim_whitespace(given))
-    ok = pc.fill_null(pc.is_in(given, value_set=pa.array(KINDS)), False)
+    ok = pc.fill_null(pc.is_in(given, value_set=pa.array(KINDS, TEXT)), False)
     return pc.if_else(ok, given, pa.chunked_array([inferred]) if isinstance(given, pa.ChunkedArray)
                       else inferred)
 

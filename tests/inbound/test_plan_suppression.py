@@ -9,7 +9,7 @@ import pandas as pd
 
 import ptdata
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 20, 0, tzinfo=timezone.utc)  # noon in California: not quiet hours
 
 
 def write_dump(path, rows):
