@@ -9,6 +9,8 @@ then every field exactly as it was posted, flat: form values as text, JSON value
 (a repeated form field becomes a list). A payload field that is itself called ``received_at``
 or ``kind`` is kept as ``payload_received_at`` / ``payload_kind``.
 
+A JSON array of payloads is saved as one line each.
+
 Safety: the URL path holds a secret (anything else gets 404, and the secret never reaches a
 log: the access log is off); bodies over ``max_body`` get 413 (on Content-Length and while
 streaming); each payload is written and fsync'ed before the 2xx; one writer appends whole
@@ -117,15 +119,18 @@ class DumpWriter:
         if created:
             _fsync_dir(self.path.parent)
         self._needs_newline = _ends_mid_line(self.path)
-        self._pending: list[tuple[bytes, asyncio.Future]] = []
+        self._pending: list[tuple[bytes, int, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
         self.lines_written = 0
 
-    async def append(self, line: bytes) -> None:
-        """Return once ``line`` is on disk (raises OSError when it could not be written)."""
+    async def append(self, lines: bytes, *, count: int = 1) -> None:
+        """Return once ``lines`` (``count`` whole payload lines) are on disk.
+
+        Raises OSError when they could not be written.
+        """
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-        self._pending.append((line, done))
+        self._pending.append((lines, count, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = loop.create_task(self._flush())
         await asyncio.shield(done)
@@ -133,16 +138,16 @@ class DumpWriter:
     async def _flush(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
-            data = b"".join(line for line, _ in batch)
+            data = b"".join(lines for lines, _, _ in batch)
             try:
                 await run_in_threadpool(self._write, data)
             except OSError as exc:
-                for _, fut in batch:
+                for _, _, fut in batch:
                     if not fut.done():
                         fut.set_exception(exc)
             else:
-                self.lines_written += len(batch)
-                for _, fut in batch:
+                self.lines_written += sum(count for _, count, _ in batch)
+                for _, _, fut in batch:
                     if not fut.done():
                         fut.set_result(None)
 
@@ -213,16 +218,19 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _parse_payload(request: Request, body: bytes) -> dict:
-    """The posted fields, JSON or form-encoded (or multipart), exactly as sent."""
+async def _parse_payloads(request: Request, body: bytes) -> list[dict]:
+    """The posted fields, JSON (an object, or an array of them) or form-encoded (or
+    multipart), exactly as sent."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
     if ctype == "application/json" or ctype.endswith("+json") or (
-        not ctype and body.lstrip()[:1] == b"{"
+        ctype not in form_types and body.lstrip()[:1] in (b"{", b"[")
     ):
         payload = json.loads(body)
-        if not isinstance(payload, dict):
-            raise ValueError("the JSON body must be an object")
-        return payload
+        items = payload if isinstance(payload, list) else [payload]
+        if not items or not all(isinstance(p, dict) for p in items):
+            raise ValueError("the JSON body must be an object (or an array of objects)")
+        return items
     if ctype == "multipart/form-data":
         async def replay() -> dict:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -239,7 +247,7 @@ async def _parse_payload(request: Request, body: bytes) -> dict:
             payload[key] = (prev if isinstance(prev, list) else [prev]) + [value]
         else:
             payload[key] = value
-    return payload
+    return [payload]
 
 
 def create_listener_app(
@@ -274,12 +282,13 @@ def create_listener_app(
         except ValueError as exc:
             return PlainTextResponse(f"Bad Request: {exc}", status_code=400)
         try:
-            payload = await _parse_payload(request, body)
+            payloads = await _parse_payloads(request, body)
         except (ValueError, UnicodeDecodeError) as exc:
             return PlainTextResponse(f"Bad Request: unreadable payload ({exc})", status_code=400)
-        line = dump_line(payload, kind or infer_kind(payload), clock())
+        now = clock()
+        lines = b"".join(dump_line(p, kind or infer_kind(p), now) for p in payloads)
         try:
-            await writer.append(line)
+            await writer.append(lines, count=len(payloads))
         except OSError as exc:
             logger.error("could not save a payload to the dump: %s", exc)
             return PlainTextResponse("could not save the payload", status_code=500)

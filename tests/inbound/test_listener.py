@@ -68,6 +68,17 @@ def test_kind_inferred_at_the_bare_secret_url(listener):
     assert [r["kind"] for r in dump_lines(listener.out_path)] == ["sms", "mms", "mms"]
 
 
+def test_json_without_content_type_and_arrays(listener):
+    r = httpx.post(listener.url, content=b'{"SmsSid": "SM1", "Body": "a&b=c"}',
+                   headers={"content-type": "text/plain"})
+    assert r.status_code == 200
+    r = httpx.post(listener.sms_url, json=[{"SmsSid": "SM2"}, {"SmsSid": "SM3", "Body": "x"}])
+    assert r.status_code == 200
+    assert [(r["SmsSid"], r.get("Body")) for r in dump_lines(listener.out_path)] == [
+        ("SM1", "a&b=c"), ("SM2", None), ("SM3", "x")]
+    assert listener.app.state.writer.lines_written == 3
+
+
 def test_payload_fields_named_like_ours_are_kept(listener):
     httpx.post(listener.sms_url, json={"received_at": "yesterday", "kind": "odd"}).raise_for_status()
     (rec,) = dump_lines(listener.out_path)
@@ -108,7 +119,8 @@ def test_oversized_body_is_413_and_dump_unchanged(listener):
 
 @pytest.mark.parametrize("content, ctype", [
     pytest.param(b"{not json", "application/json", id="bad-json"),
-    pytest.param(b"[1, 2]", "application/json", id="json-array"),
+    pytest.param(b"[1, 2]", "application/json", id="json-array-of-numbers"),
+    pytest.param(b"[]", "application/json", id="json-empty-array"),
     pytest.param(b"Body=%FF%FE", "application/x-www-form-urlencoded", id="not-utf8"),
 ])
 def test_unreadable_payload_is_400(listener, content, ctype):
