@@ -285,14 +285,19 @@ def _text_series(col: pa.ChunkedArray) -> pd.Series:
 
 
 def _integers(col: pa.ChunkedArray, counts: dict[str, int], name: str) -> pd.Series:
-    col = _blank_to_null(pc.utf8_trim_whitespace(col))
+    """Whole numbers >= 0 as ``Int64``; anything else is left missing and counted."""
     try:
-        ints = pc.cast(col, pa.int64())
+        ints = pc.cast(col, pa.int64())  # clean digits: no copy of the text first
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        s = pd.to_numeric(pd.Series(col.to_pylist(), dtype=object), errors="coerce")
-        whole = s.notna() & (s == s.round()) & (s >= 0)
-        counts[name] = int((col.is_valid().to_numpy(zero_copy_only=False) & ~whole.to_numpy()).sum())
-        return s.where(whole).astype("Int64")
+        col = _blank_to_null(pc.utf8_trim_whitespace(col))
+        try:
+            ints = pc.cast(col, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            s = pd.to_numeric(pd.Series(col.to_pylist(), dtype=object), errors="coerce")
+            whole = s.notna() & (s == s.round()) & (s >= 0)
+            counts[name] = int((col.is_valid().to_numpy(zero_copy_only=False)
+                                & ~whole.to_numpy()).sum())
+            return s.where(whole).astype("Int64")
     neg = pc.less(ints, 0)
     bad = int(pc.sum(neg).as_py() or 0)
     if bad:
@@ -308,12 +313,13 @@ def _received_at(cols: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int
     if source is None:
         return pd.Series(pd.NaT, index=range(n), dtype=dtype)
     col = cols[source]
-    col = _blank_to_null(pc.utf8_trim_whitespace(col))
-    try:
-        ts = pc.cast(col, pa.timestamp("us", tz="UTC"))
-        return pd.Series(ts.to_pandas(), copy=False).astype(dtype)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    for attempt in range(2):  # first as written (the listener's own stamps), then tidied
+        try:
+            ts = pc.cast(col, pa.timestamp("us", tz="UTC"))
+            return pd.Series(ts.to_pandas(), copy=False).astype(dtype)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if attempt == 0:
+                col = _blank_to_null(pc.utf8_trim_whitespace(col))
     text = pd.Series(col.to_pandas(), copy=False)
     parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
     retry = parsed.isna() & text.notna()
@@ -326,6 +332,9 @@ def _received_at(cols: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int
 def _kind(given: pa.ChunkedArray | None, num_media: pd.Series | None,
           media_urls: list[pa.ChunkedArray], n: int) -> pa.ChunkedArray:
     """``sms``/``mms`` as the listener recorded it, else MMS when media came with it."""
+    kinds = pa.array(KINDS, TEXT)
+    if given is not None and given.null_count == 0 and pc.all(pc.is_in(given, kinds)).as_py():
+        return given  # the listener's dumps: nothing to infer
     media = np.zeros(n, dtype=bool)
     if num_media is not None:
         media |= num_media.fillna(0).to_numpy(dtype=np.int64) > 0
@@ -336,7 +345,7 @@ def _kind(given: pa.ChunkedArray | None, num_media: pd.Series | None,
     if given is None:
         return pa.chunked_array([inferred])
     given = pc.utf8_lower(pc.utf8_trim_whitespace(given))
-    ok = pc.fill_null(pc.is_in(given, value_set=pa.array(KINDS, TEXT)), False)
+    ok = pc.fill_null(pc.is_in(given, value_set=kinds), False)
     return pc.if_else(ok, given, pa.chunked_array([inferred]) if isinstance(given, pa.ChunkedArray)
                       else inferred)
 
