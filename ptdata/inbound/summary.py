@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ptdata.inbound import analysis, plots
@@ -96,7 +95,7 @@ def build_summary(dumps: list, *, sent=None, out_dir=None, tz: str = "UTC") -> t
         out.mkdir(parents=True, exist_ok=True)
         for name, (table, plot) in tables.items():
             files.append(write_frame(_for_csv(table), out / f"{name}.csv"))
-            if plot is not None and len(table) and np.any(table.select_dtypes("number").to_numpy()):
+            if plot is not None and len(table):
                 fig = plot(table)
                 fig.savefig(out / f"{name}.png", dpi=110)
                 files.append(out / f"{name}.png")

@@ -227,3 +227,14 @@ def test_summary_missing_file_is_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["inbound", "summary", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2
     assert "no such file or folder" in result.output
+
+
+def test_summary_of_an_empty_dump(tmp_path):
+    dump = tmp_path / "d.jsonl"
+    dump.write_text("")
+    result = CliRunner().invoke(main, ["inbound", "summary", str(dump), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "0 message(s) (0 SMS, 0 MMS) from 0 sender(s)"
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "geography.csv", "opt_outs.csv", "volume_by_hour.csv", "volume_by_hour.png",
+        "volume_by_weekday.csv", "volume_by_weekday.png"]
