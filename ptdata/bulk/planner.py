@@ -2,23 +2,31 @@
 
 The plan is the dry run. It says, for every input row, what will be sent (the rendered body,
 its encoding and segments), through which connector operation, in which API call (rows whose
-body, timing, place and attachment are identical share one multi-recipient call where the API
-has one), with the exact UTC strings the API will receive, or why the row will not be sent
-(``skip_reason``: invalid, opted_out, in_past, duplicate).
+body, UTC send time, place and attachment are identical share one multi-recipient call where
+the API has one), with the exact UTC strings the API will receive, the recipient's time zone
+and where it came from, or why the row will not be sent (``skip_reason``: invalid, opted_out,
+in_past, duplicate, quiet_hours, quiet_hours_no_schedule, unknown_timezone,
+ambiguous_timezone, invalid_timezone; for reminders from appointments also
+invalid_appointment and after_appointment).
+
+Quiet hours (DESIGN rule 4) are on by default: every message is checked at the instant it
+will go out, in the recipient's local time (08:00-21:00, stricter in some states), and moved
+to the next allowed moment (``quiet_policy="shift"``) or skipped (``"skip"``).
+``quiet=None`` turns them off, for messages the recipient asked to get at that time.
 
 >>> import ptdata
 >>> p = ptdata.plan(frame, body="Doors open at 9!", to="numbers")
 >>> print(p.summary())
 250 rows → 3 API calls, 250 segments
+>>> p = ptdata.plan(frame, body="Sale starts now", to="contacts",
+...                 local_at="10:00 local on 12/03/2026")   # 10:00 in each recipient's zone
 >>> report = ptdata.send(p, client)
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -27,8 +35,23 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.api.operations import Operation, find_operation
 from ptdata.api.request import Attachment, load_attachment
-from ptdata.bulk import when
+from ptdata.bulk._rows import (
+    INVALID_REASONS,
+    Marks,
+    column,
+    input_frame,
+    quoted,
+    row_numbers,
+    take,
+    take_int,
+    text_or_na,
+)
+from ptdata.bulk.appointments import expand_appointments, reminder_timing
 from ptdata.bulk.plans import Plan, PlanSettings
+from ptdata.bulk.recipients import mark_duplicates, normalise, resolve_groups, suppression
+from ptdata.bulk.sendtime import TimingRequest, plan_timing
+from ptdata.timing import QuietHours
+from ptdata.timing._clock import current_utc
 
 __all__ = ["KINDS", "RECIPIENTS", "InvalidRowsError", "plan"]
 
@@ -39,6 +62,7 @@ class InvalidRowsError(UsageError):
     def __init__(self, message: str, rows: list[int]) -> None:
         super().__init__(message)
         self.rows = rows
+
 
 KINDS = ("text", "review", "reminder", "mms")
 #: recipient shapes: (operation target for one recipient, for several in one call)
@@ -52,6 +76,7 @@ RECIPIENTS: dict[str, tuple[str | None, str | None]] = {
 _PHONE_TARGETS = ("numbers", "contacts", "new-contacts", "new-group")
 MAX_SEGMENTS = 10
 MAX_CHARS = 1600
+_QUIET = QuietHours()
 
 
 def plan(
@@ -65,6 +90,8 @@ def plan(
     group_name: str | None = None,
     at: datetime | str | None = None,
     at_column: str | None = None,
+    local_at: datetime | str | None = None,
+    local_at_column: str | None = None,
     place: Any = None,
     event_date: Any = None,
     event_date_column: str | None = None,
@@ -72,6 +99,15 @@ def plan(
     time: Any = None,
     days_before_column: str | None = None,
     time_column: str | None = None,
+    appointments: str | None = None,
+    offsets: Any = None,
+    appointment_tz: str | None = None,
+    skip_weekends: bool = False,
+    holidays: Any = None,
+    quiet: QuietHours | None = _QUIET,
+    quiet_policy: str = "shift",
+    tz_rule: str = "strictest",
+    default_tz: str | None = None,
     attachment: Any = None,
     attachment_column: str | None = None,
     opt_out_footer: bool = False,
@@ -87,31 +123,57 @@ def plan(
 
     Args:
         frame: a DataFrame (``read_sheet``/``validate(...).clean``; columns Phone, Name,
-            LastName, Groups...) or a ``Validation`` (its failed rows become ``invalid``).
+            LastName, Groups, and TimeZone/ZIP/State to place recipients) or a
+            ``Validation`` (its failed rows become ``invalid``).
         body / template / body_column: the message: one text for all, a merge-field
             template rendered per row, or a column holding each row's text (exactly one).
-        kind: ``text``, ``review`` (needs ``place``), ``reminder`` (needs ``event_date`` or
-            ``event_date_column``, ``days_before`` and ``time``, a UTC time of day, each also
-            per row with ``days_before_column``/``time_column``, e.g. the EventDate/Day/Time
-            columns of ``ptdata.timing.appointment_reminders``) or ``mms``
-            (needs ``attachment`` or ``attachment_column``).
+        kind: ``text``, ``review`` (needs ``place``), ``reminder`` or ``mms`` (needs
+            ``attachment`` or ``attachment_column``). A reminder is timed either by
+            ``event_date``/``event_date_column``, ``days_before`` and ``time`` (a UTC time of
+            day; each also per row with ``days_before_column``/``time_column``), or by
+            ``appointments`` (the column of local appointment times) and ``offsets`` (e.g.
+            ``["2 days before at 09:00", "same day 2 hours before"]``): then each (row,
+            offset) is one plan row, with ``offset`` saying which, read in the recipient's
+            zone (or ``appointment_tz``); ``skip_weekends``/``holidays`` move reminders off
+            those days. Reminders already past are skipped ``in_past``.
         to: ``numbers``, ``contacts``, ``new-contacts`` (created with Name/LastName),
             ``groups`` (the Groups column: group names or ids) or ``new-group`` (the rows
             become the members of a new group called ``group_name``).
         at / at_column: schedule every row at one aware moment, or each row at the moment
             in a column (aware datetimes or ISO text with an offset; blank = send now).
+        local_at / local_at_column: schedule at a wall-clock time in each recipient's own
+            zone: ``"10:00 local on 12/03/2026"``, ``"2026-12-03 10:00"`` or a naive
+            datetime, or per row from a column (blank = send now). Rows that end up in the
+            same UTC minute batch together.
+        quiet: the allowed hours in the recipient's local time (default
+            ``QuietHours()``: 08:00-21:00, stricter in the states of ``STATE_WINDOWS``),
+            checked at the instant each message goes out (``now`` for a send-now row).
+            ``quiet=None`` sends at any hour: only for messages the recipient asked to get
+            then. The zone comes from TimeZone, else ZIP, else State, else the number.
+        quiet_policy: ``shift`` moves a blocked message to the next allowed moment (a
+            send-now row then becomes a scheduled send; plain numbers and MMS have no
+            scheduled send, so those rows are skipped ``quiet_hours_no_schedule``); ``skip``
+            skips it as ``quiet_hours``.
+        tz_rule: for a number or place spanning two zones: ``strictest`` (quiet hours must
+            hold in all of them), ``first`` or ``skip`` (``ambiguous_timezone``).
+        default_tz: the zone of rows nothing else places (e.g. a group's members);
+            otherwise such rows are skipped ``unknown_timezone`` when a zone is needed.
         opt_out_footer: ask Power Textor to append "STOP to opt out" (counted in segments).
         suppress: numbers never to text (a set of numbers, a suppression file, an inbound
             dump or frame, or a list of those): their rows are skipped as ``opted_out``.
         batch_size: most recipients in one multi-recipient call.
         client: a ``PowerTextor``; needed only to resolve group and place names to ids.
-        skip_invalid: plan the valid rows and list invalid ones as skipped, instead of
-            refusing the whole sheet (validation fails closed).
-        now: the current time (for tests); rows scheduled before it are ``in_past``.
+        skip_invalid: plan the valid rows and list invalid ones (``invalid``,
+            ``invalid_timezone``, ``invalid_appointment``) as skipped, instead of refusing
+            the whole sheet (validation fails closed).
+        now: the current time (an aware datetime; default the clock): what is past, and
+            when a send-now row goes out for quiet hours.
         force_long: allow messages over 10 segments or 1,600 characters.
 
     >>> p = plan(frame, template="Hi {Name}, your table is ready", to="contacts",
     ...          at=datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
+    >>> p = plan(appts, template="See you soon, {Name}", kind="reminder", to="new-contacts",
+    ...          appointments="Appointment", offsets=["1 day before at 18:00"])
     """
     kind = str(kind).strip().lower()
     if kind not in KINDS:
@@ -121,46 +183,70 @@ def plan(
         raise UsageError(f"to must be one of {', '.join(RECIPIENTS)}, not {to!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
-    now_utc = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    if appointments is None and (offsets is not None or appointment_tz is not None
+                                 or skip_weekends or holidays is not None):
+        raise UsageError("offsets=, appointment_tz=, skip_weekends= and holidays= go with "
+                         "appointments= (the column of appointment times)")
+    if appointments is not None and (kind != "reminder" or any(v is not None for v in (
+            event_date, event_date_column, days_before, time, days_before_column, time_column))):
+        raise UsageError("appointments= plans event reminders (kind='reminder') from the "
+                         "appointment times; leave out event_date/days_before/time")
+    req = TimingRequest(
+        kind=kind, at=at, at_column=at_column, local_at=local_at,
+        local_at_column=local_at_column, event_date=event_date,
+        event_date_column=event_date_column, days_before=days_before, time=time,
+        days_before_column=days_before_column, time_column=time_column, tz_rule=tz_rule,
+        quiet=quiet, quiet_policy=quiet_policy, default_tz=default_tz,
+        now=current_utc(now).floor("min"))
 
-    data, pre_reason, pre_message = _input_frame(frame)
+    data, pre_reason, pre_message = input_frame(frame)
+    rows = row_numbers(data)
+    reminders = None
+    if appointments is not None:
+        reminders = expand_appointments(
+            data, _phones(data, to, region), req, appointments=appointments, offsets=offsets,
+            appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays)
+        pos = reminders.positions
+        data, rows = data.iloc[pos].reset_index(drop=True), rows[pos]
+        if pre_reason is not None:
+            pre_reason = pre_reason.iloc[pos].reset_index(drop=True)
+            pre_message = pre_message.iloc[pos].reset_index(drop=True)
     n = len(data)
-    marks = _Marks(n)
+    marks = Marks(n)
     if pre_reason is not None:
         for why in ("invalid", "duplicate"):
             marks.mark((pre_reason == why).fillna(False).to_numpy(dtype=bool), why, pre_message)
-    rows = _row_numbers(data)
 
     # -- recipients ---------------------------------------------------------------------------
     phone = pd.Series(pd.NA, index=range(n), dtype="str")
     group = pd.Series(pd.NA, index=range(n), dtype="str")
     recipient: pd.Series
     if to in _PHONE_TARGETS:
-        raw = _column(data, "Phone", "the recipients' numbers")
-        phone = _normalise(raw, region)
+        raw = column(data, "Phone", "the recipients' numbers")
+        phone = normalise(raw, region)
         bad = phone.isna().to_numpy()
-        marks.mark(bad, "invalid", "Phone " + _quoted(raw) + f" is not a valid {region} phone number")
+        marks.mark(bad, "invalid", "Phone " + quoted(raw) + f" is not a valid {region} phone number")
         recipient = phone
         if to == "contacts" and client is not None:
-            known = _normalise(pd.Series([c.phone for c in client.contacts()], dtype="str"), region)
+            known = normalise(pd.Series([c.phone for c in client.contacts()], dtype="str"), region)
             marks.mark((phone.notna() & ~phone.isin(set(known.dropna()))).to_numpy(), "invalid",
-                       "Phone " + _quoted(raw) + " is not one of your Power Textor contacts "
+                       "Phone " + quoted(raw) + " is not one of your Power Textor contacts "
                        "(to='new-contacts' creates them)")
         if to == "new-group":
             if not group_name or not str(group_name).strip():
                 raise UsageError("to='new-group' needs group_name= (the new group's name)")
             group = pd.Series(str(group_name).strip(), index=range(n), dtype="str")
     else:
-        raw = _column(data, "Groups", "the group names or GroupIds")
-        group, recipient, err = _resolve_groups(raw, client)
+        raw = column(data, "Groups", "the group names or GroupIds")
+        group, recipient, err = resolve_groups(raw, client)
         marks.mark(err.notna().to_numpy(), "invalid", err)
         if "Phone" in data.columns:
-            phone = _normalise(data["Phone"], region)
+            phone = normalise(data["Phone"], region)
     if group_name and to != "new-group":
         raise UsageError("group_name= goes with to='new-group'")
 
-    name = _text_or_na(data, "Name", n)
-    last_name = _text_or_na(data, "LastName", n)
+    name = text_or_na(data, "Name", n)
+    last_name = text_or_na(data, "LastName", n)
 
     # -- the message ---------------------------------------------------------------------------
     bodies = _bodies(data, body=body, template=template, body_column=body_column)
@@ -176,44 +262,55 @@ def plan(
                 [f"the message is {s} segments / {c} characters (the limit is {MAX_SEGMENTS} "
                  f"segments or {MAX_CHARS} characters); shorten it or pass force_long=True"
                  for s, c in zip(seg["segments"], seg["chars"])], dtype="str")
-            marks.mark(too_long, "invalid", _take(msg_u, body_codes))
+            marks.mark(too_long, "invalid", take(msg_u, body_codes))
 
-    # -- timing ---------------------------------------------------------------------------------
-    timing, moment, api_date, api_time, api_day = _timing(
-        data, kind, at, at_column, event_date, event_date_column, days_before, time, marks,
-        days_before_column, time_column,
-    )
-    floor_now = pd.Timestamp(now_utc).floor("min")
-    past = (moment < floor_now).fillna(False).to_numpy(dtype=bool)
-    if at is not None and past.any():
-        raise UsageError(f"at={at!s} is in the past (now is {floor_now:%Y-%m-%d %H:%M} UTC)")
-    marks.mark(past, "in_past",
-               "scheduled for " + moment.dt.strftime("%Y-%m-%d %H:%M").fillna("") + " UTC, already past")
+    # -- opted out: before timing, so a STOP number always says so -----------------------------
+    suppressed = suppression(suppress, region)
+    if suppressed and to in _PHONE_TARGETS:
+        marks.mark(phone.isin(suppressed).to_numpy(), "opted_out",
+                   "the number opted out (on the suppression list)")
+
+    # -- timing: zones, local times, reminders, quiet hours -----------------------------------
+    if reminders is not None:
+        timed, why, why_message = reminder_timing(reminders, req)
+        marks.mark(np.ones(n, dtype=bool), why, why_message)
+    else:
+        single_t, multi_t = RECIPIENTS[to]
+        can_schedule = kind in ("text", "review") and bool(
+            (single_t and find_operation(kind, "scheduled", single_t))
+            or (multi_t and find_operation(kind, "scheduled", multi_t)))
+        why_not = ("Power Textor sends an MMS right away (it cannot schedule one)"
+                   if kind == "mms" else
+                   f"Power Textor cannot schedule a {kind} to plain numbers")
+        # a group row's Phone (if any) is not where its members live
+        placed = phone if to in _PHONE_TARGETS else pd.Series(pd.NA, index=range(n), dtype="str")
+        timed = plan_timing(data, placed, marks, req, can_schedule=can_schedule,
+                            no_schedule_why=why_not)
+    timing, moment = timed.timing, timed.moment
+    api_date, api_time, api_day = timed.api_date, timed.api_time, timed.api_day
 
     # -- place, attachment, operations --------------------------------------------------------
     ops = _operations(kind, to, set(timing.tolist()) or {"event" if kind == "reminder" else "now"})
     place_name, place_id = _place(kind, place, client)
     shared_att, att_col = _attachments(kind, data, attachment, attachment_column, marks)
 
-    # -- opted out, duplicates ----------------------------------------------------------------
-    suppressed = _suppression(suppress, region)
-    if suppressed and to in _PHONE_TARGETS:
-        marks.mark(phone.isin(suppressed).to_numpy(), "opted_out",
-                   "the number opted out (on the suppression list)")
-    _mark_duplicates(marks, recipient, api_date, api_time, api_day, rows)
+    # -- duplicates: one message per recipient and send time ---------------------------------
+    mark_duplicates(marks, recipient, api_date, api_time, api_day, rows)
 
-    invalid = marks.reason == "invalid"
+    invalid = np.isin(marks.reason, INVALID_REASONS)
     if invalid.any() and not skip_invalid:
         raise InvalidRowsError(_invalid_message(rows, marks, invalid),
                                [int(r) for r in rows[invalid]])
 
-    # -- batches --------------------------------------------------------------------------------
-    send = marks.reason == None  # noqa: E711 - elementwise on an object array
+    # -- batches: identical body, UTC slot, place and attachment share a call -----------------
+    send = marks.live
     batch = _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att_col,
                      batch_size)
     op_ids = _op_per_row(batch, send, ops, timing)
 
     status = np.where(send, "planned", "skipped")
+    offset = (reminders.frame["offset"] if reminders is not None
+              else pd.Series(pd.NA, index=range(n), dtype="str"))
     out = pd.DataFrame({
         "row": pd.array(rows, dtype="Int64"),
         "phone": phone,
@@ -225,13 +322,18 @@ def plan(
         "operation": pd.Series(op_ids, dtype="str"),
         "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
         "body": bodies.astype("str"),
-        "encoding": _take(seg["encoding"].astype("str"), body_codes),
-        "segments": pd.array(_take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
+        "encoding": take(seg["encoding"].astype("str"), body_codes),
+        "segments": pd.array(take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
         "timing": pd.Series(timing, dtype="str"),
-        "scheduled_for": moment,
-        "api_date": api_date,
-        "api_time": api_time,
-        "api_day": api_day,
+        "scheduled_for": moment.astype("datetime64[ns, UTC]").reset_index(drop=True),
+        "api_date": api_date.reset_index(drop=True),
+        "api_time": api_time.reset_index(drop=True),
+        "api_day": pd.array(api_day, dtype="Int64"),
+        "tz": timed.tz.reset_index(drop=True).astype("str"),
+        "tz_source": timed.tz_source.reset_index(drop=True).astype("str"),
+        "offset": offset.reset_index(drop=True).astype("str"),
+        "shifted": pd.Series(timed.shifted & send, dtype=bool),
+        "note": timed.note.reset_index(drop=True).astype("str"),
         "place": pd.Series(place_name, index=range(n), dtype="str"),
         "place_id": pd.Series(place_id, index=range(n), dtype="str"),
         "attachment": att_col,
@@ -247,125 +349,14 @@ def plan(
     return Plan(out, settings)
 
 
+def _phones(data: pd.DataFrame, to: str, region: str) -> pd.Series:
+    """E.164 numbers to place recipients by (NA where none or invalid; none for groups)."""
+    if "Phone" not in data.columns or to == "groups":
+        return pd.Series(pd.NA, index=range(len(data)), dtype="str")
+    return normalise(data["Phone"], region)
+
+
 # -- helpers ---------------------------------------------------------------------------------
-
-
-class _Marks:
-    """Why each row will not be sent; the first reason found wins."""
-
-    def __init__(self, n: int) -> None:
-        self.reason = np.full(n, None, dtype=object)
-        self.message = np.full(n, None, dtype=object)
-
-    def mark(self, mask: np.ndarray, reason: str, message: Any) -> None:
-        mask = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711
-        if not mask.any():
-            return
-        self.reason[mask] = reason
-        if isinstance(message, pd.Series):
-            self.message[mask] = message.to_numpy(dtype=object, na_value=None)[mask]
-        else:
-            self.message[mask] = message
-
-
-def _input_frame(frame: Any) -> tuple[pd.DataFrame, pd.Series | None, pd.Series | None]:
-    """The rows to plan, with the reason and message of rows a ``Validation`` already refused."""
-    if hasattr(frame, "clean") and hasattr(frame, "failures"):
-        clean = frame.clean.reset_index(drop=True)
-        failures = frame.failures
-        if failures is None or len(failures) == 0:
-            return clean, None, None
-        failures = failures[failures["row"] > 1]  # row 1 is the header (a missing column)
-        if len(failures) != len(frame.failures):
-            raise UsageError("; ".join(frame.failures.loc[frame.failures["row"] <= 1, "message"]))
-        by_row = failures.groupby("row", sort=True)
-        msgs = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
-        only_dup = by_row["reason"].agg(lambda s: bool((s == "duplicate").all()))
-        stub = failures.pivot_table(index="row", columns="column", values="value",
-                                    aggfunc="first").reset_index()
-        stub.columns.name = None
-        data = pd.concat([clean, stub.astype({c: "str" for c in stub.columns if c != "row"})],
-                         ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
-        failed = data["row"].isin(msgs.index)
-        reason = pd.Series(pd.NA, index=data.index, dtype="str")
-        reason[failed] = np.where(data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool),
-                                  "duplicate", "invalid")
-        message = data["row"].map(msgs).astype("str").where(failed, pd.NA)
-        return data, reason, message
-    if not isinstance(frame, pd.DataFrame):
-        raise UsageError(f"plan() takes a DataFrame (or a Validation), not {type(frame).__name__}")
-    if frame.index.name == "row" and "row" not in frame.columns:  # read_sheet: index = sheet row
-        frame = frame.reset_index()
-    else:
-        frame = frame.reset_index(drop=True)
-    return _drop_blank_rows(frame), None, None
-
-
-def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows with every cell empty are spacing in a spreadsheet, not recipients."""
-    cells = frame.drop(columns=["row"], errors="ignore")
-    if cells.empty or len(cells.columns) == 0:
-        return frame
-    blank = np.ones(len(frame), dtype=bool)
-    for col in cells.columns:
-        v = cells[col]
-        empty = v.isna().to_numpy(dtype=bool).copy()
-        if pd.api.types.is_string_dtype(v.dtype) or v.dtype == object:
-            empty |= (v.astype("str").str.strip() == "").fillna(True).to_numpy(dtype=bool)
-        blank &= empty
-        if not blank.any():
-            return frame
-    return frame[~blank].reset_index(drop=True)
-
-
-def _row_numbers(data: pd.DataFrame) -> np.ndarray:
-    if "row" in data.columns:
-        return pd.to_numeric(data["row"]).to_numpy(dtype=np.int64)
-    # as a spreadsheet numbers them: the header is row 1, the first recipient row 2
-    return np.arange(2, len(data) + 2, dtype=np.int64)
-
-
-def _column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in data.columns:
-        raise UsageError(
-            f"the sheet has no {name!r} column ({what}); its columns are: "
-            f"{', '.join(map(str, data.columns)) or '(none)'}"
-        )
-    return data[name]
-
-
-def _text_or_na(data: pd.DataFrame, col: str, n: int) -> pd.Series:
-    if col not in data.columns:
-        return pd.Series(pd.NA, index=range(n), dtype="str")
-    s = data[col].astype("str").str.strip()
-    return s.where(s != "", pd.NA)
-
-
-def _quoted(raw: pd.Series) -> pd.Series:
-    return "'" + raw.astype("str").fillna("") + "'"
-
-
-def _take(u: pd.Series, codes: np.ndarray) -> pd.Series:
-    arr = u.to_numpy(dtype=object, na_value=None)
-    if len(arr) == 0:
-        return pd.Series(pd.NA, index=range(len(codes)), dtype="str")
-    out = pd.Series(arr[np.where(codes < 0, 0, codes)], dtype="str")
-    out[codes < 0] = pd.NA
-    return out
-
-
-def _take_int(u: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    if len(u) == 0:
-        return np.zeros(len(codes), dtype=np.int64)
-    return np.where(codes < 0, 0, u[np.where(codes < 0, 0, codes)]).astype(np.int64)
-
-
-def _normalise(raw: pd.Series, region: str) -> pd.Series:
-    from ptdata.sheets.phones import normalize_phones
-
-    codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
-    normal = pd.Series(normalize_phones(pd.Series(uniques, dtype="str"), region=region), dtype="str")
-    return _take(normal, codes)
 
 
 def _bodies(data, *, body, template, body_column) -> pd.Series:
@@ -380,7 +371,7 @@ def _bodies(data, *, body, template, body_column) -> pd.Series:
             raise UsageError(f"body= takes text, not {type(body).__name__}")
         return pd.Series(body, index=range(n), dtype="str")
     if body_column is not None:
-        return _column(data, body_column, "each row's message").astype("str").reset_index(drop=True)
+        return column(data, body_column, "each row's message").astype("str").reset_index(drop=True)
     from ptdata.sheets.errors import TemplateError
     from ptdata.sheets.templates import render
 
@@ -401,91 +392,6 @@ def _segments(uniques: list[str], footer: bool) -> pd.DataFrame:
     seg = seg.reset_index(drop=True)
     seg["chars"] = np.array([len(u) for u in uniques], dtype=np.int64)
     return seg
-
-
-def _timing(data, kind, at, at_column, event_date, event_date_column, days_before, time_, marks,
-            days_before_column=None, time_column=None):
-    n = len(data)
-    na_str = pd.Series(pd.NA, index=range(n), dtype="str")
-    nat = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
-    day = pd.array([pd.NA] * n, dtype="Int64")
-    if kind == "reminder":
-        if at is not None or at_column is not None:
-            raise UsageError("a reminder is timed by event_date/days_before/time, not at=/at_column=")
-        if (event_date is None) == (event_date_column is None):
-            raise UsageError("a reminder needs event_date= (one date) or event_date_column=")
-        if (days_before is None) == (days_before_column is None) or \
-                (time_ is None) == (time_column is None):
-            raise UsageError("a reminder needs days_before= (days before the event) and time= "
-                             "(the UTC time of day it goes out, e.g. '14:00'), or their columns")
-        if days_before is not None and (isinstance(days_before, bool) or
-                                        not isinstance(days_before, int) or days_before < 0):
-            raise UsageError(f"days_before must be a whole number ≥ 0, not {days_before!r}")
-        if event_date is not None:
-            dates = pd.Series([when.parse_event_date(event_date)] * n, dtype=object)
-        else:
-            dates, err = when.parse_event_date_column(
-                _column(data, event_date_column, "the event dates"), event_date_column)
-            marks.mark(err.notna().to_numpy(), "invalid", err)
-        if days_before is not None:
-            days = np.full(n, days_before, dtype=np.int64)
-        else:
-            raw = _column(data, days_before_column, "the days before each event")
-            num = pd.to_numeric(raw, errors="coerce")
-            bad = (num.isna() | (num < 0) | (num % 1 != 0)).to_numpy(dtype=bool)
-            marks.mark(bad, "invalid", days_before_column + ": " + _quoted(raw)
-                       + " is not a whole number of days ≥ 0")
-            days = num.fillna(0).clip(lower=0).to_numpy().astype(np.int64)
-        if time_ is not None:
-            times = pd.Series(when.parse_event_time(time_), index=range(n), dtype="str")
-        else:
-            raw = _column(data, time_column, "each reminder's UTC time of day")
-            codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
-            parsed, errs = [], []
-            for u in uniques:
-                try:
-                    parsed.append(when.parse_event_time(u, field=time_column))
-                    errs.append(None)
-                except UsageError as exc:
-                    parsed.append(None)
-                    errs.append(str(exc))
-            times = _take(pd.Series(parsed, dtype="str"), codes)
-            err = _take(pd.Series(errs, dtype="str"), codes)
-            err[codes < 0] = f"{time_column}: the time is empty"
-            marks.mark(err.notna().to_numpy(), "invalid", err)
-        keys = pd.DataFrame({"d": dates, "y": days, "t": times})
-        codes = keys.groupby(["d", "y", "t"], sort=False, dropna=False).ngroup().to_numpy()
-        firsts = keys.drop_duplicates(["d", "y", "t"])
-        u_moment, u_date = [], []
-        for d, y, t in zip(firsts["d"], firsts["y"], firsts["t"]):
-            ok = d is not None and isinstance(t, str)
-            u_moment.append(when.reminder_moment(d, y, t) if ok else pd.NaT)
-            u_date.append(f"{d.month:02d}/{d.day:02d}/{d.year:04d}" if d is not None else None)
-        moment = pd.Series(pd.to_datetime(pd.Series(u_moment, dtype=object), utc=True)
-                           .to_numpy()[codes], dtype="datetime64[ns, UTC]")
-        timing = np.full(n, "event", dtype=object)
-        return timing, moment, _take(pd.Series(u_date, dtype="str"), codes), times, \
-            pd.array(days, dtype="Int64")
-    if any(v is not None for v in (event_date, event_date_column, days_before, time_,
-                                   days_before_column, time_column)):
-        raise UsageError("event_date/days_before/time go with kind='reminder'")
-    if at is not None and at_column is not None:
-        raise UsageError("give at= (one moment for all) or at_column= (per row), not both")
-    if at is not None:
-        utc = when.parse_at(at)
-        moment = pd.Series(pd.Timestamp(utc), index=range(n), dtype="datetime64[ns, UTC]")
-        d, t = when.format_moments(moment.iloc[:1])
-        return (np.full(n, "scheduled", dtype=object), moment,
-                pd.Series(d.iloc[0], index=range(n), dtype="str"),
-                pd.Series(t.iloc[0], index=range(n), dtype="str"), day)
-    if at_column is not None:
-        moment, err = when.parse_at_column(_column(data, at_column, "each row's send time"),
-                                           at_column)
-        marks.mark(err.notna().to_numpy(), "invalid", err)
-        d, t = when.format_moments(moment)
-        timing = np.where(moment.isna().to_numpy(), "now", "scheduled").astype(object)
-        return timing, moment, d, t, day
-    return np.full(n, "now", dtype=object), nat, na_str, na_str.copy(), day
 
 
 def _place(kind: str, place: Any, client: Any) -> tuple[Any, Any]:
@@ -515,11 +421,11 @@ def _attachments(kind, data, attachment, attachment_column, marks):
     if attachment is not None:
         att: Attachment = load_attachment(attachment)
         return att, pd.Series(att.filename, index=range(n), dtype="str")
-    col = _column(data, attachment_column, "each row's attachment file").astype("str").str.strip()
+    col = column(data, attachment_column, "each row's attachment file").astype("str").str.strip()
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     ok = np.array([bool(u) and os.path.isfile(u) for u in uniques] + [False])
     bad = ~ok[np.where(codes < 0, len(uniques), codes)]
-    marks.mark(bad, "invalid", attachment_column + ": no such file " + _quoted(col))
+    marks.mark(bad, "invalid", attachment_column + ": no such file " + quoted(col))
     return None, col.reset_index(drop=True)
 
 
@@ -541,90 +447,7 @@ def _operations(kind: str, to: str, timings: set[str]) -> dict[str, tuple[Operat
     return ops
 
 
-def _resolve_groups(raw: pd.Series, client: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(group name, GroupId, error) per row; names are looked up once each through GetGroups."""
-    names = raw.astype("str").str.strip().reset_index(drop=True)
-    codes, uniques = pd.factorize(names.where(names != "", pd.NA), use_na_sentinel=True)
-    if len(uniques) and client is None:
-        raise UsageError("to='groups' needs client= to look the group names up (GetGroups)")
-    found_name, found_id, errors = [], [], []
-    for u in uniques:
-        try:
-            g = client.resolve_group(u)
-            found_name.append(g.name)
-            found_id.append(g.group_id)
-            errors.append(None)
-        except UsageError as exc:
-            found_name.append(u)
-            found_id.append(None)
-            errors.append(f"Groups: {exc}")
-    name = _take(pd.Series(found_name, dtype="str"), codes)
-    gid = _take(pd.Series(found_id, dtype="str"), codes)
-    err = _take(pd.Series(errors, dtype="str"), codes)
-    err[codes < 0] = "Groups: the group is empty"
-    return name, gid, err
-
-
-def _suppression(suppress: Any, region: str) -> set[str]:
-    """The E.164 numbers not to text: files and dumps go to ``suppression_list`` together (so a
-    START in one dump lifts a STOP in another); plain numbers are normalised here."""
-    if suppress is None:
-        return set()
-    sources = suppress if isinstance(suppress, (list, tuple)) else [suppress]
-    numbers: set[str] = set()
-    files: list[Any] = []
-    plain: list[str] = []
-    for src in sources:
-        if isinstance(src, os.PathLike) or (isinstance(src, str) and _looks_like_path(src)):
-            files.append(Path(src))
-        elif isinstance(src, pd.DataFrame):
-            from ptdata.inbound import suppression_list
-
-            numbers |= set(suppression_list(src))
-        elif isinstance(src, str):
-            plain.append(src)
-        elif isinstance(src, Iterable):
-            plain.extend(str(v) for v in src)
-        else:
-            raise UsageError(f"suppress= takes numbers, a file or a frame, not {type(src).__name__}")
-    if files:
-        from ptdata.inbound import suppression_list
-
-        try:
-            numbers |= set(suppression_list(files if len(files) > 1 else files[0]))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"suppress=: {exc}") from None
-    if plain:
-        normal = _normalise(pd.Series(plain, dtype="str"), region)
-        numbers |= set(normal.dropna())
-    return numbers
-
-
-def _looks_like_path(text: str) -> bool:
-    return any(c in text for c in "/\\") or text.lower().endswith((".csv", ".txt", ".jsonl", ".xlsx"))
-
-
-def _mark_duplicates(marks, recipient, api_date, api_time, api_day, rows) -> None:
-    """A recipient gets one message per send moment: later rows repeating one are duplicates."""
-    live = marks.reason == None  # noqa: E711
-    keys = pd.DataFrame({"r": recipient, "d": api_date, "t": api_time,
-                         "y": pd.Series(api_day, dtype="Int64")})[live]
-    if keys.empty:
-        return
-    dup = keys.duplicated(keep="first")
-    if not dup.any():
-        return
-    first = pd.Series(rows[live], index=keys.index).groupby(
-        [keys["r"], keys["d"], keys["t"], keys["y"]], dropna=False, sort=False).transform("first")
-    mask = np.zeros(len(live), dtype=bool)
-    mask[dup.index[dup.to_numpy()]] = True
-    msg = pd.Series(pd.NA, index=range(len(live)), dtype="str")
-    idx = dup.index[dup.to_numpy()]
-    msg[idx] = "the same recipient and send time as row " + first[idx].astype("str")
-    marks.mark(mask, "duplicate", msg)
-
-
-def _invalid_message(rows: np.ndarray, marks: _Marks, invalid: np.ndarray) -> str:
+def _invalid_message(rows: np.ndarray, marks: Marks, invalid: np.ndarray) -> str:
     idx = np.flatnonzero(invalid)
     shown = "; ".join(f"row {rows[i]}: {marks.message[i]}" for i in idx[:10])
     more = f"; and {len(idx) - 10} more" if len(idx) > 10 else ""

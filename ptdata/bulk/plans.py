@@ -153,6 +153,10 @@ class Plan:
                 lo, hi = when.min(), when.max()
                 span = f"{lo:%Y-%m-%d %H:%M}" + ("" if lo == hi else f" … {hi:%Y-%m-%d %H:%M}")
                 lines.append(f"  scheduled for {span} UTC ({len(when):,} rows)")
+            moved = int(live["shifted"].sum()) if "shifted" in live.columns else 0
+            if moved:
+                lines.append(f"  {moved:,} rows moved out of quiet hours to the next allowed "
+                             "time (see note)")
         lines.append(f"  job {self.job_id[:12]}")
         return Summary("\n".join(lines))
 

@@ -4,7 +4,10 @@ Statuses: ``sent`` / ``scheduled`` (Power Textor accepted the call; ``campaign_i
 campaign), ``failed`` (not sent: the server refused it, or it could not be reached),
 ``unknown`` (the call may or may not have gone out: a timeout, a dropped connection, a 5xx;
 never re-sent unless you ask), ``skipped`` (not sent by rule: invalid, duplicate, opted out,
-in the past, or the run stopped before it) and ``planned`` (a dry run).
+in the past, quiet hours, no time zone to check them in, or the run stopped before it) and
+``planned`` (a dry run). ``tz`` is the recipient's time zone the timing used, ``offset`` the
+reminder offset of a row planned from appointments (one report row per sheet row and
+offset), and ``note`` how the send time was chosen (moved out of quiet hours, a DST gap...).
 
 >>> report = ptdata.send(plan, client)
 >>> print(report.summary())
@@ -29,12 +32,14 @@ __all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "planned_fram
 
 REPORT_COLUMNS = (
     "row", "phone", "name", "status", "reason", "message", "operation", "campaign_id",
-    "batch_id", "attempts", "first_attempt_at", "finished_at", "scheduled_for", "segments",
-    "encoding", "body", "group", "place", "kind", "job_id",
+    "batch_id", "attempts", "first_attempt_at", "finished_at", "scheduled_for", "tz", "offset",
+    "note", "segments", "encoding", "body", "group", "place", "kind", "job_id",
 )
 STATUSES = ("sent", "scheduled", "failed", "unknown", "skipped", "planned")
 #: skip reasons that are the rules doing their job (a run that only has these is a success)
-RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past")
+RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past", "quiet_hours",
+                "quiet_hours_no_schedule", "unknown_timezone", "ambiguous_timezone",
+                "invalid_timezone", "invalid_appointment", "after_appointment")
 
 _OUTCOME_COLUMNS = ("status", "reason", "message", "campaign_id", "attempts",
                     "first_attempt_at", "finished_at")
@@ -60,6 +65,9 @@ def planned_frame(plan: Plan) -> pd.DataFrame:
         "first_attempt_at": nat,
         "finished_at": nat.copy(),
         "scheduled_for": f["scheduled_for"],
+        "tz": f["tz"],
+        "offset": f["offset"],
+        "note": f["note"],
         "segments": f["segments"],
         "encoding": f["encoding"],
         "body": f["body"],
@@ -108,7 +116,8 @@ class Report:
     """What happened to every row of a campaign; ``frame`` holds the rows.
 
     ``ok`` is True when every row ended ``sent``, ``scheduled`` or skipped by rule (invalid,
-    duplicate, opted out, in the past); ``stopped`` explains a run that stopped early.
+    duplicate, opted out, in the past, quiet hours and the time-zone reasons: see
+    ``RULE_REASONS``); ``stopped`` explains a run that stopped early.
     """
 
     def __init__(self, frame: pd.DataFrame, *, job_id: str, calls_made: int = 0,

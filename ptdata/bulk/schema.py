@@ -1,6 +1,7 @@
 """The report frame's pandera schema: the columns every report has, their types and values.
 
-One row per input row, in input order. Text columns are pandas' ``str``; counts are nullable
+One row per input row, in input order (per input row and reminder offset for reminders
+planned from appointments). Text columns are pandas' ``str``; counts are nullable
 integers; times are UTC date-times.
 
 >>> from ptdata.bulk.schema import REPORT_SCHEMA
@@ -26,7 +27,7 @@ def _text(*checks: pa.Check, nullable: bool = True) -> pa.Column:
 
 REPORT_SCHEMA = pa.DataFrameSchema(
     {
-        "row": pa.Column("Int64", pa.Check.ge(0), nullable=False, unique=True),
+        "row": pa.Column("Int64", pa.Check.ge(0), nullable=False),
         "phone": _text(pa.Check.str_matches(r"^\+[1-9]\d{6,14}$")),
         "name": _text(),
         "status": _text(pa.Check.isin(STATUSES), nullable=False),
@@ -39,6 +40,9 @@ REPORT_SCHEMA = pa.DataFrameSchema(
         "first_attempt_at": pa.Column(_UTC, nullable=True),
         "finished_at": pa.Column(_UTC, nullable=True),
         "scheduled_for": pa.Column(_UTC, nullable=True),
+        "tz": _text(),
+        "offset": _text(),
+        "note": _text(),
         "segments": pa.Column("Int64", pa.Check.ge(0), nullable=True),
         "encoding": _text(pa.Check.isin(["GSM-7", "UCS-2"])),
         "body": _text(),
@@ -55,6 +59,7 @@ REPORT_SCHEMA = pa.DataFrameSchema(
         pa.Check(lambda f: ~f["status"].isin(["sent", "scheduled"]) | f["operation"].notna(),
                  name="operation_given", element_wise=False),
     ],
+    unique=["row", "offset"],
     strict=True,
     ordered=True,
     name="report",

@@ -1,8 +1,13 @@
 """When each row goes out: parse send times and reminder settings into the API's UTC strings.
 
 Power Textor reads ``ScheduledDate``/``EventDate`` as ``MM/DD/YYYY`` and ``ScheduledTime``/
-``Time`` as ``hh:mm AM/PM`` in UTC, to the minute. Everything here is vectorised over the
-distinct values of a column (a campaign usually has a handful of send times, not a million).
+``Time`` as ``hh:mm AM/PM`` in UTC, to the minute. The strings are written by
+``ptdata.api.formats`` and local wall-clock times are read by ``ptdata.timing``, so every part
+of ptdata agrees on them. Everything here is vectorised over the distinct values of a column
+(a campaign usually has a handful of send times, not a million).
+
+>>> parse_local_at("10:00 local on 12/03/2026")
+datetime.datetime(2026, 12, 3, 10, 0)
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from ptdata.api.errors import UsageError
-from ptdata.api.formats import format_time, parse_date_string, parse_time_string, to_utc
+from ptdata.api.formats import (
+    format_date,
+    format_time,
+    parse_date_string,
+    parse_time_string,
+    to_utc,
+)
+from ptdata.timing.local import parse_wall_times
 
 __all__ = [
     "format_moments",
@@ -23,7 +35,8 @@ __all__ = [
     "parse_event_date",
     "parse_event_date_column",
     "parse_event_time",
-    "reminder_moment",
+    "parse_local_at",
+    "parse_local_column",
 ]
 
 _OFFSET_RE = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
@@ -103,19 +116,18 @@ def _one_at(v: object, column: str) -> tuple[object, object]:
 def format_moments(utc: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(``MM/DD/YYYY``, ``hh:mm AM/PM``) strings of UTC moments; NA where NaT."""
     codes, uniques = pd.factorize(utc, use_na_sentinel=True)
-    n = len(utc)
-    if len(uniques) == 0:
-        empty = pd.Series(pd.NA, index=range(n), dtype="str")
-        return empty, empty.copy()
-    u = pd.DatetimeIndex(uniques)
-    d_u = np.asarray(u.strftime("%m/%d/%Y"), dtype=object)
-    t_u = np.asarray(u.strftime("%I:%M %p"), dtype=object)
-    take = np.where(codes < 0, 0, codes)
-    d = pd.Series(d_u[take], dtype="str")
-    t = pd.Series(t_u[take], dtype="str")
-    d[codes < 0] = pd.NA
-    t[codes < 0] = pd.NA
-    return d, t
+    instants = [t.to_pydatetime() for t in pd.DatetimeIndex(uniques).tz_convert("UTC")]
+    dates = pd.Series([format_date(t) for t in instants], dtype="str")
+    times = pd.Series([format_time(t) for t in instants], dtype="str")
+    return _take(dates, codes, len(utc)), _take(times, codes, len(utc))
+
+
+def _take(u: pd.Series, codes: np.ndarray, n: int) -> pd.Series:
+    if len(u) == 0:
+        return pd.Series(pd.NA, index=range(n), dtype="str")
+    out = pd.Series(u.to_numpy(dtype=object)[np.where(codes < 0, 0, codes)], dtype="str")
+    out[codes < 0] = pd.NA
+    return out
 
 
 def parse_event_date(value: date | datetime | str, *, field: str = "event_date") -> date:
@@ -180,7 +192,67 @@ def parse_event_time(value: time | datetime | str, *, field: str = "time") -> st
     return format_time(value, field=field)
 
 
-def reminder_moment(event: date, days_before: int, time_text: str) -> datetime:
-    """When Power Textor sends a reminder: ``days_before`` days before the event, at the UTC time."""
-    t = parse_time_string(time_text)
-    return datetime.combine(event - timedelta(days=int(days_before)), t).astimezone(timezone.utc)
+_LOCAL_PHRASE = re.compile(
+    r"^(?P<clock>\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?)\s+(?:local\s+)?(?:time\s+)?on\s+(?P<date>.+)$",
+    re.IGNORECASE)
+
+
+def parse_local_at(value: datetime | str, *, field: str = "local_at") -> datetime:
+    """A wall-clock time without a zone (each recipient's own), to the minute.
+
+    A naive datetime, ISO text (``2026-12-03 10:00``), ``12/03/2026 10:00 AM`` or
+    ``10:00 local on 12/03/2026``. A value with a UTC offset is one instant for everybody and
+    belongs in ``at=``.
+    """
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise UsageError(
+                f"{field}={value.isoformat()} has a time zone, so it is one instant for "
+                "everybody: use at= for that, or give the wall-clock time without a zone, "
+                "e.g. datetime(2026, 12, 3, 10, 0)")
+        return value.replace(second=0, microsecond=0)
+    if not isinstance(value, str):
+        raise UsageError(f"{field} takes a naive datetime or text like '2026-12-03 10:00', "
+                         f"not {type(value).__name__}")
+    text = " ".join(value.split())
+    m = _LOCAL_PHRASE.match(text)
+    if m:  # "10:00 local on 12/03/2026"
+        text = f"{m.group('date')} {m.group('clock').replace('.', '').upper()}"
+    parsed = parse_wall_times(pd.Series([text], dtype="str")).iloc[0]
+    if pd.isna(parsed):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return parse_local_at(moment, field=field)  # explains at= instead
+        raise UsageError(
+            f"{field}={value!r} is not a local date and time; write it like 2026-12-03 10:00, "
+            "12/03/2026 10:00 AM or '10:00 local on 12/03/2026'")
+    return parsed.to_pydatetime()
+
+
+def parse_local_column(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    """(naive local time per row, NaT where blank = send now; error text per row, NA where fine).
+
+    Formats as ``ptdata.timing.local.WALL_FORMATS`` (``2026-12-03 10:00``,
+    ``12/03/2026 10:00 AM`` ...); a value with a UTC offset is an error naming ``at_column``.
+    """
+    values = values.reset_index(drop=True)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise UsageError(f"column {column!r} holds instants with a time zone: send them with "
+                         f"at_column={column!r}; local_at_column takes wall-clock times")
+    naive = parse_wall_times(values)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return naive, pd.Series(pd.NA, index=values.index, dtype="str")
+    text = values.astype("str").str.strip()
+    bad = naive.isna() & text.notna() & (text != "")
+    err = pd.Series(pd.NA, index=values.index, dtype="str")
+    if bad.any():
+        shown = "'" + text[bad] + "'"
+        err[bad] = (column + ": " + shown + " is not a local date and time (write it like "
+                    "2026-12-03 10:00 or 12/03/2026 10:00 AM; a time with a UTC offset goes "
+                    "in at_column=)")
+    return naive, err

@@ -25,7 +25,10 @@ _FALLBACK = {  # used when the sample sheets are not found
 @click.option("--out", "out_dir", default="demo_output", show_default=True,
               type=click.Path(file_okay=False), help="Folder for the reports.")
 @click.option("--progress/--no-progress", default=False, help="Show progress bars.")
-def demo(out_dir: str, progress: bool) -> None:
+@click.option("--now", "now_text", metavar="WHEN",
+              help="Run as if it were this moment (ISO with an offset, e.g. "
+                   "2030-06-10T18:00Z) instead of the clock: the same answers any time.")
+def demo(out_dir: str, progress: bool, now_text: str | None) -> None:
     """Run the sample campaign against a local sandbox and write the reports.
 
     \b
@@ -36,6 +39,9 @@ def demo(out_dir: str, progress: bool) -> None:
          personalised with {Name}, to the contacts (created on the way);
       3. appointment reminders, one day before each appointment at 18:00 the
          recipient's local time (EventDate/Day/Time per row).
+    Quiet hours apply as in a real run (08:00-21:00 in each recipient's time): run at night,
+    the text to plain numbers is skipped, since Power Textor cannot schedule it for the
+    morning; the report says so.
     Nothing leaves this machine: the sandbox is a local Power Textor.
     """
     import ptdata
@@ -45,10 +51,10 @@ def demo(out_dir: str, progress: bool) -> None:
     if out.exists():
         shutil.rmtree(out)  # a fresh ledger too, so the demo sends every time
     out.mkdir(parents=True)
-    now = datetime.now(timezone.utc)
+    now = _now(now_text)
     contacts, appointments = _samples()
     tomorrow = (now + timedelta(days=1)).replace(hour=17, minute=0, second=0, microsecond=0)
-    reminders = _reminder_rows(appointments, now)
+    reminders = _moved(appointments, now)
     ledger = out / "ledger.sqlite"
     with ptdata.serve_sandbox(latency=0.02) as server, \
             ptdata.PowerTextor(api_key="demo", base_url=server.url) as client:
@@ -62,13 +68,13 @@ def demo(out_dir: str, progress: bool) -> None:
                 kind="review", place="Main Street Bakery", at=tomorrow, to="new-contacts",
                 template="Hi {Name}, thanks for visiting! Would you leave us a quick review?")),
             ("3-reminder", "Appointment reminders", reminders, dict(
-                kind="reminder", event_date_column="EventDate", days_before_column="Day",
-                time_column="Time", to="new-contacts",
+                kind="reminder", appointments="Appointment", offsets=["1 day before at 18:00"],
+                to="new-contacts",
                 template="Hi {Name}, a reminder: you see {Provider} tomorrow.")),
         ]
         failed = False
         for name, title, frame, options in jobs:
-            p = plan(frame, client=client, skip_invalid=True, **options)
+            p = plan(frame, client=client, skip_invalid=True, now=now, **options)
             click.echo(f"== {title}\n{p.summary()}")
             report = send(p, client, rate=20, progress=progress, ledger=ledger)
             path = report.write(out / f"{name}.csv")
@@ -97,19 +103,28 @@ def _samples():
     return validate(frame[["Phone", "Name"]], kind="contacts"), frame
 
 
-def _reminder_rows(appointments, now: datetime):
-    """The appointments moved to the coming days (so the demo never goes stale), with the
-    EventDate/Day/Time that make Power Textor remind each one a day before at 18:00 local."""
-    import pandas as pd
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.UsageError(f"--now {text!r}: give an ISO date-time with an offset, e.g. "
+                               "2030-06-10T18:00Z")
+    return moment.astimezone(timezone.utc)
 
-    from ptdata.timing import appointment_reminders
+
+def _moved(appointments, now: datetime):
+    """The appointments moved to the coming days, so the demo never goes stale."""
+    import pandas as pd
 
     when = pd.to_datetime(appointments["Appointment"], errors="coerce")
     shift = (pd.Timestamp(now.date()) + pd.Timedelta(days=3)) - when.min().normalize()
     moved = appointments.copy()
     moved["Appointment"] = (when + shift).dt.strftime("%Y-%m-%d %H:%M")
-    fields = appointment_reminders(moved, ["1 day before at 18:00"], now=now)
-    return moved.join(fields.set_index("row")[["EventDate", "Day", "Time"]])
+    return moved
 
 
 COMMANDS = [demo]

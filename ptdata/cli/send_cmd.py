@@ -47,6 +47,42 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
               "(e.g. America/New_York).")
 @click.option("--at-column", metavar="COL",
               help="Schedule each row at the moment in this column (ISO with offset; blank = now).")
+@click.option("--local-time", "local_time", metavar="WHEN",
+              help="Schedule at this wall-clock time in each recipient's own time zone, e.g. "
+                   "'2026-12-03 10:00' or '10:00 local on 12/03/2026'. The zone comes from "
+                   "the TimeZone column, else ZIP, else State, else the number.")
+@click.option("--local-time-column", metavar="COL",
+              help="Like --local-time, each row's local time in this column (blank = now).")
+@click.option("--appointments", "appointments", metavar="COL",
+              help="Event reminders from this column of appointment times (local wall-clock "
+                   "time, e.g. 2026-12-03 10:30); with one or more --offset.")
+@click.option("--offset", "offsets", multiple=True, metavar="TEXT",
+              help="When a reminder goes, relative to the appointment (repeatable): '2 days "
+                   "before at 09:00', 'the day before at 18:00', 'same day 2 hours before'. "
+                   "Times of day are the recipient's local time.")
+@click.option("--appointment-tz", metavar="ZONE",
+              help="The zone the appointment times are written in (e.g. the clinic's); default "
+                   "each recipient's zone.")
+@click.option("--skip-weekends", is_flag=True,
+              help="Move reminders that fall on a Saturday or Sunday (local) to the Friday before.")
+@click.option("--quiet-hours", "quiet_hours", metavar="HH:MM-HH:MM", default="08:00-21:00",
+              show_default=True,
+              help="Allowed hours in each recipient's local time (stricter state windows, e.g. "
+                   "Florida 08:00-20:00, apply too), checked when each message goes out.")
+@click.option("--no-quiet-hours", is_flag=True,
+              help="Send at any hour: only for messages recipients asked to get at that time.")
+@click.option("--quiet-policy", type=click.Choice(["shift", "skip"]), default="shift",
+              show_default=True,
+              help="A message in quiet hours: shift it to the next allowed time (a send-now "
+                   "message becomes scheduled; plain numbers and MMS cannot be scheduled, so "
+                   "those are skipped), or skip it.")
+@click.option("--tz-rule", type=click.Choice(["strictest", "first", "skip"]),
+              default="strictest", show_default=True,
+              help="A number or place spanning two time zones: quiet hours must hold in all "
+                   "(strictest), use the first, or skip the row.")
+@click.option("--default-tz", metavar="ZONE",
+              help="Time zone of rows nothing else places (e.g. groups); without it such rows "
+                   "are skipped as unknown_timezone while quiet hours are on.")
 @click.option("--to", "to", type=click.Choice(_TO), default="numbers", show_default=True,
               help="Who the rows are: plain numbers, existing contacts, new contacts (created "
                    "with Name/LastName), groups (the Groups column) or a new group.")
@@ -88,8 +124,11 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
          event_date_column: str | None, days_before: int | None, remind_time: str | None,
-         mms_file: str | None, at: str | None, tz: str | None, at_column: str | None, to: str,
-         group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
+         mms_file: str | None, at: str | None, tz: str | None, at_column: str | None,
+         local_time: str | None, local_time_column: str | None, appointments: str | None,
+         offsets: tuple[str, ...], appointment_tz: str | None, skip_weekends: bool,
+         quiet_hours: str, no_quiet_hours: bool, quiet_policy: str, tz_rule: str,
+         default_tz: str | None, to: str, group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
          report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
          force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
          ledger_path: str | None, resend_unknown: bool, no_progress: bool) -> None:
@@ -104,11 +143,24 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
           --to new-contacts --report out.csv --sandbox --yes
       ptdata send appts.csv --remind-column Date --days-before 1 --time 14:00 \\
           --body "See you tomorrow" --to new-contacts --report out.csv --yes
+      ptdata send contacts.csv --body "Sale today!" --to contacts \\
+          --local-time "2026-12-03 10:00" --report out.csv --yes
+      ptdata send appts.csv --appointments Appointment --offset "1 day before at 18:00" \\
+          --offset "same day 2 hours before" --template msg.txt --to new-contacts \\
+          --report out.csv --yes
+
+    \b
+    Quiet hours are on: no message goes out before 08:00 or after 21:00 in the recipient's
+    own time (stricter where a state says so), checked at the moment it will go out. A
+    message that would is moved to the next allowed time (--quiet-policy shift) or skipped
+    (skip); --no-quiet-hours sends at any hour. The zone is the TimeZone column, else ZIP,
+    else State, else the number; rows nothing places are skipped (or use --default-tz).
 
     \b
     Exit status: 0 every row was sent, scheduled or skipped by rule (invalid with
-    --skip-invalid, duplicate, opted out, in the past); 1 some row failed, is unknown, or the
-    sheet has invalid rows; 2 usage errors (bad options, unreadable sheet, bad key).
+    --skip-invalid, duplicate, opted out, in the past, quiet hours, no time zone); 1 some
+    row failed, is unknown, or the sheet has invalid rows; 2 usage errors (bad options,
+    unreadable sheet, bad key).
     A real send asks for confirmation unless --yes; without a terminal it needs --yes.
     """
     from ptdata.api.errors import PowerTextorError, UsageError
@@ -119,6 +171,16 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                          event_date_column=event_date_column, days_before=days_before,
                          remind_time=remind_time, mms_file=mms_file, at=at, tz=tz,
                          at_column=at_column, to=to, group_name=group_name)
+    opts.update(_timing_options(
+        local_time=local_time, local_time_column=local_time_column, appointments=appointments,
+        offsets=offsets, appointment_tz=appointment_tz, skip_weekends=skip_weekends,
+        quiet_hours=quiet_hours, no_quiet_hours=no_quiet_hours, quiet_policy=quiet_policy,
+        tz_rule=tz_rule, default_tz=default_tz))
+    if appointments:
+        if opts["kind"] not in ("text", "reminder") or event_date or event_date_column:
+            raise click.UsageError("--appointments plans event reminders: leave out --remind, "
+                                   "--review and --mms")
+        opts["kind"] = "reminder"
     with contextlib.ExitStack() as stack:
         try:
             client = _client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
@@ -179,6 +241,44 @@ def _plan_options(*, body, template, body_column, kind, review_place, event_date
         "attachment": Path(mms_file) if mms_file else None,
         "needs_client": bool(review_place) or to == "groups",
     }
+
+
+def _timing_options(*, local_time, local_time_column, appointments, offsets, appointment_tz,
+                    skip_weekends, quiet_hours, no_quiet_hours, quiet_policy, tz_rule,
+                    default_tz) -> dict[str, Any]:
+    """The plan arguments for local times, reminders from appointments and quiet hours."""
+    if offsets and not appointments:
+        raise click.UsageError("--offset goes with --appointments COL (the appointment times)")
+    if appointments and not offsets:
+        raise click.UsageError("--appointments needs at least one --offset, e.g. "
+                               "--offset '1 day before at 18:00'")
+    if (appointment_tz or skip_weekends) and not appointments:
+        raise click.UsageError("--appointment-tz and --skip-weekends go with --appointments")
+    out: dict[str, Any] = {
+        "local_at": local_time, "local_at_column": local_time_column,
+        "quiet": None if no_quiet_hours else _quiet_hours(quiet_hours),
+        "quiet_policy": quiet_policy, "tz_rule": tz_rule, "default_tz": default_tz,
+    }
+    if appointments:
+        out.update(appointments=appointments, offsets=list(offsets),
+                   appointment_tz=appointment_tz, skip_weekends=skip_weekends)
+    return out
+
+
+def _quiet_hours(text: str):
+    """``08:00-21:00`` as a ``QuietHours`` (state windows included)."""
+    import re
+    from datetime import time
+
+    from ptdata.timing import QuietHours
+
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if not m or int(m[1]) > 23 or int(m[3]) > 23 or int(m[2]) > 59 or int(m[4]) > 59:
+        raise click.UsageError(f"--quiet-hours {text!r}: write the allowed hours like 08:00-21:00")
+    try:
+        return QuietHours(time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4])))
+    except ValueError as exc:  # UsageError is a ValueError too
+        raise click.UsageError(f"--quiet-hours {text!r}: {exc}") from None
 
 
 def _parse_at(at: str, tz: str | None) -> datetime:

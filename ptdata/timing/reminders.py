@@ -31,15 +31,19 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
 from ptdata.timing._numbers import map_unique, take_str, to_str
-from ptdata.timing.local import factorize_rows, localize_rows, utc_column, wall_clock
+from ptdata.timing.local import (
+    factorize_rows,
+    localize_rows,
+    parse_wall_times,
+    utc_column,
+    wall_clock,
+)
 from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields
 from ptdata.timing.quiet import QuietHours, apply_quiet_hours
 from ptdata.timing.zones import _canonical_zone, _text, resolve_timezones
 
 __all__ = ["appointment_reminders"]
 
-_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-            "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M%p", "%m/%d/%Y %H:%M:%S")
 _DAY = np.timedelta64(1, "D")
 
 
@@ -52,19 +56,7 @@ def _appointments(frame: pd.DataFrame, column: str) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         raise UsageError(f"column {column!r} holds instants with a time zone; give the local "
                          "wall-clock times (the zone comes from appointment_tz or each row)")
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.astype("datetime64[us]").dt.floor("min")
-    text = values.astype("str").str.strip()
-    codes, uniques = pd.factorize(text)
-    parsed = pd.Series(pd.NaT, index=range(len(uniques)), dtype="datetime64[us]")
-    for fmt in _FORMATS:
-        todo = parsed.isna()
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(pd.Series(uniques)[todo], format=fmt, errors="coerce")
-    taken = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
-    return pd.Series(taken[np.where(codes < 0, len(uniques), codes)],
-                     index=frame.index).dt.floor("min")
+    return parse_wall_times(values)
 
 
 def _walls(instants: pd.Series, zones: np.ndarray) -> pd.Series:
@@ -118,7 +110,8 @@ def appointment_reminders(
     decides which reminders are already past.
 
     Returns a frame with ``row`` (the sheet's index label), ``offset``, ``appointment``
-    (local, as read), ``tz`` (recipient zone), ``remind_at_utc``, ``EventDate``, ``Day``,
+    (local, as read), ``tz`` (recipient zone), ``tz_source`` (where it came from, as in
+    ``resolve_timezones``), ``remind_at_utc``, ``EventDate``, ``Day``,
     ``Time``, ``shifted``, ``note`` and ``skip_reason``, in sheet order then offset order.
     """
     offsets = [parse_offset(o) for o in ([offsets] if isinstance(offsets, (str, ReminderOffset))
@@ -189,11 +182,13 @@ def appointment_reminders(
               reminder_fields(pd.Timestamp(at_all[i], tz="UTC").to_pydatetime(), int(day_all[i]))
               for i in first]
     tz_codes, tz_names = pd.factorize(zones["tz"])
+    src_codes, src_names = pd.factorize(zones["tz_source"])
     return pd.DataFrame({
         "row": labels.repeat(k),
         "offset": take_str(np.tile(np.arange(k), n), [str(o) for o in offsets], index),
         "appointment": np.repeat(local.to_numpy(dtype="datetime64[us]"), k),
         "tz": take_str(np.repeat(tz_codes, k), list(tz_names), index),
+        "tz_source": take_str(np.repeat(src_codes, k), list(src_names), index),
         "remind_at_utc": utc_column(at_all, index),
         "EventDate": take_str(codes, [f[0] for f in fields], index),
         "Day": day_all,

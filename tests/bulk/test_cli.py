@@ -44,7 +44,7 @@ def test_help_documents_the_options(cli):
 
 def test_a_dry_run_prints_the_plan_and_writes_it(cli, sheet, tmp_path, sandbox):
     result = cli("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
-                 "--dry-run", "--base-url", sandbox.url)
+                 "--dry-run", "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 0
     assert result.output.splitlines()[0] == "3 rows → 1 API calls, 3 segments"
     assert f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}" in result.output
@@ -55,7 +55,7 @@ def test_a_dry_run_prints_the_plan_and_writes_it(cli, sheet, tmp_path, sandbox):
 def test_a_send_writes_the_report_and_exits_0(cli, sheet, tmp_path, sandbox):
     result = cli("send", sheet, "--template", _template(tmp_path), "--to", "contacts",
                  "--report", tmp_path / "out.xlsx", "--yes", "--no-progress",
-                 "--base-url", sandbox.url)
+                 "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 0, result.output
     assert sorted(r["json"]["Body"] for r in posts(sandbox)) == ["Hi Ava!", "Hi Ben!", "Hi Chloe!"]
     report = ptdata.read_report(tmp_path / "out.xlsx")
@@ -73,7 +73,7 @@ def _template(tmp_path):
 
 def test_without_a_terminal_a_real_send_needs_yes(cli, sheet, tmp_path, sandbox):
     result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv",
-                 "--base-url", sandbox.url)
+                 "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 2
     assert "Send 3 messages in 1 API calls (3 segments) through" in result.output
     assert "add --yes to send" in result.output
@@ -84,12 +84,12 @@ def test_invalid_rows_refuse_the_send_naming_them(cli, tmp_path, sandbox):
     path = tmp_path / "bad.csv"
     path.write_text("Phone,Name\n+14155550101,Ava\n555,Bo\n", encoding="utf-8")
     result = cli("send", path, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-                 "--base-url", sandbox.url)
+                 "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 1
     assert "1 row cannot be sent (row 3:" in result.output
     assert posts(sandbox) == []
     result = cli("send", path, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-                 "--skip-invalid", "--no-progress", "--base-url", sandbox.url)
+                 "--skip-invalid", "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 0
     assert ptdata.read_report(tmp_path / "out.csv")["status"].tolist() == ["sent", "skipped"]
 
@@ -97,7 +97,7 @@ def test_invalid_rows_refuse_the_send_naming_them(cli, tmp_path, sandbox):
 def test_an_unknown_outcome_exits_1_and_names_the_row(cli, sheet, tmp_path, sandbox):
     sandbox.script_faults(["503"])
     result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-                 "--no-progress", "--base-url", sandbox.url)
+                 "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 1
     assert "row 2: unknown (server_error)" in result.output
     assert ptdata.read_report(tmp_path / "out.csv")["status"].tolist() == ["unknown"] * 3
@@ -105,13 +105,13 @@ def test_an_unknown_outcome_exits_1_and_names_the_row(cli, sheet, tmp_path, sand
 
 def test_sandbox_runs_the_job_against_a_sandbox_started_for_it(cli, sheet, tmp_path):
     result = cli("send", sheet, "--review", "Main Street Bakery", "--body", "Review us?",
-                 "--to", "new-contacts", "--at", "2030-12-03T10:00", "--tz", "America/New_York",
+                 "--to", "new-contacts", "--at", "2030-12-03T13:00", "--tz", "America/New_York",
                  "--report", tmp_path / "out.csv", "--yes", "--no-progress", "--sandbox")
     assert result.exit_code == 0, result.output
     report = ptdata.read_report(tmp_path / "out.csv")
     assert report["status"].tolist() == ["scheduled"] * 3
     assert report["operation"].unique().tolist() == ["ScheduleReviewTextMessageToANewContact"]
-    assert str(report["scheduled_for"].iloc[0]) == "2030-12-03 15:00:00+00:00"
+    assert str(report["scheduled_for"].iloc[0]) == "2030-12-03 18:00:00+00:00"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -130,7 +130,7 @@ def test_usage_errors_exit_2(cli, sheet, tmp_path, args, message):
 
 def test_a_second_run_of_the_same_job_sends_nothing_new(cli, sheet, tmp_path, sandbox):
     args = ("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-            "--no-progress", "--base-url", sandbox.url)
+            "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
     assert cli(*args).exit_code == 0
     again = cli(*args)
     assert again.exit_code == 0
@@ -139,7 +139,7 @@ def test_a_second_run_of_the_same_job_sends_nothing_new(cli, sheet, tmp_path, sa
 
 
 def test_demo_runs_the_sample_campaign_and_writes_reports(cli, tmp_path):
-    result = cli("demo", "--out", tmp_path / "demo")
+    result = cli("demo", "--out", tmp_path / "demo", "--now", "2030-06-10T18:00Z")
     assert result.exit_code == 0, result.output
     assert "sandbox: http://127.0.0.1:" in result.output
     written = sorted(p.name for p in (tmp_path / "demo").glob("*.csv"))

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import ptdata
-from bulk_helpers import CONTACTS, frame, posts
+from bulk_helpers import CONTACTS, DAY, frame, posts
 
 ROWS = frame(Phone=CONTACTS, Name=["Ava", "Ben", "Chloe"])
 
@@ -40,7 +40,7 @@ def _client(sandbox, **kw):
 def test_connect_refused_then_ok_sends_once(sandbox, run):
     transport = ConnectFailsOnce()
     with _client(sandbox, transport=transport) as client:
-        report = run(ptdata.plan(ROWS.iloc[:1], body="Hi"), client)
+        report = run(ptdata.plan(ROWS.iloc[:1], body="Hi", now=DAY), client)
     assert transport.refused == 1
     assert len(posts(sandbox)) == 1
     assert report.frame[["status", "attempts"]].values.tolist() == [["sent", 2]]
@@ -49,7 +49,7 @@ def test_connect_refused_then_ok_sends_once(sandbox, run):
 def test_nothing_listening_fails_the_rows_as_not_sent(run):
     with ptdata.PowerTextor(api_key="test", base_url="http://127.0.0.1:9", max_retries=1,
                             sleep=lambda s: None) as client:
-        report = run(ptdata.plan(ROWS.iloc[:1], body="Hi"), client)
+        report = run(ptdata.plan(ROWS.iloc[:1], body="Hi", now=DAY), client)
     row = report.frame.iloc[0]
     assert (row["status"], row["reason"], row["attempts"]) == ("failed", "connect_failed", 2)
     assert not report.ok
@@ -68,7 +68,7 @@ def test_nothing_listening_fails_the_rows_as_not_sent(run):
 def test_a_possibly_sent_call_is_posted_once_and_its_rows_are_unknown(sandbox, run, fault, reason):
     sandbox.script_faults([fault])
     with _client(sandbox, timeout=0.5) as client:
-        report = run(ptdata.plan(ROWS, body="Hi"), client)  # one call for all three
+        report = run(ptdata.plan(ROWS, body="Hi", now=DAY), client)  # one call for all three
     assert len(posts(sandbox)) == 1
     assert report.frame["status"].tolist() == ["unknown"] * 3
     assert report.frame["reason"].tolist() == [reason] * 3
@@ -79,7 +79,7 @@ def test_a_possibly_sent_call_is_posted_once_and_its_rows_are_unknown(sandbox, r
 def test_429_with_retry_after_waits_then_sends(sandbox, run):
     sandbox.script_faults(["429:2"])
     with ptdata.PowerTextor(api_key="test", base_url=sandbox.url) as client:  # real sleep
-        report = run(ptdata.plan(ROWS.iloc[:1], body="Hi"), client)
+        report = run(ptdata.plan(ROWS.iloc[:1], body="Hi", now=DAY), client)
     got = posts(sandbox)
     assert [r["status"] for r in got] == [429, 200]
     from datetime import datetime
@@ -92,7 +92,7 @@ def test_429_with_retry_after_waits_then_sends(sandbox, run):
 def test_an_absurd_retry_after_stops_the_run_instead_of_sleeping(sandbox, run):
     sandbox.script_faults(["429:86400"])
     with _client(sandbox, sleep=_no_sleep_allowed) as client:
-        report = run(ptdata.plan(ROWS, template="Hi {Name}"), client, concurrency=1)
+        report = run(ptdata.plan(ROWS, template="Hi {Name}", now=DAY), client, concurrency=1)
     assert len(posts(sandbox)) == 1
     assert report.frame["status"].tolist() == ["failed", "skipped", "skipped"]
     assert report.frame["reason"].tolist() == ["rate_limited", "run_stopped", "run_stopped"]
@@ -110,7 +110,7 @@ def _no_sleep_allowed(seconds):
 def test_a_refusal_fails_the_rows_with_the_servers_message(sandbox, run, fault):
     sandbox.script_faults([fault])
     with _client(sandbox) as client:
-        report = run(ptdata.plan(ROWS, body="Hi"), client)
+        report = run(ptdata.plan(ROWS, body="Hi", now=DAY), client)
     assert len(posts(sandbox)) == 1
     assert report.frame["status"].tolist() == ["failed"] * 3
     assert report.frame["reason"].tolist() == ["rejected"] * 3
@@ -123,7 +123,7 @@ def test_a_refused_key_stops_the_run_and_the_report_still_has_every_row(sandbox,
     sandbox.script_faults(["ok", "401"])
     with _client(sandbox) as client:
         report = run(ptdata.plan(frame(Phone=[f"+1415555{1000 + i}" for i in range(5)]),
-                                 body="Hi", batch_size=1), client, concurrency=1)
+                                 body="Hi", batch_size=1, now=DAY), client, concurrency=1)
     assert len(posts(sandbox)) == 2
     assert report.frame["status"].tolist() == ["sent", "failed", "skipped", "skipped", "skipped"]
     assert report.frame["reason"].tolist()[1:] == ["auth", "run_stopped", "run_stopped",

@@ -26,7 +26,7 @@ def test_a_killed_send_resumes_without_sending_anything_twice(sandbox, tmp_path)
     (tmp_path / "msg.txt").write_text("Hi {Name}, doors open at 9!", encoding="utf-8")
     cmd = [sys.executable, "-m", "ptdata", "send", str(sheet), "--template", "msg.txt",
            "--report", "report.csv", "--yes", "--no-progress", "--rate", "200",
-           "--base-url", sandbox.url, "--ledger", "ledger.sqlite"]
+           "--base-url", sandbox.url, "--ledger", "ledger.sqlite", "--no-quiet-hours"]
     env = {**os.environ, "POWERTEXTOR_API_KEY": "test-key"}
 
     first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,

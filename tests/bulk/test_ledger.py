@@ -9,16 +9,16 @@ import sys
 import pytest
 
 import ptdata
-from bulk_helpers import CONTACTS, frame, posts
+from bulk_helpers import CONTACTS, DAY, frame, posts
 from ptdata.bulk.ledger import Ledger
 
 ROWS = frame(Phone=CONTACTS, Name=["Ava", "Ben", "Chloe"])
 
 
 def test_running_the_same_plan_again_sends_nothing_twice(sandbox, client, run):
-    first = run(ptdata.plan(ROWS, template="Hi {Name}"), client)
+    first = run(ptdata.plan(ROWS, template="Hi {Name}", now=DAY), client)
     assert len(posts(sandbox)) == 3
-    again = run(ptdata.plan(ROWS, template="Hi {Name}"), client)
+    again = run(ptdata.plan(ROWS, template="Hi {Name}", now=DAY), client)
     assert len(posts(sandbox)) == 3
     assert again.frame["status"].tolist() == ["sent"] * 3
     assert again.frame["reason"].tolist() == ["earlier_run"] * 3
@@ -28,7 +28,7 @@ def test_running_the_same_plan_again_sends_nothing_twice(sandbox, client, run):
 
 def test_unknown_calls_are_resent_only_when_asked(sandbox, client, run):
     sandbox.script_faults(["ok", "500", "ok"])
-    p = ptdata.plan(ROWS, template="Hi {Name}")
+    p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
     assert run(p, client, concurrency=1).frame["status"].tolist() == ["sent", "unknown", "sent"]
     again = run(p, client)
     assert len(posts(sandbox)) == 3
@@ -43,7 +43,7 @@ def test_unknown_calls_are_resent_only_when_asked(sandbox, client, run):
 
 def test_calls_stopped_by_a_refused_key_are_sent_on_the_next_run(sandbox, client, run):
     sandbox.script_faults(["401"])
-    p = ptdata.plan(ROWS, template="Hi {Name}")
+    p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
     stopped = run(p, client, concurrency=1)
     assert stopped.frame["status"].tolist() == ["failed", "skipped", "skipped"]
     fixed = run(p, client)
@@ -52,7 +52,7 @@ def test_calls_stopped_by_a_refused_key_are_sent_on_the_next_run(sandbox, client
 
 
 def test_a_call_in_flight_when_the_process_died_becomes_unknown(sandbox, client, run, tmp_path):
-    p = ptdata.plan(ROWS, template="Hi {Name}")
+    p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:  # what a killed sender leaves behind
         call = p.call(1)
         ledger.intent(p.job_id, 1, call.key, call.operation.op_id, 1, "2026-11-02T12:00:00Z")
@@ -63,7 +63,7 @@ def test_a_call_in_flight_when_the_process_died_becomes_unknown(sandbox, client,
 
 
 def test_the_ledger_is_durable_sqlite(tmp_path, client, run):
-    run(ptdata.plan(ROWS.iloc[:1], body="Hi"), client)
+    run(ptdata.plan(ROWS.iloc[:1], body="Hi", now=DAY), client)
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     states = db.execute("SELECT batch_id, state, operation, recipients FROM calls").fetchall()
@@ -71,7 +71,7 @@ def test_the_ledger_is_durable_sqlite(tmp_path, client, run):
 
 
 def test_a_second_sender_of_the_same_job_is_refused(tmp_path, client, run):
-    p = ptdata.plan(ROWS, body="Hi")
+    p = ptdata.plan(ROWS, body="Hi", now=DAY)
     path = tmp_path / "ledger.sqlite"
     holder = subprocess.Popen(
         [sys.executable, "-c",
@@ -93,5 +93,5 @@ def test_a_second_sender_of_the_same_job_is_refused(tmp_path, client, run):
 def test_another_job_is_not_blocked(tmp_path, client, run):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as ledger, ledger.hold("a" * 64):
-        report = run(ptdata.plan(ROWS, body="Hi"), client)
+        report = run(ptdata.plan(ROWS, body="Hi", now=DAY), client)
     assert report.ok

@@ -1,4 +1,8 @@
-"""Every kind × timing × recipient shape, sent to the sandbox: the exact requests it received."""
+"""Every kind × timing × recipient shape, sent to the sandbox: the exact requests it received.
+
+Quiet hours are off here (``quiet=None``): the shapes are the subject, and a group's members
+have no time zone ptdata could check (``test_timing_plan`` covers quiet hours).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pytest
 import ptdata
 from ptdata.sandbox.examples import EXAMPLE_PNG, seed_group_id
 
-from bulk_helpers import BAKERY, CONTACTS, STAFF, VIP, frame, received
+from bulk_helpers import BAKERY, CONTACTS, DAY, STAFF, VIP, frame, received
 
 AT = datetime(2030, 12, 3, 15, 30, tzinfo=timezone.utc)
 SCHED = {"ScheduledDate": "12/03/2030", "ScheduledTime": "03:30 PM"}
@@ -132,7 +136,7 @@ CASES = [
 def test_the_sandbox_receives_exactly_these_requests(sandbox, client, run, rows, options, expected):
     if options.get("kind") == "mms":
         options = {**options, "attachment": ("pic.png", EXAMPLE_PNG)}
-    p = ptdata.plan(rows, body="Hi", client=client, **options)
+    p = ptdata.plan(rows, body="Hi", client=client, quiet=None, now=DAY, **options)
     sandbox.clear_requests()
     report = run(p, client)
     assert received(sandbox) == expected

@@ -11,7 +11,9 @@ import pytest
 import ptdata
 from ptdata.bulk.planner import InvalidRowsError
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
+# 11:00 in Los Angeles, 14:00 in New York: inside quiet hours' allowed window everywhere the
+# numbers here live, so tests about other things never depend on quiet hours or the clock
+NOW = datetime(2026, 11, 2, 19, 0, tzinfo=timezone.utc)
 
 
 def numbers(n: int, start: int = 1000) -> pd.DataFrame:
@@ -105,14 +107,14 @@ def test_scheduling_converts_to_the_api_utc_strings():
 
 def test_per_row_send_times_batch_rows_with_the_same_time_and_skip_past_ones():
     frame = numbers(4)
-    frame["SendAt"] = ["2026-12-01T09:00-05:00", "2026-12-01T14:00Z", "", "2026-11-01T09:00Z"]
+    frame["SendAt"] = ["2026-12-01T12:00-05:00", "2026-12-01T17:00Z", "", "2026-11-01T09:00Z"]
     p = ptdata.plan(frame, body="Hi", to="contacts", at_column="SendAt", now=NOW)
     assert p.frame["timing"].tolist() == ["scheduled", "scheduled", "now", "scheduled"]
     assert p.frame["skip_reason"].tolist()[3] == "in_past"
     calls = list(p.calls())
     assert [(c.operation.op_id, c.recipients) for c in calls] == [
         ("ScheduleTextToMultipleContacts", 2), ("SendTextToAContact", 1)]
-    assert calls[0].fields["ScheduledTime"] == "02:00 PM"
+    assert calls[0].fields["ScheduledTime"] == "05:00 PM"
 
 
 def test_a_send_time_without_offset_is_invalid():
@@ -126,16 +128,16 @@ def test_a_reminder_carries_event_date_days_and_utc_time():
     frame = numbers(3)
     frame["Date"] = ["2026-12-10", "12/10/2026", "2026-12-11"]
     p = ptdata.plan(frame, body="See you!", kind="reminder", to="contacts",
-                    event_date_column="Date", days_before=2, time="14:00", now=NOW)
+                    event_date_column="Date", days_before=2, time="18:00", now=NOW)
     calls = list(p.calls())
     assert [c.fields for c in calls] == [
         {"ReminderText": "See you!", "ReplySTOPToOptOut": False,
          "To": ["+14155551000", "+14155551001"], "EventDate": "12/10/2026", "Day": 2,
-         "Time": "02:00 PM"},
+         "Time": "06:00 PM"},
         {"ReminderText": "See you!", "ReplySTOPToOptOut": False, "To": "+14155551002",
-         "EventDate": "12/11/2026", "Day": 2, "Time": "02:00 PM"},
+         "EventDate": "12/11/2026", "Day": 2, "Time": "06:00 PM"},
     ]
-    assert p.frame["scheduled_for"].iloc[0] == pd.Timestamp("2026-12-08 14:00", tz="UTC")
+    assert p.frame["scheduled_for"].iloc[0] == pd.Timestamp("2026-12-08 18:00", tz="UTC")
 
 
 def test_new_contacts_get_their_names_one_call_each():

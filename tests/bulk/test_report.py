@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import ptdata
-from bulk_helpers import CONTACTS, frame
+from bulk_helpers import CONTACTS, DAY, frame
 from ptdata.bulk.schema import REPORT_SCHEMA
 from ptdata.bulk.writers import write_frame
 
@@ -80,7 +80,7 @@ def test_xlsx_writes_every_text_as_a_text_cell(tmp_path):
 def test_the_report_has_every_row_in_order_and_fits_its_schema(client, run, tmp_path):
     rows = frame(Phone=["+14155550101", "555", "+14155550101", "(415) 555-0102"],
                  Name=["=HYPERLINK(\"x\")", "Bo", "Ava", "@Ben"], ZIP=["02134"] * 4)
-    report = run(ptdata.plan(rows, body="Hi", skip_invalid=True), client)
+    report = run(ptdata.plan(rows, body="Hi", skip_invalid=True, now=DAY), client)
     f = report.frame
     assert list(f.columns) == list(ptdata.bulk.REPORT_COLUMNS)
     assert f["row"].tolist() == [2, 3, 4, 5]
@@ -97,7 +97,7 @@ def test_the_report_has_every_row_in_order_and_fits_its_schema(client, run, tmp_
 
 def test_the_summary_counts_by_status_and_reason(client, run):
     rows = frame(Phone=["+14155550101", "555", "+14155550101", "+14155550102"])
-    report = run(ptdata.plan(rows, body="Hi", skip_invalid=True), client)
+    report = run(ptdata.plan(rows, body="Hi", skip_invalid=True, now=DAY), client)
     assert str(report.summary()).splitlines()[1:] == [
         "  sent           2",
         "  skipped        2  (invalid 1, duplicate 1)",
@@ -108,7 +108,7 @@ def test_the_summary_counts_by_status_and_reason(client, run):
 
 
 def test_a_dry_run_writes_the_plan_as_planned_rows(tmp_path):
-    p = ptdata.plan(frame(Phone=CONTACTS), body="Hi")
+    p = ptdata.plan(frame(Phone=CONTACTS), body="Hi", now=DAY)
     back = ptdata.read_report(p.write(tmp_path / "plan.csv"))
     assert back["status"].tolist() == ["planned"] * 3
     assert back["operation"].tolist() == ["SendMessageToMultipleNumbers"] * 3

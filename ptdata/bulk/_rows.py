@@ -1,0 +1,152 @@
+"""Column helpers the planning modules share: why rows are skipped, and taking per-unique values.
+
+Everything works on whole columns (a code per row into a short list of distinct values), so a
+million rows never become a million Python objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ptdata.api.errors import UsageError
+
+__all__ = ["INVALID_REASONS", "Marks", "column", "input_frame", "quoted", "row_numbers", "take",
+           "take_int", "text_or_na"]
+
+#: skip reasons that are a fault in the sheet: the plan refuses them unless skip_invalid
+INVALID_REASONS = ("invalid", "invalid_timezone", "invalid_appointment")
+
+
+class Marks:
+    """Why each row will not be sent; the first reason found wins."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.message = np.full(n, None, dtype=object)
+
+    @property
+    def live(self) -> np.ndarray:
+        """Rows with no reason yet (still to be sent)."""
+        return self.reason == None  # noqa: E711 - elementwise on an object array
+
+    def mark(self, mask: np.ndarray, reason: Any, message: Any) -> None:
+        """Give ``reason`` (one, or one per row) and ``message`` to the unmarked rows in ``mask``."""
+        mask = np.asarray(mask, dtype=bool) & self.live
+        if isinstance(reason, (np.ndarray, pd.Series)):
+            reason = np.asarray(reason, dtype=object)
+            mask &= ~pd.isna(reason)
+        if not mask.any():
+            return
+        self.reason[mask] = reason[mask] if isinstance(reason, np.ndarray) else reason
+        if isinstance(message, pd.Series):
+            self.message[mask] = message.to_numpy(dtype=object, na_value=None)[mask]
+        elif isinstance(message, np.ndarray):
+            self.message[mask] = message[mask]
+        else:
+            self.message[mask] = message
+
+    def take(self, positions: np.ndarray) -> Marks:
+        """The marks of the rows at ``positions`` (rows repeated for several reminders)."""
+        out = Marks(len(positions))
+        out.reason, out.message = self.reason[positions], self.message[positions]
+        return out
+
+
+def column(data: pd.DataFrame, name: str, what: str) -> pd.Series:
+    """The sheet's column ``name``, or a UsageError listing the columns it has."""
+    if name not in data.columns:
+        raise UsageError(
+            f"the sheet has no {name!r} column ({what}); its columns are: "
+            f"{', '.join(map(str, data.columns)) or '(none)'}"
+        )
+    return data[name]
+
+
+def text_or_na(data: pd.DataFrame, col: str, n: int) -> pd.Series:
+    """The column as stripped text, blanks as NA; all NA when the sheet lacks it."""
+    if col not in data.columns:
+        return pd.Series(pd.NA, index=range(n), dtype="str")
+    s = data[col].astype("str").str.strip()
+    return s.where(s != "", pd.NA)
+
+
+def quoted(raw: pd.Series) -> pd.Series:
+    """Each value in single quotes, for messages that show what the sheet said."""
+    return "'" + raw.astype("str").fillna("") + "'"
+
+
+def take(u: pd.Series, codes: np.ndarray) -> pd.Series:
+    """``u[code]`` per row as a ``str`` column; code -1 is NA."""
+    arr = u.to_numpy(dtype=object, na_value=None)
+    if len(arr) == 0:
+        return pd.Series(pd.NA, index=range(len(codes)), dtype="str")
+    out = pd.Series(arr[np.where(codes < 0, 0, codes)], dtype="str")
+    out[codes < 0] = pd.NA
+    return out
+
+
+def take_int(u: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``u[code]`` per row as int64; code -1 is 0."""
+    if len(u) == 0:
+        return np.zeros(len(codes), dtype=np.int64)
+    return np.where(codes < 0, 0, u[np.where(codes < 0, 0, codes)]).astype(np.int64)
+
+
+def input_frame(frame: Any) -> tuple[pd.DataFrame, pd.Series | None, pd.Series | None]:
+    """The rows to plan, with the reason and message of rows a ``Validation`` already refused."""
+    if hasattr(frame, "clean") and hasattr(frame, "failures"):
+        clean = frame.clean.reset_index(drop=True)
+        failures = frame.failures
+        if failures is None or len(failures) == 0:
+            return clean, None, None
+        failures = failures[failures["row"] > 1]  # row 1 is the header (a missing column)
+        if len(failures) != len(frame.failures):
+            raise UsageError("; ".join(frame.failures.loc[frame.failures["row"] <= 1, "message"]))
+        by_row = failures.groupby("row", sort=True)
+        msgs = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
+        only_dup = by_row["reason"].agg(lambda s: bool((s == "duplicate").all()))
+        stub = failures.pivot_table(index="row", columns="column", values="value",
+                                    aggfunc="first").reset_index()
+        stub.columns.name = None
+        data = pd.concat([clean, stub.astype({c: "str" for c in stub.columns if c != "row"})],
+                         ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
+        failed = data["row"].isin(msgs.index)
+        reason = pd.Series(pd.NA, index=data.index, dtype="str")
+        reason[failed] = np.where(data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool),
+                                  "duplicate", "invalid")
+        message = data["row"].map(msgs).astype("str").where(failed, pd.NA)
+        return data, reason, message
+    if not isinstance(frame, pd.DataFrame):
+        raise UsageError(f"plan() takes a DataFrame (or a Validation), not {type(frame).__name__}")
+    if frame.index.name == "row" and "row" not in frame.columns:  # read_sheet: index = sheet row
+        frame = frame.reset_index()
+    else:
+        frame = frame.reset_index(drop=True)
+    return _drop_blank_rows(frame), None, None
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows with every cell empty are spacing in a spreadsheet, not recipients."""
+    cells = frame.drop(columns=["row"], errors="ignore")
+    if cells.empty or len(cells.columns) == 0:
+        return frame
+    blank = np.ones(len(frame), dtype=bool)
+    for col in cells.columns:
+        v = cells[col]
+        empty = v.isna().to_numpy(dtype=bool).copy()
+        if pd.api.types.is_string_dtype(v.dtype) or v.dtype == object:
+            empty |= (v.astype("str").str.strip() == "").fillna(True).to_numpy(dtype=bool)
+        blank &= empty
+        if not blank.any():
+            return frame
+    return frame[~blank].reset_index(drop=True)
+
+
+def row_numbers(data: pd.DataFrame) -> np.ndarray:
+    if "row" in data.columns:
+        return pd.to_numeric(data["row"]).to_numpy(dtype=np.int64)
+    # as a spreadsheet numbers them: the header is row 1, the first recipient row 2
+    return np.arange(2, len(data) + 2, dtype=np.int64)
