@@ -22,6 +22,7 @@ import pandas as pd
 from ptdata.widgets import render
 from ptdata.widgets.state import (
     KIND_LABELS,
+    QUIET_LABELS,
     SOURCE_LABELS,
     TIMING_LABELS,
     FormState,
@@ -66,6 +67,8 @@ class ComposeForm(w.VBox):
         suppress: numbers never to text (passed to ``plan``: a set, a suppression file, an
             inbound dump...).
         timezone: the zone the form's dates and times are read in at first.
+        now: the current time for ``plan`` (an aware datetime; default the clock): what is
+            past, and whether "Now" falls in a recipient's quiet hours.
         rate: API calls per second while sending (passed to ``send``).
         ledger: the ledger file for ``send`` (default ``.ptdata/ledger.sqlite``).
 
@@ -75,10 +78,11 @@ class ComposeForm(w.VBox):
     """
 
     def __init__(self, client: Any, contacts: pd.DataFrame | None = None, *,
-                 suppress: Any = None, timezone: str = "America/New_York",
+                 suppress: Any = None, timezone: str = "America/New_York", now: Any = None,
                  rate: float = 5.0, ledger: Any = None, preview_count: int = 3,
                  report_name: str = "report.csv") -> None:
         self.client = client
+        self.now = now
         self.suppress = suppress
         self.rate = rate
         self.ledger = ledger
@@ -173,8 +177,13 @@ class ComposeForm(w.VBox):
                                    style=_DESC)
         self.at_box = w.HBox([self.at_date, self.at_time])
         self.timing_note = w.HTML()
-        self.timing_box = w.VBox([self.timing, self.at_box, self.timezone, self.timing_note])
+        self.quiet = w.Dropdown(options=[(v, k) for k, v in QUIET_LABELS.items()], value="shift",
+                                description="Outside 08:00–21:00 their time", style=_DESC,
+                                layout=w.Layout(width="70%")).add_class("ptdata-quiet")
+        self.timing_box = w.VBox([self.timing, self.at_box, self.timezone, self.quiet,
+                                  self.timing_note])
         self.timing.observe(self._guard(lambda _: self._refresh_panels()), names="value")
+        self.quiet.observe(self._guard(lambda _: self._refresh_panels()), names="value")
 
     def _build_body(self) -> None:
         self.body = w.Textarea(placeholder="Your message. {Name} is replaced by each row's Name.",
@@ -208,7 +217,8 @@ class ComposeForm(w.VBox):
     def _inputs(self) -> list[w.Widget]:
         return [self.source, self.contact_list, self.group_list, self.numbers, self.kind,
                 self.place, self.event_date, self.days_before, self.event_time, self.attachment,
-                self.timing, self.at_date, self.at_time, self.timezone, self.body, self.footer]
+                self.timing, self.at_date, self.at_time, self.timezone, self.quiet, self.body,
+                self.footer]
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -225,7 +235,8 @@ class ComposeForm(w.VBox):
             kind=self.kind.value, place=self.place.value, event_date=self.event_date.value,
             days_before=self.days_before.value, event_time=self.event_time.value,
             attachment=attachment, timing=self.timing.value, at_date=self.at_date.value,
-            at_time=self.at_time.value, timezone=self.timezone.value, body=self.body.value,
+            at_time=self.at_time.value, timezone=self.timezone.value, quiet=self.quiet.value,
+            body=self.body.value,
             opt_out_footer=self.footer.value, contacts_are_powertextor=self._from_client,
         )
 
@@ -235,7 +246,7 @@ class ComposeForm(w.VBox):
 
         frame, kwargs = plan_arguments(self.state(), self.contacts)
         return ptdata.plan(frame, client=self.client, suppress=self.suppress, skip_invalid=True,
-                           **kwargs)
+                           now=self.now, **kwargs)
 
     # -- handlers --------------------------------------------------------------------------------
 
@@ -391,14 +402,27 @@ class ComposeForm(w.VBox):
             self.place.options = [(p.name, p.google_place_id) for p in self.client.places()]
             self._places_loaded = True
         schedulable = kind in ("text", "review")
+        quiet_on = self.quiet.value != "off"
         _show(self.timing, schedulable)
-        _show(self.at_box, schedulable and timing == "at")
-        _show(self.timezone, kind == "reminder" or (schedulable and timing == "at"))
-        self.timing_note.value = {
-            "reminder": "<span style='opacity:.7'>A reminder goes out the chosen number of days "
-                        "before the event, at the time above in this time zone.</span>",
-            "mms": "<span style='opacity:.7'>An MMS goes out right away.</span>",
-        }.get(kind, "")
+        _show(self.at_box, schedulable and timing in ("at", "local"))
+        _show(self.timezone, kind == "reminder" or (schedulable and timing == "at")
+              or (source == "groups" and quiet_on))
+        notes = []
+        if kind == "reminder":
+            notes.append("A reminder goes out the chosen number of days before the event, at "
+                         "the time above in this time zone.")
+        elif kind == "mms":
+            notes.append("An MMS goes out right away.")
+        elif timing == "local":
+            notes.append("Each recipient gets it at this date and time in their own time zone "
+                         "(from the number, or the sheet's TimeZone, ZIP or State).")
+        if quiet_on:
+            notes.append("Quiet hours: nothing reaches anyone before 08:00 or after 21:00 their "
+                         "time (20:00 in some states)"
+                         + (", checked in the time zone above for groups." if source == "groups"
+                            else "."))
+        self.timing_note.value = (f"<span style='opacity:.7'>{' '.join(notes)}</span>"
+                                  if notes else "")
         fields = [("—", "")] + [(c, c) for c in self._frame().columns if c != "row"]
         if list(self.merge_field.options) != fields:
             self.merge_field.options = fields
@@ -419,8 +443,10 @@ class ComposeForm(w.VBox):
             return
         import ptdata
 
-        # the same rules as sending (numbers checked, duplicates, opt-outs), without the network
-        p = ptdata.plan(frame, body=".", to="numbers", suppress=self.suppress, skip_invalid=True)
+        # the same rules as sending (numbers checked, duplicates, opt-outs), without the network;
+        # quiet hours depend on the timing chosen, so the preview and Send judge them
+        p = ptdata.plan(frame, body=".", to="numbers", suppress=self.suppress, skip_invalid=True,
+                        quiet=None, now=self.now)
         self._plan_counts(p)
         self._refresh_panels()
 

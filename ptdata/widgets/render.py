@@ -37,7 +37,7 @@ __all__ = [
 
 #: the report's columns shown in the form (all of them are in the download)
 SHOWN_COLUMNS = ("row", "phone", "name", "status", "reason", "message", "operation",
-                 "campaign_id", "segments", "scheduled_for")
+                 "campaign_id", "segments", "scheduled_for", "tz", "note")
 MAX_SHOWN_ROWS = 50
 
 _BOX = ("padding:6px 10px;border-radius:4px;margin:4px 0;line-height:1.4;box-sizing:border-box;"

@@ -24,12 +24,14 @@ from ptdata.api.errors import UsageError
 
 __all__ = [
     "KIND_LABELS",
+    "QUIET_LABELS",
     "SOURCE_LABELS",
     "TIMING_LABELS",
     "FormState",
     "contacts_frame",
     "parse_numbers",
     "plan_arguments",
+    "quiet_arguments",
     "recipient_target",
     "reminder_arguments",
     "recipients_frame",
@@ -38,7 +40,11 @@ __all__ = [
 SOURCE_LABELS = {"contacts": "Contacts", "groups": "Groups", "numbers": "Paste numbers"}
 KIND_LABELS = {"text": "Text", "review": "Review request", "reminder": "Event reminder",
                "mms": "MMS"}
-TIMING_LABELS = {"now": "Now", "at": "At a date and time"}
+TIMING_LABELS = {"now": "Now", "at": "At a date and time",
+                 "local": "At a time in each recipient's zone"}
+#: what happens to a message that would reach someone outside 08:00-21:00 their time
+QUIET_LABELS = {"shift": "Move it to the next allowed time", "skip": "Skip that recipient",
+                "off": "Send at any hour (they asked for it)"}
 
 _SPLIT = re.compile(r"[\n,;\t]+")
 
@@ -57,10 +63,11 @@ class FormState:
     days_before: int = 1
     event_time: time | None = None      # reminder: wall-clock time in ``timezone``
     attachment: tuple[str, bytes] | None = field(default=None, repr=False)  # mms: (name, bytes)
-    timing: str = "now"                 # now | at
+    timing: str = "now"                 # now | at | local (the recipient's own zone)
     at_date: date | None = None
     at_time: time | None = None
-    timezone: str = "America/New_York"  # for ``at`` and the reminder time
+    timezone: str = "America/New_York"  # for ``at``, the reminder time and groups' quiet hours
+    quiet: str = "shift"                # shift | skip | off: quiet hours policy
     body: str = ""
     opt_out_footer: bool = False
     #: the contacts frame holds Power Textor contacts (send with the contact actions)
@@ -163,6 +170,10 @@ def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
     ...     timing="at", at_date=date(2030, 1, 2), at_time=time(9, 30), timezone="UTC"))
     >>> kw["at"].isoformat()
     '2030-01-02T09:30:00+00:00'
+    >>> _, kw = plan_arguments(FormState(source="contacts", body="Hi", timing="local",
+    ...     at_date=date(2030, 1, 2), at_time=time(10, 0), quiet="skip"))
+    >>> kw["local_at"].isoformat(), kw["quiet_policy"]
+    ('2030-01-02T10:00:00', 'skip')
     """
     frame = recipients_frame(state, contacts)
     kwargs: dict[str, Any] = {
@@ -191,15 +202,43 @@ def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
             raise UsageError("days before the event must be 0 or more")
         kwargs.update(reminder_arguments(state.event_date, int(state.days_before),
                                          state.event_time, state.timezone))
-    elif state.timing == "at":
+    elif state.timing in ("at", "local"):
         if state.kind == "mms":
             raise UsageError("Power Textor sends an MMS right away; it cannot be scheduled")
         if state.at_date is None or state.at_time is None:
             raise UsageError("pick the date and the time to send at")
-        kwargs["at"] = datetime.combine(state.at_date, state.at_time, tzinfo=_zone(state.timezone))
+        if state.timing == "at":
+            kwargs["at"] = datetime.combine(state.at_date, state.at_time,
+                                            tzinfo=_zone(state.timezone))
+        else:  # the same wall-clock time in each recipient's own zone
+            kwargs["local_at"] = datetime.combine(state.at_date, state.at_time)
     elif state.timing != "now":
         raise UsageError(f"timing must be one of {', '.join(TIMING_LABELS)}, not {state.timing!r}")
+    kwargs.update(quiet_arguments(state))
     return frame, kwargs
+
+
+def quiet_arguments(state: FormState) -> dict[str, Any]:
+    """``quiet``/``quiet_policy`` (and ``default_tz`` for groups) for ``plan``.
+
+    Quiet hours are on unless the user says the recipients asked for the message at any hour.
+    A group's members are not known to the form, so their quiet hours are checked in the
+    form's time zone.
+
+    >>> quiet_arguments(FormState(quiet="off"))
+    {'quiet': None}
+    >>> quiet_arguments(FormState(source="groups", timezone="America/Chicago"))
+    {'quiet_policy': 'shift', 'default_tz': 'America/Chicago'}
+    """
+    if state.quiet not in QUIET_LABELS:
+        raise UsageError(f"quiet hours: choose one of {', '.join(QUIET_LABELS)}, "
+                         f"not {state.quiet!r}")
+    if state.quiet == "off":
+        return {"quiet": None}
+    out: dict[str, Any] = {"quiet_policy": state.quiet}
+    if state.source == "groups":
+        out["default_tz"] = _zone(state.timezone).key
+    return out
 
 
 def reminder_arguments(event_date: date, days_before: int, at: time, zone: str) -> dict[str, Any]:

@@ -17,6 +17,10 @@ from ptdata.widgets import ComposeForm
 
 pytest.importorskip("ipywidgets")
 
+#: "now" for the form: 11:00 in Los Angeles (where the sheet's numbers live), inside quiet
+#: hours' allowed window, so tests that are not about quiet hours never depend on the clock
+DAY = datetime(2026, 11, 2, 19, 0, tzinfo=timezone.utc)
+
 SHEET = pd.DataFrame({
     "Phone": ["+14155550101", "+14155550102", "+14155550103"],
     "Name": ["Ana", "Bo", "Cy"],
@@ -38,7 +42,8 @@ def text(html: str) -> str:
 
 @pytest.fixture
 def form(client, tmp_path):
-    return ComposeForm(client, contacts=SHEET, ledger=tmp_path / "ledger.sqlite", rate=50)
+    return ComposeForm(client, contacts=SHEET, ledger=tmp_path / "ledger.sqlite", rate=50,
+                       now=DAY)
 
 
 def test_pasted_numbers_preview_send_confirm_then_report(form, sandbox):
@@ -198,24 +203,24 @@ def test_review_request_to_a_group_uses_groups_and_places_from_the_api(form, san
 
 
 def test_scheduled_send_goes_out_with_utc_strings_from_the_chosen_zone(form, sandbox):
-    year = date.today().year + 2
+    year = 2030
     form.contact_list.value = ("+14155550101",)
     form.body.value = "Sale starts now"
     form.timing.value = "at"
     form.at_date.value = date(year, 1, 15)
-    form.at_time.value = time(9, 30)
+    form.at_time.value = time(12, 30)   # 09:30 in Los Angeles, where the number lives
     form.timezone.value = "America/New_York"
     form.send_button.click()
     assert "Schedule 1 message in 1 API call (1 segment). Confirm?" in text(form.result.value)
     form.confirm_button.click()
     (req,) = sends(sandbox)
     assert req["operationId"] == "ScheduleTextForANewContact"
-    assert (req["json"]["ScheduledDate"], req["json"]["ScheduledTime"]) == (f"01/15/{year}", "02:30 PM")
+    assert (req["json"]["ScheduledDate"], req["json"]["ScheduledTime"]) == (f"01/15/{year}", "05:30 PM")
     assert "scheduled 1" in text(form.result.value)
 
 
 def test_event_reminder_is_sent_with_event_date_days_and_utc_time(form, sandbox):
-    year = date.today().year + 2
+    year = 2030
     form.contact_list.value = ("+14155550101",)
     form.kind.value = "reminder"
     form.event_date.value = date(year, 3, 1)
@@ -274,7 +279,7 @@ def test_unreachable_service_is_a_readable_message(tmp_path):
 
 def test_without_a_frame_the_form_lists_powertextor_contacts_and_sends_to_them(client, sandbox,
                                                                              tmp_path):
-    form = ComposeForm(client, ledger=tmp_path / "l.sqlite", rate=50)
+    form = ComposeForm(client, ledger=tmp_path / "l.sqlite", rate=50, now=DAY)
     phones = [v for _, v in form.contact_list.options]
     assert phones == [c.phone for c in client.contacts()]
     form.contact_list.value = tuple(phones[:2])
@@ -283,3 +288,55 @@ def test_without_a_frame_the_form_lists_powertextor_contacts_and_sends_to_them(c
     form.confirm_button.click()
     ops = [r["operationId"] for r in sends(sandbox)]
     assert ops and all(op == "SendTextToAContact" for op in ops)
+
+
+ZONES_SHEET = pd.DataFrame({
+    "Phone": ["+12125550105", "+13125550107", "+13105550123"],   # New York, Chicago, LA
+    "Name": ["Emma", "George", "Ana"],
+})
+
+
+def test_recipient_local_time_schedules_each_zone_at_its_own_utc_time(client, sandbox, tmp_path):
+    form = ComposeForm(client, contacts=ZONES_SHEET, ledger=tmp_path / "l.sqlite", rate=50,
+                       now=DAY)
+    assert ("At a time in each recipient's zone", "local") in form.timing.options
+    form.contact_list.value = tuple(ZONES_SHEET["Phone"])
+    form.body.value = "Doors open at 10, {Name}!"
+    form.timing.value = "local"
+    assert form.at_box.layout.display is None and form.timezone.layout.display == "none"
+    assert "in their own time zone" in text(form.timing_note.value)
+    form.at_date.value = date(2030, 12, 3)
+    form.at_time.value = time(10, 0)
+    form.send_button.click()
+    assert "Schedule 3 messages in 3 API calls" in text(form.result.value)
+    form.confirm_button.click()
+    got = [(r["json"]["ContactNumber"], r["json"]["ScheduledDate"], r["json"]["ScheduledTime"])
+           for r in sends(sandbox)]
+    assert got == [("+12125550105", "12/03/2030", "03:00 PM"),
+                   ("+13125550107", "12/03/2030", "04:00 PM"),
+                   ("+13105550123", "12/03/2030", "06:00 PM")]
+    assert form.report.frame["tz"].tolist() == ["America/New_York", "America/Chicago",
+                                                "America/Los_Angeles"]
+
+
+@pytest.mark.parametrize("policy, statuses, reasons", [
+    pytest.param("skip", ["skipped", "sent", "sent"], ["quiet_hours", None, None], id="skip"),
+    pytest.param("off", ["sent", "sent", "sent"], [None, None, None], id="off"),
+])
+def test_quiet_hours_policy_at_21_30_new_york_time(client, sandbox, tmp_path, policy, statuses,
+                                                   reasons):
+    night = datetime(2026, 12, 4, 2, 30, tzinfo=timezone.utc)   # 21:30 New York, 20:30 Chicago
+    form = ComposeForm(client, contacts=ZONES_SHEET, ledger=tmp_path / "l.sqlite", rate=50,
+                       now=night)
+    form.contact_list.value = tuple(ZONES_SHEET["Phone"])
+    form.body.value = "Hi"
+    form.quiet.value = policy
+    form.send_button.click()
+    form.confirm_button.click()
+    assert form.report.frame["status"].tolist() == statuses
+    assert [None if pd.isna(r) else r for r in form.report.frame["reason"]] == reasons
+    sent = sends(sandbox)[0]["json"]["ContactNumber"].split(",")
+    assert ("+12125550105" in sent) == (policy == "off")
+    if policy == "skip":
+        assert "21:30 on 12/03/2026 in America/New_York is outside the allowed hours" in \
+            form.report.frame["message"].iloc[0]

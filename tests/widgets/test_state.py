@@ -57,7 +57,7 @@ def test_picked_contacts_keep_sheet_order_columns_and_row_numbers():
     assert frame.to_dict("list") == {"row": [2, 4], "Phone": ["+14155550101", "+14155550103"],
                                      "Name": ["Ana", "Cy"], "Table": ["4", "6"]}
     assert kwargs == {"template": "Hi {Name}", "kind": "text", "to": "numbers",
-                      "opt_out_footer": False}
+                      "opt_out_footer": False, "quiet_policy": "shift"}
 
 
 def test_powertextor_contacts_frame_is_read_with_plan_column_names():
@@ -86,8 +86,53 @@ def test_at_a_time_is_an_aware_moment_in_the_chosen_zone():
     assert kwargs["at"].utcoffset().total_seconds() == -6 * 3600
 
 
+def test_recipient_local_time_is_a_naive_wall_clock_time_for_each_recipients_zone():
+    state = FormState(source="numbers", numbers="+14155550101\n+12125550105", body="Hi",
+                      timing="local", at_date=date(2030, 12, 3), at_time=time(10, 0),
+                      timezone="America/Chicago")   # the form's zone plays no part here
+    frame, kwargs = plan_arguments(state)
+    assert kwargs["local_at"] == datetime(2030, 12, 3, 10, 0)
+    assert kwargs["local_at"].tzinfo is None
+    assert "at" not in kwargs
+    assert kwargs["to"] == "new-contacts"  # plain numbers cannot be scheduled
+    assert kwargs["quiet_policy"] == "shift"
+
+
+@pytest.mark.parametrize("state, expected", [
+    pytest.param(FormState(), {"quiet_policy": "shift"}, id="default-shift"),
+    pytest.param(FormState(quiet="skip"), {"quiet_policy": "skip"}, id="skip"),
+    pytest.param(FormState(quiet="off"), {"quiet": None}, id="off"),
+    pytest.param(FormState(source="groups", timezone="America/Denver"),
+                 {"quiet_policy": "shift", "default_tz": "America/Denver"},
+                 id="groups-checked-in-the-forms-zone"),
+    pytest.param(FormState(source="groups", quiet="off"), {"quiet": None}, id="groups-off"),
+])
+def test_quiet_hours_policy_maps_to_plan_arguments(state, expected):
+    _, kwargs = plan_arguments(state)
+    assert {k: kwargs[k] for k in ("quiet", "quiet_policy", "default_tz") if k in kwargs} == expected
+
+
+def test_the_mapped_arguments_plan_a_local_time_campaign_across_zones():
+    import ptdata
+
+    state = FormState(source="numbers", numbers="+12125550105\n+13105550123", body="Hi",
+                      timing="local", at_date=date(2030, 12, 3), at_time=time(10, 0))
+    frame, kwargs = plan_arguments(state)
+    p = ptdata.plan(frame, now=datetime(2030, 11, 1, tzinfo=ZoneInfo("UTC")), **kwargs)
+    assert p.frame[["tz", "api_date", "api_time"]].values.tolist() == [
+        ["America/New_York", "12/03/2030", "03:00 PM"],
+        ["America/Los_Angeles", "12/03/2030", "06:00 PM"]]
+
+
 @pytest.mark.parametrize("state, message", [
     pytest.param(FormState(kind="review"), "pick the place the review request is for", id="review-no-place"),
+    pytest.param(FormState(quiet="sometimes"), "quiet hours: choose one of shift, skip, off",
+                 id="unknown-quiet-policy"),
+    pytest.param(FormState(kind="mms", attachment=("a.png", b"x"), timing="local",
+                           at_date=date(2031, 1, 1), at_time=time(9)),
+                 "cannot be scheduled", id="mms-local-time"),
+    pytest.param(FormState(timing="local", at_date=date(2031, 1, 1)),
+                 "pick the date and the time", id="local-no-time"),
     pytest.param(FormState(kind="mms"), "an MMS needs a file", id="mms-no-file"),
     pytest.param(FormState(kind="mms", attachment=("a.png", b"x"), timing="at",
                            at_date=date(2031, 1, 1), at_time=time(9)),
