@@ -159,19 +159,22 @@ def appointment_reminders(
         remind, moved, move_note = _avoid_days(remind, rec_zone, skip_weekends, off_days)
         ok = pd.isna(reason) & remind.notna().to_numpy()
         quiet_moved = np.zeros(len(frame), dtype=bool)
+        quiet_note = np.full(len(frame), None, dtype=object)
         if quiet is not None and ok.any():
-            q = apply_quiet_hours(remind[ok], zones["check_zones"][ok], quiet,
+            before = remind[ok]
+            q = apply_quiet_hours(before, zones["check_zones"][ok], quiet,
                                   policy=quiet_policy, states=zones["state"][ok], now=current)
             remind[ok] = q["send_at_utc"]
             quiet_moved[ok] = q["shifted"].to_numpy()
             reason[ok] = np.where(pd.isna(q["skip_reason"]), None, q["skip_reason"])
+            quiet_note[ok] = _quiet_notes(before, q, rec_zone[ok])
         # Moved by quiet hours to the appointment or later: no allowed moment before it.
         reason[pd.isna(reason) & (remind >= appt_at).fillna(False).to_numpy()] = "quiet_hours"
         past = pd.isna(reason) & (remind < current).fillna(False).to_numpy()
         reason[past] = "in_past"
         at_all[order::k] = remind.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         reason_all[order::k] = reason
-        note_all[order::k] = _join(bad_note, tz_note, appt_note, note, move_note)
+        note_all[order::k] = _join(bad_note, tz_note, appt_note, note, move_note, quiet_note)
         shifted_all[order::k] = moved | quiet_moved
         day_all[order::k] = offset.days
 
@@ -197,6 +200,28 @@ def appointment_reminders(
         "note": to_str(note_all, index),
         "skip_reason": to_str(reason_all, index),
     }, index=index)
+
+
+def _quiet_notes(before: pd.Series, q: pd.DataFrame, zones: np.ndarray) -> np.ndarray:
+    """``quiet hours 08:00-21:00: moved from 12/07 07:00 to 12/07 08:00 CST`` for moved rows."""
+    out = np.full(len(before), None, dtype=object)
+    moved = q["shifted"].to_numpy(dtype=bool)
+    if not moved.any():
+        return out
+    keys = pd.DataFrame({
+        "zone": zones[moved], "window": q["quiet_window"].to_numpy(dtype=object)[moved],
+        "from": before.dt.tz_localize(None).to_numpy()[moved],
+        "to": q["send_at_utc"].dt.tz_localize(None).to_numpy()[moved]})
+    codes = factorize_rows(keys)
+    first = keys.iloc[np.unique(codes, return_index=True)[1]]
+    text = []
+    for zone, window, a, b in first.itertuples(index=False):
+        a = pd.Timestamp(a).tz_localize("UTC").tz_convert(zone)
+        b = pd.Timestamp(b).tz_localize("UTC").tz_convert(zone)
+        text.append(f"quiet hours {window}: moved from {a:%m/%d %H:%M} to {b:%m/%d %H:%M} "
+                    f"{b:%Z} ({zone})")
+    out[moved] = np.array(text, dtype=object)[codes]
+    return out
 
 
 def _why(day: pd.Timestamp, off_days: set[date]) -> str:

@@ -147,3 +147,18 @@ def test_demo_runs_the_sample_campaign_and_writes_reports(cli, tmp_path):
     for name in written:
         statuses = set(ptdata.read_report(tmp_path / "demo" / name)["status"])
         assert statuses <= {"sent", "scheduled", "skipped"} and statuses & {"sent", "scheduled"}
+    reminders = ptdata.read_report(tmp_path / "demo" / "3-reminder.csv")
+    assert reminders["status"].unique().tolist() == ["scheduled"]
+    assert reminders["offset"].unique().tolist() == ["1 day before at 18:00"]
+    assert reminders["tz"].notna().all()
+    # 18:00 the evening before, in each patient's own zone
+    local = [t.tz_convert(z) for t, z in zip(reminders["scheduled_for"], reminders["tz"])]
+    assert {f"{t:%H:%M}" for t in local} == {"18:00"}
+
+
+def test_demo_at_night_skips_the_text_to_plain_numbers_with_the_quiet_hours_reason(cli, tmp_path):
+    result = cli("demo", "--out", tmp_path / "demo", "--now", "2030-06-10T06:00Z")
+    assert result.exit_code == 0, result.output
+    text = ptdata.read_report(tmp_path / "demo" / "1-text.csv")
+    assert set(text["reason"]) == {"quiet_hours_no_schedule", "opted_out"}
+    assert "skipped 10 rows: quiet_hours_no_schedule" in result.output
