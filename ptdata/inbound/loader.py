@@ -271,7 +271,7 @@ def _to_frame(columns: dict[str, pa.ChunkedArray], typed: dict[str, object],
     for name in list(columns):
         out[name] = _text_series(take(name))
     frame = pd.DataFrame(out, copy=False)
-    return INBOUND_SCHEMA.validate(frame, lazy=True)
+    return INBOUND_SCHEMA.validate(frame, lazy=True, inplace=True)
 
 
 _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
