@@ -213,6 +213,9 @@ def _first_deliveries(table: pa.Table) -> tuple[pa.Array | None, int]:
         key = sms
     elif sms is None:
         key = message
+    elif pc.all(pc.or_kleene(pc.is_null(message), pc.equal(message, sms)),
+                skip_nulls=False).as_py():
+        key = sms  # Twilio's MMS carry MessageSid == SmsSid: no need to build a copy
     else:
         key = pc.coalesce(message, sms)
     encoded = pc.dictionary_encode(key).combine_chunks()

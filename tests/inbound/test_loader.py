@@ -158,6 +158,14 @@ def test_duplicates_keep_first_and_are_counted(tmp_path):
     assert frame.attrs["ptdata.load"]["read"] == 6
 
 
+def test_duplicates_keyed_on_message_sid_alone(tmp_path):
+    only_message = {k: v for k, v in MMS.items() if k != "SmsSid"}
+    frame = ptdata.load_inbound(write(tmp_path / "d.jsonl", [
+        line(SMS), line(only_message), line({**only_message, "Body": "again"}), line(MMS)]))
+    assert frame["Body"].tolist() == ["Yes", "photo"]
+    assert frame.attrs["ptdata.load"]["duplicates"] == 2
+
+
 def test_duplicates_across_files(tmp_path):
     a = write(tmp_path / "a.jsonl", [line(SMS)])
     b = write(tmp_path / "b.jsonl", [line({**SMS, "Body": "again"})])
