@@ -6,13 +6,14 @@ A thin shell over ``read_sheet`` → ``validate`` → ``plan`` → ``send`` → 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+
+from ptdata.cli._common import confirm_or_exit, open_client
 
 __all__ = ["COMMANDS", "send"]
 
@@ -163,7 +164,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
     unreadable sheet, bad key).
     A real send asks for confirmation unless --yes; without a terminal it needs --yes.
     """
-    from ptdata.api.errors import PowerTextorError, UsageError
+    from ptdata.api.errors import PowerTextorError
     from ptdata.bulk.planner import InvalidRowsError
 
     opts = _plan_options(body=body, template=template, body_column=body_column, kind=kind,
@@ -183,7 +184,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         opts["kind"] = "reminder"
     with contextlib.ExitStack() as stack:
         try:
-            client = _client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
+            client = open_client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
             frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
@@ -301,23 +302,6 @@ def _parse_at(at: str, tz: str | None) -> datetime:
     return moment
 
 
-def _client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *, needed: bool):
-    from ptdata.api.client import PowerTextor
-
-    if use_sandbox:
-        if base_url:
-            raise click.UsageError("--sandbox and --base-url exclude each other")
-        from ptdata.sandbox import serve_sandbox
-
-        server = stack.enter_context(serve_sandbox())
-        click.echo(f"sandbox running at {server.url}", err=True)
-        key = os.environ.get("POWERTEXTOR_API_KEY") or "sandbox"
-        return stack.enter_context(PowerTextor(api_key=key, base_url=server.url))
-    if not needed:
-        return None
-    return stack.enter_context(PowerTextor(base_url=base_url))
-
-
 def _read(sheet: str, to: str, region: str):
     from ptdata.sheets.reading import read_sheet
     from ptdata.sheets.validate import validate
@@ -338,16 +322,8 @@ def _make_plan(frame, kwargs: dict[str, Any], **more):
 
 
 def _confirm(the_plan, client, yes: bool) -> None:
-    if yes:
-        return
-    question = (f"Send {the_plan.recipients:,} messages in {the_plan.n_calls:,} API calls "
-                f"({the_plan.segments:,} segments) through {client.base_url}?")
-    if not sys.stdin or not sys.stdin.isatty():
-        click.echo(f"{question}\nerror: no terminal to confirm on; add --yes to send.", err=True)
-        sys.exit(2)
-    if not click.confirm(question, default=False, err=True):
-        click.echo("nothing sent.", err=True)
-        sys.exit(1)
+    confirm_or_exit(f"Send {the_plan.recipients:,} messages in {the_plan.n_calls:,} API calls "
+                    f"({the_plan.segments:,} segments) through {client.base_url}?", yes)
 
 
 def _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable
 from typing import Any
 
