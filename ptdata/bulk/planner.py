@@ -473,7 +473,8 @@ def _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att
         if gid.max() > 0:
             raise UsageError(
                 "a new group gets one message at one time, but the rows have "
-                f"{gid.max() + 1} different messages/times; send to contacts instead"
+                f"{gid.max() + 1} different messages/times (a local time or quiet hours give "
+                "each time zone its own UTC time); send to contacts instead"
             )
         batch[idx] = 0
         return batch

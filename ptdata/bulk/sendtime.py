@@ -143,18 +143,19 @@ def plan_timing(data: pd.DataFrame, phone: pd.Series, marks: Marks, req: TimingR
         notes.append(np.where(zones["tz_source"].to_numpy(dtype=object) == "ambiguous",
                               detail, None))
     if req.quiet is not None:
-        timing, moment, shift_note = _quiet(timing, moment, api_day, zones, marks, req,
-                                            can_schedule, no_schedule_why)
+        timing, moment, shift_note = _quiet(timing, moment, zones, marks, req, can_schedule,
+                                            no_schedule_why)
         notes.append(shift_note)
         shifted = ~pd.isna(shift_note)
     sched = timing == "scheduled"
     if sched.any():
         d, t = when.format_moments(moment.where(sched))
         api_date, api_time = api_date.where(~sched, d), api_time.where(~sched, t)
-    if req.kind == "reminder" and req.quiet is not None:
-        api_date = _event_dates(moment, api_day, api_date, timing)
-        _, t = when.format_moments(moment)
-        api_time = api_time.where(timing != "event", t)
+    moved_event = shifted & (timing == "event")
+    if moved_event.any():  # a reminder moved by quiet hours: the fields that fire then
+        api_date = _event_dates(moment, api_day, api_date, moved_event)
+        _, t = when.format_moments(moment.where(moved_event))
+        api_time = api_time.where(~moved_event, t)
     return Timing(timing, moment, api_date, api_time, api_day,
                   zones["tz"] if zones is not None else na,
                   zones["tz_source"] if zones is not None else na.copy(),
@@ -168,7 +169,7 @@ def _base(data, req, marks, zones):
     n = len(data)
     na_str = pd.Series(pd.NA, index=range(n), dtype="str")
     nat = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
-    day = pd.array([pd.NA] * n, dtype="Int64")
+    day = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     no_note = np.full(n, None, dtype=object)
     if req.kind == "reminder":
         return (*_reminder_fields(data, req, marks), no_note)
@@ -303,43 +304,55 @@ def _mark_past(marks: Marks, moment: pd.Series, req: TimingRequest) -> None:
 # -- quiet hours ------------------------------------------------------------------------------
 
 
-def _quiet(timing, moment, api_day, zones, marks, req, can_schedule, no_schedule_why):
-    """Check each live row at the instant it goes out; move or skip it by the policy."""
+def _quiet(timing, moment, zones, marks, req, can_schedule, no_schedule_why):
+    """Check each live row at the instant it goes out; move or skip it by the policy.
+
+    Rows are reduced to their distinct (zones, zone, state, instant, send-now) first: a
+    million recipients are a few dozen checks.
+    """
     n = len(moment)
     note = np.full(n, None, dtype=object)
     check = marks.live & zones["check_zones"].notna().to_numpy()
     if not check.any():
         return timing, moment, note
     rows = np.flatnonzero(check)
-    at = moment.iloc[rows].reset_index(drop=True)
-    q = apply_quiet_hours(at, zones["check_zones"].iloc[rows].reset_index(drop=True),
+    given = _naive(moment)[rows]
+    now_row = timing[rows] == "now"
+    key = pd.DataFrame({c: pd.factorize(zones[c])[0][rows] for c in ("check_zones", "tz", "state")})
+    key["at"], key["now"] = given, now_row
+    code = factorize_rows(key)
+    first = rows[np.unique(code, return_index=True)[1]]
+    q = apply_quiet_hours(moment.iloc[first].reset_index(drop=True),
+                          zones["check_zones"].iloc[first].reset_index(drop=True),
                           req.quiet, policy=req.quiet_policy,
-                          states=zones["state"].iloc[rows].reset_index(drop=True), now=req.now)
-    reason = q["skip_reason"].to_numpy(dtype=object, na_value=None)
-    shifted = q["shifted"].to_numpy(dtype=bool)
-    to = _naive(q["send_at_utc"])
-    keys = {"zones": zones["check_zones"].iloc[rows].to_numpy(dtype=object),
-            "tz": zones["tz"].iloc[rows].to_numpy(dtype=object),
-            "window": q["quiet_window"].to_numpy(dtype=object, na_value=None),
-            "given": _naive(at.fillna(req.now)), "to": to}
-    blocked = reason == "quiet_hours"
-    if blocked.any():
-        msg = _per_unique(keys, blocked, lambda k: _blocked_text(k, req.quiet_policy))
-        marks.mark(_spread(blocked, rows, n), "quiet_hours", _spread(msg, rows, n))
-    now_rows = timing[rows] == "now"
-    stuck = shifted & now_rows if not can_schedule else np.zeros(len(rows), dtype=bool)
-    if stuck.any():
-        msg = _per_unique(keys, stuck, lambda k: _stuck_text(k, no_schedule_why))
-        marks.mark(_spread(stuck, rows, n), NO_SCHEDULE, _spread(msg, rows, n))
-    moved = shifted & ~stuck
+                          states=zones["state"].iloc[first].reset_index(drop=True), now=req.now)
+    at_u = moment.iloc[first].reset_index(drop=True)
+    u = pd.DataFrame({
+        "zones": zones["check_zones"].iloc[first].to_numpy(dtype=object),
+        "tz": zones["tz"].iloc[first].to_numpy(dtype=object),
+        "window": q["quiet_window"].to_numpy(dtype=object, na_value=None),
+        "given": _naive(at_u.fillna(req.now)), "to": _naive(q["send_at_utc"])})
+    reason_u = q["skip_reason"].to_numpy(dtype=object, na_value=None)
+    shifted_u = q["shifted"].to_numpy(dtype=bool)
+    now_u = timing[first] == "now"
+    blocked_u = reason_u == "quiet_hours"
+    stuck_u = shifted_u & now_u & (not can_schedule)
+    moved_u = shifted_u & ~stuck_u
+    for mask_u, reason, text in ((blocked_u, "quiet_hours",
+                                  lambda k: _blocked_text(k, req.quiet_policy)),
+                                 (stuck_u, NO_SCHEDULE, lambda k: _stuck_text(k, no_schedule_why))):
+        if mask_u.any():
+            msg_u = _texts(u, mask_u, text)
+            marks.mark(_spread(mask_u[code], rows, n), reason, _spread(msg_u[code], rows, n))
+    moved = moved_u[code]
     if moved.any():
         timing = timing.copy()
         where = rows[moved]
         timing[where] = np.where(timing[where] == "now", "scheduled", timing[where])
         instants = _naive(moment).copy()
-        instants[where] = to[moved]
+        instants[where] = u["to"].to_numpy()[code][moved]
         moment = pd.Series(instants).dt.tz_localize("UTC")
-        note[where] = _per_unique(keys, moved, _moved_text)[moved]
+        note[where] = _texts(u, moved_u, _moved_text)[code][moved]
     return timing, moment, note
 
 
@@ -348,15 +361,10 @@ def _naive(instants: pd.Series) -> np.ndarray:
     return instants.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
-def _per_unique(keys: dict[str, np.ndarray], mask: np.ndarray, fn) -> np.ndarray:
-    """``fn`` of each distinct key row among ``mask``, spread back (None elsewhere)."""
-    sub = pd.DataFrame({k: v[mask] for k, v in keys.items()})
-    codes = factorize_rows(sub)
-    first = sub.iloc[np.unique(codes, return_index=True)[1]]
-    texts = np.array([fn(k) for k in first.itertuples(index=False)], dtype=object)
-    out = np.full(len(mask), None, dtype=object)
-    out[mask] = texts[codes]
-    return out
+def _texts(u: pd.DataFrame, mask: np.ndarray, fn) -> np.ndarray:
+    """``fn`` of each distinct case in ``mask`` (None for the others)."""
+    return np.array([fn(k) if m else None for k, m in zip(u.itertuples(index=False), mask)],
+                    dtype=object)
 
 
 def _spread(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
@@ -396,11 +404,8 @@ def _moved_text(k) -> str:
             f"{to:%Z} ({k.tz})")
 
 
-def _event_dates(moment, api_day, api_date, timing) -> pd.Series:
-    """EventDate that makes Power Textor fire at each (possibly moved) reminder moment."""
-    event = (timing == "event") & moment.notna().to_numpy()
-    if not event.any():
-        return api_date
+def _event_dates(moment, api_day, api_date, event: np.ndarray) -> pd.Series:
+    """The EventDate that makes Power Textor fire at the new moment of the ``event`` rows."""
     day = pd.Series(api_day, dtype="Int64").fillna(0).to_numpy(dtype=np.int64)
     keys = pd.DataFrame({"at": _naive(moment)[event], "day": day[event]})
     codes = factorize_rows(keys)

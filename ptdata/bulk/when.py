@@ -13,7 +13,7 @@ datetime.datetime(2026, 12, 3, 10, 0)
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 import numpy as np
 import pandas as pd

@@ -333,6 +333,26 @@ def test_reminders_skip_weekends_and_say_after_appointment():
         "the appointment (12/07/2026 09:00)")
 
 
+@pytest.mark.parametrize("zone, time_utc, expected, shifted", [
+    pytest.param("America/Los_Angeles", "18:00", ("12/10/2026", 1, "06:00 PM"), False,
+                 id="10-00-in-LA-stays"),
+    pytest.param("America/Los_Angeles", "14:00", ("12/10/2026", 1, "04:00 PM"), True,
+                 id="06-00-in-LA-moves-to-08-00"),
+    pytest.param("Europe/London", "22:00", ("12/11/2026", 1, "08:00 AM"), True,
+                 id="22-00-in-London-moves-past-utc-midnight"),
+])
+def test_reminder_fields_in_quiet_hours_are_recomputed_for_the_new_moment(zone, time_utc,
+                                                                          expected, shifted):
+    p = ptdata.plan(sheet([LA], TimeZone=[zone]), body="See you", kind="reminder",
+                    to="new-contacts", event_date="2026-12-10", days_before=1, time=time_utc,
+                    now=NOV)
+    got = tuple(p.frame.loc[0, ["api_date", "api_day", "api_time"]])
+    assert got == expected
+    assert bool(p.frame.loc[0, "shifted"]) is shifted
+    fires = ptdata.reminder_instant(got[0], int(got[1]), got[2])
+    assert fires == p.frame.loc[0, "scheduled_for"].to_pydatetime()
+
+
 def test_reminder_arguments_are_checked():
     with pytest.raises(ptdata.UsageError, match="appointments= needs offsets="):
         ptdata.plan(APPOINTMENTS, body="x", kind="reminder", appointments="Appointment",
