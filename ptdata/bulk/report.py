@@ -28,7 +28,8 @@ from ptdata.bulk.writers import write_frame
 if TYPE_CHECKING:
     from ptdata.bulk.plans import Plan
 
-__all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "planned_frame", "results_frame"]
+__all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "RowOutcomes", "planned_frame",
+           "results_frame"]
 
 REPORT_COLUMNS = (
     "row", "phone", "name", "status", "reason", "message", "operation", "campaign_id",
@@ -112,7 +113,65 @@ def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[st
     return out
 
 
-class Report:
+class RowOutcomes:
+    """What happened to every row of a run (``frame``): counts by status, ``ok``, writing.
+
+    The shared base of a campaign's ``Report`` and a contact sync's result; a subclass names
+    its ``STATUSES`` (display order) and the skip reasons that are by rule (``RULE_REASONS``).
+    """
+
+    STATUSES: tuple[str, ...] = STATUSES
+    RULE_REASONS: tuple[str, ...] = RULE_REASONS
+
+    def __init__(self, frame: pd.DataFrame, *, calls_made: int = 0, stopped: str | None = None,
+                 dry_run: bool = False) -> None:
+        self.frame = frame
+        self.calls_made = calls_made
+        self.stopped = stopped
+        self.dry_run = dry_run
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
+        return f"{type(self).__name__}(rows={len(self.frame)}, {counts})"
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self.summary()}</pre>" + self.frame.head(20)._repr_html_()
+
+    def summary(self) -> Summary:  # pragma: no cover - every subclass words its own
+        raise NotImplementedError
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows per status, in the order of ``STATUSES``."""
+        vc = self.frame["status"].value_counts()
+        return {s: int(vc[s]) for s in self.STATUSES if s in vc.index}
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, nothing is unknown and every skip was by rule."""
+        s = self.frame["status"]
+        if s.isin(["failed", "unknown"]).any() or self.stopped:
+            return False
+        skipped = self.frame.loc[s == "skipped", "reason"]
+        return bool(skipped.isin(self.RULE_REASONS).all())
+
+    def _status_lines(self) -> list[str]:
+        """One line per status with its count and reasons, for ``summary``."""
+        f = self.frame
+        width = max((len(s) for s in self.counts), default=0)
+        lines = []
+        for status, count in self.counts.items():
+            reasons = f.loc[f["status"] == status, "reason"].dropna().value_counts()
+            detail = ", ".join(f"{k} {v:,}" for k, v in reasons.items())
+            lines.append(f"  {status:<{width}}  {count:>7,}" + (f"  ({detail})" if detail else ""))
+        return lines
+
+    def write(self, path: str | Path) -> Path:
+        """Write the rows by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx``, ``.parquet``."""
+        return write_frame(self.frame, path)
+
+
+class Report(RowOutcomes):
     """What happened to every row of a campaign; ``frame`` holds the rows.
 
     ``ok`` is True when every row ended ``sent``, ``scheduled`` or skipped by rule (invalid,
@@ -122,33 +181,12 @@ class Report:
 
     def __init__(self, frame: pd.DataFrame, *, job_id: str, calls_made: int = 0,
                  stopped: str | None = None, dry_run: bool = False) -> None:
-        self.frame = frame
+        super().__init__(frame, calls_made=calls_made, stopped=stopped, dry_run=dry_run)
         self.job_id = job_id
-        self.calls_made = calls_made
-        self.stopped = stopped
-        self.dry_run = dry_run
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
         return f"Report(job_id={self.job_id[:12]!r}, rows={len(self.frame)}, {counts})"
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>" + self.frame.head(20)._repr_html_()
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Rows per status, in the order of ``STATUSES``."""
-        vc = self.frame["status"].value_counts()
-        return {s: int(vc[s]) for s in STATUSES if s in vc.index}
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed, nothing is unknown and every skip was by rule."""
-        s = self.frame["status"]
-        if s.isin(["failed", "unknown"]).any() or self.stopped:
-            return False
-        skipped = self.frame.loc[s == "skipped", "reason"]
-        return bool(skipped.isin(RULE_REASONS).all())
 
     @property
     def segments_sent(self) -> int:
@@ -158,20 +196,10 @@ class Report:
 
     def summary(self) -> Summary:
         """Rows by status and reason, API calls made and segments sent."""
-        f = self.frame
-        lines = [f"job {self.job_id[:12]}: {len(f):,} rows"]
-        width = max((len(s) for s in self.counts), default=0)
-        for status, count in self.counts.items():
-            reasons = f.loc[f["status"] == status, "reason"].dropna().value_counts()
-            detail = ", ".join(f"{k} {v:,}" for k, v in reasons.items())
-            lines.append(f"  {status:<{width}}  {count:>7,}" + (f"  ({detail})" if detail else ""))
+        lines = [f"job {self.job_id[:12]}: {len(self.frame):,} rows", *self._status_lines()]
         if not self.dry_run:
             lines.append(f"  {self.calls_made:,} API calls made, {self.segments_sent:,} segments "
                          "sent or scheduled")
         if self.stopped:
             lines.append(f"  stopped: {self.stopped}")
         return Summary("\n".join(lines))
-
-    def write(self, path: str | Path) -> Path:
-        """Write the report by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx``, ``.parquet``."""
-        return write_frame(self.frame, path)

@@ -41,6 +41,7 @@ from ptdata.api.errors import UsageError
 from ptdata.api.operations import get_operation
 from ptdata.bulk.ledger import Ledger
 from ptdata.bulk.plans import Call, Summary
+from ptdata.bulk.report import RowOutcomes
 from ptdata.bulk.writers import write_frame
 from ptdata.contacts.diff import GroupResolution, diff_contacts, resolve_group_names
 
@@ -159,57 +160,27 @@ class SyncPlan:
         return write_frame(self.report_frame(), path)
 
 
-class SyncResult:
+class SyncResult(RowOutcomes):
     """What the sync did to every row (``frame``); ``ok`` when nothing failed or is unknown."""
+
+    STATUSES = STATUSES
+    RULE_REASONS = RULE_REASONS
 
     def __init__(self, plan: SyncPlan, frame: pd.DataFrame, *, calls_made: int = 0,
                  stopped: str | None = None, dry_run: bool = False) -> None:
+        super().__init__(frame, calls_made=calls_made, stopped=stopped, dry_run=dry_run)
         self.plan = plan
-        self.frame = frame
-        self.calls_made = calls_made
-        self.stopped = stopped
-        self.dry_run = dry_run
-
-    def __repr__(self) -> str:
-        counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
-        return f"SyncResult({counts})"
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{self.summary()}</pre>" + self.frame.head(20)._repr_html_()
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Rows per status, in the order of ``STATUSES``."""
-        vc = self.frame["status"].value_counts()
-        return {s: int(vc[s]) for s in STATUSES if s in vc.index}
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed, nothing is unknown and every skip was by rule."""
-        s = self.frame["status"]
-        if s.isin(["failed", "unknown"]).any() or self.stopped:
-            return False
-        return bool(self.frame.loc[s == "skipped", "reason"].isin(RULE_REASONS).all())
 
     def summary(self) -> Summary:
         """Rows by status (with reasons) and the API calls made."""
         f = self.frame
         lines = [("dry run, nothing changed: " if self.dry_run else "contacts sync: ")
-                 + f"{_rows(int(f['row'].notna().sum()))} of the sheet"]
-        width = max((len(s) for s in self.counts), default=0)
-        for status, count in self.counts.items():
-            reasons = f.loc[f["status"] == status, "reason"].dropna().value_counts()
-            detail = ", ".join(f"{k} {v:,}" for k, v in reasons.items())
-            lines.append(f"  {status:<{width}}  {count:>7,}" + (f"  ({detail})" if detail else ""))
+                 + f"{_rows(int(f['row'].notna().sum()))} of the sheet", *self._status_lines()]
         if not self.dry_run:
             lines.append(f"  {self.calls_made:,} API calls made")
         if self.stopped:
             lines.append(f"  stopped: {self.stopped}")
         return Summary("\n".join(lines))
-
-    def write(self, path: str | Path) -> Path:
-        """Write the report by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx``, ``.parquet``."""
-        return write_frame(self.frame, path)
 
 
 def _rows(n: int) -> str:
