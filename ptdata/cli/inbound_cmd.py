@@ -59,15 +59,8 @@ def listen(host: str, port: int, secret: str | None, out: Path, public_url: str 
     \b
       ptdata listen --out inbound.jsonl --register https://my-tunnel.example.com
     """
-    from ptdata.inbound.listener import (
-        base_url as socket_url,
-    )
-    from ptdata.inbound.listener import (
-        bind_socket,
-        create_listener_app,
-        new_secret,
-        uvicorn_server,
-    )
+    from ptdata._serving import bind_socket, socket_url
+    from ptdata.inbound.listener import create_listener_app, new_secret, uvicorn_server
 
     secret = secret or new_secret()
     if "/" in secret or not secret.strip():

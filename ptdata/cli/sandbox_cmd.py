@@ -47,7 +47,8 @@ def sandbox(host: str, port: int, db: str | None, api_key: str | None, latency: 
     import uvicorn
 
     from ptdata.sandbox import Sandbox
-    from ptdata.sandbox.server import _url, bind_socket, uvicorn_config
+    from ptdata._serving import bind_socket, socket_url
+    from ptdata.sandbox.server import uvicorn_config
 
     if error_rate + drop_rate + stall_rate > 1:
         raise click.UsageError("--error-rate + --drop-rate + --stall-rate must not exceed 1")
@@ -61,7 +62,7 @@ def sandbox(host: str, port: int, db: str | None, api_key: str | None, latency: 
     sb = Sandbox(db=db, api_key=api_key, latency=latency, rate_limit=rate_limit,
                  error_rate=error_rate, drop_rate=drop_rate, stall_rate=stall_rate,
                  stall_seconds=stall_seconds, seed=seed)
-    url = _url(*sock.getsockname()[:2])
+    url = socket_url(sock)
     key_hint = "<the key given with --api-key>" if api_key else "test   # any non-empty key works"
     click.echo(f"Power Textor sandbox listening on {url} "
                f"(state: {db or 'in memory'}). Ctrl-C stops it.")

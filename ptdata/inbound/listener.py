@@ -30,8 +30,6 @@ import json
 import logging
 import os
 import secrets
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,11 +42,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ptdata._serving import BackgroundServer, bind_socket, socket_url
+from ptdata._serving import uvicorn_server as quiet_server
+
 __all__ = [
     "DEFAULT_MAX_BODY",
     "DumpWriter",
     "ListenerHandle",
-    "bind_socket",
     "create_listener_app",
     "dump_line",
     "infer_kind",
@@ -312,27 +312,6 @@ def create_listener_app(
     return app
 
 
-def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket (``port=0`` picks a free one)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def base_url(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{port}"
-
-
 @dataclass
 class ListenerHandle:
     """A running listener: ``url`` (with the secret), ``sms_url``, ``mms_url``, ``out_path``."""
@@ -356,11 +335,7 @@ class ListenerHandle:
 
 def uvicorn_server(app, *, log_level: str = "warning"):
     """A uvicorn server for ``app`` with the access log off (URLs hold the secret)."""
-    import uvicorn
-
-    config = uvicorn.Config(app, log_config=None, access_log=False, log_level=log_level,
-                            lifespan="on", timeout_graceful_shutdown=5)
-    return uvicorn.Server(config)
+    return quiet_server(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=5)
 
 
 @contextlib.contextmanager
@@ -375,18 +350,13 @@ def serve_listener(
     """
     secret = secret or new_secret()
     app = create_listener_app(out_path, secret, max_body=max_body)
-    sock = bind_socket(host, port)
-    server = uvicorn_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="ptdata-listener", daemon=True)
-    thread.start()
+    serving = BackgroundServer(uvicorn_server(app), bind_socket(host, port),
+                               name="ptdata-listener")
     try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the listener did not start")
-            threading.Event().wait(0.01)
-        yield ListenerHandle(f"{base_url(sock)}/{secret}", secret, Path(out_path), app)
+        serving.start()
+    except RuntimeError:
+        raise RuntimeError("the listener did not start") from None
+    try:
+        yield ListenerHandle(f"{socket_url(serving.sock)}/{secret}", secret, Path(out_path), app)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        serving.stop()

@@ -13,10 +13,10 @@ In a notebook, keep it running across cells: ``server = serve_sandbox()`` … ``
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
+from ptdata._serving import BackgroundServer, bind_socket, socket_url
+from ptdata._serving import uvicorn_config as quiet_config
 from ptdata.sandbox.asgi import quiet_uvicorn
 from ptdata.sandbox.core import Sandbox
 
@@ -26,39 +26,14 @@ if TYPE_CHECKING:
 __all__ = ["SandboxServer", "bind_socket", "serve_sandbox", "uvicorn_config"]
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on (host, port); port 0 picks a free port."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when the
-    # protocol says TCP; without it every reply waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
 def uvicorn_config(sandbox: Sandbox, *, access_log: bool = False,
                    log_level: str = "warning") -> uvicorn.Config:
     """uvicorn settings for a sandbox: quiet, no access log, logging config left alone."""
-    import uvicorn
-
     quiet_uvicorn()
-    return uvicorn.Config(
-        sandbox.app, log_config=None, log_level=log_level, access_log=access_log,
-        lifespan="off", ws="none", timeout_graceful_shutdown=2, timeout_keep_alive=30,
-        server_header=False,
+    return quiet_config(
+        sandbox.app, log_level=log_level, access_log=access_log, lifespan="off", ws="none",
+        timeout_graceful_shutdown=2, timeout_keep_alive=30, server_header=False,
     )
-
-
-def _url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
 
 
 class SandboxServer:
@@ -71,47 +46,29 @@ class SandboxServer:
     def __init__(self, sandbox: Sandbox, sock: socket.socket, *, owns_sandbox: bool) -> None:
         self.sandbox = sandbox
         self.host, self.port = sock.getsockname()[:2]
-        self.url = _url(self.host, self.port)
-        self._sock = sock
+        self.url = socket_url(sock)
         self._owns_sandbox = owns_sandbox
         import uvicorn
 
-        self._server = uvicorn.Server(uvicorn_config(sandbox))
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._main, name=f"ptdata-sandbox-{self.port}",
-                                        daemon=True)
+        self._serving = BackgroundServer(uvicorn.Server(uvicorn_config(sandbox)), sock,
+                                         name=f"ptdata-sandbox-{self.port}")
 
     def __repr__(self) -> str:
-        state = "running" if self._thread.is_alive() else "stopped"
+        state = "running" if self._serving.running else "stopped"
         return f"SandboxServer(url={self.url!r}, {state})"
 
-    def _main(self) -> None:
-        try:
-            self._server.run(sockets=[self._sock])
-        except BaseException as exc:  # noqa: BLE001 - reported by start()
-            self._error = exc
-
     def start(self, timeout: float = 10.0) -> SandboxServer:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the sandbox server did not start on {self.url}"
-                                   + (f": {self._error!r}" if self._error else ""))
-            time.sleep(0.005)
+        try:
+            self._serving.start(timeout)
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
         """Stop serving (in-flight stalls end at once) and release the port."""
         self.sandbox.closing.set()
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-        try:
-            self._sock.close()
-        except OSError:
-            pass
+        self._serving.stop()
         if self._owns_sandbox:
             self.sandbox.close()
         else:
