@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ptdata.api.errors import UsageError
 
-__all__ = ["DEFAULT_LEDGER", "JobLockedError", "Ledger", "LedgerRecord"]
+__all__ = ["DEFAULT_LEDGER", "CampaignChangedError", "JobLockedError", "Ledger", "LedgerRecord"]
 
 DEFAULT_LEDGER = Path(".ptdata") / "ledger.sqlite"
 
@@ -44,7 +44,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     job_id      TEXT PRIMARY KEY,
     created_at  TEXT NOT NULL,
-    description TEXT
+    description TEXT,
+    family_id   TEXT,
+    planned_at  TEXT
 );
 CREATE TABLE IF NOT EXISTS calls (
     job_id           TEXT NOT NULL,
@@ -66,6 +68,21 @@ CREATE TABLE IF NOT EXISTS calls (
 
 class JobLockedError(UsageError):
     """Another process is sending this job right now."""
+
+
+class CampaignChangedError(UsageError):
+    """The same campaign was already (partly) sent under a plan that has since changed.
+
+    The plan of a campaign depends on the clock (quiet hours shift rows, rows fall in the
+    past), so re-planning the same sheet and message later gives another job: sending it would
+    text again the people the first run reached. ``planned_at`` is the ``now`` of the earlier
+    plan: plan again with ``now=planned_at`` to resume that job exactly.
+    """
+
+    def __init__(self, message: str, *, earlier_job_id: str, planned_at: str | None) -> None:
+        super().__init__(message)
+        self.earlier_job_id = earlier_job_id
+        self.planned_at = planned_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +119,10 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
+            for name in ("family_id", "planned_at"):  # ledgers made before these columns
+                if name not in columns:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
             # outcomes go through a second connection without their own fsync (see outcome())
             self._lazy = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                          timeout=30)
@@ -144,12 +165,42 @@ class Ledger:
 
     # -- records ------------------------------------------------------------------------------
 
-    def start_job(self, job_id: str, description: dict | None = None) -> None:
+    def start_job(self, job_id: str, description: dict | None = None, *,
+                  family_id: str | None = None, planned_at: str | None = None) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, created_at, description) VALUES (?, ?, ?)",
-                (job_id, utc_now(), json.dumps(description or {}, default=str)),
+                "INSERT OR IGNORE INTO jobs (job_id, created_at, description, family_id, "
+                "planned_at) VALUES (?, ?, ?, ?, ?)",
+                (job_id, utc_now(), json.dumps(description or {}, default=str), family_id,
+                 planned_at),
             )
+
+    def check_family(self, family_id: str, job_id: str) -> None:
+        """CampaignChangedError when another job of the same campaign reached the server.
+
+        A job "reached the server" when any of its calls was sent, scheduled, is unknown or
+        was about to be posted; jobs that only failed to connect do not count.
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT j.job_id, j.planned_at, COUNT(c.batch_id) FROM jobs j JOIN calls c "
+                "ON c.job_id = j.job_id WHERE j.family_id = ? AND j.job_id <> ? AND c.state IN "
+                "('sent', 'scheduled', 'unknown', 'intent') GROUP BY j.job_id "
+                "ORDER BY j.created_at DESC LIMIT 1",
+                (family_id, job_id),
+            ).fetchone()
+        if row is None:
+            return
+        earlier, planned_at, calls = row
+        raise CampaignChangedError(
+            f"this campaign (the same sheet, message and timing) already went out as job "
+            f"{earlier[:12]}, planned at {planned_at} ({calls} call(s) reached Power Textor); "
+            "its plan has changed since (quiet hours or past times depend on the clock), so "
+            "sending this plan could text people twice. To resume that run, plan again with "
+            f"now={planned_at!r} (CLI: --now {planned_at}); to send the campaign again on "
+            "purpose, pass force_new_job=True (CLI: --force-new-job).",
+            earlier_job_id=earlier, planned_at=planned_at,
+        )
 
     def records(self, job_id: str) -> dict[int, LedgerRecord]:
         """Every call of the job the ledger knows, by batch id."""

@@ -25,6 +25,8 @@ to the next allowed moment (``quiet_policy="shift"``) or skipped (``"skip"``).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from datetime import datetime
 from typing import Any
@@ -343,9 +345,14 @@ def plan(
         "message": pd.Series(marks.message, dtype="str"),
     })
     out.loc[~send, "batch_id"] = pd.NA
+    asked = {f.name: getattr(req, f.name) for f in dataclasses.fields(req) if f.name != "now"}
+    asked.update(appointments=appointments, offsets=offsets, appointment_tz=appointment_tz,
+                 skip_weekends=skip_weekends, holidays=holidays, suppress=suppress is not None)
     settings = PlanSettings(kind=kind, to=to, group_name=group_name, batch_size=batch_size,
                             opt_out_footer=bool(opt_out_footer), attachment=shared_att,
-                            place_name=place_name, place_id=place_id)
+                            place_name=place_name, place_id=place_id,
+                            request=json.dumps(asked, sort_keys=True, default=repr),
+                            planned_at=req.now.isoformat())
     return Plan(out, settings)
 
 

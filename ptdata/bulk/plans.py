@@ -48,6 +48,10 @@ class PlanSettings:
     attachment: Attachment | None = field(default=None, repr=False)
     place_name: Any = None
     place_id: Any = None
+    #: what the user asked for, as canonical text, without the clock (for ``family_id``)
+    request: str = ""
+    #: the ``now`` the plan was made at (ISO, UTC)
+    planned_at: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,27 @@ class Plan:
         for col in ("row", "status", "skip_reason", "batch_id", "operation", "recipient", "name",
                     "last_name", "group", "body", "api_date", "api_time", "api_day", "attachment"):
             _hash_column(h, col, self.frame[col])
+        return h.hexdigest()
+
+    @cached_property
+    def family_id(self) -> str:
+        """A digest of what was asked, without the clock: the same sheet, message and timing.
+
+        ``job_id`` changes when the clock does (rows shift for quiet hours or fall in the
+        past); ``family_id`` does not, so a send can tell that a campaign already went out
+        under an earlier plan (see ``CampaignChangedError``).
+        """
+        h = hashlib.sha256(b"ptdata-family-1")
+        s = self.settings
+        h.update(json.dumps([s.kind, s.to, s.group_name, s.opt_out_footer, s.batch_size,
+                             None if s.place_id is pd.NA else s.place_id, s.request],
+                            default=str).encode())
+        if s.attachment is not None:
+            h.update(hashlib.sha256(s.attachment.content).digest())
+        for col in ("row", "offset", "recipient", "name", "last_name", "group", "body",
+                    "attachment"):
+            if col in self.frame.columns:
+                _hash_column(h, col, self.frame[col])
         return h.hexdigest()
 
     def summary(self) -> Summary:

@@ -66,6 +66,7 @@ def send(
     ledger: Ledger | str | os.PathLike[str] | bool | None = None,
     resend_unknown: bool = False,
     stop_on_auth: bool = True,
+    force_new_job: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Report:
@@ -83,6 +84,9 @@ def send(
         resend_unknown: send again the calls an earlier run left ``unknown`` (they may
             already have gone out: only when you know they did not).
         stop_on_auth: stop at the first refused API key instead of failing every call.
+        force_new_job: send even though the same campaign already reached Power Textor
+            under a plan that has changed since (``CampaignChangedError`` otherwise): only
+            to send it again on purpose.
 
     >>> report = ptdata.send(ptdata.plan(frame, body="Hi!"), ptdata.PowerTextor(), rate=10)
     >>> print(report.summary())
@@ -101,7 +105,8 @@ def send(
                                  "kind": plan.settings.kind, "to": plan.settings.to},
                     rate=rate, burst=burst, concurrency=concurrency, progress=progress,
                     ledger=ledger, resend_unknown=resend_unknown, stop_on_auth=stop_on_auth,
-                    clock=clock, sleep=sleep)
+                    family=None if force_new_job else plan.family_id,
+                    planned_at=plan.settings.planned_at, clock=clock, sleep=sleep)
     frame = results_frame(plan, run.outcomes,
                           not_attempted=("skipped", "run_stopped", run.stopped or "not attempted"))
     return Report(frame, job_id=job_id, calls_made=run.calls_made, stopped=run.stopped)
@@ -133,6 +138,8 @@ def run_calls(
     ledger: Ledger | str | os.PathLike[str] | bool | None = None,
     resend_unknown: bool = False,
     stop_on_auth: bool = True,
+    family: str | None = None,
+    planned_at: str | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     unit: str = "msg",
@@ -145,6 +152,8 @@ def run_calls(
     already knows for this job: True reports the earlier outcome instead of calling, False
     calls again (attempts add up), None means the record was about another call (forgotten).
     Default: a call stands unless it was ``not_sent`` (or ``unknown`` with ``resend_unknown``).
+    ``family`` names the campaign independently of the clock: another job of the same family
+    that already reached the server stops this one (``CampaignChangedError``).
 
     >>> run = run_calls(job_id, [0, 1], calls.__getitem__, client, rate=5)
     >>> run.outcomes.loc[0, "status"]
@@ -169,7 +178,9 @@ def run_calls(
             return _Run(job_id, batch_ids, call_for, client, limiter, gate, None, {},
                         **options).go()
         with book.hold(job_id):
-            book.start_job(job_id, description)
+            if family is not None:
+                book.check_family(family, job_id)
+            book.start_job(job_id, description, family_id=family, planned_at=planned_at)
             book.settle_interrupted(job_id)
             earlier = book.records(job_id)
             return _Run(job_id, batch_ids, call_for, client, limiter, gate, book, earlier,

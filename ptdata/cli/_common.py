@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from datetime import datetime, timezone
 from typing import Any
 
 import click
 
-__all__ = ["confirm_or_exit", "open_client"]
+__all__ = ["confirm_or_exit", "open_client", "parse_now"]
 
 
 def open_client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *,
@@ -50,3 +51,17 @@ def confirm_or_exit(question: str, yes: bool, *, verb: str = "send",
     if not click.confirm(question, default=False, err=True):
         click.echo(declined, err=True)
         sys.exit(1)
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """``--now WHEN``: an ISO date-time with an offset, in UTC; None when not given."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.UsageError(f"--now {text!r}: give an ISO date-time with an offset, e.g. "
+                               "2026-11-03T01:55:00+00:00")
+    return moment.astimezone(timezone.utc)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ptdata.cli._common import parse_now
+
 __all__ = ["COMMANDS", "demo"]
 
 _FALLBACK = {  # used when the sample sheets are not found
@@ -104,16 +106,7 @@ def _samples():
 
 
 def _now(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise click.UsageError(f"--now {text!r}: give an ISO date-time with an offset, e.g. "
-                               "2030-06-10T18:00Z")
-    return moment.astimezone(timezone.utc)
+    return parse_now(text) or datetime.now(timezone.utc)
 
 
 def _moved(appointments, now: datetime):

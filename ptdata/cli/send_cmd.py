@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ptdata.cli._common import confirm_or_exit, open_client
+from ptdata.cli._common import confirm_or_exit, open_client, parse_now
 
 __all__ = ["COMMANDS", "send"]
 
@@ -121,6 +121,12 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 @click.option("--resend-unknown", is_flag=True,
               help="Send again the calls an earlier run left unknown (only if you know they "
                    "did not go out).")
+@click.option("--now", "now_text", metavar="WHEN",
+              help="Plan as if it were this moment (ISO with offset): resumes an earlier run "
+                   "whose plan the clock has changed since (the error says which moment).")
+@click.option("--force-new-job", is_flag=True,
+              help="Send even though this campaign already went out under an earlier plan "
+                   "(texts again everyone that run reached).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
@@ -132,7 +138,8 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
          default_tz: str | None, to: str, group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
          report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
          force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
-         ledger_path: str | None, resend_unknown: bool, no_progress: bool) -> None:
+         ledger_path: str | None, resend_unknown: bool, now_text: str | None,
+         force_new_job: bool, no_progress: bool) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -190,7 +197,8 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
                                   suppress=[Path(s) for s in suppress] or None,
                                   batch_size=batch_size, skip_invalid=skip_invalid,
-                                  force_long=force_long, region=region)
+                                  force_long=force_long, region=region,
+                                  now=parse_now(now_text))
         except InvalidRowsError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
@@ -203,11 +211,11 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             return
         if the_plan.n_calls == 0:
             out = _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                                  resend_unknown)
+                                  resend_unknown, force_new_job)
             return
         _confirm(the_plan, client, yes)
         _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                        resend_unknown)
+                        resend_unknown, force_new_job)
 
 
 def _plan_options(*, body, template, body_column, kind, review_place, event_date,
@@ -327,13 +335,14 @@ def _confirm(the_plan, client, yes: bool) -> None:
 
 
 def _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                    resend_unknown) -> None:
+                    resend_unknown, force_new_job) -> None:
     from ptdata.api.errors import UsageError
     from ptdata.bulk.runner import send as run
 
     try:
         report = run(the_plan, client, rate=rate, progress=not no_progress,
-                     ledger=ledger_path, resend_unknown=resend_unknown)
+                     ledger=ledger_path, resend_unknown=resend_unknown,
+                     force_new_job=force_new_job)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     out = report.write(report_path)

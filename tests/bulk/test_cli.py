@@ -162,3 +162,17 @@ def test_demo_at_night_skips_the_text_to_plain_numbers_with_the_quiet_hours_reas
     text = ptdata.read_report(tmp_path / "demo" / "1-text.csv")
     assert set(text["reason"]) == {"quiet_hours_no_schedule", "opted_out"}
     assert "skipped 10 rows: quiet_hours_no_schedule" in result.output
+
+
+def test_a_rerun_after_quiet_hours_began_is_refused_then_resumed_with_now(cli, sheet, tmp_path,
+                                                                            sandbox):
+    # 415 numbers: 20:55 in Los Angeles, then 21:10 when the rows would be moved to tomorrow
+    args = ("send", sheet, "--body", "Hi", "--to", "new-contacts", "--report",
+            tmp_path / "out.csv", "--yes", "--no-progress", "--base-url", sandbox.url)
+    assert cli(*args, "--now", "2026-11-03T04:55:00+00:00").exit_code == 0
+    refused = cli(*args, "--now", "2026-11-03T05:10:00+00:00")
+    assert refused.exit_code == 2
+    assert "--now 2026-11-03T04:55:00+00:00" in refused.output
+    resumed = cli(*args, "--now", "2026-11-03T04:55:00+00:00")
+    assert resumed.exit_code == 0 and "(earlier_run 3)" in resumed.output
+    assert len(posts(sandbox)) == 3
