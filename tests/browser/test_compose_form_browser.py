@@ -20,8 +20,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 APP = [
     """\
 import os
+from datetime import datetime, timezone
 import pandas as pd
 import ptdata, ptdata.widgets
+
+# a daytime "now" for the 415 numbers, so quiet hours never hold the send back
+NOW = datetime(2026, 11, 20, 19, 0, tzinfo=timezone.utc)
 
 client = ptdata.PowerTextor(api_key="browser-test-key", base_url=os.environ["PTDATA_SANDBOX_URL"])
 contacts = pd.DataFrame({
@@ -29,7 +33,7 @@ contacts = pd.DataFrame({
     "Name": ["Ava", "Ben", "Chloe"],
 })
 form = ptdata.widgets.ComposeForm(client, contacts=contacts,
-                                  ledger=os.environ["PTDATA_LEDGER"], rate=20)
+                                  ledger=os.environ["PTDATA_LEDGER"], rate=20, now=NOW)
 form""",
 ]
 MESSAGE = "Hi from the browser: doors open at 9!"

@@ -87,7 +87,7 @@ def test_report_download_link_is_the_excel_safe_csv(form, sandbox):
 
 def test_recipients_show_how_many_are_excluded_and_why(client, tmp_path):
     form = ComposeForm(client, contacts=SHEET, suppress={"+14155550104"},
-                       ledger=tmp_path / "l.sqlite")
+                       ledger=tmp_path / "l.sqlite", now=DAY)
     form.source.value = "numbers"
     form.numbers.value = "+14155550101\n4155550101\n12345\n+14155550104\n+14155550102"
     shown = text(form.recipients_status.value)
