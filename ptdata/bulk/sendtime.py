@@ -39,6 +39,7 @@ from ptdata.timing import (
     resolve_timezones,
 )
 from ptdata.timing.local import factorize_rows
+from ptdata.timing.reminders import join_notes
 
 __all__ = ["NO_SCHEDULE", "Timing", "TimingRequest", "plan_timing"]
 
@@ -419,12 +420,7 @@ def _event_dates(moment, api_day, api_date, event: np.ndarray) -> pd.Series:
 
 
 def _join_notes(parts: list[np.ndarray], n: int) -> pd.Series:
-    out = np.full(n, None, dtype=object)
-    for part in parts:
-        part = np.where(pd.isna(part), None, part)
-        both = ~pd.isna(out) & ~pd.isna(part)
-        out = np.where(pd.isna(out), part, out)
-        if both.any():
-            out[both] = out[both] + "; " + part[both]
-    codes, uniques = pd.factorize(out)
+    if not parts:
+        return pd.Series([None] * n, dtype="str")
+    codes, uniques = pd.factorize(join_notes(*parts))
     return take(pd.Series(list(uniques), dtype="str"), codes)

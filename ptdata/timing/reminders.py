@@ -69,7 +69,8 @@ def _at(walls: pd.Series, zones: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     return localize_rows(walls, zones)
 
 
-def _join(*parts: np.ndarray) -> np.ndarray:
+def join_notes(*parts: np.ndarray) -> np.ndarray:
+    """Per-row notes joined with '; ' (None where every part is missing)."""
     out = np.full(len(parts[0]), None, dtype=object)
     for part in parts:
         part = np.where(pd.isna(part), None, part)
@@ -174,7 +175,7 @@ def appointment_reminders(
         reason[past] = "in_past"
         at_all[order::k] = remind.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         reason_all[order::k] = reason
-        note_all[order::k] = _join(bad_note, tz_note, appt_note, note, move_note, quiet_note)
+        note_all[order::k] = join_notes(bad_note, tz_note, appt_note, note, move_note, quiet_note)
         shifted_all[order::k] = moved | quiet_moved
         day_all[order::k] = offset.days
 
