@@ -14,7 +14,23 @@ from typing import Any
 
 import click
 
-__all__ = ["confirm_or_exit", "open_client", "parse_now"]
+__all__ = ["confirm_or_exit", "open_client", "parse_now", "region_option", "server_options"]
+
+
+#: --region, as the commands that read phone numbers from a sheet take it
+region_option = click.option("--region", default="US", show_default=True,
+                             help="Region for numbers written without a country code.")
+
+
+def server_options(command):
+    """--base-url and --sandbox: which Power Textor a command talks to."""
+    command = click.option(
+        "--sandbox", "use_sandbox", is_flag=True,
+        help="Run against a local sandbox started for this run (any key works).")(command)
+    return click.option(
+        "--base-url", metavar="URL",
+        help="Power Textor address (default POWERTEXTOR_BASE_URL, else the real service).",
+    )(command)
 
 
 def open_client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *,

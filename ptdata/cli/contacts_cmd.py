@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from ptdata.cli._common import confirm_or_exit, open_client
+from ptdata.cli._common import confirm_or_exit, open_client, region_option, server_options
 
 __all__ = ["COMMANDS", "contacts"]
 
@@ -31,13 +31,9 @@ def contacts() -> None:
               show_default=True, help="API calls per second, never exceeded.")
 @click.option("--skip-invalid", is_flag=True,
               help="Sync the valid rows and list invalid ones as skipped (default: refuse).")
-@click.option("--region", default="US", show_default=True,
-              help="Region for numbers written without a country code.")
+@region_option
 @click.option("--yes", "-y", is_flag=True, help="Make the changes without asking.")
-@click.option("--base-url", metavar="URL", help="Power Textor address (default "
-              "POWERTEXTOR_BASE_URL, else the real service).")
-@click.option("--sandbox", "use_sandbox", is_flag=True,
-              help="Run against a local sandbox started for this run (any key works).")
+@server_options
 @click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
               help="The ledger (default .ptdata/ledger.sqlite): a call an earlier sync left "
                    "unknown is not made again.")

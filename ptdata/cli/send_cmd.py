@@ -13,7 +13,13 @@ from typing import Any
 
 import click
 
-from ptdata.cli._common import confirm_or_exit, open_client, parse_now
+from ptdata.cli._common import (
+    confirm_or_exit,
+    open_client,
+    parse_now,
+    region_option,
+    server_options,
+)
 
 __all__ = ["COMMANDS", "send"]
 
@@ -108,13 +114,9 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
               help="Send the valid rows and list invalid ones as skipped (default: refuse).")
 @click.option("--force-long", is_flag=True,
               help="Allow messages over 10 segments or 1,600 characters.")
-@click.option("--region", default="US", show_default=True,
-              help="Region for numbers written without a country code.")
+@region_option
 @click.option("--yes", "-y", is_flag=True, help="Send without asking for confirmation.")
-@click.option("--base-url", metavar="URL", help="Power Textor address (default "
-              "POWERTEXTOR_BASE_URL, else the real service).")
-@click.option("--sandbox", "use_sandbox", is_flag=True,
-              help="Run against a local sandbox started for this run (any key works).")
+@server_options
 @click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
               help="The send ledger (default .ptdata/ledger.sqlite): re-running the same job "
                    "skips what it records as sent.")
