@@ -461,6 +461,11 @@ class ComposeForm(w.VBox):
 
         text, footer = self.body.value, self.footer.value
         frame = self._frame() if self.source.value != "groups" else pd.DataFrame()
+        if len(frame):  # preview only people who can receive it: numbers that are valid
+            from ptdata.sheets.phones import normalize_phones
+
+            phones = normalize_phones(frame["Phone"])
+            frame = frame[phones.notna().to_numpy()].assign(Phone=phones.dropna().to_numpy())
         if text and len(frame):
             try:
                 head = frame.head(self.preview_count)
