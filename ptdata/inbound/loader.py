@@ -199,9 +199,9 @@ def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
 
 
-def _first_deliveries(table: pa.Table) -> tuple[pa.Array | None, int]:
-    """Which rows to keep: the first delivery of each MessageSid/SmsSid (and every row with
-    neither); None when there is nothing to drop."""
+def _first_deliveries(table: pa.Table) -> tuple[np.ndarray | None, int]:
+    """Which rows to keep (a boolean mask): the first delivery of each MessageSid/SmsSid (and
+    every row with neither); None when there is nothing to drop."""
     names = table.column_names
     message = table.column("MessageSid") if "MessageSid" in names else None
     sms = table.column("SmsSid") if "SmsSid" in names else None
@@ -229,7 +229,7 @@ def _first_deliveries(table: pa.Table) -> tuple[pa.Array | None, int]:
     seen = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
     keep = (codes > seen) | (codes < 0)
     duplicates = int(len(keep) - np.count_nonzero(keep))
-    return (pa.array(keep) if duplicates else None), duplicates
+    return (keep if duplicates else None), duplicates
 
 
 def _typed_columns(columns: dict[str, pa.ChunkedArray], n: int,
@@ -247,21 +247,47 @@ def _typed_columns(columns: dict[str, pa.ChunkedArray], n: int,
     return typed
 
 
-def _to_frame(columns: dict[str, pa.ChunkedArray], typed: dict[str, object],
-              keep: pa.Array | None) -> pd.DataFrame:
-    """The frame in the standard column order; each text column leaves ``columns`` as it
-    enters the frame (filtered to the first deliveries)."""
-    def take(name: str) -> pa.ChunkedArray:
-        col = columns.pop(name)
-        return col.filter(keep) if keep is not None else col
+#: Dropped duplicates leave the kept text where it is (a chunk per run of kept rows) while
+#: the runs average at least this many rows; more scattered drops copy the kept rows.
+_MIN_MEAN_RUN = 256
 
-    mask = None if keep is None else keep.to_numpy(zero_copy_only=False)
-    n = len(typed["kind"]) if mask is None else int(mask.sum())
+
+def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
+    """(start, length) of each run of kept rows, or None when they are too many and short."""
+    edges = np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    if len(starts) * _MIN_MEAN_RUN > len(mask):
+        return None
+    lengths = np.flatnonzero(edges == -1) - starts
+    return list(zip(starts.tolist(), lengths.tolist()))
+
+
+def _select(col: pa.ChunkedArray, mask: np.ndarray | None,
+            runs: list[tuple[int, int]] | None) -> pa.ChunkedArray:
+    """The kept rows of a column: zero-copy slices when the runs are long, else a copy."""
+    if mask is None:
+        return col
+    if runs is None:
+        return col.filter(pa.array(mask))
+    return pa.chunked_array([c for start, n in runs for c in col.slice(start, n).chunks],
+                            col.type)
+
+
+def _to_frame(columns: dict[str, pa.ChunkedArray], typed: dict[str, object],
+              mask: np.ndarray | None) -> pd.DataFrame:
+    """The frame in the standard column order; each text column leaves ``columns`` as it
+    enters the frame (only the first deliveries: a few dropped rows cost no copy of the
+    text, see :func:`_kept_runs`)."""
+    runs = None if mask is None else _kept_runs(mask)
+
+    def take(name: str) -> pa.ChunkedArray:
+        return _select(columns.pop(name), mask, runs)
+
+    n = len(typed["kind"]) if mask is None else int(np.count_nonzero(mask))
     out: dict[str, object] = {}
     for name in STANDARD_COLUMNS:
         if name == "kind":
-            kind = typed["kind"]
-            out[name] = _text_series(kind.filter(keep) if keep is not None else kind)
+            out[name] = _text_series(_select(typed["kind"], mask, runs))
         elif name in typed:
             series = typed[name]
             out[name] = series if mask is None else series[mask].reset_index(drop=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mmap
 import re
 import zlib
 from collections.abc import Iterable
@@ -38,6 +39,9 @@ __all__ = ["Part", "read_csv_text", "read_file", "sniff_format"]
 #: left to inference once a JSON poster's number turns up.
 _STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS, *INTEGER_FIELDS)
 _BLOCK_SIZE = 8 << 20
+#: A big file is mapped and parsed this many bytes at a time (whole lines), each part's pages
+#: dropped once parsed: no read buffers to fill, and the file never all in memory at once.
+_SEGMENT = 64 << 20
 _SMALL_RANGE = 64          # below this many lines, parse line by line
 _MAX_FAILED_PARSES = 64    # then give up on pyarrow for the rest of a broken file
 _CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from")
@@ -121,45 +125,47 @@ def _gunzip(path: Path) -> tuple[bytes, bool]:
 
 # -- JSON lines -------------------------------------------------------------------------------
 
-class _Head(io.RawIOBase):
-    """The first ``limit`` bytes of a file (so pyarrow can skip a torn last line)."""
-
-    def __init__(self, f, limit: int) -> None:
-        self._f, self._left = f, limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        n = min(len(b), self._left)
-        if n <= 0:
-            return 0
-        got = self._f.readinto(memoryview(b)[:n])
-        self._left -= got
-        return got
-
-
 def _read_jsonl_path(path: Path) -> Part:
-    """The fast path: pyarrow reads straight from disk (the file is never held in memory)."""
+    """The fast path: pyarrow parses the file in place, memory-mapped (never read into memory)."""
     name = str(path)
     size = path.stat().st_size
     if size == 0:
         return Part(name, pa.table({}))
     end, tail = _torn_tail(path, size)
     strings = set(_STRING_FIELDS)
-    with open(path, "rb") as f:
-        def source():
-            if tail is None:
-                return name
-            f.seek(0)
-            return _Head(f, end)
-        try:
-            table = _parse(source, strings)
-        except pa.ArrowInvalid:
-            table = None
+    try:
+        table = _parse_mapped(path, end, strings)
+    except pa.ArrowInvalid:
+        table = None
     if table is None:
         return _read_jsonl_bytes(name, path.read_bytes(), fast_first=False)
     return Part(name, table, [tail] if tail else [])
+
+
+def _parse_mapped(path: Path, end: int, strings: set[str]) -> pa.Table:
+    """The first ``end`` bytes of a JSON lines file, parsed in place (memory-mapped) a
+    segment of whole lines at a time; the segments' tables are stacked as text."""
+    with open(path, "rb") as f:
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    tables: list[pa.Table] = []
+    start = 0
+    try:
+        while start < end:
+            stop = end
+            if end - start > _SEGMENT:
+                stop = mm.find(b"\n", start + _SEGMENT, end) + 1 or end
+            with memoryview(mm)[start:stop] as view:
+                tables.append(_parse(lambda: pa.BufferReader(pa.py_buffer(view)), strings))
+            if hasattr(mmap, "MADV_DONTNEED"):  # parsed: give the file's pages back now
+                page = start - start % mmap.PAGESIZE
+                mm.madvise(mmap.MADV_DONTNEED, page, stop - page)
+            start = stop
+    finally:
+        mm.close()
+    tables = [t for t in tables if t.num_columns]
+    if len(tables) <= 1:
+        return tables[0] if tables else pa.table({})
+    return concat_text_tables(tables)
 
 
 def _torn_tail(path: Path, size: int) -> tuple[int, tuple[int, str] | None]:

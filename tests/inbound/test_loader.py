@@ -166,6 +166,27 @@ def test_duplicates_keyed_on_message_sid_alone(tmp_path):
     assert frame.attrs["ptdata.load"]["duplicates"] == 2
 
 
+@pytest.mark.parametrize("every", [
+    pytest.param(500, id="few-repeats"),     # long runs of first deliveries
+    pytest.param(2, id="many-repeats"),      # every other line a repeat
+])
+def test_duplicates_dropped_in_a_big_dump(tmp_path, every):
+    lines, expected = [], []
+    for i in range(3000):
+        if i % every == every - 1:
+            lines.append(line({**SMS, "SmsSid": f"SM{i - 1}", "Body": "again"}, kind="sms"))
+        else:
+            lines.append(line({**SMS, "SmsSid": f"SM{i}", "Body": f"b{i}"}, kind="sms"))
+            expected.append(f"b{i}")
+    frame = ptdata.load_inbound(write(tmp_path / "big.jsonl", lines))
+    assert frame["Body"].tolist() == expected
+    assert frame["SmsSid"].tolist() == [f"SM{b[1:]}" for b in expected]
+    assert frame["FromZip"].eq("02134").all() and frame["kind"].eq("sms").all()
+    assert frame["received_at"].notna().all()
+    assert frame.index.tolist() == list(range(len(expected)))
+    assert frame.attrs["ptdata.load"]["duplicates"] == 3000 - len(expected)
+
+
 def test_duplicates_across_files(tmp_path):
     a = write(tmp_path / "a.jsonl", [line(SMS)])
     b = write(tmp_path / "b.jsonl", [line({**SMS, "Body": "again"})])
@@ -218,6 +239,29 @@ def test_field_type_changes_mid_file(tmp_path):
     assert frame["Extra"].tolist()[:2] == ["0", "1"]
     assert frame["Extra"].tolist()[-1] == "x299"
     assert frame.attrs["ptdata.load"]["skipped"] == 0
+
+
+def test_big_file_read_in_segments_loads_the_same(tmp_path, monkeypatch):
+    """A big dump is parsed a segment at a time: same frame, same report as in one piece,
+    even when a field's JSON type differs between segments and the last line is torn."""
+    from ptdata.inbound import readers
+
+    lines = [line({**MMS, "MessageSid": f"MM{i % 250}", "SmsSid": f"MM{i % 250}",
+                   "NumMedia": "1" if i < 200 else 2, "Extra": i if i < 100 else f"x{i}",
+                   **({"Late": "2025-03-04"} if i >= 240 else {})}, kind="mms")
+             for i in range(300)]
+    dump = tmp_path / "big.jsonl"
+    dump.write_text("\n".join(lines) + "\n" + lines[0][:40], encoding="utf-8")
+    whole = ptdata.load_inbound(dump)
+    monkeypatch.setattr(readers, "_SEGMENT", 2000)   # ~ 6 lines per segment
+    parts = ptdata.load_inbound(dump)
+    pd.testing.assert_frame_equal(parts, whole)
+    assert parts.attrs["ptdata.load"] == whole.attrs["ptdata.load"]
+    assert len(parts) == 250 and parts.attrs["ptdata.load"]["duplicates"] == 50
+    assert parts.attrs["ptdata.load"]["skipped_lines"] == {str(dump): [301]}
+    assert parts["NumMedia"].tolist() == [1] * 200 + [2] * 50
+    assert parts["Extra"].tolist()[99:101] == ["99", "x100"]
+    assert parts["Late"].isna().sum() == 240 and parts["Late"].iloc[-1] == "2025-03-04"
 
 
 def test_extra_fields_kept_as_text_exactly(tmp_path):
