@@ -137,6 +137,8 @@ def _read_jsonl_path(path: Path) -> Part:
         table = _parse_mapped(path, end, strings)
     except pa.ArrowInvalid:
         table = None
+    except (OSError, ValueError):  # not mappable (a pipe, some network file systems)
+        return _read_jsonl_bytes(name, path.read_bytes())
     if table is None:
         return _read_jsonl_bytes(name, path.read_bytes(), fast_first=False)
     return Part(name, table, [tail] if tail else [])
@@ -145,8 +147,10 @@ def _read_jsonl_path(path: Path) -> Part:
 def _parse_mapped(path: Path, end: int, strings: set[str]) -> pa.Table:
     """The first ``end`` bytes of a JSON lines file, parsed in place (memory-mapped) a
     segment of whole lines at a time; the segments' tables are stacked as text."""
+    if end == 0:
+        return pa.table({})
     with open(path, "rb") as f:
-        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        mm = mmap.mmap(f.fileno(), end, access=mmap.ACCESS_READ)
     tables: list[pa.Table] = []
     start = 0
     try:

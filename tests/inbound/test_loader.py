@@ -263,6 +263,22 @@ def test_big_file_read_in_segments_loads_the_same(tmp_path, monkeypatch):
     assert parts["Extra"].tolist()[99:101] == ["99", "x100"]
     assert parts["Late"].isna().sum() == 240 and parts["Late"].iloc[-1] == "2025-03-04"
 
+    def no_mmap(*args, **kwargs):
+        raise OSError("mmap not supported here")
+
+    monkeypatch.setattr(readers.mmap, "mmap", no_mmap)   # e.g. a network file system
+    unmapped = ptdata.load_inbound(dump)
+    pd.testing.assert_frame_equal(unmapped, whole)
+    assert unmapped.attrs["ptdata.load"] == whole.attrs["ptdata.load"]
+
+
+def test_file_holding_only_a_torn_line(tmp_path):
+    dump = tmp_path / "torn.jsonl"
+    dump.write_text('{"From": "+1415', encoding="utf-8")
+    frame = ptdata.load_inbound(dump)
+    assert len(frame) == 0
+    assert frame.attrs["ptdata.load"]["skipped_lines"] == {str(dump): [1]}
+
 
 def test_extra_fields_kept_as_text_exactly(tmp_path):
     extra = {"NumSegments": "1", "ApiVersion": "2010-04-01", "DateSent": "2025-03-04",
