@@ -76,8 +76,9 @@ def send(
         rate: API calls per second, never exceeded in any 1-second window (paced evenly at
             98 % of it). Ask Power Textor what your account allows; 5/s is a safe default.
         burst: calls allowed back to back after an idle spell (1 = strictly even pacing).
-        concurrency: calls in flight at once; default enough to keep ``rate`` with replies
-            taking up to a second (``min(32, ceil(rate)) + 2``).
+        concurrency: calls in flight at once; default: a few threads, more as soon as slow
+            replies hold back the pace, up to enough for replies taking a second
+            (``min(32, ceil(rate)) + 2``).
         progress: a ``tqdm`` bar (a widget in Jupyter) counting recipients and calls.
         ledger: the ledger file (default ``.ptdata/ledger.sqlite`` in the current directory),
             a ``Ledger``, or False for none (then a re-run cannot know what was sent).
@@ -214,8 +215,17 @@ class _Run:
             if stands:
                 self.outcomes[b] = _earlier_outcome(rec)
         self.todo = [b for b in batch_ids if b not in self.outcomes]
-        self.workers = max(1, min(len(self.todo) or 1, concurrency or (min(32, math.ceil(limiter.rate)) + 2)))
+        # ``concurrency`` fixes the threads; by default the pool starts with enough for replies
+        # within ~1/4 s and grows, up to ``min(32, ceil(rate)) + 2``, whenever a call finds its
+        # paced slot already due (every thread was waiting on a reply): fewer idle threads
+        # waking up is less CPU per message
+        limit = max(1, min(len(self.todo) or 1,
+                           concurrency or (min(32, math.ceil(limiter.rate)) + 2)))
+        self.max_workers = limit
+        self.workers = limit if concurrency else min(limit, math.ceil(limiter.rate / 4) + 2)
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list = []
         self._next = iter(self.todo)
         self._stop = threading.Event()
         self.stopped: str | None = None
@@ -233,16 +243,18 @@ class _Run:
     def go(self) -> CallsRun:
         try:
             if self.todo:
-                with ThreadPoolExecutor(self.workers, thread_name_prefix="ptdata-send") as pool:
-                    futures = [pool.submit(self._worker) for _ in range(self.workers)]
+                with ThreadPoolExecutor(self.max_workers, thread_name_prefix="ptdata-send") as pool:
+                    with self._lock:  # a worker may already be growing the pool
+                        self._pool = pool
+                        self._futures = [pool.submit(self._worker) for _ in range(self.workers)]
                     try:
-                        while not wait(futures, timeout=0.5).not_done == set():
+                        while wait(self._running(), timeout=0.5).not_done:
                             pass
                     except KeyboardInterrupt:
                         self._halt("interrupted (Ctrl-C): the calls in flight were finished "
                                    "and recorded; run again to send the rest")
-                        wait(futures)
-                    for f in futures:
+                        wait(self._running())
+                    for f in self._running():
                         f.result()
         finally:
             self.bar.close()
@@ -251,6 +263,18 @@ class _Run:
             columns=["status", "reason", "message", "campaign_id", "attempts",
                      "first_attempt_at", "finished_at"])
         return CallsRun(outcomes, self.calls_made, self.stopped)
+
+    def _running(self) -> list:
+        with self._lock:
+            return list(self._futures)
+
+    def _grow(self) -> None:
+        """One more worker thread (up to ``max_workers``): the pace is waiting on replies."""
+        with self._lock:
+            if self._pool is None or self.workers >= self.max_workers or self._stop.is_set():
+                return
+            self.workers += 1
+            self._futures.append(self._pool.submit(self._worker))
 
     def _halt(self, why: str) -> None:
         with self._lock:
@@ -274,7 +298,8 @@ class _Run:
             self._record(call, ("failed", "bad_request", str(exc), None, 0, None, utc_now()),
                          "not_sent", 0)
             return
-        self.limiter.acquire()
+        if self.limiter.pace() == 0.0 and self.workers < self.max_workers:
+            self._grow()  # this slot was already due: nobody was waiting for it
         if self._stop.is_set():
             return  # not attempted: reported as skipped/run_stopped
         started = utc_now()
