@@ -52,6 +52,10 @@ class RateLimiter:
         #: seconds between two requests at the paced rate
         self.interval = 1.0 / (self.rate * headroom)
         self._tolerance = (self.burst - 1) * self.interval
+        #: the shortest gap ``acquire`` lets through after a late wake-up: 1 % under the
+        #: paced interval (so threads woken a fraction of a millisecond apart do not sleep
+        #: twice), never under ``1 / rate``: the limit still holds in every 1-second window
+        self._min_gap = max(1.0 / self.rate, self.interval * 0.99)
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -87,7 +91,8 @@ class RateLimiter:
 
         With ``burst=1`` the spacing is also checked against the moment the previous caller
         actually went: a thread woken late (a busy machine) must not pass together with the
-        next one on time, so the later of the two waits out the rest of the interval.
+        next one on time, so the later of the two waits out the rest of the interval (less
+        1 %, never below ``1 / rate``: a fraction of a millisecond is not worth a second sleep).
         """
         waited = wait = self.reserve()
         if wait > 0:
@@ -98,9 +103,9 @@ class RateLimiter:
             with self._lock:
                 now = self._clock()
                 gap = self.interval if self._last is None else now - self._last
-                if gap >= self.interval - 1e-9:
+                if gap >= self._min_gap - 1e-9:
                     self._last = now
                     return waited
-                extra = self.interval - gap
+                extra = self._min_gap - gap
             self._sleep(extra)
             waited += extra
