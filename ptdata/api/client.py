@@ -266,12 +266,18 @@ class PowerTextor(FriendlyMethods):
         with the client's headers and timeout and handed to the client's transport.
         """
         if self._http.is_closed:
-            raise RuntimeError("this PowerTextor client has been closed")
+            raise UsageError("this PowerTextor client has been closed; make a new one")
         route = self._routes.get(req.path)
         if route is None:
             url = httpx.URL(self.base_url + "/" + req.path.lstrip("/"))
-            transport_for = getattr(self._http, "_transport_for_url", None)
-            route = (url, transport_for(url) if transport_for is not None else None)
+            transport = None
+            lookup = getattr(self._http, "_transport_for_url", None)  # private in httpx
+            if lookup is not None:
+                try:
+                    transport = lookup(url)
+                except Exception:  # noqa: BLE001 - another httpx: take the public way below
+                    transport = None
+            route = (url, transport)
             if len(self._routes) > 256:  # paths with ids in them: keep the cache small
                 self._routes.clear()
             self._routes[req.path] = route

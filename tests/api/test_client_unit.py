@@ -238,3 +238,10 @@ def test_campaign_groups_in_either_shape(groups, names):
     client, _ = make_client(Script((200, {"Success": True, "Data": data})))
     result = client.send_text("Hi", number="+14155550100")
     assert [g["Name"] for g in result.groups] == names
+
+
+def test_a_closed_client_says_so_in_the_family():
+    client, _ = make_client(Script((200, OK)))
+    client.close()
+    with pytest.raises(UsageError, match="closed"):
+        send(client)
