@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-__all__ = ["confirm_or_exit", "open_client", "parse_now", "region_option", "server_options"]
+__all__ = ["confirm_or_exit", "finish", "open_client", "parse_now", "region_option", "server_options"]
 
 
 #: --region, as the commands that read phone numbers from a sheet take it
@@ -81,3 +81,14 @@ def parse_now(text: str | None) -> datetime | None:
         raise click.UsageError(f"--now {text!r}: give an ISO date-time with an offset, e.g. "
                                "2026-11-03T01:55:00+00:00")
     return moment.astimezone(timezone.utc)
+
+
+def finish(result: Any, report_path: str) -> None:
+    """Write a run's report, print its summary and the first problem rows, exit 0 or 1."""
+    out = result.write(report_path)
+    click.echo(result.summary())
+    problems = result.frame[result.frame["status"].isin(["failed", "unknown"])]
+    for _, r in problems.head(5).iterrows():
+        click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
+    click.echo(f"report: {out}")
+    sys.exit(0 if result.ok else 1)

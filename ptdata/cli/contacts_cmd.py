@@ -10,7 +10,13 @@ import sys
 
 import click
 
-from ptdata.cli._common import confirm_or_exit, open_client, region_option, server_options
+from ptdata.cli._common import (
+    confirm_or_exit,
+    finish,
+    open_client,
+    region_option,
+    server_options,
+)
 
 __all__ = ["COMMANDS", "contacts"]
 
@@ -95,13 +101,7 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
                                 ledger=ledger_path, resend_unknown=resend_unknown)
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
-        out = result.write(report_path)
-        click.echo(result.summary())
-        problems = result.frame[result.frame["status"].isin(["failed", "unknown"])]
-        for _, r in problems.head(5).iterrows():
-            click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
-        click.echo(f"report: {out}")
-        sys.exit(0 if result.ok else 1)
+        finish(result, report_path)
 
 
 COMMANDS = [contacts]

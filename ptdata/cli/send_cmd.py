@@ -15,6 +15,7 @@ import click
 
 from ptdata.cli._common import (
     confirm_or_exit,
+    finish,
     open_client,
     parse_now,
     region_option,
@@ -347,13 +348,7 @@ def _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_pat
                      force_new_job=force_new_job)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
-    out = report.write(report_path)
-    click.echo(report.summary())
-    problems = report.frame[report.frame["status"].isin(["failed", "unknown"])]
-    for _, r in problems.head(5).iterrows():
-        click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
-    click.echo(f"report: {out}")
-    sys.exit(0 if report.ok else 1)
+    finish(report, report_path)
 
 
 COMMANDS = [send]
