@@ -136,7 +136,10 @@ def test_get_answers_without_writing(listener):
 
 
 def test_100_concurrent_posts_give_100_whole_lines(listener):
-    with httpx.Client(timeout=10) as client, ThreadPoolExecutor(32) as pool:
+    # as many keep-alive slots as threads: httpcore's sync pool can close a surplus idle
+    # connection that another thread was just handed (encode/httpcore#1110)
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    with httpx.Client(timeout=10, limits=limits) as client, ThreadPoolExecutor(32) as pool:
         codes = list(pool.map(
             lambda i: client.post(listener.sms_url, data={"SmsSid": f"SM{i:04d}",
                                                           "Body": f"reply {i} " + "y" * 300}).status_code,
