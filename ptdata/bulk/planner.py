@@ -376,6 +376,7 @@ def _bodies(data, *, body, template, body_column) -> pd.Series:
     if body is not None:
         if not isinstance(body, str):
             raise UsageError(f"body= takes text, not {type(body).__name__}")
+        _no_merge_fields(body, data.columns)
         return pd.Series(body, index=range(n), dtype="str")
     if body_column is not None:
         return column(data, body_column, "each row's message").astype("str").reset_index(drop=True)
@@ -387,6 +388,23 @@ def _bodies(data, *, body, template, body_column) -> pd.Series:
     except TemplateError as exc:
         raise UsageError(f"template: {exc}") from None
     return pd.Series(rendered, dtype="str").reset_index(drop=True)
+
+
+def _no_merge_fields(body: str, columns: Any) -> None:
+    """A body is sent as written: one naming a column ({Name}) was meant as a template."""
+    from ptdata.sheets.templates import template_fields
+
+    try:
+        fields = template_fields(body)
+    except ValueError:  # braces that are no template at all: plain text
+        return
+    key = {str(c).replace(" ", "").casefold() for c in columns}
+    named = [f for f in fields if f.replace(" ", "").casefold() in key]
+    if named:
+        raise UsageError(
+            f"body= is sent exactly as written, but it names the column {{{named[0]}}}: pass it "
+            "as template= (CLI: --template FILE) to fill it in for each row"
+        )
 
 
 def _segments(uniques: list[str], footer: bool) -> pd.DataFrame:

@@ -259,3 +259,11 @@ def test_per_row_reminder_fields_from_the_appointment_helper():
     ]
     assert p.frame["scheduled_for"].tolist() == [pd.Timestamp("2026-12-03 02:00", tz="UTC"),
                                                  pd.Timestamp("2026-12-03 23:00", tz="UTC")]
+
+
+def test_a_body_naming_a_column_is_refused_as_a_mistaken_template():
+    rows = pd.DataFrame({"Phone": ["+14155550101"], "Name": ["Ava"]}, dtype="str")
+    with pytest.raises(ptdata.UsageError, match=r"names the column \{Name\}.*template="):
+        ptdata.plan(rows, body="Hi {Name}!", quiet=None)
+    plain = ptdata.plan(rows, body="Use code {SAVE10} at checkout", quiet=None)
+    assert plain.frame["body"].tolist() == ["Use code {SAVE10} at checkout"]

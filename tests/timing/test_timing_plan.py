@@ -394,7 +394,7 @@ ZONES_CSV = f"Phone,Name\n{NY},Emma\n{CHI},George\n{LA},Ana\n{MIAMI},Lena\n"
 def test_cli_local_time_with_quiet_hours_against_the_sandbox(cli, tmp_path, sandbox, contacts):
     path = _csv(tmp_path, "zones.csv", ZONES_CSV)
     sandbox.clear_requests()
-    result = cli("send", path, "--body", "Hi {Name}", "--to", "contacts",
+    result = cli("send", path, "--body", "See you soon", "--to", "contacts",
                  "--local-time", "2030-12-03 20:30", "--quiet-policy", "skip",
                  "--report", tmp_path / "out.csv", "--yes", "--no-progress",
                  "--base-url", sandbox.url)
