@@ -58,3 +58,20 @@ def local_client(local_sandbox, api_key):
     with ptdata.PowerTextor(api_key=api_key, base_url="http://sandbox.local",
                             transport=local_sandbox.transport()) as c:
         yield c
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, api_key):
+    """Run ``ptdata ...`` in-process from tmp_path (the default ledger lands there), with a key."""
+    from click.testing import CliRunner
+
+    from ptdata.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args, **kw):
+        env = {"POWERTEXTOR_API_KEY": api_key, **kw.pop("env", {})}
+        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False, **kw)
+
+    return invoke

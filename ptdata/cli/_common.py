@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-__all__ = ["confirm_or_exit", "finish", "open_client", "parse_now", "region_option", "server_options"]
+__all__ = ["confirm_or_exit", "finish", "planning_errors", "open_client", "parse_now", "region_option", "server_options"]
 
 
 #: --region, as the commands that read phone numbers from a sheet take it
@@ -92,3 +92,18 @@ def finish(result: Any, report_path: str) -> None:
         click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
     click.echo(f"report: {out}")
     sys.exit(0 if result.ok else 1)
+
+
+@contextlib.contextmanager
+def planning_errors():
+    """While planning: invalid sheet rows exit 1 (the message names them), other errors exit 2."""
+    from ptdata.api.errors import PowerTextorError
+    from ptdata.bulk.planner import InvalidRowsError
+
+    try:
+        yield
+    except InvalidRowsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except PowerTextorError as exc:
+        raise click.UsageError(str(exc)) from None

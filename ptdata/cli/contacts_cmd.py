@@ -6,13 +6,13 @@ A thin shell over ``read_sheet`` → ``plan_sync`` (the diff) → ``apply_sync``
 from __future__ import annotations
 
 import contextlib
-import sys
 
 import click
 
 from ptdata.cli._common import (
     confirm_or_exit,
     finish,
+    planning_errors,
     open_client,
     region_option,
     server_options,
@@ -67,8 +67,7 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
     rows; 2 usage errors (bad options, unreadable sheet, bad key). Changes are confirmed on
     the terminal unless --yes; without a terminal they need --yes.
     """
-    from ptdata.api.errors import PowerTextorError, UsageError
-    from ptdata.bulk.planner import InvalidRowsError
+    from ptdata.api.errors import UsageError
     from ptdata.contacts.sync import apply_sync, plan_sync
     from ptdata.sheets.reading import read_sheet
 
@@ -77,14 +76,9 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
             frame = read_sheet(sheet)
         except (OSError, ValueError) as exc:
             raise click.UsageError(f"cannot read {sheet}: {exc}") from None
-        try:
+        with planning_errors():
             client = open_client(stack, base_url, use_sandbox)
             the_plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid)
-        except InvalidRowsError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except PowerTextorError as exc:
-            raise click.UsageError(str(exc)) from None
         click.echo(the_plan.summary())
         if dry_run:
             out = the_plan.write(report_path)

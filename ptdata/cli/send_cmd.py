@@ -6,7 +6,6 @@ A thin shell over ``read_sheet`` → ``validate`` → ``plan`` → ``send`` → 
 from __future__ import annotations
 
 import contextlib
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import click
 from ptdata.cli._common import (
     confirm_or_exit,
     finish,
+    planning_errors,
     open_client,
     parse_now,
     region_option,
@@ -174,8 +174,6 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
     unreadable sheet, bad key).
     A real send asks for confirmation unless --yes; without a terminal it needs --yes.
     """
-    from ptdata.api.errors import PowerTextorError
-    from ptdata.bulk.planner import InvalidRowsError
 
     opts = _plan_options(body=body, template=template, body_column=body_column, kind=kind,
                          review_place=review_place, event_date=event_date,
@@ -193,7 +191,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                                    "--review and --mms")
         opts["kind"] = "reminder"
     with contextlib.ExitStack() as stack:
-        try:
+        with planning_errors():
             client = open_client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
             frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
@@ -202,18 +200,13 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                                   batch_size=batch_size, skip_invalid=skip_invalid,
                                   force_long=force_long, region=region,
                                   now=parse_now(now_text))
-        except InvalidRowsError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except PowerTextorError as exc:
-            raise click.UsageError(str(exc)) from None
         click.echo(the_plan.summary())
         if dry_run:
             out = the_plan.write(report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
             return
         if the_plan.n_calls == 0:
-            out = _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
+            _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
                                   resend_unknown, force_new_job)
             return
         _confirm(the_plan, client, yes)

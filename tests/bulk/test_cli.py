@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
 
 import ptdata
 from bulk_helpers import posts
-from ptdata.cli import main
 
 SHEET = "Phone,Name\n+14155550101,Ava\n(415) 555-0102,Ben\n415.555.0103,Chloe\n"
 
@@ -19,18 +17,6 @@ def sheet(tmp_path):
     path = tmp_path / "contacts.csv"
     path.write_text(SHEET, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, api_key):
-    monkeypatch.chdir(tmp_path)  # the default ledger lands in tmp_path/.ptdata
-    runner = CliRunner()
-
-    def invoke(*args, **kw):
-        env = {"POWERTEXTOR_API_KEY": api_key, **kw.pop("env", {})}
-        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False, **kw)
-
-    return invoke
 
 
 def test_help_documents_the_options(cli):

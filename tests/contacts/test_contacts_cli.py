@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from contacts_helpers import posts
 
 import ptdata
-from ptdata.cli import main
 
 CRM = ("Phone,Name,LastName,Groups\n"
        "+14155550101,Ava,Martinez,VIP customers\n"
@@ -20,18 +18,6 @@ def crm(tmp_path):
     path = tmp_path / "crm.csv"
     path.write_text(CRM, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, api_key):
-    monkeypatch.chdir(tmp_path)  # the default ledger lands in tmp_path/.ptdata
-    runner = CliRunner()
-
-    def invoke(*args, **kw):
-        env = {"POWERTEXTOR_API_KEY": api_key, **kw.pop("env", {})}
-        return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=False, **kw)
-
-    return invoke
 
 
 def test_help_documents_the_options(cli):

@@ -9,10 +9,8 @@ from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import ptdata
-from ptdata.cli import main
 
 NY, NY2, CHI, LA = "+12125550105", "+12125550106", "+13125550107", "+13105550123"
 MIAMI = "+13055550112"             # Florida: stricter state window, 08:00-20:00
@@ -368,18 +366,6 @@ def test_reminder_arguments_are_checked():
 
 
 # -- the CLI, end to end ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, api_key):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], env={"POWERTEXTOR_API_KEY": api_key},
-                             catch_exceptions=False)
-
-    return invoke
 
 
 def _csv(tmp_path, name, text):
