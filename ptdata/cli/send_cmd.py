@@ -207,7 +207,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             return
         if the_plan.n_calls == 0:
             _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                                  resend_unknown, force_new_job)
+                            resend_unknown, force_new_job)
             return
         _confirm(the_plan, client, yes)
         _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
