@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import logging
 import os
+import json
 import random
+import ssl
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +41,7 @@ from ptdata.api.friendly import FriendlyMethods
 from ptdata.api.operations import get_operation
 from ptdata.api.request import PreparedRequest, attachment_stream, build_request
 from ptdata.api.results import Result, parse_response
+from ptdata.api.wire import Wire
 
 __all__ = ["DEFAULT_BASE_URL", "PowerTextor", "retry_delay"]
 
@@ -112,6 +116,13 @@ class PowerTextor(FriendlyMethods):
         max_retries: retries for failures that are safe to retry (see the module doc).
         max_retry_after: the longest Retry-After (seconds) ptdata will wait on a 429.
         transport: an httpx transport, e.g. the sandbox's in-process transport for tests.
+        verify: check the server's TLS certificate against the usual CA bundle (True), or
+            an ``ssl.SSLContext`` (e.g. with a company proxy's CA loaded).
+        max_connections: connections kept open to the server (requests in flight at once).
+
+    JSON requests go over a lean keep-alive pool (``ptdata.api.wire``) unless a transport is
+    given or a proxy is set in the environment (``HTTPS_PROXY``...): then, and for
+    attachments, over httpx.
     """
 
     def __init__(
@@ -125,6 +136,7 @@ class PowerTextor(FriendlyMethods):
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_connections: int = 32,
+        verify: bool | ssl.SSLContext = True,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("POWERTEXTOR_API_KEY")
         if not key:
@@ -141,19 +153,29 @@ class PowerTextor(FriendlyMethods):
         self.max_retries = max_retries
         self.max_retry_after = max_retry_after
         self._sleep = sleep
+        tls = httpx.create_ssl_context(verify=verify)
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=self.timeout,
             follow_redirects=False,
             transport=transport,
+            verify=tls,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             headers={"User-Agent": f"ptdata/{__version__}", "Accept": "application/json"},
         )
         self._headers = dict(self._http.headers)  # User-Agent, Accept, Accept-Encoding, ...
+        self._wire: Wire | None = None
+        origin = httpx.URL(self.base_url)
+        if transport is None and not _proxied(origin):
+            self._wire = Wire(origin.scheme, origin.host, origin.port, timeout=self.timeout,
+                              max_connections=max_connections, ssl_context=tls)
+            self._wire_headers = {"User-Agent": self._headers["user-agent"],
+                                  "Accept": "application/json"}
         self._timeout_ext = self.timeout.as_dict()
         self._routes: dict[str, tuple[httpx.URL, httpx.BaseTransport | None]] = {}
+        self._targets: dict[str, str] = {}
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.Lock()
 
@@ -169,6 +191,8 @@ class PowerTextor(FriendlyMethods):
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+        if self._wire is not None:
+            self._wire.close()
 
     def __getstate__(self):
         raise TypeError("PowerTextor clients cannot be pickled (they hold the API key)")
@@ -217,18 +241,14 @@ class PowerTextor(FriendlyMethods):
                     before_retry()
 
     def _send(self, req: PreparedRequest, attempt: int) -> Result:
-        """The one place where httpx is called and its errors are translated."""
+        """The one place where requests go out and transport failures are translated."""
         name = req.operation.op_id
         files = None
         if req.files:
             files = {k: attachment_stream(v) for k, v in req.files.items()}
         started = time.perf_counter()
         try:
-            response = self._exchange(req, files)
-            try:
-                content = response.read()
-            finally:
-                response.close()
+            status_code, headers, content = self._exchange(req, files)
         except httpx.ConnectTimeout:
             raise TimeoutError_(f"{name}: timed out connecting to {self.base_url}", operation=name,
                                 phase="connect") from None
@@ -252,12 +272,42 @@ class PowerTextor(FriendlyMethods):
             raise TransportError(f"{name}: HTTP failure ({type(exc).__name__})", operation=name,
                                  sent=True) from None
         elapsed = time.perf_counter() - started
-        logger.debug("%s %s -> %s in %.3f s", req.method, req.path, response.status_code, elapsed)
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return parse_response(req.operation, response.status_code, content, headers,
-                              attempts=attempt)
+        logger.debug("%s %s -> %s in %.3f s", req.method, req.path, status_code, elapsed)
+        return parse_response(req.operation, status_code, content, headers, attempts=attempt)
 
-    def _exchange(self, req: PreparedRequest, files: dict | None) -> httpx.Response:
+    def _exchange(
+        self, req: PreparedRequest, files: dict | None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One HTTP exchange: status code, headers (lower-case names) and the whole body."""
+        if self._http.is_closed:
+            raise UsageError("this PowerTextor client has been closed; make a new one")
+        if self._wire is not None and req.data is None and files is None:
+            headers = {**self._wire_headers, "ApiKey": self._key.reveal()}
+            body = None
+            if req.json is not None:
+                # as httpx encodes it: compact UTF-8
+                body = json.dumps(req.json, ensure_ascii=False, separators=(",", ":"),
+                                  allow_nan=False).encode("utf-8")
+                headers["Content-Type"] = "application/json"
+            elif req.method in ("POST", "PUT", "PATCH"):
+                body = b""
+            target = self._targets.get(req.path)
+            if target is None:  # percent-encoded as httpx would
+                url = httpx.URL(self.base_url + "/" + req.path.lstrip("/"))
+                target = url.raw_path.decode("ascii")
+                if len(self._targets) > 256:  # paths with ids in them: keep the cache small
+                    self._targets.clear()
+                self._targets[req.path] = target
+            status, pairs, content = self._wire.exchange(req.method, target, body, headers)
+            return status, {k.lower(): v for k, v in pairs}, content
+        response = self._exchange_httpx(req, files)
+        try:
+            content = response.read()
+        finally:
+            response.close()
+        return response.status_code, {k.lower(): v for k, v in response.headers.items()}, content
+
+    def _exchange_httpx(self, req: PreparedRequest, files: dict | None) -> httpx.Response:
         """One HTTP exchange, straight to the connection pool (or proxy) ``self._http`` uses.
 
         ``httpx.Client.request`` spends about as much CPU on layers ptdata does not use
@@ -302,6 +352,14 @@ class PowerTextor(FriendlyMethods):
         with self._cache_lock:
             self._cache[key] = value
         return value
+
+
+def _proxied(url: httpx.URL) -> bool:
+    """True when the environment names a proxy for this URL (then httpx takes the requests)."""
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(url.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(url.host)
 
 
 def _reason(exc: Exception) -> str:

@@ -3,7 +3,10 @@
 A POST to Power Textor has no idempotency key, so the only way to never send twice after a
 crash is to write down, durably, *before* each POST, that it is about to happen, and after it,
 how it ended. The ledger is an SQLite file (WAL journal, ``synchronous=FULL``: a committed row
-survives a power cut) keyed by the plan's job id and the call's batch id. Re-running the same
+survives a power cut) keyed by the plan's job id and the call's batch id. Outcomes wait in
+memory for the next intent and are committed with it, in one transaction and one fsync (or at
+``flush()``, which the runner calls when it ends): should the process die in between, those
+calls read as ``unknown`` - never as not sent. Re-running the same
 plan reads it and skips what already went out; a call whose intent was written but whose
 outcome never was (the process died mid-flight) is ``unknown``: it may or may not have been
 sent, so it is only sent again when the user asks.
@@ -62,7 +65,7 @@ CREATE TABLE IF NOT EXISTS calls (
     first_attempt_at TEXT,
     finished_at      TEXT,
     PRIMARY KEY (job_id, batch_id)
-);
+) WITHOUT ROWID;
 """
 
 
@@ -123,14 +126,11 @@ class Ledger:
             for name in ("family_id", "planned_at"):  # ledgers made before these columns
                 if name not in columns:
                     self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
-            # outcomes go through a second connection without their own fsync (see outcome())
-            self._lazy = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                         timeout=30)
-            self._lazy.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"the ledger {str(self.path)!r} cannot be used ({exc}); "
                              "pass another ledger path") from None
         self._lock = threading.Lock()
+        self._pending: list[tuple] = []  # outcomes not yet committed (see outcome())
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r})"
@@ -142,8 +142,9 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
+        """Commit the outcomes still in memory, then close the file."""
         with self._lock:
-            self._lazy.close()
+            self._commit_pending()
             self._db.close()
 
     # -- one sender per job -------------------------------------------------------------------
@@ -182,6 +183,7 @@ class Ledger:
         was about to be posted; jobs that only failed to connect do not count.
         """
         with self._lock:
+            self._commit_pending()
             row = self._db.execute(
                 "SELECT j.job_id, j.planned_at, COUNT(c.batch_id) FROM jobs j JOIN calls c "
                 "ON c.job_id = j.job_id WHERE j.family_id = ? AND j.job_id <> ? AND c.state IN "
@@ -205,6 +207,7 @@ class Ledger:
     def records(self, job_id: str) -> dict[int, LedgerRecord]:
         """Every call of the job the ledger knows, by batch id."""
         with self._lock:
+            self._commit_pending()
             rows = self._db.execute(
                 "SELECT batch_id, call_key, operation, recipients, state, reason, message, "
                 "campaign_id, attempts, first_attempt_at, finished_at FROM calls WHERE job_id = ?",
@@ -227,38 +230,63 @@ class Ledger:
                started_at: str, *, attempts: int = 0, first_attempt_at: str | None = None) -> None:
         """Record, durably (fsync), that this call is about to be POSTed.
 
+        The outcomes recorded since the last commit go in the same transaction.
         ``attempts``/``first_attempt_at`` carry over what an earlier run recorded for the call.
         """
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, recipients, "
-                "state, reason, message, campaign_id, attempts, first_attempt_at, finished_at) "
-                "VALUES (?, ?, ?, ?, ?, 'intent', NULL, NULL, NULL, ?, ?, NULL)",
-                (job_id, batch_id, call_key, operation, recipients, attempts,
-                 first_attempt_at or started_at),
-            )
+            self._db.execute("BEGIN")
+            try:
+                if self._pending:
+                    self._db.executemany(_OUTCOME_SQL, self._pending)
+                self._db.execute(
+                    "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, "
+                    "recipients, state, reason, message, campaign_id, attempts, "
+                    "first_attempt_at, finished_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'intent', NULL, NULL, NULL, ?, ?, NULL)",
+                    (job_id, batch_id, call_key, operation, recipients, attempts,
+                     first_attempt_at or started_at),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._pending.clear()
 
     def outcome(self, job_id: str, batch_id: int, state: str, *, reason: str | None = None,
                 message: str | None = None, campaign_id: str | None = None, attempts: int = 0,
                 finished_at: str | None = None) -> None:
-        """Record how the call ended.
+        """Record how the call ended: committed with the next intent, or by ``flush()``.
 
-        Committed without its own fsync: in WAL mode a committed row survives the process being
-        killed, and the next intent's fsync makes it survive a power cut too. Should the machine
-        lose power in between, the call reads as ``unknown`` - never as not sent.
+        One fsync then covers both (a bulk run writes an intent every few tens of
+        milliseconds). Should the process die before, the call reads as ``unknown`` - the
+        same as a call that was in flight - never as not sent.
         """
         with self._lock:
-            self._lazy.execute(
-                "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
-                "attempts = attempts + ?, finished_at = ? WHERE job_id = ? AND batch_id = ?",
-                (state, reason, message, campaign_id, attempts, finished_at or utc_now(), job_id,
-                 batch_id),
-            )
+            self._pending.append((state, reason, message, campaign_id, attempts,
+                                  finished_at or utc_now(), job_id, batch_id))
 
     def flush(self) -> None:
-        """Make every recorded outcome durable now (an fsync)."""
+        """Commit, durably, the outcomes recorded since the last intent."""
         with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._commit_pending()
+
+    def _commit_pending(self) -> None:  # with self._lock held
+        if not self._pending:
+            return
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(_OUTCOME_SQL, self._pending)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._pending.clear()
+
+
+_OUTCOME_SQL = (
+    "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
+    "attempts = attempts + ?, finished_at = ? WHERE job_id = ? AND batch_id = ?"
+)
 
 
 def _lock_file(fd: int, lock_path: Path) -> None:

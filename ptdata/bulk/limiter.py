@@ -10,6 +10,10 @@ when some requests are delayed on the way and others are not.
 >>> for call in calls:
 ...     limiter.acquire()               # blocks until this call's slot
 ...     client.send_prepared(call)
+
+A bulk run does some work between its slot and its request (the ledger's fsync): it calls
+``pace()`` for the slot, does the work, then ``space()``, which only checks that the request
+does not go out closer than ``1 / rate`` after the previous one.
 """
 
 from __future__ import annotations
@@ -52,10 +56,10 @@ class RateLimiter:
         #: seconds between two requests at the paced rate
         self.interval = 1.0 / (self.rate * headroom)
         self._tolerance = (self.burst - 1) * self.interval
-        #: the shortest gap ``acquire`` lets through after a late wake-up: 1 % under the
-        #: paced interval (so threads woken a fraction of a millisecond apart do not sleep
-        #: twice), never under ``1 / rate``: the limit still holds in every 1-second window
-        self._min_gap = max(1.0 / self.rate, self.interval * 0.99)
+        #: the shortest gap ``space`` lets through: the limit itself, under the paced interval
+        #: by the headroom, so that jitter of a millisecond costs no second wake-up and the
+        #: limit still holds in every 1-second window
+        self._min_gap = 1.0 / self.rate
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -78,8 +82,8 @@ class RateLimiter:
         """Wait for the next slot of the even pace (one wake-up); returns the seconds waited.
 
         Unlike ``acquire`` the moment the previous caller actually went is not checked: for
-        spacing work out ahead of a gate that ``acquire`` guards (a bulk run paces its ledger
-        writes with ``pace`` and its POSTs with ``acquire``).
+        work done between the slot and the request (a bulk run writes its ledger entry after
+        ``pace`` and calls ``space`` right before the POST).
         """
         wait = self.reserve()
         if wait > 0:
@@ -87,22 +91,32 @@ class RateLimiter:
         return wait
 
     def acquire(self) -> float:
-        """Wait for the next slot; returns the seconds waited.
+        """Wait for the next slot, then ``space``; returns the seconds waited.
 
-        With ``burst=1`` the spacing is also checked against the moment the previous caller
-        actually went: a thread woken late (a busy machine) must not pass together with the
-        next one on time, so the later of the two waits out the rest of the interval (less
-        1 %, never below ``1 / rate``: a fraction of a millisecond is not worth a second sleep).
+        >>> limiter.acquire(); client.send_prepared(req)
         """
-        waited = wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
+        waited = self.reserve()
+        if waited > 0:
+            self._sleep(waited)
+        return waited + self.space()
+
+    def space(self) -> float:
+        """Go no sooner than ``1 / rate`` after the previous caller went; returns the wait.
+
+        Books no slot: it guards the moment of sending after ``pace`` (work of varying length
+        in between, such as a disk write, must not bring two requests closer than the limit
+        allows) and after ``acquire``'s own wait (a thread woken late must not pass together
+        with the next one on time). Mostly it returns at once: waits of a fraction of a
+        millisecond are not worth a second wake-up, so the floor is the limit itself, ``1 /
+        rate``, under the paced interval. With ``burst`` > 1 it does not wait at all.
+        """
         if self.burst > 1:
-            return waited
+            return 0.0
+        waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()
-                gap = self.interval if self._last is None else now - self._last
+                gap = self._min_gap if self._last is None else now - self._last
                 if gap >= self._min_gap - 1e-9:
                     self._last = now
                     return waited

@@ -161,9 +161,6 @@ def run_calls(
     'sent'
     """
     limiter = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
-    # a second gate right before each POST re-spaces calls that waited on the ledger's disk
-    # write; the client's own retries (429, refused connection) also pass through it
-    gate = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
     options = dict(sizes=sizes, concurrency=concurrency, progress=progress,
                    stop_on_auth=stop_on_auth, resend_unknown=resend_unknown, replay=replay,
                    unit=unit, desc=desc)
@@ -176,7 +173,7 @@ def run_calls(
         book = Ledger(DEFAULT_LEDGER if ledger is None or ledger is True else Path(ledger))
     try:
         if book is None:
-            return _Run(job_id, batch_ids, call_for, client, limiter, gate, None, {},
+            return _Run(job_id, batch_ids, call_for, client, limiter, None, {},
                         **options).go()
         with book.hold(job_id):
             if family is not None:
@@ -184,19 +181,19 @@ def run_calls(
             book.start_job(job_id, description, family_id=family, planned_at=planned_at)
             book.settle_interrupted(job_id)
             earlier = book.records(job_id)
-            return _Run(job_id, batch_ids, call_for, client, limiter, gate, book, earlier,
+            return _Run(job_id, batch_ids, call_for, client, limiter, book, earlier,
                         **options).go()
     finally:
-        if own_ledger and book is not None:
-            book.flush()
-            book.close()
+        if book is not None:
+            book.flush()  # the last outcomes, which no further intent carried
+            if own_ledger:
+                book.close()
 
 
 class _Run:
-    def __init__(self, job_id, batch_ids, call_for, client, limiter, gate, book, earlier, *,
+    def __init__(self, job_id, batch_ids, call_for, client, limiter, book, earlier, *,
                  sizes, concurrency, progress, stop_on_auth, resend_unknown, replay, unit, desc):
         self.call_for, self.client, self.limiter, self.book = call_for, client, limiter, book
-        self.gate = gate
         self.job_id = job_id
         self.stop_on_auth = stop_on_auth
         if replay is None:
@@ -309,10 +306,10 @@ class _Run:
             self.book.intent(self.job_id, batch_id, call.key, call.operation.op_id,
                              call.recipients, started, attempts=earlier_attempts,
                              first_attempt_at=before.first_attempt_at if before else None)
-        self.gate.acquire()  # after the fsync above: POSTs leave evenly spaced, never bunched
+        self.limiter.space()  # the fsync above took its time: never closer than 1/rate
         try:
             # the client's own retries (429, refused connection) take a paced slot too
-            result = self.client.send_prepared(req, before_retry=self.gate.acquire)
+            result = self.client.send_prepared(req, before_retry=self.limiter.acquire)
         except PowerTextorError as exc:
             state, reason, message = self._classify(exc)
             attempts = getattr(exc, "attempts", 1)
