@@ -219,93 +219,142 @@ class PowerTextor(FriendlyMethods):
         ``before_retry`` is called after the back-off wait and before each retry: a bulk
         run passes its rate limiter here so that retries take a paced slot too.
         """
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._send(req, attempt)
-            except PowerTextorError as exc:
-                exc.attempts = attempt  # type: ignore[attr-defined]
-                delay = retry_delay(
-                    exc, attempt, method=req.method, max_retries=self.max_retries,
-                    max_retry_after=self.max_retry_after,
-                )
-                if delay is None:
-                    raise
-                logger.info(
-                    "%s: %s; retrying in %.2f s (attempt %d)",
-                    req.operation.op_id, type(exc).__name__, delay, attempt + 1,
-                )
-                self._sleep(delay)
-                if before_retry is not None:
-                    before_retry()
+        return self.begin(req, before_retry=before_retry)()
 
-    def _send(self, req: PreparedRequest, attempt: int) -> Result:
-        """The one place where requests go out and transport failures are translated."""
+    def begin(
+        self, req: PreparedRequest, *, before_retry: Callable[[], None] | None = None
+    ) -> Callable[[], Result]:
+        """Send the request now; returns the function that waits for the reply and gives the Result.
+
+        ``client.begin(req)()`` is ``client.send_prepared(req)``; in between, the caller may do
+        other work while the server thinks (a bulk run sleeps until its next paced slot, so
+        one wake-up serves the reply of one call and the sending of the next). Retries are
+        those of ``send_prepared``: a failure to connect is retried before ``begin`` returns,
+        a 429 when the reply is awaited. Always call the returned function: the connection
+        is held until then.
+        """
+        attempt = 1
+        finish = self._start_retrying(req, attempt, before_retry)
+
+        def result() -> Result:
+            nonlocal attempt, finish
+            while True:
+                try:
+                    return finish()
+                except PowerTextorError as exc:
+                    attempt = self._retry_or_raise(req, exc, attempt, before_retry)
+                finish = self._start_retrying(req, attempt, before_retry)
+
+        return result
+
+    def _start_retrying(self, req, attempt, before_retry) -> Callable[[], Result]:
+        while True:
+            try:
+                return self._start(req, attempt)
+            except PowerTextorError as exc:
+                attempt = self._retry_or_raise(req, exc, attempt, before_retry)
+
+    def _retry_or_raise(self, req, exc: PowerTextorError, attempt: int, before_retry) -> int:
+        """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next attempt."""
+        exc.attempts = attempt  # type: ignore[attr-defined]
+        delay = retry_delay(exc, attempt, method=req.method, max_retries=self.max_retries,
+                            max_retry_after=self.max_retry_after)
+        if delay is None:
+            raise exc
+        logger.info("%s: %s; retrying in %.2f s (attempt %d)",
+                    req.operation.op_id, type(exc).__name__, delay, attempt + 1)
+        self._sleep(delay)
+        if before_retry is not None:
+            before_retry()
+        return attempt + 1
+
+    def _start(self, req: PreparedRequest, attempt: int) -> Callable[[], Result]:
+        """The one place where requests go out: sends ``req``, returns what awaits the reply.
+
+        Transport failures of either phase are translated by ``_translate``.
+        """
+        if self._http.is_closed:
+            raise UsageError("this PowerTextor client has been closed; make a new one")
         name = req.operation.op_id
+        started = time.perf_counter()
+
+        def reply(status_code: int, headers: dict[str, str], content: bytes) -> Result:
+            logger.debug("%s %s -> %s in %.3f s", req.method, req.path, status_code,
+                         time.perf_counter() - started)
+            return parse_response(req.operation, status_code, content, headers, attempts=attempt)
+
+        if self._wire is not None and req.data is None and not req.files:
+            try:
+                exchange = self._wire.start(req.method, self._target(req.path),
+                                            *self._wire_body(req))
+            except httpx.HTTPError as exc:
+                raise self._translate(exc, name) from None
+
+            def finish() -> Result:
+                try:
+                    status_code, pairs, content = exchange.finish()
+                except httpx.HTTPError as exc:
+                    raise self._translate(exc, name) from None
+                return reply(status_code, {k.lower(): v for k, v in pairs}, content)
+
+            return finish
         files = None
         if req.files:
             files = {k: attachment_stream(v) for k, v in req.files.items()}
-        started = time.perf_counter()
         try:
-            status_code, headers, content = self._exchange(req, files)
-        except httpx.ConnectTimeout:
-            raise TimeoutError_(f"{name}: timed out connecting to {self.base_url}", operation=name,
-                                phase="connect") from None
-        except httpx.PoolTimeout:
-            raise TimeoutError_(f"{name}: no free connection in time (pool timeout)",
-                                operation=name, phase="pool") from None
-        except httpx.WriteTimeout:
-            raise TimeoutError_(f"{name}: timed out sending the request; the server may have "
-                                "received it", operation=name, phase="write") from None
-        except httpx.ReadTimeout:
-            raise TimeoutError_(f"{name}: no reply within {self.timeout.read} s; the server may "
-                                "have acted on the request", operation=name, phase="read") from None
-        except httpx.ConnectError as exc:
-            raise ConnectError(f"{name}: cannot connect to {self.base_url} ({_reason(exc)})",
-                               operation=name) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise TransportError(f"{name}: the connection broke before a reply "
-                                 f"({_reason(exc)}); the server may have acted on the request",
-                                 operation=name, sent=True) from None
+            response = self._exchange_httpx(req, files)
+            try:
+                content = response.read()
+            finally:
+                response.close()
         except httpx.HTTPError as exc:
-            raise TransportError(f"{name}: HTTP failure ({type(exc).__name__})", operation=name,
-                                 sent=True) from None
-        elapsed = time.perf_counter() - started
-        logger.debug("%s %s -> %s in %.3f s", req.method, req.path, status_code, elapsed)
-        return parse_response(req.operation, status_code, content, headers, attempts=attempt)
+            raise self._translate(exc, name) from None
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return lambda: reply(response.status_code, headers, content)
 
-    def _exchange(
-        self, req: PreparedRequest, files: dict | None
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One HTTP exchange: status code, headers (lower-case names) and the whole body."""
-        if self._http.is_closed:
-            raise UsageError("this PowerTextor client has been closed; make a new one")
-        if self._wire is not None and req.data is None and files is None:
-            headers = {**self._wire_headers, "ApiKey": self._key.reveal()}
-            body = None
-            if req.json is not None:
-                # as httpx encodes it: compact UTF-8
-                body = json.dumps(req.json, ensure_ascii=False, separators=(",", ":"),
-                                  allow_nan=False).encode("utf-8")
-                headers["Content-Type"] = "application/json"
-            elif req.method in ("POST", "PUT", "PATCH"):
-                body = b""
-            target = self._targets.get(req.path)
-            if target is None:  # percent-encoded as httpx would
-                url = httpx.URL(self.base_url + "/" + req.path.lstrip("/"))
-                target = url.raw_path.decode("ascii")
-                if len(self._targets) > 256:  # paths with ids in them: keep the cache small
-                    self._targets.clear()
-                self._targets[req.path] = target
-            status, pairs, content = self._wire.exchange(req.method, target, body, headers)
-            return status, {k.lower(): v for k, v in pairs}, content
-        response = self._exchange_httpx(req, files)
-        try:
-            content = response.read()
-        finally:
-            response.close()
-        return response.status_code, {k.lower(): v for k, v in response.headers.items()}, content
+    def _translate(self, exc: httpx.HTTPError, name: str) -> PowerTextorError:
+        """An httpx failure (raised by httpx, or by ``Wire`` for the same phase) as ptdata's."""
+        if isinstance(exc, httpx.ConnectTimeout):
+            return TimeoutError_(f"{name}: timed out connecting to {self.base_url}",
+                                 operation=name, phase="connect")
+        if isinstance(exc, httpx.PoolTimeout):
+            return TimeoutError_(f"{name}: no free connection in time (pool timeout)",
+                                 operation=name, phase="pool")
+        if isinstance(exc, httpx.WriteTimeout):
+            return TimeoutError_(f"{name}: timed out sending the request; the server may have "
+                                 "received it", operation=name, phase="write")
+        if isinstance(exc, httpx.ReadTimeout):
+            return TimeoutError_(f"{name}: no reply within {self.timeout.read} s; the server "
+                                 "may have acted on the request", operation=name, phase="read")
+        if isinstance(exc, httpx.LocalProtocolError):  # refused before anything went out
+            return UsageError(f"{name}: the request cannot be sent as built ({_reason(exc)})")
+        if isinstance(exc, httpx.ConnectError):
+            return ConnectError(f"{name}: cannot connect to {self.base_url} ({_reason(exc)})",
+                                operation=name)
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return TransportError(f"{name}: the connection broke before a reply "
+                                  f"({_reason(exc)}); the server may have acted on the request",
+                                  operation=name, sent=True)
+        return TransportError(f"{name}: HTTP failure ({type(exc).__name__})", operation=name,
+                              sent=True)
+
+    def _target(self, path: str) -> str:
+        """The request target for ``path`` under the base URL, percent-encoded as httpx would."""
+        target = self._targets.get(path)
+        if target is None:
+            target = httpx.URL(self.base_url + "/" + path.lstrip("/")).raw_path.decode("ascii")
+            if len(self._targets) > 256:  # paths with ids in them: keep the cache small
+                self._targets.clear()
+            self._targets[path] = target
+        return target
+
+    def _wire_body(self, req: PreparedRequest) -> tuple[bytes | None, dict[str, str]]:
+        headers = {**self._wire_headers, "ApiKey": self._key.reveal()}
+        if req.json is not None:  # encoded as httpx does: compact UTF-8
+            headers["Content-Type"] = "application/json"
+            return json.dumps(req.json, ensure_ascii=False, separators=(",", ":"),
+                              allow_nan=False).encode("utf-8"), headers
+        return (b"" if req.method in ("POST", "PUT", "PATCH") else None), headers
 
     def _exchange_httpx(self, req: PreparedRequest, files: dict | None) -> httpx.Response:
         """One HTTP exchange, straight to the connection pool (or proxy) ``self._http`` uses.

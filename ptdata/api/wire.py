@@ -1,32 +1,37 @@
-"""Keep-alive HTTP/1.1 connections to the Power Textor host, over the standard ``http.client``.
+"""Keep-alive HTTP/1.1 connections to the Power Textor host: h11 over plain sockets.
 
 A bulk send makes thousands of small JSON POSTs, one every few tens of milliseconds, each
 waiting a few hundred milliseconds for its reply. Between two calls the processor's caches go
 cold, so what a request costs is mostly how much code it runs: httpx (request and response
-models, httpcore's pool, h11) runs about twice as much per exchange as ``http.client``. This
-module is that lean path; ``PowerTextor`` uses it for JSON requests when no custom transport
-and no proxy is configured, and httpx for everything else (attachments, proxies, transports
-given by the caller). Failures are raised as the httpx exceptions of the same phase, so both
-paths are classified by one piece of code (connect failures: nothing was sent; failures after
-the request started to go out: the server may have acted).
+models, httpcore's pool and its locks and traces) runs several times as much per exchange as
+h11 - the HTTP/1.1 state machine httpcore itself is built on - driven directly. This module is
+that lean path; ``PowerTextor`` uses it for JSON requests when no custom transport and no
+proxy is configured, and httpx for everything else (attachments, proxies, transports given by
+the caller). Failures are raised as the httpx exceptions of the same phase, so both paths are
+classified by one piece of code (connect failures: nothing was sent; failures after the
+request started to go out: the server may have acted).
 
-A connection that sat idle is checked before it is reused: when the server has closed it (or
-it idled longer than ``keepalive_expiry``), a new one is opened instead, so a POST is never
-written into a connection the server has already given up on.
+A request is written in one ``sendall``; ``Wire.start`` returns as soon as it is written, and
+``InFlight.finish`` reads the reply, so a caller can sleep in between. A connection that sat
+idle is checked before it is reused: when the server has closed it (or it idled longer than
+``keepalive_expiry``), a new one is opened instead, so a POST is never written into a
+connection the server has already given up on.
 """
 
 from __future__ import annotations
 
-import http.client
 import select
 import socket
 import ssl
 import threading
 import time
 
+import h11
 import httpx
 
-__all__ = ["Wire"]
+__all__ = ["InFlight", "Wire"]
+
+_READ_SIZE = 65536
 
 
 class Wire:
@@ -48,20 +53,24 @@ class Wire:
         keepalive_expiry: float = 5.0,
     ) -> None:
         self.scheme, self.host = scheme, host
-        self.port = port or (443 if scheme == "https" else 80)
+        default_port = 443 if scheme == "https" else 80
+        self.port = port or default_port
+        self._host_header = host if self.port == default_port else f"{host}:{self.port}"
+        if ":" in host:  # an IPv6 literal
+            self._host_header = f"[{host}]" + ("" if self.port == default_port else f":{self.port}")
         self._connect_timeout = timeout.connect
         self._write_timeout = timeout.write
         self._read_timeout = timeout.read
         self._pool_timeout = timeout.pool
-        self._ssl = ssl_context
+        self._ssl = ssl_context if scheme == "https" else None
         self._expiry = keepalive_expiry
         self._slots = threading.BoundedSemaphore(max_connections)
         self._lock = threading.Lock()
-        self._idle: list[tuple[http.client.HTTPConnection, float]] = []
+        self._idle: list[tuple[_Connection, float]] = []
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"Wire({self.scheme}://{self.host}:{self.port}, idle={len(self._idle)})"
+        return f"Wire({self.scheme}://{self._host_header}, idle={len(self._idle)})"
 
     def close(self) -> None:
         """Close the idle connections; those in use close when their exchange ends."""
@@ -75,6 +84,18 @@ class Wire:
         self, method: str, target: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """One request and its whole reply: (status code, headers, body)."""
+        return self.start(method, target, body, headers).finish()
+
+    def start(
+        self, method: str, target: str, body: bytes | None, headers: dict[str, str]
+    ) -> InFlight:
+        """Send a request; ``finish()`` on what it returns reads the reply.
+
+        The connection (and a slot of ``max_connections``) is held until ``finish()``.
+        """
+        fields = [("Host", self._host_header), *headers.items()]
+        if body is not None:
+            fields.append(("Content-Length", str(len(body))))
         if not self._slots.acquire(
             timeout=-1 if self._pool_timeout is None else self._pool_timeout
         ):
@@ -82,26 +103,16 @@ class Wire:
         try:
             conn = self._checkout()
             try:
-                status, reply_headers, content, reusable = self._talk(
-                    conn, method, target, body, headers
-                )
+                conn.write(method, target, fields, body, self._write_timeout)
             except BaseException:
                 conn.close()
                 raise
-            if reusable:
-                with self._lock:
-                    if not self._closed:
-                        self._idle.append((conn, time.monotonic()))
-                        conn = None
-            if conn is not None:
-                conn.close()
-            return status, reply_headers, content
-        finally:
+        except BaseException:
             self._slots.release()
+            raise
+        return InFlight(self, conn)
 
-    # -- one connection ------------------------------------------------------------------------
-
-    def _checkout(self) -> http.client.HTTPConnection:
+    def _checkout(self) -> _Connection:
         """The most recently used idle connection that is still good, or a new one."""
         now = time.monotonic()
         while True:
@@ -109,73 +120,153 @@ class Wire:
                 if not self._idle:
                     break
                 conn, since = self._idle.pop()
-            if now - since < self._expiry and not _dropped(conn):
+            if now - since < self._expiry and not conn.dropped():
                 return conn
             conn.close()
-        if self.scheme == "https":
-            conn = http.client.HTTPSConnection(
-                self.host, self.port, timeout=self._connect_timeout, context=self._ssl
-            )
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self._connect_timeout)
-        try:
-            conn.connect()
-        except TimeoutError as exc:  # socket.timeout
-            conn.close()
-            raise httpx.ConnectTimeout(str(exc) or "timed out") from None
-        except OSError as exc:  # refused, unreachable, unknown host, TLS handshake/certificate
-            conn.close()
-            raise httpx.ConnectError(_describe(exc)) from None
-        return conn
+        return _Connection.open(self.host, self.port, self._ssl, self._connect_timeout)
 
-    def _talk(self, conn, method, target, body, headers):
-        sock = conn.sock
+    def _checkin(self, conn: _Connection) -> None:
+        if conn.reusable():
+            with self._lock:
+                if not self._closed:
+                    self._idle.append((conn, time.monotonic()))
+                    return
+        conn.close()
+
+
+class InFlight:
+    """A request written to its connection, its reply not read yet (see ``Wire.start``)."""
+
+    __slots__ = ("_conn", "_wire")
+
+    def __init__(self, wire: Wire, conn: _Connection) -> None:
+        self._wire, self._conn = wire, conn
+
+    def finish(self) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Wait for and read the whole reply: (status code, headers, body)."""
+        conn, wire = self._conn, self._wire
+        if conn is None:
+            raise RuntimeError("this reply was read already")
+        self._conn = None
         try:
-            sock.settimeout(self._write_timeout)
-            conn.request(method, target, body=body, headers=headers)
+            try:
+                reply = conn.read(wire._read_timeout)
+            except BaseException:
+                conn.close()
+                raise
+            wire._checkin(conn)
+            return reply
+        finally:
+            wire._slots.release()
+
+
+class _Connection:
+    """One socket and its h11 state machine."""
+
+    __slots__ = ("_h11", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._h11 = h11.Connection(h11.CLIENT)
+
+    @classmethod
+    def open(cls, host: str, port: int, tls: ssl.SSLContext | None,
+             timeout: float | None) -> _Connection:
+        try:
+            sock = socket.create_connection((host, port), timeout=timeout)
+        except TimeoutError as exc:
+            raise httpx.ConnectTimeout(str(exc) or "timed out") from None
+        except OSError as exc:  # refused, unreachable, unknown host
+            raise httpx.ConnectError(_describe(exc)) from None
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if tls is not None:
+                sock = tls.wrap_socket(sock, server_hostname=host)  # handshake, same timeout
+        except TimeoutError as exc:
+            sock.close()
+            raise httpx.ConnectTimeout(str(exc) or "timed out") from None
+        except OSError as exc:  # ssl.SSLError among them: a bad certificate sends nothing
+            sock.close()
+            raise httpx.ConnectError(_describe(exc)) from None
+        return cls(sock)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def dropped(self) -> bool:
+        """True when the server closed the idle connection (or sent something unasked)."""
+        sock = self.sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        try:
+            if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
+                poller = select.poll()
+                poller.register(sock, select.POLLIN)
+                return bool(poller.poll(0))
+            return bool(select.select([sock], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    def reusable(self) -> bool:
+        conn = self._h11
+        if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+            conn.start_next_cycle()
+            return True
+        return False
+
+    def write(self, method: str, target: str, fields: list[tuple[str, str]],
+              body: bytes | None, timeout: float | None) -> None:
+        conn = self._h11
+        try:
+            data = conn.send(h11.Request(method=method, target=target, headers=fields))
+            if body:
+                data += conn.send(h11.Data(data=body))
+            data += conn.send(h11.EndOfMessage())
+        except h11.LocalProtocolError as exc:  # a header value that cannot go out as it is
+            raise httpx.LocalProtocolError(str(exc)) from None
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.sendall(data)
         except TimeoutError as exc:
             raise httpx.WriteTimeout(str(exc) or "timed out") from None
         except OSError as exc:
             raise httpx.WriteError(_describe(exc)) from None
+
+    def read(self, timeout: float | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        conn, sock = self._h11, self.sock
+        status, headers, chunks = 0, [], []
         try:
-            sock.settimeout(self._read_timeout)
-            reply = conn.getresponse()
-            content = reply.read()
+            sock.settimeout(timeout)
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA:
+                    conn.receive_data(sock.recv(_READ_SIZE))
+                elif isinstance(event, h11.Response):
+                    status = event.status_code
+                    headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                               for k, v in event.headers]
+                elif isinstance(event, h11.Data):
+                    chunks.append(event.data)
+                elif isinstance(event, h11.EndOfMessage):
+                    return status, headers, b"".join(chunks)
+                elif isinstance(event, h11.ConnectionClosed):
+                    raise httpx.RemoteProtocolError(
+                        "the server closed the connection without a full reply")
+                # InformationalResponse (1xx): read on
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "timed out") from None
-        except http.client.HTTPException as exc:  # closed without a reply, garbled, cut short
-            raise httpx.RemoteProtocolError(_describe(exc)) from None
+        except h11.RemoteProtocolError as exc:  # garbled, or cut short
+            raise httpx.RemoteProtocolError(str(exc) or "malformed reply") from None
         except OSError as exc:
             raise httpx.ReadError(_describe(exc)) from None
-        reusable = not reply.will_close and conn.sock is not None
-        return reply.status, reply.getheaders(), content, reusable
-
-
-def _dropped(conn: http.client.HTTPConnection) -> bool:
-    """True when the server closed the idle connection (or sent something unasked)."""
-    sock = conn.sock
-    if sock is None:
-        return True
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
-        return True
-    try:
-        if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
-            poller = select.poll()
-            poller.register(sock, select.POLLIN)
-            return bool(poller.poll(0))
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):
-        return True
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, http.client.RemoteDisconnected):
-        return "the server closed the connection without replying"
-    if isinstance(exc, http.client.IncompleteRead):
-        return "the reply was cut short"
     if isinstance(exc, socket.gaierror):
         return f"unknown host ({exc.strerror or exc})"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate verification failed: {exc.verify_message or exc}"
-    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return text
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
