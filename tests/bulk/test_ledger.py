@@ -95,3 +95,54 @@ def test_another_job_is_not_blocked(tmp_path, client, run):
     with Ledger(path) as ledger, ledger.hold("a" * 64):
         report = run(ptdata.plan(ROWS, body="Hi", now=DAY), client)
     assert report.ok
+
+
+def _states(path) -> dict[int, str]:
+    """What another process reading the ledger file sees now."""
+    db = sqlite3.connect(path)
+    try:
+        return dict(db.execute("SELECT batch_id, state FROM calls"))
+    finally:
+        db.close()
+
+
+def test_an_outcome_is_committed_with_the_next_intent_or_by_flush(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    job = "j" * 64
+    with Ledger(path) as ledger:
+        ledger.intent(job, 0, "k0", "SendTextMessageToANumber", 1, "2026-11-02T19:00:00Z")
+        assert _states(path) == {0: "intent"}  # durable before the POST
+        ledger.outcome(job, 0, "sent", campaign_id="c0", attempts=1)
+        assert _states(path) == {0: "intent"}  # waits for the next write...
+        assert ledger.records(job)[0].state == "sent"  # ...but the sender sees it at once
+        ledger.intent(job, 1, "k1", "SendTextMessageToANumber", 1, "2026-11-02T19:00:01Z")
+        assert _states(path) == {0: "sent", 1: "intent"}  # one transaction, one fsync
+        ledger.outcome(job, 1, "unknown", reason="timeout", attempts=1)
+        ledger.flush()
+        assert _states(path) == {0: "sent", 1: "unknown"}
+
+
+def test_outcomes_lost_with_the_process_read_as_unknown_never_as_not_sent(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    job = "j" * 64
+    died = subprocess.run(
+        [sys.executable, "-c",
+         "import os\nfrom ptdata.bulk.ledger import Ledger\n"
+         f"ledger = Ledger({str(path)!r})\n"
+         f"ledger.intent({job!r}, 0, 'k', 'SendTextMessageToANumber', 1, 'now')\n"
+         f"ledger.outcome({job!r}, 0, 'sent', campaign_id='c', attempts=1)\n"
+         "os._exit(0)  # killed before anything else was written\n"],
+        capture_output=True, text=True, timeout=60)
+    assert died.returncode == 0, died.stderr
+    with Ledger(path) as ledger:
+        assert ledger.settle_interrupted(job) == 1
+        assert ledger.records(job)[0].state == "unknown"  # maybe sent: never re-sent by itself
+
+
+def test_a_ledger_passed_in_holds_every_outcome_when_send_returns(tmp_path, sandbox, client):
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path) as ledger:
+        report = ptdata.send(ptdata.plan(ROWS, template="Hi {Name}", now=DAY), client,
+                             ledger=ledger, progress=False, rate=200, concurrency=2)
+        assert report.ok
+        assert _states(path) == {0: "sent", 1: "sent", 2: "sent"}  # while still open
