@@ -248,8 +248,9 @@ class _Run:
                         self._pool = pool
                         self._futures = [pool.submit(self._worker) for _ in range(self.workers)]
                     try:
-                        while wait(self._running(), timeout=0.5).not_done:
-                            pass
+                        while not all(f.done() for f in self._running()):
+                            # the pool may have grown meanwhile: look again when these end
+                            wait(self._running(), timeout=_MAIN_WAKE)
                     except KeyboardInterrupt:
                         self._halt("interrupted (Ctrl-C): the calls in flight were finished "
                                    "and recorded; run again to send the rest")
@@ -424,6 +425,10 @@ class _Run:
                                      unknown=self.unknown, refresh=False)
                 self.bar.update(call.recipients)
 
+
+#: how often the calling thread wakes up while the workers send: on POSIX never (Ctrl-C
+#: interrupts the wait itself); elsewhere twice a second, to notice Ctrl-C
+_MAIN_WAKE = None if os.name == "posix" else 0.5
 
 #: calls built ahead at a time (see ``_Run._take``)
 _AHEAD = 32

@@ -55,3 +55,41 @@ def test_a_killed_send_resumes_without_sending_anything_twice(sandbox, tmp_path)
     unknown = [p for p, s in status.items() if s == "unknown"]
     assert len(unknown) <= 34  # at most the calls that were in flight when it was killed
     assert (second.returncode == 0) == (not unknown)
+
+
+@pytest.mark.slow
+def test_ctrl_c_finishes_the_calls_in_flight_writes_the_report_and_a_rerun_sends_the_rest(
+        sandbox, tmp_path):
+    sandbox.configure(latency=0.1)
+    n = 200
+    phones = [f"+1415555{3000 + i:04d}" for i in range(n)]
+    sheet = tmp_path / "list.csv"
+    sheet.write_text("Phone\n" + "".join(f"{p}\n" for p in phones), encoding="utf-8")
+    (tmp_path / "msg.txt").write_text("Doors open at 9, {Phone}!", encoding="utf-8")
+    cmd = [sys.executable, "-m", "ptdata", "send", str(sheet), "--template", "msg.txt",
+           "--report", "report.csv", "--yes", "--no-progress", "--rate", "50",
+           "--base-url", sandbox.url, "--ledger", "ledger.sqlite", "--no-quiet-hours"]
+    env = {**os.environ, "POWERTEXTOR_API_KEY": "test-key"}
+
+    first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(sandbox.requests()) < 20 and time.monotonic() < deadline:
+        assert first.poll() is None, "the sender finished before Ctrl-C"
+        time.sleep(0.02)
+    first.send_signal(signal.SIGINT)
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 1, err  # rows left to send
+    assert "interrupted (Ctrl-C)" in out + err
+    report = ptdata.read_report(tmp_path / "report.csv")
+    assert len(report) == n
+    statuses = collections.Counter(report["status"])
+    assert set(statuses) == {"sent", "skipped"}  # the calls in flight were read to the end
+    assert statuses["sent"] == len(sandbox.requests()) < n
+
+    second = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert second.returncode == 0, second.stderr
+    counts = collections.Counter(r["json"]["To"] for r in sandbox.requests()
+                                 if r["method"] == "POST")
+    assert sorted(counts) == sorted(phones) and max(counts.values()) == 1
