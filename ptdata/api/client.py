@@ -1,4 +1,4 @@
-"""``PowerTextor``: the HTTP client. Every call goes through one choke point, ``_send``.
+"""``PowerTextor``: the HTTP client. Every call goes through one choke point, ``_start``.
 
 >>> from ptdata import PowerTextor
 >>> client = PowerTextor(api_key="...")              # or POWERTEXTOR_API_KEY
