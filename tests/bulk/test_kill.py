@@ -16,18 +16,23 @@ import ptdata
 ROWS = 1000
 
 
-@pytest.mark.slow
-def test_a_killed_send_resumes_without_sending_anything_twice(sandbox, tmp_path):
-    sandbox.configure(latency=0.05)
-    phones = [f"+1415555{1000 + i:04d}" for i in range(ROWS)]
-    sheet = tmp_path / "big.csv"
+def _send_command(tmp_path, sandbox, phones, *, rate):
+    """``ptdata send`` of a personalised text to ``phones``, with its ledger in tmp_path."""
+    sheet = tmp_path / "list.csv"
     sheet.write_text("Phone,Name\n" + "".join(f"{p},N{i}\n" for i, p in enumerate(phones)),
                      encoding="utf-8")
     (tmp_path / "msg.txt").write_text("Hi {Name}, doors open at 9!", encoding="utf-8")
     cmd = [sys.executable, "-m", "ptdata", "send", str(sheet), "--template", "msg.txt",
-           "--report", "report.csv", "--yes", "--no-progress", "--rate", "200",
+           "--report", "report.csv", "--yes", "--no-progress", "--rate", str(rate),
            "--base-url", sandbox.url, "--ledger", "ledger.sqlite", "--no-quiet-hours"]
-    env = {**os.environ, "POWERTEXTOR_API_KEY": "test-key"}
+    return cmd, {**os.environ, "POWERTEXTOR_API_KEY": "test-key"}
+
+
+@pytest.mark.slow
+def test_a_killed_send_resumes_without_sending_anything_twice(sandbox, tmp_path):
+    sandbox.configure(latency=0.05)
+    phones = [f"+1415555{1000 + i:04d}" for i in range(ROWS)]
+    cmd, env = _send_command(tmp_path, sandbox, phones, rate=200)
 
     first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
@@ -63,13 +68,7 @@ def test_ctrl_c_finishes_the_calls_in_flight_writes_the_report_and_a_rerun_sends
     sandbox.configure(latency=0.1)
     n = 200
     phones = [f"+1415555{3000 + i:04d}" for i in range(n)]
-    sheet = tmp_path / "list.csv"
-    sheet.write_text("Phone\n" + "".join(f"{p}\n" for p in phones), encoding="utf-8")
-    (tmp_path / "msg.txt").write_text("Doors open at 9, {Phone}!", encoding="utf-8")
-    cmd = [sys.executable, "-m", "ptdata", "send", str(sheet), "--template", "msg.txt",
-           "--report", "report.csv", "--yes", "--no-progress", "--rate", "50",
-           "--base-url", sandbox.url, "--ledger", "ledger.sqlite", "--no-quiet-hours"]
-    env = {**os.environ, "POWERTEXTOR_API_KEY": "test-key"}
+    cmd, env = _send_command(tmp_path, sandbox, phones, rate=50)
 
     first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
