@@ -144,6 +144,12 @@ class PowerTextor(FriendlyMethods):
                 "no Power Textor API key: pass api_key=... or set POWERTEXTOR_API_KEY "
                 "(make a key in the Power Textor web app; the sandbox accepts any key)"
             )
+        key = key.strip()  # a newline or space pasted along with it
+        if not key.isascii() or not key.isprintable():
+            raise UsageError(
+                "the API key has a line break or a character that is not plain ASCII in it "
+                "(pasted along with it?); copy it again from the Power Textor web app"
+            )
         self._key = _Secret(key)
         url = base_url or os.environ.get("POWERTEXTOR_BASE_URL") or DEFAULT_BASE_URL
         self.base_url = url.rstrip("/")
@@ -327,7 +333,9 @@ class PowerTextor(FriendlyMethods):
             return TimeoutError_(f"{name}: no reply within {self.timeout.read} s; the server "
                                  "may have acted on the request", operation=name, phase="read")
         if isinstance(exc, httpx.LocalProtocolError):  # refused before anything went out
-            return UsageError(f"{name}: the request cannot be sent as built ({_reason(exc)})")
+            # h11's own words quote the refused value, which may be the key: not repeated
+            return UsageError(f"{name}: the request cannot be sent as built (a header value "
+                              "has a line break or a character outside Latin-1)")
         if isinstance(exc, httpx.ConnectError):
             return ConnectError(f"{name}: cannot connect to {self.base_url} ({_reason(exc)})",
                                 operation=name)

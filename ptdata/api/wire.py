@@ -13,9 +13,10 @@ request started to go out: the server may have acted).
 
 A request is written in one ``sendall``; ``Wire.start`` returns as soon as it is written, and
 ``InFlight.finish`` reads the reply, so a caller can sleep in between. A connection that sat
-idle is checked before it is reused: when the server has closed it (or it idled longer than
-``keepalive_expiry``), a new one is opened instead, so a POST is never written into a
-connection the server has already given up on.
+idle is checked before it is reused: when the server has closed it, sent something unasked,
+or it idled longer than ``keepalive_expiry`` (4 s, under the 5 s many servers wait), a new
+one is opened instead, so a POST is never written into a connection the server has already
+given up on.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Wire:
         timeout: httpx.Timeout,
         max_connections: int,
         ssl_context: ssl.SSLContext | None,
-        keepalive_expiry: float = 5.0,
+        keepalive_expiry: float = 4.0,
     ) -> None:
         self.scheme, self.host = scheme, host
         default_port = 443 if scheme == "https" else 80
@@ -211,11 +212,14 @@ class _Connection:
             return True
 
     def reusable(self) -> bool:
+        """True (and ready for the next request) when the exchange ended cleanly."""
         conn = self._h11
-        if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-            conn.start_next_cycle()
-            return True
-        return False
+        if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+            return False
+        if conn.trailing_data != (b"", False):  # bytes after the reply, unasked: not ours
+            return False
+        conn.start_next_cycle()
+        return True
 
     def write(self, method: str, target: str, fields: list[tuple[str, str]],
               body: bytes | None, timeout: float | None) -> None:
@@ -225,8 +229,11 @@ class _Connection:
             if body:
                 data += conn.send(h11.Data(data=body))
             data += conn.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:  # a header value that cannot go out as it is
-            raise httpx.LocalProtocolError(str(exc)) from None
+        except (h11.LocalProtocolError, UnicodeError):
+            data = None  # raised below, out of this block: h11's message quotes the value
+        if data is None:
+            raise httpx.LocalProtocolError(
+                "a header value has a line break or a character outside Latin-1")
         try:
             self.sock.settimeout(timeout)
             self.sock.sendall(data)
