@@ -25,6 +25,7 @@ __all__ = [
     "Records",
     "Registration",
     "Result",
+    "campaign_id_of",
     "is_unknown_outcome",
     "parse_response",
     "parse_retry_after",
@@ -88,6 +89,12 @@ class CampaignResult:
             attempts=result.attempts,
             raw=d,
         )
+
+
+def campaign_id_of(result: Result) -> str | None:
+    """``CampaignResult.from_result(result).campaign_id``, without building the rest."""
+    d = result.data
+    return _str(d.get("CampaignId")) if isinstance(d, dict) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,11 +164,16 @@ class InFlight:
 class _Connection:
     """One socket and its h11 state machine."""
 
-    __slots__ = ("_h11", "sock")
+    __slots__ = ("_h11", "_poller", "_timeout", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._h11 = h11.Connection(h11.CLIENT)
+        self._timeout = sock.gettimeout()
+        self._poller = None
+        if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
+            self._poller = select.poll()
+            self._poller.register(sock, select.POLLIN)
 
     @classmethod
     def open(cls, host: str, port: int, tls: ssl.SSLContext | None,
@@ -203,13 +208,16 @@ class _Connection:
         if isinstance(sock, ssl.SSLSocket) and sock.pending():
             return True
         try:
-            if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
-                poller = select.poll()
-                poller.register(sock, select.POLLIN)
-                return bool(poller.poll(0))
+            if self._poller is not None:
+                return bool(self._poller.poll(0))
             return bool(select.select([sock], [], [], 0)[0])
         except (OSError, ValueError):
             return True
+
+    def _set_timeout(self, timeout: float | None) -> None:
+        if timeout != self._timeout:  # each change costs a system call
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
 
     def reusable(self) -> bool:
         """True (and ready for the next request) when the exchange ended cleanly."""
@@ -235,7 +243,7 @@ class _Connection:
             raise httpx.LocalProtocolError(
                 "a header value has a line break or a character outside Latin-1")
         try:
-            self.sock.settimeout(timeout)
+            self._set_timeout(timeout)
             self.sock.sendall(data)
         except TimeoutError as exc:
             raise httpx.WriteTimeout(str(exc) or "timed out") from None
@@ -246,7 +254,7 @@ class _Connection:
         conn, sock = self._h11, self.sock
         status, headers, chunks = 0, [], []
         try:
-            sock.settimeout(timeout)
+            self._set_timeout(timeout)
             while True:
                 event = conn.next_event()
                 if event is h11.NEED_DATA:

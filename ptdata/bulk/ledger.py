@@ -236,8 +236,8 @@ class Ledger:
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                if self._pending:
-                    self._db.executemany(_OUTCOME_SQL, self._pending)
+                for pending in self._pending:
+                    self._db.execute(_OUTCOME_SQL, pending)
                 self._db.execute(
                     "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, "
                     "recipients, state, reason, message, campaign_id, attempts, "

@@ -49,7 +49,7 @@ from ptdata.api.errors import (
     TimeoutError_,
     UsageError,
 )
-from ptdata.api.results import CampaignResult, is_unknown_outcome
+from ptdata.api.results import campaign_id_of, is_unknown_outcome
 from ptdata.bulk.ledger import DEFAULT_LEDGER, Ledger, LedgerRecord, utc_now
 from ptdata.bulk.limiter import RateLimiter
 from ptdata.bulk.plans import Call, Plan
@@ -373,9 +373,8 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - classified in _failed
             self._failed(call, exc, started, earlier_attempts)
             return
-        campaign = CampaignResult.from_result(result)
         state = "scheduled" if call.operation.scheduled else "sent"
-        self._record(call, (state, None, None, campaign.campaign_id,
+        self._record(call, (state, None, None, campaign_id_of(result),
                             earlier_attempts + result.attempts, started, utc_now()),
                      state, result.attempts)
 
