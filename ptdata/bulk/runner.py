@@ -187,11 +187,14 @@ def run_calls(
             book.start_job(job_id, description, family_id=family, planned_at=planned_at)
             book.settle_interrupted(job_id)
             earlier = book.records(job_id)
-            return _Run(job_id, batch_ids, call_for, client, limiter, book, earlier,
-                        **options).go()
+            try:
+                return _Run(job_id, batch_ids, call_for, client, limiter, book, earlier,
+                            **options).go()
+            finally:  # while the job is still held: another sender's reservations are its own
+                book.release(job_id)  # reserved, never posted: the run stopped first
     finally:
         if book is not None:
-            book.flush()  # the last outcomes, which no further intent carried
+            book.flush()  # the last outcomes, which no further write carried
             if own_ledger:
                 book.close()
 
@@ -311,9 +314,17 @@ class _Run:
         """
         with self._lock:
             if not self._ready:
-                for batch_id in itertools.islice(self._next, _AHEAD):
-                    self._ready.append(self._build(batch_id))
+                built = [self._build(b) for b in itertools.islice(self._next, _AHEAD)]
+                if built and self.book is not None:  # one fsync for them all
+                    self.book.reserve(self.job_id, [self._reservation(r) for r in built])
+                self._ready.extend(built)
             return self._ready.popleft() if self._ready else None
+
+    def _reservation(self, ready: _Ready) -> tuple:
+        call = ready.call
+        before = self.earlier.get(call.batch_id)
+        return (call.batch_id, ready.key or call.key, call.operation.op_id, call.recipients,
+                before.attempts if before else 0, before.first_attempt_at if before else None)
 
     def _build(self, batch_id: int) -> _Ready:
         call = self.call_for(batch_id)
@@ -327,7 +338,7 @@ class _Run:
 
     def _one(self, ready: _Ready, pending: _Pending | None) -> _Pending | None:
         """Wait for a slot, settle ``pending``, send ``ready``; what is now in flight."""
-        call, req, key = ready
+        call, req, _ = ready
         batch_id = call.batch_id
         if req is None:
             try:
@@ -352,11 +363,9 @@ class _Run:
         started = utc_now()
         before = self.earlier.get(batch_id)
         earlier_attempts = before.attempts if before else 0
-        if self.book is not None:
-            self.book.intent(self.job_id, batch_id, key or call.key, call.operation.op_id,
-                             call.recipients, started, attempts=earlier_attempts,
-                             first_attempt_at=before.first_attempt_at if before else None)
-        self.limiter.space()  # the fsync above took its time: never closer than 1/rate
+        if self.book is not None:  # reserved durably in _take; now marked as being posted
+            self.book.posting(self.job_id, batch_id, started)
+        self.limiter.space()  # the write above took its time: never closer than 1/rate
         try:
             # the client's own retries (429, refused connection) take a paced slot too
             reply = self.client.begin(req, before_retry=self.limiter.acquire)

@@ -55,7 +55,8 @@ def test_a_call_in_flight_when_the_process_died_becomes_unknown(sandbox, client,
     p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:  # what a killed sender leaves behind
         call = p.call(1)
-        ledger.intent(p.job_id, 1, call.key, call.operation.op_id, 1, "2026-11-02T12:00:00Z")
+        ledger.reserve(p.job_id, [(1, call.key, call.operation.op_id, 1, 0, None)])
+        ledger.posting(p.job_id, 1, "2026-11-02T12:00:00Z")
     report = run(p, client)
     assert report.frame["status"].tolist() == ["sent", "unknown", "sent"]
     assert report.frame["reason"].iloc[1] == "interrupted"
@@ -76,13 +77,16 @@ def test_a_second_sender_of_the_same_job_is_refused(tmp_path, client, run):
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\nfrom ptdata.bulk.ledger import Ledger\n"
-         f"with Ledger({str(path)!r}).hold({p.job_id!r}):\n"
+         f"ledger = Ledger({str(path)!r})\n"
+         f"with ledger.hold({p.job_id!r}):\n"
+         f"    ledger.reserve({p.job_id!r}, [(0, 'k', 'SendTextMessageToANumber', 1, 0, None)])\n"
          "    print('held', flush=True)\n    time.sleep(60)\n"],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(ptdata.JobLockedError, match=f"pid {holder.pid}"):
             run(p, client)
+        assert _states(path) == {0: "reserved"}  # the holder's reservation is left alone
     finally:
         holder.kill()
         holder.wait()
@@ -106,17 +110,20 @@ def _states(path) -> dict[int, str]:
         db.close()
 
 
-def test_an_outcome_is_committed_with_the_next_intent_or_by_flush(tmp_path):
+def test_an_outcome_is_committed_with_the_next_write_or_by_flush(tmp_path):
     path = tmp_path / "ledger.sqlite"
     job = "j" * 64
     with Ledger(path) as ledger:
-        ledger.intent(job, 0, "k0", "SendTextMessageToANumber", 1, "2026-11-02T19:00:00Z")
-        assert _states(path) == {0: "intent"}  # durable before the POST
+        ledger.reserve(job, [(b, f"k{b}", "SendTextMessageToANumber", 1, 0, None)
+                             for b in range(2)])
+        assert _states(path) == {0: "reserved", 1: "reserved"}  # durable before any POST
+        ledger.posting(job, 0, "2026-11-02T19:00:00Z")
+        assert _states(path) == {0: "intent", 1: "reserved"}
         ledger.outcome(job, 0, "sent", campaign_id="c0", attempts=1)
-        assert _states(path) == {0: "intent"}  # waits for the next write...
+        assert _states(path) == {0: "intent", 1: "reserved"}  # waits for the next write...
         assert ledger.records(job)[0].state == "sent"  # ...but the sender sees it at once
-        ledger.intent(job, 1, "k1", "SendTextMessageToANumber", 1, "2026-11-02T19:00:01Z")
-        assert _states(path) == {0: "sent", 1: "intent"}  # one transaction, one fsync
+        ledger.posting(job, 1, "2026-11-02T19:00:01Z")
+        assert _states(path) == {0: "sent", 1: "intent"}  # one transaction
         ledger.outcome(job, 1, "unknown", reason="timeout", attempts=1)
         ledger.flush()
         assert _states(path) == {0: "sent", 1: "unknown"}
@@ -129,7 +136,8 @@ def test_outcomes_lost_with_the_process_read_as_unknown_never_as_not_sent(tmp_pa
         [sys.executable, "-c",
          "import os\nfrom ptdata.bulk.ledger import Ledger\n"
          f"ledger = Ledger({str(path)!r})\n"
-         f"ledger.intent({job!r}, 0, 'k', 'SendTextMessageToANumber', 1, 'now')\n"
+         f"ledger.reserve({job!r}, [(0, 'k', 'SendTextMessageToANumber', 1, 0, None)])\n"
+         f"ledger.posting({job!r}, 0, 'now')\n"
          f"ledger.outcome({job!r}, 0, 'sent', campaign_id='c', attempts=1)\n"
          "os._exit(0)  # killed before anything else was written\n"],
         capture_output=True, text=True, timeout=60)
@@ -146,3 +154,51 @@ def test_a_ledger_passed_in_holds_every_outcome_when_send_returns(tmp_path, sand
                              ledger=ledger, progress=False, rate=200, concurrency=2)
         assert report.ok
         assert _states(path) == {0: "sent", 1: "sent", 2: "sent"}  # while still open
+
+
+def _reserve_and_mark(path, job, boot, monkeypatch):
+    """What a sender killed mid-run leaves: calls 0-2 reserved, 0 posted (marked), 1-2 not."""
+    monkeypatch.setattr("ptdata.bulk.ledger.boot_id", lambda: boot)
+    with Ledger(path) as ledger:
+        ledger.reserve(job, [(b, f"k{b}", "SendTextMessageToANumber", 1, 0, None)
+                             for b in range(3)])
+        ledger.posting(job, 0, "2026-11-02T19:00:00Z")
+
+
+def test_after_a_kill_reserved_calls_are_sent_again_and_a_posted_one_is_unknown(
+        tmp_path, monkeypatch):
+    path, job = tmp_path / "ledger.sqlite", "j" * 64
+    _reserve_and_mark(path, job, "boot-1", monkeypatch)
+    with Ledger(path) as ledger:  # the same boot: the killed process's marks are all there
+        assert ledger.settle_interrupted(job) == 3
+        states = {b: (r.state, r.reason) for b, r in ledger.records(job).items()}
+    assert states == {0: ("unknown", "interrupted"), 1: ("not_sent", "interrupted"),
+                      2: ("not_sent", "interrupted")}
+
+
+@pytest.mark.parametrize("later_boot", ["boot-2", None], ids=["machine-restarted", "no-boot-id"])
+def test_after_a_restart_reserved_calls_are_unknown(tmp_path, monkeypatch, later_boot):
+    path, job = tmp_path / "ledger.sqlite", "j" * 64
+    _reserve_and_mark(path, job, "boot-1", monkeypatch)
+    monkeypatch.setattr("ptdata.bulk.ledger.boot_id", lambda: later_boot)
+    with Ledger(path) as ledger:  # a power cut may have lost marks written without an fsync
+        ledger.settle_interrupted(job)
+        assert {r.state for r in ledger.records(job).values()} == {"unknown"}
+
+
+def test_a_call_is_never_marked_for_posting_without_a_reservation(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        with pytest.raises(ptdata.UsageError, match="no reservation"):
+            ledger.posting("j" * 64, 7, "2026-11-02T19:00:00Z")
+
+
+def test_a_rerun_after_a_kill_sends_the_reserved_calls_once(sandbox, client, run, tmp_path,
+                                                            monkeypatch):
+    p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
+    monkeypatch.setattr("ptdata.bulk.ledger.boot_id", lambda: "boot-1")
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:  # killed after reserving, before posting
+        ledger.reserve(p.job_id, [(b, p.call(b).key, "SendTextMessageToANumber", 1, 0, None)
+                                  for b in range(3)])
+    report = run(p, client)
+    assert report.frame["status"].tolist() == ["sent"] * 3
+    assert sorted(r["json"]["To"] for r in posts(sandbox)) == sorted(CONTACTS)
