@@ -11,9 +11,10 @@ when some requests are delayed on the way and others are not.
 ...     limiter.acquire()               # blocks until this call's slot
 ...     client.send_prepared(call)
 
-A bulk run does some work between its slot and its request (the ledger's fsync): it calls
-``pace()`` for the slot, does the work, then ``space()``, which only checks that the request
-does not go out closer than ``1 / rate`` after the previous one.
+A bulk run does some work between its slot and its request (reads the previous reply, marks
+the call in the ledger): it calls ``pace()`` for the slot, does the work, then ``space()``,
+which only checks that the request does not go out closer than ``1 / rate`` after the
+previous one.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ class RateLimiter:
         """Go no sooner than ``1 / rate`` after the previous caller went; returns the wait.
 
         Books no slot: it guards the moment of sending after ``pace`` (work of varying length
-        in between, such as a disk write, must not bring two requests closer than the limit
-        allows) and after ``acquire``'s own wait (a thread woken late must not pass together
+        in between, such as reading a reply or a disk write, must not bring two requests
+        closer than the limit allows) and after ``acquire``'s own wait (a thread woken late must not pass together
         with the next one on time). Mostly it returns at once: waits of a fraction of a
         millisecond are not worth a second wake-up, so the floor is the limit itself, ``1 /
         rate``, under the paced interval. With ``burst`` > 1 it does not wait at all.

@@ -5,8 +5,9 @@ same in a script and inside a running Jupyter event loop. The limiter spaces the
 (one every ``1 / rate`` s) and enough threads keep a call in flight each to hold that pace
 against slow replies. A thread woken for its slot reads the reply of its previous call (in by
 then) and sends its next one: one wake-up per message, and what a message costs the processor
-is mostly how much code runs after that wake-up, so calls are also built ahead, a few dozen
-at a time, and the ledger commits an outcome together with the next intent (one fsync).
+is mostly how much code runs after that wake-up, so calls are also built ahead and reserved in
+the ledger a few dozen at a time (one fsync), and each is only marked, without an fsync, right
+before its POST (``ptdata.bulk.ledger`` says why that is still safe).
 
 What each call's rows become (they share its fate: one POST to a list is many messages):
 - accepted → ``sent`` (or ``scheduled``) with the CampaignId;
