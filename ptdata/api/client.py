@@ -14,9 +14,9 @@ GET and DELETE are idempotent and are also retried on those.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import json
 import random
 import ssl
 import threading

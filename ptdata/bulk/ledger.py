@@ -268,7 +268,8 @@ class Ledger:
                 cur = self._db.execute(
                     "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
                     "finished_at = ? WHERE job_id = ? AND (state = 'intent' OR "
-                    "(state = 'reserved' AND (boot_id IS NULL OR boot_id IS NOT ?)))",
+                    "(state = 'reserved' AND (boot_id IS NULL OR boot_id IS NOT ? OR "
+                    "reason = 'was_unknown')))",
                     ("the run stopped while this call was in flight; it may or may not have "
                      "been sent", now, job_id, boot),
                 )
@@ -286,12 +287,15 @@ class Ledger:
     def reserve(self, job_id: str, calls: list[tuple]) -> None:
         """Record, durably (fsync), the calls about to be sent: one transaction for them all.
 
-        ``calls``: (batch_id, call_key, operation, recipients, attempts, first_attempt_at)
-        for each; attempts and first_attempt_at carry over what an earlier run recorded.
+        ``calls``: (batch_id, call_key, operation, recipients, attempts, first_attempt_at,
+        earlier_state) for each: what an earlier run recorded (0, None, None if nothing). A
+        call an earlier run left ``unknown`` goes back to ``unknown`` if this run stops
+        before posting it, never to ``not_sent``.
         """
         boot = boot_id()
-        rows = [(job_id, b, key, op, n, attempts, first, boot)
-                for b, key, op, n, attempts, first in calls]
+        rows = [(job_id, b, key, op, n, "was_unknown" if earlier == "unknown" else None,
+                 attempts, first, boot)
+                for b, key, op, n, attempts, first, earlier in calls]
         with self._lock:
             self._db.execute("BEGIN")
             try:
@@ -301,7 +305,7 @@ class Ledger:
                     "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, "
                     "recipients, state, reason, message, campaign_id, attempts, "
                     "first_attempt_at, finished_at, boot_id) "
-                    "VALUES (?, ?, ?, ?, ?, 'reserved', NULL, NULL, NULL, ?, ?, NULL, ?)", rows)
+                    "VALUES (?, ?, ?, ?, ?, 'reserved', ?, NULL, NULL, ?, ?, NULL, ?)", rows)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -320,7 +324,7 @@ class Ledger:
                 for pending in self._pending:
                     db.execute(_OUTCOME_SQL, pending)
                 cur = db.execute(
-                    "UPDATE calls SET state = 'intent', first_attempt_at = "
+                    "UPDATE calls SET state = 'intent', reason = NULL, first_attempt_at = "
                     "COALESCE(first_attempt_at, ?) WHERE job_id = ? AND batch_id = ? "
                     "AND state = 'reserved'", (started_at, job_id, batch_id))
                 if cur.rowcount != 1:  # never POST a call the ledger did not reserve
@@ -333,9 +337,14 @@ class Ledger:
             self._pending.clear()
 
     def release(self, job_id: str) -> int:
-        """Calls reserved but never posted (the run stopped first) become ``not_sent``."""
+        """Calls reserved but never posted (the run stopped first) go back to how they were:
+        ``not_sent``, or ``unknown`` for those an earlier run had left unknown."""
         with self._lock:
             self._commit_pending()
+            self._db.execute(
+                "UPDATE calls SET state = 'unknown', reason = 'unknown', message = "
+                "'left unknown by an earlier run; this run stopped before sending it again' "
+                "WHERE job_id = ? AND state = 'reserved' AND reason = 'was_unknown'", (job_id,))
             return self._db.execute(
                 "UPDATE calls SET state = 'not_sent', reason = 'run_stopped', "
                 "message = 'the run stopped before this call was sent' "

@@ -325,7 +325,8 @@ class _Run:
         call = ready.call
         before = self.earlier.get(call.batch_id)
         return (call.batch_id, ready.key or call.key, call.operation.op_id, call.recipients,
-                before.attempts if before else 0, before.first_attempt_at if before else None)
+                before.attempts if before else 0, before.first_attempt_at if before else None,
+                before.state if before else None)
 
     def _build(self, batch_id: int) -> _Ready:
         call = self.call_for(batch_id)

@@ -55,7 +55,7 @@ def test_a_call_in_flight_when_the_process_died_becomes_unknown(sandbox, client,
     p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
     with Ledger(tmp_path / "ledger.sqlite") as ledger:  # what a killed sender leaves behind
         call = p.call(1)
-        ledger.reserve(p.job_id, [(1, call.key, call.operation.op_id, 1, 0, None)])
+        ledger.reserve(p.job_id, [(1, call.key, call.operation.op_id, 1, 0, None, None)])
         ledger.posting(p.job_id, 1, "2026-11-02T12:00:00Z")
     report = run(p, client)
     assert report.frame["status"].tolist() == ["sent", "unknown", "sent"]
@@ -79,7 +79,7 @@ def test_a_second_sender_of_the_same_job_is_refused(tmp_path, client, run):
          "import sys, time\nfrom ptdata.bulk.ledger import Ledger\n"
          f"ledger = Ledger({str(path)!r})\n"
          f"with ledger.hold({p.job_id!r}):\n"
-         f"    ledger.reserve({p.job_id!r}, [(0, 'k', 'SendTextMessageToANumber', 1, 0, None)])\n"
+         f"    ledger.reserve({p.job_id!r}, [(0, 'k', 'SendTextMessageToANumber', 1, 0, None, None)])\n"
          "    print('held', flush=True)\n    time.sleep(60)\n"],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -114,7 +114,7 @@ def test_an_outcome_is_committed_with_the_next_write_or_by_flush(tmp_path):
     path = tmp_path / "ledger.sqlite"
     job = "j" * 64
     with Ledger(path) as ledger:
-        ledger.reserve(job, [(b, f"k{b}", "SendTextMessageToANumber", 1, 0, None)
+        ledger.reserve(job, [(b, f"k{b}", "SendTextMessageToANumber", 1, 0, None, None)
                              for b in range(2)])
         assert _states(path) == {0: "reserved", 1: "reserved"}  # durable before any POST
         ledger.posting(job, 0, "2026-11-02T19:00:00Z")
@@ -136,7 +136,7 @@ def test_outcomes_lost_with_the_process_read_as_unknown_never_as_not_sent(tmp_pa
         [sys.executable, "-c",
          "import os\nfrom ptdata.bulk.ledger import Ledger\n"
          f"ledger = Ledger({str(path)!r})\n"
-         f"ledger.reserve({job!r}, [(0, 'k', 'SendTextMessageToANumber', 1, 0, None)])\n"
+         f"ledger.reserve({job!r}, [(0, 'k', 'SendTextMessageToANumber', 1, 0, None, None)])\n"
          f"ledger.posting({job!r}, 0, 'now')\n"
          f"ledger.outcome({job!r}, 0, 'sent', campaign_id='c', attempts=1)\n"
          "os._exit(0)  # killed before anything else was written\n"],
@@ -160,7 +160,7 @@ def _reserve_and_mark(path, job, boot, monkeypatch):
     """What a sender killed mid-run leaves: calls 0-2 reserved, 0 posted (marked), 1-2 not."""
     monkeypatch.setattr("ptdata.bulk.ledger.boot_id", lambda: boot)
     with Ledger(path) as ledger:
-        ledger.reserve(job, [(b, f"k{b}", "SendTextMessageToANumber", 1, 0, None)
+        ledger.reserve(job, [(b, f"k{b}", "SendTextMessageToANumber", 1, 0, None, None)
                              for b in range(3)])
         ledger.posting(job, 0, "2026-11-02T19:00:00Z")
 
@@ -197,8 +197,27 @@ def test_a_rerun_after_a_kill_sends_the_reserved_calls_once(sandbox, client, run
     p = ptdata.plan(ROWS, template="Hi {Name}", now=DAY)
     monkeypatch.setattr("ptdata.bulk.ledger.boot_id", lambda: "boot-1")
     with Ledger(tmp_path / "ledger.sqlite") as ledger:  # killed after reserving, before posting
-        ledger.reserve(p.job_id, [(b, p.call(b).key, "SendTextMessageToANumber", 1, 0, None)
+        ledger.reserve(p.job_id, [(b, p.call(b).key, "SendTextMessageToANumber", 1, 0, None, None)
                                   for b in range(3)])
     report = run(p, client)
     assert report.frame["status"].tolist() == ["sent"] * 3
     assert sorted(r["json"]["To"] for r in posts(sandbox)) == sorted(CONTACTS)
+
+
+def test_a_call_left_unknown_and_resent_on_request_stays_unknown_if_the_resend_is_cut_off(
+        tmp_path, monkeypatch):
+    path, job = tmp_path / "ledger.sqlite", "j" * 64
+    monkeypatch.setattr("ptdata.bulk.ledger.boot_id", lambda: "boot-1")
+    with Ledger(path) as ledger:  # resend_unknown=True reserved it again, then the run died
+        ledger.reserve(job, [(0, "k", "SendTextMessageToANumber", 1, 1, "t0", "unknown"),
+                             (1, "k", "SendTextMessageToANumber", 1, 0, None, None)])
+    with Ledger(path) as ledger:
+        ledger.settle_interrupted(job)
+        assert {b: r.state for b, r in ledger.records(job).items()} == {0: "unknown",
+                                                                        1: "not_sent"}
+    with Ledger(path) as ledger:  # the same when the run stopped (a refused key) instead
+        ledger.reserve(job, [(0, "k", "SendTextMessageToANumber", 1, 1, "t0", "unknown"),
+                             (1, "k", "SendTextMessageToANumber", 1, 0, None, "not_sent")])
+        ledger.release(job)
+        assert {b: r.state for b, r in ledger.records(job).items()} == {0: "unknown",
+                                                                        1: "not_sent"}
