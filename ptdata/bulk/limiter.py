@@ -106,10 +106,11 @@ class RateLimiter:
 
         Books no slot: it guards the moment of sending after ``pace`` (work of varying length
         in between, such as reading a reply or a disk write, must not bring two requests
-        closer than the limit allows) and after ``acquire``'s own wait (a thread woken late must not pass together
-        with the next one on time). Mostly it returns at once: waits of a fraction of a
-        millisecond are not worth a second wake-up, so the floor is the limit itself, ``1 /
-        rate``, under the paced interval. With ``burst`` > 1 it does not wait at all.
+        closer than the limit allows) and after ``acquire``'s own wait (a thread woken late
+        must not pass together with the next one on time). Mostly it returns at once: waits
+        of a fraction of a millisecond are not worth a second wake-up, so the floor is the
+        limit itself, ``1 / rate``, under the paced interval. With ``burst`` > 1 it does not
+        wait at all.
         """
         if self.burst > 1:
             return 0.0
