@@ -23,7 +23,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -46,6 +46,7 @@ from ptdata.api.wire import Wire
 __all__ = ["DEFAULT_BASE_URL", "PowerTextor", "retry_delay"]
 
 DEFAULT_BASE_URL = "https://connectorservices.powertextor.com"
+_E = TypeVar("_E", bound=BaseException)
 logger = logging.getLogger("ptdata.api")
 
 
@@ -100,7 +101,8 @@ def retry_delay(
                 ) from exc
             return exc.retry_after
         return min(max_retry_after, backoff * 2 ** (attempt - 1) * (1 + rand()))
-    nothing_sent = isinstance(exc, TransportError) and not exc.sent
+    nothing_sent = isinstance(exc, TransportError) and not exc.sent \
+        and getattr(exc, "retryable", True)
     if nothing_sent or (idempotent and isinstance(exc, (TransportError, ServerError))):
         return backoff * 2 ** (attempt - 1) * (1 + rand())
     return None
@@ -337,6 +339,13 @@ class PowerTextor(FriendlyMethods):
             return UsageError(f"{name}: the request cannot be sent as built (a header value "
                               "has a line break or a character outside Latin-1)")
         if isinstance(exc, httpx.ConnectError):
+            bad_cert = _cause(exc, ssl.SSLCertVerificationError)
+            if bad_cert is not None:  # waiting will not fix it
+                return ConnectError(
+                    f"{name}: cannot connect to {self.base_url}: certificate verification "
+                    f"failed ({bad_cert.verify_message or bad_cert}); not retried. Check the "
+                    "base URL, or pass verify=ssl.create_default_context(cafile=...) with "
+                    "your network's CA", operation=name, retryable=False)
             return ConnectError(f"{name}: cannot connect to {self.base_url} ({_reason(exc)})",
                                 operation=name)
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
@@ -417,6 +426,17 @@ def _proxied(url: httpx.URL) -> bool:
     if not (proxies.get(url.scheme) or proxies.get("all")):
         return False
     return not urllib.request.proxy_bypass(url.host)
+
+
+def _cause(exc: BaseException | None, kind: type[_E]) -> _E | None:
+    """The first ``kind`` in the chain of causes/contexts behind ``exc``, if any."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _reason(exc: Exception) -> str:

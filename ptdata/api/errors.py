@@ -66,10 +66,16 @@ class TransportError(PowerTextorError):
 
 
 class ConnectError(TransportError):
-    """Could not connect: nothing was sent, so a retry cannot send anything twice."""
+    """Could not connect: nothing was sent, so a retry cannot send anything twice.
 
-    def __init__(self, message: str, *, operation: str | None = None) -> None:
+    ``retryable`` is False when waiting cannot help (the server's certificate failed
+    verification): then it is not retried.
+    """
+
+    def __init__(self, message: str, *, operation: str | None = None,
+                 retryable: bool = True) -> None:
         super().__init__(message, operation=operation, sent=False)
+        self.retryable = retryable
 
 
 class TimeoutError_(TransportError):  # noqa: N801 - avoid shadowing the builtin TimeoutError

@@ -655,23 +655,29 @@ def test_tls_with_a_trusted_certificate_works_and_keeps_the_connection(serve, co
     assert server.connections == 1 and server.handshake_errors == []
 
 
-@pytest.mark.parametrize("case", ["untrusted-ca", "certificate-for-another-name"])
+@pytest.mark.parametrize("case", ["untrusted-ca", "certificate-for-another-name",
+                                  "untrusted-ca-through-httpx"])
 def test_a_certificate_that_fails_verification_is_a_connect_error_with_nothing_sent(
         serve, connect, ca, api_key, monkeypatch, case):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the default bundle, as users have it
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    sleeps: list[float] = []
     if case == "untrusted-ca":
         server = serve(answer_each, tls=_server_tls(ca))
-        client = connect(server.url, max_retries=0)  # verify=True: the usual CA bundle
+        client = connect(server.url, sleep=sleeps.append)  # verify=True: the usual CA bundle
+    elif case == "untrusted-ca-through-httpx":  # the path proxies and attachments take
+        server = serve(answer_each, tls=_server_tls(ca))
+        client = connect(server.url, sleep=sleeps.append, transport=httpx.HTTPTransport())
     else:
         server = serve(answer_each, tls=_server_tls(ca, "pt.example"))
-        client = connect(server.url, max_retries=0, verify=_trusting(ca))
+        client = connect(server.url, sleep=sleeps.append, verify=_trusting(ca))
     with pytest.raises(ConnectError) as info:
         send(client)
     server.join_connections()  # the handshake was refused and the client hung up
     exc = info.value
     assert exc.sent is False
-    assert "certificate verification failed" in str(exc)
+    assert "certificate verification failed" in str(exc) and "verify=" in str(exc)
+    assert (exc.retryable, exc.attempts, sleeps) == (False, 1, [])  # waiting cannot fix it
     assert server.requests == []
     assert server.connections == 1 and len(server.handshake_errors) == 1
     assert_key_kept_secret(exc, client, api_key)
