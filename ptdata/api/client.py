@@ -101,8 +101,7 @@ def retry_delay(
                 ) from exc
             return exc.retry_after
         return min(max_retry_after, backoff * 2 ** (attempt - 1) * (1 + rand()))
-    nothing_sent = isinstance(exc, TransportError) and not exc.sent \
-        and getattr(exc, "retryable", True)
+    nothing_sent = isinstance(exc, TransportError) and not exc.sent and exc.retryable
     if nothing_sent or (idempotent and isinstance(exc, (TransportError, ServerError))):
         return backoff * 2 ** (attempt - 1) * (1 + rand())
     return None
@@ -182,8 +181,7 @@ class PowerTextor(FriendlyMethods):
             self._wire_headers = {"User-Agent": self._headers["user-agent"],
                                   "Accept": "application/json"}
         self._timeout_ext = self.timeout.as_dict()
-        self._routes: dict[str, tuple[httpx.URL, httpx.BaseTransport | None]] = {}
-        self._targets: dict[str, str] = {}
+        self._routes: dict[str, tuple[httpx.URL, httpx.BaseTransport | None, str]] = {}
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.Lock()
 
@@ -293,7 +291,7 @@ class PowerTextor(FriendlyMethods):
 
         if self._wire is not None and req.data is None and not req.files:
             try:
-                exchange = self._wire.start(req.method, self._target(req.path),
+                exchange = self._wire.start(req.method, self._route(req.path)[2],
                                             *self._wire_body(req))
             except httpx.HTTPError as exc:
                 raise self._translate(exc, name) from None
@@ -355,15 +353,25 @@ class PowerTextor(FriendlyMethods):
         return TransportError(f"{name}: HTTP failure ({type(exc).__name__})", operation=name,
                               sent=True)
 
-    def _target(self, path: str) -> str:
-        """The request target for ``path`` under the base URL, percent-encoded as httpx would."""
-        target = self._targets.get(path)
-        if target is None:
-            target = httpx.URL(self.base_url + "/" + path.lstrip("/")).raw_path.decode("ascii")
-            if len(self._targets) > 256:  # paths with ids in them: keep the cache small
-                self._targets.clear()
-            self._targets[path] = target
-        return target
+    def _route(self, path: str) -> tuple[httpx.URL, httpx.BaseTransport | None, str]:
+        """For ``path`` under the base URL: its URL, the httpx transport that serves it (None:
+        this httpx has no look-up, go the public way) and the request target, percent-encoded
+        as httpx would; cached per path."""
+        route = self._routes.get(path)
+        if route is None:
+            url = httpx.URL(self.base_url + "/" + path.lstrip("/"))
+            transport = None
+            lookup = getattr(self._http, "_transport_for_url", None)  # private in httpx
+            if lookup is not None:
+                try:
+                    transport = lookup(url)
+                except Exception:  # noqa: BLE001 - another httpx: take the public way
+                    transport = None
+            route = (url, transport, url.raw_path.decode("ascii"))
+            if len(self._routes) > 256:  # paths with ids in them: keep the cache small
+                self._routes.clear()
+            self._routes[path] = route
+        return route
 
     def _wire_body(self, req: PreparedRequest) -> tuple[bytes | None, dict[str, str]]:
         headers = {**self._wire_headers, "ApiKey": self._key.reveal()}
@@ -381,23 +389,7 @@ class PowerTextor(FriendlyMethods):
         exchange itself; a bulk send makes thousands of calls, so the request is built here
         with the client's headers and timeout and handed to the client's transport.
         """
-        if self._http.is_closed:
-            raise UsageError("this PowerTextor client has been closed; make a new one")
-        route = self._routes.get(req.path)
-        if route is None:
-            url = httpx.URL(self.base_url + "/" + req.path.lstrip("/"))
-            transport = None
-            lookup = getattr(self._http, "_transport_for_url", None)  # private in httpx
-            if lookup is not None:
-                try:
-                    transport = lookup(url)
-                except Exception:  # noqa: BLE001 - another httpx: take the public way below
-                    transport = None
-            route = (url, transport)
-            if len(self._routes) > 256:  # paths with ids in them: keep the cache small
-                self._routes.clear()
-            self._routes[req.path] = route
-        url, transport = route
+        url, transport, _ = self._route(req.path)
         if transport is None:  # an httpx without the private look-up: the public way
             return self._http.request(req.method, url, json=req.json, data=req.data,
                                       files=files, headers={"ApiKey": self._key.reveal()})

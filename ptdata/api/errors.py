@@ -56,9 +56,13 @@ class UsageError(PowerTextorError, ValueError):
 
 
 class TransportError(PowerTextorError):
-    """The request did not complete; ``sent`` says whether the server may have received it."""
+    """The request did not complete; ``sent`` says whether the server may have received it.
+
+    ``retryable`` is False when waiting cannot help (a certificate that fails verification).
+    """
 
     sent: bool = True
+    retryable: bool = True
 
     def __init__(self, message: str, *, operation: str | None = None, sent: bool = True) -> None:
         super().__init__(message, operation=operation)
@@ -66,11 +70,7 @@ class TransportError(PowerTextorError):
 
 
 class ConnectError(TransportError):
-    """Could not connect: nothing was sent, so a retry cannot send anything twice.
-
-    ``retryable`` is False when waiting cannot help (the server's certificate failed
-    verification): then it is not retried.
-    """
+    """Could not connect: nothing was sent, so a retry cannot send anything twice."""
 
     def __init__(self, message: str, *, operation: str | None = None,
                  retryable: bool = True) -> None:

@@ -259,30 +259,16 @@ class Ledger:
         again) when this machine has not restarted since it was reserved, ``unknown``
         otherwise (see the module doc).
         """
-        boot = boot_id()
-        now = utc_now()
-        with self._lock:
-            self._commit_pending()
-            self._db.execute("BEGIN")
-            try:
-                cur = self._db.execute(
-                    "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
-                    "finished_at = ? WHERE job_id = ? AND (state = 'intent' OR "
-                    "(state = 'reserved' AND (boot_id IS NULL OR boot_id IS NOT ? OR "
-                    "reason = 'was_unknown')))",
-                    ("the run stopped while this call was in flight; it may or may not have "
-                     "been sent", now, job_id, boot),
-                )
-                settled = cur.rowcount
-                cur = self._db.execute(
-                    "UPDATE calls SET state = 'not_sent', reason = 'interrupted', "
-                    "message = 'the run stopped before this call was sent', finished_at = ? "
-                    "WHERE job_id = ? AND state = 'reserved'", (now, job_id))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            return settled + cur.rowcount
+        in_flight = "the run stopped while this call was in flight; it may or may not have " \
+                    "been sent"
+        with self._lock, self._writing(self._db) as db:
+            settled = db.execute(
+                "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
+                "finished_at = ? WHERE job_id = ? AND state = 'intent'",
+                (in_flight, utc_now(), job_id)).rowcount
+            return settled + self._unreserve(db, job_id, "interrupted", restarted=True,
+                                             reason_unknown="interrupted",
+                                             message_unknown=in_flight)
 
     def reserve(self, job_id: str, calls: list[tuple]) -> None:
         """Record, durably (fsync), the calls about to be sent: one transaction for them all.
@@ -296,59 +282,51 @@ class Ledger:
         rows = [(job_id, b, key, op, n, "was_unknown" if earlier == "unknown" else None,
                  attempts, first, boot)
                 for b, key, op, n, attempts, first, earlier in calls]
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                for pending in self._pending:
-                    self._db.execute(_OUTCOME_SQL, pending)
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, "
-                    "recipients, state, reason, message, campaign_id, attempts, "
-                    "first_attempt_at, finished_at, boot_id) "
-                    "VALUES (?, ?, ?, ?, ?, 'reserved', ?, NULL, NULL, ?, ?, NULL, ?)", rows)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._pending.clear()
+        with self._lock, self._writing(self._db) as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, "
+                "recipients, state, reason, message, campaign_id, attempts, "
+                "first_attempt_at, finished_at, boot_id) "
+                "VALUES (?, ?, ?, ?, ?, 'reserved', ?, NULL, NULL, ?, ?, NULL, ?)", rows)
 
     def posting(self, job_id: str, batch_id: int, started_at: str) -> None:
         """Mark a reserved call as about to be POSTed (no fsync: see the module doc).
 
         The outcomes recorded since the last write go in the same transaction.
         """
-        with self._lock:
-            db = self._fast
-            db.execute("BEGIN")
-            try:
-                for pending in self._pending:
-                    db.execute(_OUTCOME_SQL, pending)
-                cur = db.execute(
-                    "UPDATE calls SET state = 'intent', reason = NULL, first_attempt_at = "
-                    "COALESCE(first_attempt_at, ?) WHERE job_id = ? AND batch_id = ? "
-                    "AND state = 'reserved'", (started_at, job_id, batch_id))
-                if cur.rowcount != 1:  # never POST a call the ledger did not reserve
-                    raise UsageError(f"the ledger has no reservation for call {batch_id} "
-                                     f"of job {job_id[:12]}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            self._pending.clear()
+        with self._lock, self._writing(self._fast) as db:
+            cur = db.execute(
+                "UPDATE calls SET state = 'intent', reason = NULL, first_attempt_at = "
+                "COALESCE(first_attempt_at, ?) WHERE job_id = ? AND batch_id = ? "
+                "AND state = 'reserved'", (started_at, job_id, batch_id))
+            if cur.rowcount != 1:  # never POST a call the ledger did not reserve
+                raise UsageError(f"the ledger has no reservation for call {batch_id} "
+                                 f"of job {job_id[:12]}")
 
     def release(self, job_id: str) -> int:
         """Calls reserved but never posted (the run stopped first) go back to how they were:
         ``not_sent``, or ``unknown`` for those an earlier run had left unknown."""
-        with self._lock:
-            self._commit_pending()
-            self._db.execute(
-                "UPDATE calls SET state = 'unknown', reason = 'unknown', message = "
-                "'left unknown by an earlier run; this run stopped before sending it again' "
-                "WHERE job_id = ? AND state = 'reserved' AND reason = 'was_unknown'", (job_id,))
-            return self._db.execute(
-                "UPDATE calls SET state = 'not_sent', reason = 'run_stopped', "
-                "message = 'the run stopped before this call was sent' "
-                "WHERE job_id = ? AND state = 'reserved'", (job_id,)).rowcount
+        with self._lock, self._writing(self._db) as db:
+            return self._unreserve(
+                db, job_id, "run_stopped", reason_unknown="unknown",
+                message_unknown="left unknown by an earlier run; this run stopped before "
+                                "sending it again", restarted=False)
+
+    def _unreserve(self, db: sqlite3.Connection, job_id: str, reason: str, *,
+                   reason_unknown: str, message_unknown: str, restarted: bool) -> int:
+        """Reserved calls that were not posted: ``unknown`` when an earlier run left them so
+        (or, with ``restarted``, when reserved before the machine restarted: their marks may
+        have been lost), ``not_sent`` otherwise. How many there were."""
+        now = utc_now()
+        unknown = db.execute(
+            "UPDATE calls SET state = 'unknown', reason = ?, message = ?, finished_at = ? "
+            "WHERE job_id = ? AND state = 'reserved' AND (reason = 'was_unknown' OR "
+            "(? AND (boot_id IS NULL OR boot_id IS NOT ?)))",
+            (reason_unknown, message_unknown, now, job_id, restarted, boot_id())).rowcount
+        return unknown + db.execute(
+            "UPDATE calls SET state = 'not_sent', reason = ?, "
+            "message = 'the run stopped before this call was sent', finished_at = ? "
+            "WHERE job_id = ? AND state = 'reserved'", (reason, now, job_id)).rowcount
 
     def outcome(self, job_id: str, batch_id: int, state: str, *, reason: str | None = None,
                 message: str | None = None, campaign_id: str | None = None, attempts: int = 0,
@@ -368,14 +346,22 @@ class Ledger:
             self._commit_pending()
 
     def _commit_pending(self) -> None:  # with self._lock held
-        if not self._pending:
-            return
-        self._db.execute("BEGIN")
+        if self._pending:
+            with self._writing(self._db):
+                pass
+
+    @contextlib.contextmanager
+    def _writing(self, db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """One transaction on ``db`` (with self._lock held) that starts by committing the
+        outcomes waiting in memory: ``_db`` commits with an fsync, ``_fast`` without."""
+        db.execute("BEGIN")
         try:
-            self._db.executemany(_OUTCOME_SQL, self._pending)
-            self._db.execute("COMMIT")
+            for pending in self._pending:
+                db.execute(_OUTCOME_SQL, pending)
+            yield db
+            db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
         self._pending.clear()
 
