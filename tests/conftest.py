@@ -10,15 +10,28 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 
 import pytest
+
+# never the user's real send history, whatever a test or a notebook forgets to pass
+os.environ["PTDATA_HOME"] = tempfile.mkdtemp(prefix="ptdata-home-")
 
 import ptdata
 from ptdata.sandbox import Sandbox, serve_sandbox
 
 _DEFAULT_OPTIONS = dict(latency=0.0, rate_limit=None, error_rate=0.0, drop_rate=0.0,
                         stall_rate=0.0, stall_seconds=30.0, error_statuses=(500, 502, 503))
+
+
+@pytest.fixture(autouse=True)
+def ptdata_home(tmp_path, monkeypatch):
+    """Each test its own send history (``PTDATA_HOME``), so tests never share one."""
+    home = tmp_path / "ptdata-home"
+    monkeypatch.setenv("PTDATA_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

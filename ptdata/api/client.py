@@ -200,6 +200,13 @@ class PowerTextor(FriendlyMethods):
         if self._wire is not None:
             self._wire.close()
 
+    def key_fingerprint(self, salt: bytes) -> str:
+        """A salted HMAC of the API key: tells two keys apart without revealing either."""
+        import hashlib
+        import hmac
+
+        return hmac.new(salt, self._key.reveal().encode("utf-8"), hashlib.sha256).hexdigest()
+
     def __getstate__(self):
         raise TypeError("PowerTextor clients cannot be pickled (they hold the API key)")
 

@@ -1,4 +1,4 @@
-"""Bulk campaigns: plan → send (paced, recorded in a ledger) → report.
+"""Bulk campaigns: plan → send (paced, recorded in the send history) → report.
 
 >>> import ptdata
 >>> p = ptdata.plan(frame, body="Doors open at 9!", to="numbers")   # the dry run
@@ -13,19 +13,20 @@
 
 from __future__ import annotations
 
-from ptdata.bulk.ledger import DEFAULT_LEDGER, JobLockedError, Ledger
+from ptdata.bulk.ledger import JobLockedError, Ledger, LedgerDamagedError
 from ptdata.bulk.limiter import RateLimiter
 from ptdata.bulk.planner import plan
 from ptdata.bulk.plans import Call, Plan
 from ptdata.bulk.report import REPORT_COLUMNS, STATUSES, Report
-from ptdata.bulk.runner import send
+from ptdata.bulk.sending import PendingSend, send
 from ptdata.bulk.writers import read_report, write_frame
 
 __all__ = [
     "Call",
-    "DEFAULT_LEDGER",
     "JobLockedError",
     "Ledger",
+    "LedgerDamagedError",
+    "PendingSend",
     "Plan",
     "REPORT_COLUMNS",
     "RateLimiter",

@@ -1,102 +1,134 @@
-"""The send ledger: what each API call of a job was meant to do, and what became of it.
+"""The send history: every API call ptdata made, and every recipient each message call reached.
 
-A POST to Power Textor has no idempotency key, so the only way to never send twice after a
-crash is to write down, durably, *before* each POST, that it is about to happen, and after it,
-how it ended. The ledger is an SQLite file (WAL journal) keyed by the plan's job id and the
-call's batch id. Re-running the same plan reads it and skips what already went out; a call
-whose intent was written but whose outcome never was (the process died mid-flight) is
-``unknown``: it may or may not have been sent, so it is only sent again when the user asks.
+A POST to Power Textor has no idempotency key, so the only way never to text someone twice is
+to write down, durably, *before* each POST, who it is about to reach, and after it, how it
+ended. The history is one SQLite file (rollback journal, ``synchronous=FULL``: every commit
+is on disk before the POST it announces). For each call: its *intent* (the call and its
+recipients, one transaction, one fsync) and then its *outcome* (another). A call with an
+intent and no outcome - the process died while it was in flight - is ``unknown``: it may or
+may not have gone out, so its recipients are only texted again when the user asks.
 
-How a bulk run writes it, so that each message costs one cheap write instead of one fsync:
+What a later run reads (``reached``): per account and campaign, every recipient a message
+reached or may have reached - whatever the sheet, batch size, suppression list, clock or
+working folder of that later run. A campaign is the name the user gives it, or else the
+message as written with its kind, place, timing as asked and target kind (see
+``ptdata.bulk.campaigns``). Sending a campaign again on purpose opens a new *round* of it.
 
-1. ``reserve`` the next few dozen calls (state ``reserved``), durably: one transaction, one
-   fsync (``synchronous=FULL``: it survives a power cut). No call is ever POSTed without it.
-2. Right before each POST, ``posting`` marks the call ``intent``: a commit without an fsync
-   (``synchronous=NORMAL``), which survives the process being killed - not a power cut.
-3. The outcome waits in memory and is committed with the next write (or by ``flush()``).
+Accounts: history is kept per Power Textor account *and* server (``account_key``): a sandbox
+never shares history with another server, two accounts never share it, and one account keeps
+it across key rotations (the account is the ``AccountId`` Power Textor returns).
 
-After a crash, ``settle_interrupted`` reads the file: a call marked ``intent`` with no outcome
-is ``unknown``. A call still ``reserved`` was never posted if the machine has not restarted
-since (the marks of the killed process are all in the file: its writes reached the operating
-system) - it is sent again; after a restart (a power cut may have lost marks) it is
-``unknown`` too. The machine's boot id tells the two apart; where there is none, reserved
-calls are taken as ``unknown``.
+Damage: a file that is truncated, corrupt, unreadable or has fewer records than it had stops
+the run (``LedgerDamagedError``) with a message that never suggests anything that could text
+someone twice.
 
-Only one process may send a job at a time: ``Ledger.hold(job_id)`` takes an OS file lock
-(``flock``) that the kernel releases when the process dies, so a killed run never leaves a
-stale lock behind.
+The default file is ``history.sqlite`` in the user's data folder (``PTDATA_HOME`` overrides
+the folder), the same from every working folder.
 
-The default file is ``.ptdata/ledger.sqlite`` in the current directory.
-
->>> with Ledger(".ptdata/ledger.sqlite") as ledger, ledger.hold(plan.job_id):
-...     done = ledger.records(plan.job_id)
+>>> with Ledger() as ledger:                         # the user's history
+...     ledger.history(phone="+14155550123")
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
+import hashlib
 import json
 import os
+import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ptdata.api.errors import UsageError
 
-__all__ = ["DEFAULT_LEDGER", "CampaignChangedError", "JobLockedError", "Ledger", "LedgerRecord"]
+__all__ = ["CampaignChangedError", "JobLockedError", "Ledger", "LedgerDamagedError",
+           "LedgerRecord", "default_path", "utc_now"]
 
-DEFAULT_LEDGER = Path(".ptdata") / "ledger.sqlite"
-
-#: call states: ``reserved`` (to be POSTed soon), ``intent`` (about to POST), then sent /
-#: scheduled / rejected (the server said no) / not_sent (nothing reached the server, or it
-#: refused the key) / unknown
+#: call states: ``intent`` (about to POST, or in flight), then sent / scheduled / rejected (the
+#: server said no) / not_sent (nothing reached the server, or it refused the key) / unknown
 DONE_STATES = ("sent", "scheduled", "rejected")
+#: states whose recipients count as reached (or maybe reached) by the call
+REACHED_STATES = ("sent", "scheduled", "unknown", "intent")
 
+_SCHEMA_VERSION = "2"
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    job_id      TEXT PRIMARY KEY,
-    created_at  TEXT NOT NULL,
-    description TEXT,
-    family_id   TEXT,
-    planned_at  TEXT
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    account    TEXT PRIMARY KEY,
+    server     TEXT NOT NULL,
+    account_id TEXT,
+    created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS account_keys (key_fp TEXT PRIMARY KEY, account TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id        TEXT PRIMARY KEY,
+    created_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    stopped       TEXT,
+    description   TEXT,
+    account       TEXT,
+    campaign      TEXT,
+    campaign_name TEXT,
+    round         INTEGER,
+    shape         TEXT,
+    message       TEXT,
+    test          INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_campaign ON jobs (account, campaign, round);
 CREATE TABLE IF NOT EXISTS calls (
-    job_id           TEXT NOT NULL,
-    batch_id         INTEGER NOT NULL,
-    call_key         TEXT NOT NULL,
-    operation        TEXT NOT NULL,
-    recipients       INTEGER NOT NULL,
-    state            TEXT NOT NULL,
-    reason           TEXT,
-    message          TEXT,
-    campaign_id      TEXT,
-    attempts         INTEGER NOT NULL DEFAULT 0,
-    first_attempt_at TEXT,
-    finished_at      TEXT,
-    boot_id          TEXT,
+    job_id            TEXT NOT NULL,
+    batch_id          INTEGER NOT NULL,
+    call_key          TEXT NOT NULL,
+    operation         TEXT NOT NULL,
+    recipients        INTEGER NOT NULL,
+    state             TEXT NOT NULL,
+    reason            TEXT,
+    message           TEXT,
+    campaign_id       TEXT,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    first_attempt_at  TEXT,
+    finished_at       TEXT,
+    reach             INTEGER,
+    sent_count        INTEGER,
+    undelivered_count INTEGER,
     PRIMARY KEY (job_id, batch_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    job_id        TEXT NOT NULL,
+    batch_id      INTEGER NOT NULL,
+    recipient     TEXT NOT NULL,
+    occasion      TEXT NOT NULL DEFAULT '',
+    target        TEXT NOT NULL,
+    members       INTEGER,
+    text_fp       TEXT,
+    scheduled_for TEXT,
+    row           INTEGER,
+    PRIMARY KEY (job_id, batch_id, recipient, occasion)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient);
 """
 
 
 class JobLockedError(UsageError):
-    """Another process is sending this job right now."""
+    """Another process is sending this campaign (or job) right now."""
+
+
+class LedgerDamagedError(UsageError):
+    """The history file is damaged: ptdata will not send with it (it can no longer tell who
+    already got what)."""
 
 
 class CampaignChangedError(UsageError):
-    """The same campaign was already (partly) sent under a plan that has since changed.
+    """Kept for code that catches it: campaigns no longer refuse a changed plan (a later run of
+    a campaign skips everyone who already got it, whatever changed)."""
 
-    The plan of a campaign depends on the clock (quiet hours shift rows, rows fall in the
-    past), so re-planning the same sheet and message later gives another job: sending it would
-    text again the people the first run reached. ``planned_at`` is the ``now`` of the earlier
-    plan: plan again with ``now=planned_at`` to resume that job exactly.
-    """
-
-    def __init__(self, message: str, *, earlier_job_id: str, planned_at: str | None) -> None:
+    def __init__(self, message: str, *, earlier_job_id: str = "", planned_at: str | None = None
+                 ) -> None:
         super().__init__(message)
         self.earlier_job_id = earlier_job_id
         self.planned_at = planned_at
@@ -104,7 +136,7 @@ class CampaignChangedError(UsageError):
 
 @dataclass(frozen=True, slots=True)
 class LedgerRecord:
-    """One call of a job as the ledger knows it."""
+    """One call of a job as the history knows it."""
 
     batch_id: int
     call_key: str
@@ -119,52 +151,72 @@ class LedgerRecord:
     finished_at: str | None
 
 
-def boot_id() -> str | None:
-    """This boot of the machine (Linux), or None: tells a killed process from a power cut."""
-    return _read_boot_id()
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Whose history a run reads and writes.
+
+    ``key`` names the account in the file; ``exact`` is False when Power Textor has not told
+    ptdata the ``AccountId`` yet (a new key on an account without places): then ``related``
+    lists every account known on the same server, whose history is all counted, to be safe.
+    """
+
+    key: str
+    server: str
+    exact: bool
+    related: tuple[str, ...]
 
 
-@functools.lru_cache(maxsize=1)
-def _read_boot_id() -> str | None:
-    try:
-        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
-            return f.read().strip() or None
-    except OSError:
-        return None
+def default_path() -> Path:
+    """``$PTDATA_HOME/history.sqlite``, else ``history.sqlite`` in the user's data folder."""
+    home = os.environ.get("PTDATA_HOME")
+    if home:
+        return Path(home).expanduser() / "history.sqlite"
+    import platformdirs
+
+    return platformdirs.user_data_path("ptdata", appauthor=False) / "history.sqlite"
 
 
 def utc_now() -> str:
-    """The current UTC time as ISO text (what the ledger stores)."""
+    """The current UTC time as ISO text (what the history stores)."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-class Ledger:
-    """An SQLite ledger of API calls; thread-safe (one connection, one lock)."""
+def _damaged(path: Path, what: str) -> LedgerDamagedError:
+    return LedgerDamagedError(
+        f"the send history {str(path)!r} is damaged ({what}). ptdata will not send with it: it "
+        "could no longer tell who already got which message, and would text them again. Put "
+        "back a copy of this file from your backups if you have one made after your last "
+        "send, or ask whoever looks after this computer to recover it; until then, check "
+        "what went out in the Power Textor web app."
+    )
 
-    def __init__(self, path: str | os.PathLike[str] = DEFAULT_LEDGER) -> None:
-        self.path = Path(path)
+
+class Ledger:
+    """The send history in an SQLite file; thread-safe (one connection, one lock).
+
+    Args:
+        path: the file; default ``default_path()`` (``PTDATA_HOME`` or the user's data folder).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._marker = self.path.with_name(self.path.name + ".count")
+        self._check_file()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                        timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA journal_mode=DELETE")
             self._db.execute("PRAGMA synchronous=FULL")
+            if self._db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise _damaged(self.path, "SQLite's integrity check failed")
             self._db.executescript(_SCHEMA)
-            columns = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
-            for name in ("family_id", "planned_at"):  # ledgers made before these columns
-                if name not in columns:
-                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
-            if "boot_id" not in {r[1] for r in self._db.execute("PRAGMA table_info(calls)")}:
-                self._db.execute("ALTER TABLE calls ADD COLUMN boot_id TEXT")
-            # marks and outcomes go through a second connection, without an fsync of their own
-            self._fast = sqlite3.connect(self.path, check_same_thread=False,
-                                         isolation_level=None, timeout=30)
-            self._fast.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise UsageError(f"the ledger {str(self.path)!r} cannot be used ({exc}); "
-                             "pass another ledger path") from None
+            raise _damaged(self.path, str(exc)) from None
         self._lock = threading.Lock()
-        self._pending: list[tuple] = []  # outcomes not yet committed (see outcome())
+        self._calls = self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
+        self._check_count()
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r})"
@@ -176,20 +228,97 @@ class Ledger:
         self.close()
 
     def close(self) -> None:
-        """Commit the outcomes still in memory, then close the file."""
+        """Close the file."""
         with self._lock:
-            self._commit_pending()
-            self._fast.close()
             self._db.close()
 
-    # -- one sender per job -------------------------------------------------------------------
+    # -- damage ---------------------------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        """The header's page count against the file's size: a truncated file says so here."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            if self._marker.exists() and int(self._read_marker() or 0) > 0:
+                raise _damaged(self.path, "the file is gone, but it held "
+                               f"{self._read_marker()} calls") from None
+            return
+        if size == 0:
+            if int(self._read_marker() or 0) > 0:
+                raise _damaged(self.path, "the file is empty")
+            return
+        try:
+            with open(self.path, "rb") as f:
+                header = f.read(100)
+        except OSError as exc:
+            raise _damaged(self.path, f"it cannot be read: {exc.strerror}") from None
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+            raise _damaged(self.path, "it is not an SQLite file")
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        pages = int.from_bytes(header[28:32], "big")
+        if size % page_size or (pages and size < pages * page_size):
+            raise _damaged(self.path, f"the file is cut short: {size:,} bytes of "
+                           f"{pages * page_size:,}")
+
+    def _read_marker(self) -> str | None:
+        try:
+            return self._marker.read_text(encoding="ascii").strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _check_count(self) -> None:
+        """Fewer calls than the file held after its last run: truncated or replaced."""
+        known = self._read_marker()
+        if known is None or not known.isdigit():
+            return
+        have = self._calls
+        if have < int(known):
+            raise _damaged(self.path, f"it has {have:,} calls on record but had {int(known):,} "
+                           "after the last run: it was cut short or replaced")
+
+    def _write_marker(self) -> None:
+        """How many calls the file holds, beside it (written after they are committed)."""
+        tmp = self._marker.with_name(self._marker.name + ".tmp")
+        tmp.write_text(f"{self._calls}\n", encoding="ascii")
+        os.replace(tmp, self._marker)
+
+    def checkpoint(self) -> None:
+        """The end of a run: note how many calls the file holds (a later shortfall is damage)."""
+        with self._lock:
+            self._write_marker()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if version is None:
+            jobs = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
+            for name in ("finished_at", "stopped", "account", "campaign", "campaign_name",
+                         "round", "shape", "message"):
+                if name not in jobs:  # a ledger from before the history
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
+            if "test" not in jobs:
+                self._db.execute("ALTER TABLE jobs ADD COLUMN test INTEGER NOT NULL DEFAULT 0")
+            calls = {r[1] for r in self._db.execute("PRAGMA table_info(calls)")}
+            for name in ("reach", "sent_count", "undelivered_count"):
+                if name not in calls:
+                    self._db.execute(f"ALTER TABLE calls ADD COLUMN {name} INTEGER")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)",
+                             (_SCHEMA_VERSION,))
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)",
+                             (secrets.token_hex(16),))
+
+    # -- one sender at a time -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def hold(self, job_id: str) -> Iterator[None]:
-        """Hold the job's lock for the duration; JobLockedError if another sender holds it."""
+    def hold(self, name: str) -> Iterator[None]:
+        """Hold the lock called ``name`` (a campaign, a job) for the duration.
+
+        JobLockedError if another process holds it; the lock is the kernel's, so a killed
+        process never leaves it behind.
+        """
         lock_dir = self.path.with_name(self.path.name + ".locks")
         lock_dir.mkdir(exist_ok=True)
-        lock_path = lock_dir / f"{job_id[:32]}.lock"
+        lock_path = lock_dir / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             _lock_file(fd, lock_path)
@@ -199,177 +328,234 @@ class Ledger:
         finally:
             os.close(fd)  # closing the descriptor releases the lock
 
-    # -- records ------------------------------------------------------------------------------
+    # -- accounts -------------------------------------------------------------------------------
+
+    @property
+    def salt(self) -> bytes:
+        """This file's random salt for key fingerprints (a key is never stored)."""
+        with self._lock:
+            return bytes.fromhex(self._db.execute(
+                "SELECT value FROM meta WHERE key = 'salt'").fetchone()[0])
+
+    def account(self, server: str, account_id: str | None, key_fp: str) -> Account:
+        """The account a run belongs to: by ``AccountId`` when known, else by the key."""
+        with self._lock, self._writing() as db:
+            if account_id:
+                key = f"{server}#{account_id}"
+                db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, ?, ?)",
+                           (key, server, account_id, utc_now()))
+                db.execute("INSERT OR REPLACE INTO account_keys VALUES (?, ?)", (key_fp, key))
+                return Account(key, server, True, (key,))
+            row = db.execute("SELECT a.account FROM account_keys k JOIN accounts a ON "
+                             "a.account = k.account WHERE k.key_fp = ? AND a.server = ?",
+                             (key_fp, server)).fetchone()
+            if row is not None:
+                return Account(row[0], server, True, (row[0],))
+            key = f"{server}#key:{key_fp[:16]}"
+            db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, NULL, ?)",
+                       (key, server, utc_now()))
+            db.execute("INSERT OR REPLACE INTO account_keys VALUES (?, ?)", (key_fp, key))
+            related = tuple(r[0] for r in db.execute(
+                "SELECT account FROM accounts WHERE server = ? ORDER BY account", (server,)))
+            return Account(key, server, False, related)
+
+    def learn_account_id(self, account: Account, account_id: str) -> Account:
+        """Power Textor named the account of a provisional one: move its history there."""
+        if account.exact:
+            return account
+        real = f"{account.server}#{account_id}"
+        with self._lock, self._writing() as db:
+            db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, ?, ?)",
+                       (real, account.server, account_id, utc_now()))
+            db.execute("UPDATE jobs SET account = ? WHERE account = ?", (real, account.key))
+            db.execute("UPDATE account_keys SET account = ? WHERE account = ?",
+                       (real, account.key))
+            db.execute("DELETE FROM accounts WHERE account = ?", (account.key,))
+        return Account(real, account.server, True, (real,))
+
+    # -- jobs -----------------------------------------------------------------------------------
 
     def start_job(self, job_id: str, description: dict | None = None, *,
-                  family_id: str | None = None, planned_at: str | None = None) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, created_at, description, family_id, "
-                "planned_at) VALUES (?, ?, ?, ?, ?)",
-                (job_id, utc_now(), json.dumps(description or {}, default=str), family_id,
-                 planned_at),
-            )
+                  account: str | None = None, campaign: str | None = None,
+                  campaign_name: str | None = None, round: int | None = None,
+                  shape: str | None = None, message: str | None = None,
+                  test: bool = False) -> None:
+        """Record a run (``INSERT OR IGNORE``: a job id met again is the same job)."""
+        with self._lock, self._writing() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, created_at, description, account, campaign, "
+                "campaign_name, round, shape, message, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (job_id, utc_now(), json.dumps(description or {}, default=str), account,
+                 campaign, campaign_name, round, shape, message, int(test)))
 
-    def check_family(self, family_id: str, job_id: str) -> None:
-        """CampaignChangedError when another job of the same campaign reached the server.
+    def finish_job(self, job_id: str, stopped: str | None) -> None:
+        """The run ended: how (``stopped`` is None when it went to the end)."""
+        with self._lock, self._writing() as db:
+            db.execute("UPDATE jobs SET finished_at = ?, stopped = ? WHERE job_id = ?",
+                       (utc_now(), stopped, job_id))
+            self._write_marker()
 
-        A job "reached the server" when any of its calls was sent, scheduled, is unknown or
-        was about to be posted (or was reserved before the machine restarted: its mark may
-        have been lost); jobs that only failed to connect do not count.
+    # -- calls ----------------------------------------------------------------------------------
+
+    def intent(self, job_id: str, batch_id: int, call_key: str, operation: str,
+               recipients: int, started_at: str, *, attempts: int = 0,
+               messages: Sequence[tuple] = ()) -> None:
+        """Record, durably, that a call is about to be POSTed, and whom it reaches.
+
+        ``messages``: (recipient, occasion, target, members, text_fp, scheduled_for, row) per
+        recipient of a message call. ``attempts`` carries an earlier run's count for the call.
         """
-        with self._lock:
-            self._commit_pending()
-            row = self._db.execute(
-                "SELECT j.job_id, j.planned_at, COUNT(c.batch_id) FROM jobs j JOIN calls c "
-                "ON c.job_id = j.job_id WHERE j.family_id = ? AND j.job_id <> ? AND (c.state IN "
-                "('sent', 'scheduled', 'unknown', 'intent') OR (c.state = 'reserved' AND "
-                "(c.boot_id IS NULL OR c.boot_id IS NOT ?))) GROUP BY j.job_id "
-                "ORDER BY j.created_at DESC LIMIT 1",
-                (family_id, job_id, boot_id()),
-            ).fetchone()
-        if row is None:
-            return
-        earlier, planned_at, calls = row
-        raise CampaignChangedError(
-            f"this campaign (the same sheet, message and timing) already went out as job "
-            f"{earlier[:12]}, planned at {planned_at} ({calls} call(s) reached Power Textor); "
-            "its plan has changed since (quiet hours or past times depend on the clock), so "
-            "sending this plan could text people twice. To resume that run, plan again with "
-            f"now={planned_at!r} (CLI: --now {planned_at}); to send the campaign again on "
-            "purpose, pass force_new_job=True (CLI: --force-new-job).",
-            earlier_job_id=earlier, planned_at=planned_at,
-        )
-
-    def records(self, job_id: str) -> dict[int, LedgerRecord]:
-        """Every call of the job the ledger knows, by batch id."""
-        with self._lock:
-            self._commit_pending()
-            rows = self._db.execute(
-                "SELECT batch_id, call_key, operation, recipients, state, reason, message, "
-                "campaign_id, attempts, first_attempt_at, finished_at FROM calls WHERE job_id = ?",
-                (job_id,),
-            ).fetchall()
-        return {r[0]: LedgerRecord(*r) for r in rows}
-
-    def settle_interrupted(self, job_id: str) -> int:
-        """Settle the calls an earlier sender left half-way (it died); how many there were.
-
-        ``intent`` (maybe posted) becomes ``unknown``; ``reserved`` becomes ``not_sent`` (sent
-        again) when this machine has not restarted since it was reserved, ``unknown``
-        otherwise (see the module doc).
-        """
-        in_flight = "the run stopped while this call was in flight; it may or may not have " \
-                    "been sent"
-        with self._lock, self._writing(self._db) as db:
-            settled = db.execute(
-                "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
-                "finished_at = ? WHERE job_id = ? AND state = 'intent'",
-                (in_flight, utc_now(), job_id)).rowcount
-            return settled + self._unreserve(db, job_id, "interrupted", restarted=True,
-                                             reason_unknown="interrupted",
-                                             message_unknown=in_flight)
-
-    def reserve(self, job_id: str, calls: list[tuple]) -> None:
-        """Record, durably (fsync), the calls about to be sent: one transaction for them all.
-
-        ``calls``: (batch_id, call_key, operation, recipients, attempts, first_attempt_at,
-        earlier_state) for each: what an earlier run recorded (0, None, None if nothing). A
-        call an earlier run left ``unknown`` goes back to ``unknown`` if this run stops
-        before posting it, never to ``not_sent``.
-        """
-        boot = boot_id()
-        rows = [(job_id, b, key, op, n, "was_unknown" if earlier == "unknown" else None,
-                 attempts, first, boot)
-                for b, key, op, n, attempts, first, earlier in calls]
-        with self._lock, self._writing(self._db) as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO calls (job_id, batch_id, call_key, operation, "
-                "recipients, state, reason, message, campaign_id, attempts, "
-                "first_attempt_at, finished_at, boot_id) "
-                "VALUES (?, ?, ?, ?, ?, 'reserved', ?, NULL, NULL, ?, ?, NULL, ?)", rows)
-
-    def posting(self, job_id: str, batch_id: int, started_at: str) -> None:
-        """Mark a reserved call as about to be POSTed (no fsync: see the module doc).
-
-        The outcomes recorded since the last write go in the same transaction.
-        """
-        with self._lock, self._writing(self._fast) as db:
-            cur = db.execute(
-                "UPDATE calls SET state = 'intent', reason = NULL, first_attempt_at = "
-                "COALESCE(first_attempt_at, ?) WHERE job_id = ? AND batch_id = ? "
-                "AND state = 'reserved'", (started_at, job_id, batch_id))
-            if cur.rowcount != 1:  # never POST a call the ledger did not reserve
-                raise UsageError(f"the ledger has no reservation for call {batch_id} "
-                                 f"of job {job_id[:12]}")
-
-    def release(self, job_id: str) -> int:
-        """Calls reserved but never posted (the run stopped first) go back to how they were:
-        ``not_sent``, or ``unknown`` for those an earlier run had left unknown."""
-        with self._lock, self._writing(self._db) as db:
-            return self._unreserve(
-                db, job_id, "run_stopped", reason_unknown="unknown",
-                message_unknown="left unknown by an earlier run; this run stopped before "
-                                "sending it again", restarted=False)
-
-    def _unreserve(self, db: sqlite3.Connection, job_id: str, reason: str, *,
-                   reason_unknown: str, message_unknown: str, restarted: bool) -> int:
-        """Reserved calls that were not posted: ``unknown`` when an earlier run left them so
-        (or, with ``restarted``, when reserved before the machine restarted: their marks may
-        have been lost), ``not_sent`` otherwise. How many there were."""
-        now = utc_now()
-        unknown = db.execute(
-            "UPDATE calls SET state = 'unknown', reason = ?, message = ?, finished_at = ? "
-            "WHERE job_id = ? AND state = 'reserved' AND (reason = 'was_unknown' OR "
-            "(? AND (boot_id IS NULL OR boot_id IS NOT ?)))",
-            (reason_unknown, message_unknown, now, job_id, restarted, boot_id())).rowcount
-        return unknown + db.execute(
-            "UPDATE calls SET state = 'not_sent', reason = ?, "
-            "message = 'the run stopped before this call was sent', finished_at = ? "
-            "WHERE job_id = ? AND state = 'reserved'", (reason, now, job_id)).rowcount
+        with self._lock, self._writing() as db:
+            known = db.execute(
+                "UPDATE calls SET call_key = ?, operation = ?, recipients = ?, state = 'intent', "
+                "reason = NULL, message = NULL, first_attempt_at = COALESCE(first_attempt_at, ?) "
+                "WHERE job_id = ? AND batch_id = ?",
+                (call_key, operation, recipients, started_at, job_id, batch_id)).rowcount
+            if not known:
+                db.execute(
+                    "INSERT INTO calls (job_id, batch_id, call_key, operation, recipients, state, "
+                    "attempts, first_attempt_at) VALUES (?, ?, ?, ?, ?, 'intent', ?, ?)",
+                    (job_id, batch_id, call_key, operation, recipients, attempts, started_at))
+            if messages:
+                db.executemany(
+                    "INSERT OR REPLACE INTO messages (job_id, batch_id, recipient, occasion, "
+                    "target, members, text_fp, scheduled_for, row) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(job_id, batch_id, *m) for m in messages])
+            if not known:
+                self._calls += 1
+        if not known and self._calls % 16 == 0:
+            with self._lock:
+                self._write_marker()
 
     def outcome(self, job_id: str, batch_id: int, state: str, *, reason: str | None = None,
                 message: str | None = None, campaign_id: str | None = None, attempts: int = 0,
-                finished_at: str | None = None) -> None:
-        """Record how the call ended: committed with the next write, or by ``flush()``.
+                finished_at: str | None = None, counts: Sequence[int | None] = (None,) * 3
+                ) -> None:
+        """Record, durably, how the call ended (``counts``: Reach, SentCount, UndeliveredCount)."""
+        with self._lock, self._writing() as db:
+            db.execute(
+                "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
+                "attempts = attempts + ?, finished_at = ?, reach = ?, sent_count = ?, "
+                "undelivered_count = ? WHERE job_id = ? AND batch_id = ?",
+                (state, reason, message, campaign_id, attempts, finished_at or utc_now(),
+                 *counts, job_id, batch_id))
 
-        A bulk run writes every few tens of milliseconds. Should the process die before, the
-        call reads as ``unknown`` - the same as a call that was in flight - never as not sent.
+    def records(self, job_id: str) -> dict[int, LedgerRecord]:
+        """Every call of the job the history knows, by batch id."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT batch_id, call_key, operation, recipients, state, reason, message, "
+                "campaign_id, attempts, first_attempt_at, finished_at FROM calls WHERE job_id = ?",
+                (job_id,)).fetchall()
+        return {r[0]: LedgerRecord(*r) for r in rows}
+
+    def settle_interrupted(self, job_ids: Iterable[str] | None = None, *,
+                           account: str | None = None, campaign: str | None = None) -> int:
+        """Calls an earlier sender left in flight (it died) become ``unknown``; how many.
+
+        Call it holding the lock of those jobs (or of the campaign): only a dead sender
+        leaves an intent behind then.
         """
-        with self._lock:
-            self._pending.append((state, reason, message, campaign_id, attempts,
-                                  finished_at or utc_now(), job_id, batch_id))
+        in_flight = ("the run stopped while this call was in flight; it may or may not have "
+                     "been sent")
+        with self._lock, self._writing() as db:
+            if job_ids is not None:
+                ids = list(job_ids)
+            else:
+                ids = [r[0] for r in db.execute(
+                    "SELECT job_id FROM jobs WHERE account = ? AND campaign = ?",
+                    (account, campaign))]
+            n = 0
+            for job_id in ids:
+                n += db.execute(
+                    "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
+                    "finished_at = ? WHERE job_id = ? AND state = 'intent'",
+                    (in_flight, utc_now(), job_id)).rowcount
+            return n
 
-    def flush(self) -> None:
-        """Commit, durably (fsync), everything recorded so far."""
-        with self._lock:
-            self._commit_pending()
+    # -- campaigns --------------------------------------------------------------------------
 
-    def _commit_pending(self) -> None:  # with self._lock held
-        if self._pending:
-            with self._writing(self._db):
-                pass
+    def campaigns(self, accounts: Sequence[str], shape: str) -> list[tuple[str, str, str]]:
+        """(campaign, message, last sent) of the unnamed campaigns of this shape, newest first."""
+        marks = ",".join("?" * len(accounts))
+        with self._lock:
+            return self._db.execute(
+                f"SELECT campaign, message, MAX(created_at) FROM jobs WHERE account IN ({marks}) "
+                "AND shape = ? AND campaign_name IS NULL AND test = 0 GROUP BY campaign "
+                "ORDER BY MAX(created_at) DESC LIMIT 50", (*accounts, shape)).fetchall()
+
+    def rounds(self, accounts: Sequence[str], campaign: str) -> list[tuple[int, bool]]:
+        """(round, finished) of the campaign, oldest first: finished when a run of it went to
+        the end."""
+        marks = ",".join("?" * len(accounts))
+        with self._lock:
+            return [(int(r), bool(done)) for r, done in self._db.execute(
+                f"SELECT round, MAX(finished_at IS NOT NULL AND stopped IS NULL) FROM jobs "
+                f"WHERE account IN ({marks}) AND campaign = ? AND test = 0 GROUP BY round "
+                "ORDER BY round", (*accounts, campaign))]
+
+    def reached(self, accounts: Sequence[str], campaign: str, round: int) -> list[tuple]:
+        """Every recipient the campaign's round reached or may have reached.
+
+        (recipient, occasion, state, when, job_id, campaign_id), the latest call per recipient.
+        """
+        marks = ",".join("?" * len(accounts))
+        states = ",".join("?" * len(REACHED_STATES))
+        with self._lock:
+            return self._db.execute(
+                "SELECT m.recipient, m.occasion, c.state, COALESCE(c.finished_at, "
+                "c.first_attempt_at), m.job_id, c.campaign_id FROM jobs j "
+                "JOIN messages m ON m.job_id = j.job_id "
+                "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
+                f"WHERE j.account IN ({marks}) AND j.campaign = ? AND j.round = ? AND "
+                f"j.test = 0 AND c.state IN ({states}) ORDER BY c.first_attempt_at",
+                (*accounts, campaign, round, *REACHED_STATES)).fetchall()
+
+    def sent_since(self, accounts: Sequence[str], since: str) -> list[tuple[str, int]]:
+        """(recipient, messages) reached since ``since`` (ISO UTC) in any campaign, by when each
+        message goes out (its scheduled time, else when it was sent)."""
+        marks = ",".join("?" * len(accounts))
+        states = ",".join("?" * len(REACHED_STATES))
+        with self._lock:
+            return self._db.execute(
+                "SELECT m.recipient, COUNT(*) FROM jobs j JOIN messages m ON m.job_id = j.job_id "
+                "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
+                f"WHERE j.account IN ({marks}) AND j.test = 0 AND c.state IN ({states}) AND "
+                "COALESCE(m.scheduled_for, c.first_attempt_at) >= ? GROUP BY m.recipient",
+                (*accounts, *REACHED_STATES, since)).fetchall()
+
+    def history_rows(self, where: str = "", params: Sequence[Any] = ()) -> tuple[list[str], list]:
+        """Every recorded message (one row per recipient per call), for ``ptdata.history``."""
+        sql = (
+            "SELECT m.recipient, m.target, m.members, j.campaign_name, j.campaign, j.round, "
+            "m.job_id, m.batch_id, j.account, m.occasion, m.text_fp, c.operation, c.state, "
+            "c.reason, c.message, c.campaign_id, c.reach, c.sent_count, c.undelivered_count, "
+            "c.recipients, c.attempts, c.first_attempt_at, c.finished_at, m.scheduled_for, "
+            "m.row, j.message, j.test FROM messages m JOIN jobs j ON j.job_id = m.job_id "
+            "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id"
+        )
+        if where:
+            sql += " WHERE " + where
+        sql += " ORDER BY c.first_attempt_at, m.job_id, m.batch_id, m.row"
+        with self._lock:
+            cur = self._db.execute(sql, tuple(params))
+            return [d[0] for d in cur.description], cur.fetchall()
+
+    # -- transactions ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _writing(self, db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-        """One transaction on ``db`` (with self._lock held) that starts by committing the
-        outcomes waiting in memory: ``_db`` commits with an fsync, ``_fast`` without."""
-        db.execute("BEGIN")
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One transaction (with self._lock held), committed with an fsync."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            for pending in self._pending:
-                db.execute(_OUTCOME_SQL, pending)
             yield db
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
             raise
-        self._pending.clear()
-
-
-_OUTCOME_SQL = (
-    "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
-    "attempts = attempts + ?, finished_at = ? WHERE job_id = ? AND batch_id = ?"
-)
 
 
 def _lock_file(fd: int, lock_path: Path) -> None:
@@ -394,5 +580,5 @@ def _busy(lock_path: Path) -> str:
         pid = lock_path.read_text().strip()
     except OSError:
         pid = "?"
-    return (f"another ptdata process (pid {pid}) is sending this job right now; wait for it to "
-            "finish (or stop it), then run again: the ledger skips what it sent")
+    return (f"another ptdata process (pid {pid}) is sending this campaign right now; wait for it "
+            "to finish (or stop it), then run again: the history skips everyone it reached")

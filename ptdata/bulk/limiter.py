@@ -1,20 +1,21 @@
-"""Even pacing for API calls: one request every ``1 / rate`` seconds, never a burst.
+"""Even pacing for API calls: one request every ``1 / rate`` seconds, slowed down by 429s.
 
 A token bucket lets a whole second's worth of requests out at once and a sliding window
 still shows more than the limit at the server when the network jitters. The generic cell
-rate algorithm (GCRA) spaces requests evenly instead; aiming a little under the limit
-(``headroom=0.98``) keeps every 1-second window at the server at or below the limit even
-when some requests are delayed on the way and others are not.
+rate algorithm (GCRA) spaces requests evenly instead: each caller is given the next slot,
+``1 / rate`` after the previous one, at the moment it asks - so callers held up by a slow
+reply never catch up in a bunch. Aiming a little under the limit (``headroom=0.98``) keeps
+every 1-second window at the server at or below the limit when some requests are delayed on
+the way and others are not.
+
+When the server answers 429 anyway, ``slow_down(retry_after)`` holds every caller back for
+the time it asked and halves the pace; each success afterwards (``recover()``) brings the
+pace back up by a step, to the configured rate at most.
 
 >>> limiter = RateLimiter(5.0)          # at most 5 requests in any second
->>> for call in calls:
-...     limiter.acquire()               # blocks until this call's slot
-...     client.send_prepared(call)
-
-A bulk run does some work between its slot and its request (reads the previous reply, marks
-the call in the ledger): it calls ``pace()`` for the slot, does the work, then ``space()``,
-which only checks that the request does not go out closer than ``1 / rate`` after the
-previous one.
+>>> for req in requests:
+...     limiter.acquire()               # blocks until this request's slot
+...     client.send_prepared(req)
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+
+from ptdata.api.errors import UsageError
 
 __all__ = ["RateLimiter"]
 
@@ -37,6 +40,9 @@ class RateLimiter:
         clock, sleep: injectable for tests (monotonic seconds, and a sleep of seconds).
     """
 
+    #: the slowest pace a run of 429s brings the limiter down to, as a fraction of ``rate``
+    FLOOR = 1 / 16
+
     def __init__(
         self,
         rate: float,
@@ -46,23 +52,23 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not rate > 0:
-            raise ValueError(f"rate must be a positive number of requests per second, not {rate!r}")
-        if int(burst) < 1:
-            raise ValueError(f"burst must be at least 1, not {burst!r}")
+        if not isinstance(rate, (int, float)) or not rate > 0:
+            raise UsageError(f"rate must be a positive number of requests per second, not {rate!r}")
+        if not isinstance(burst, int) or burst < 1:
+            raise UsageError(f"burst must be a whole number of at least 1, not {burst!r}")
         if not 0 < headroom <= 1:
-            raise ValueError(f"headroom must be in (0, 1], not {headroom!r}")
+            raise UsageError(f"headroom must be in (0, 1], not {headroom!r}")
         self.rate = float(rate)
-        self.burst = int(burst)
-        #: seconds between two requests at the paced rate
-        self.interval = 1.0 / (self.rate * headroom)
-        self._tolerance = (self.burst - 1) * self.interval
-        #: the shortest gap ``space`` lets through: the limit itself, under the paced interval
-        #: by the headroom, so that jitter of a millisecond costs no second wake-up and the
-        #: limit still holds in every 1-second window
-        self._min_gap = 1.0 / self.rate
+        self.burst = burst
+        self._best = 1.0 / (self.rate * headroom)
+        #: seconds between two requests at the current pace (longer after 429s)
+        self.interval = self._best
         self._clock = clock
         self._sleep = sleep
+        #: the shortest gap between two requests that actually go out, a little over
+        #: ``1 / rate``: a caller woken late never passes together with the next one on time,
+        #: and ``rate + 1`` requests never fit in one second
+        self._min_gap = 1.0 / (self.rate * (1 + headroom) / 2) if headroom < 1 else 1.0 / self.rate
         self._lock = threading.Lock()
         self._tat: float | None = None  # theoretical arrival time of the next request
         self._last: float | None = None  # when the previous caller actually went
@@ -70,51 +76,31 @@ class RateLimiter:
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"
 
+    @property
+    def current_rate(self) -> float:
+        """The pace aimed at now, in requests per second (under ``rate`` after 429s)."""
+        return 1.0 / self.interval
+
     def reserve(self) -> float:
-        """Book the next slot and return how many seconds the caller must wait for it (pure GCRA)."""
+        """Book the next slot; how many seconds the caller must wait for it (pure GCRA)."""
         with self._lock:
             now = self._clock()
             tat = now if self._tat is None else max(self._tat, now)
-            wait = max(0.0, tat - self._tolerance - now)
+            wait = max(0.0, tat - (self.burst - 1) * self.interval - now)
             self._tat = tat + self.interval
             return wait
 
-    def pace(self) -> float:
-        """Wait for the next slot of the even pace (one wake-up); returns the seconds waited.
-
-        Unlike ``acquire`` the moment the previous caller actually went is not checked: for
-        work done between the slot and the request (a bulk run writes its ledger entry after
-        ``pace`` and calls ``space`` right before the POST).
-        """
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
     def acquire(self) -> float:
-        """Wait for the next slot, then ``space``; returns the seconds waited.
+        """Wait for the next slot, and no less than the shortest gap after the previous
+        caller went; returns the seconds waited.
 
         >>> limiter.acquire(); client.send_prepared(req)
         """
         waited = self.reserve()
         if waited > 0:
             self._sleep(waited)
-        return waited + self.space()
-
-    def space(self) -> float:
-        """Go no sooner than ``1 / rate`` after the previous caller went; returns the wait.
-
-        Books no slot: it guards the moment of sending after ``pace`` (work of varying length
-        in between, such as reading a reply or a disk write, must not bring two requests
-        closer than the limit allows) and after ``acquire``'s own wait (a thread woken late
-        must not pass together with the next one on time). Mostly it returns at once: waits
-        of a fraction of a millisecond are not worth a second wake-up, so the floor is the
-        limit itself, ``1 / rate``, under the paced interval. With ``burst`` > 1 it does not
-        wait at all.
-        """
         if self.burst > 1:
-            return 0.0
-        waited = 0.0
+            return waited
         while True:
             with self._lock:
                 now = self._clock()
@@ -125,3 +111,19 @@ class RateLimiter:
                 extra = self._min_gap - gap
             self._sleep(extra)
             waited += extra
+
+    def slow_down(self, retry_after: float | None = None) -> None:
+        """The server answered 429: hold every caller back ``retry_after`` s, halve the pace."""
+        with self._lock:
+            self.interval = min(self.interval * 2, self._best / self.FLOOR)
+            now = self._clock()
+            hold = now + (retry_after if retry_after is not None else self.interval)
+            self._tat = max(self._tat or now, hold)
+
+    def recover(self) -> None:
+        """A call went through: bring the pace a step (1/16 of the rate) back towards ``rate``."""
+        if self.interval == self._best:
+            return
+        with self._lock:
+            faster = 1.0 / self.interval + (1.0 / self._best) * self.FLOOR
+            self.interval = max(self._best, 1.0 / faster)

@@ -120,6 +120,7 @@ def plan(
     now: datetime | None = None,
     force_long: bool = False,
     region: str = "US",
+    campaign: str | None = None,
 ) -> Plan:
     """Turn a frame of recipients into a plan: one row per input row, one batch id per API call.
 
@@ -171,6 +172,10 @@ def plan(
         now: the current time (an aware datetime; default the clock): what is past, and
             when a send-now row goes out for quiet hours.
         force_long: allow messages over 10 segments or 1,600 characters.
+        campaign: the campaign's name. A later send of the same campaign skips everyone who
+            already got it (see ``ptdata.send``). Without a name the campaign is the message
+            as written (the template or body, not each row's text), its kind, place, timing
+            as asked and target kind: never the rows, the batch size, the clock or the folder.
 
     >>> p = plan(frame, template="Hi {Name}, your table is ready", to="contacts",
     ...          at=datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
@@ -230,10 +235,20 @@ def plan(
         marks.mark(bad, "invalid", "Phone " + quoted(raw) + f" is not a valid {region} phone number")
         recipient = phone
         if to == "contacts" and client is not None:
-            known = normalise(pd.Series([c.phone for c in client.contacts()], dtype="str"), region)
+            contacts = list(client.contacts())
+            known = normalise(pd.Series([c.phone for c in contacts], dtype="str"), region)
             marks.mark((phone.notna() & ~phone.isin(set(known.dropna()))).to_numpy(), "invalid",
                        "Phone " + quoted(raw) + " is not one of your Power Textor contacts "
                        "(to='new-contacts' creates them)")
+            # Power Textor's own opt-out: a contact who replied STOP is no longer active there
+            inactive = {k: c.status for k, c in zip(known, contacts)
+                        if isinstance(k, str) and c.status and c.status.strip().casefold()
+                        not in ("active", "subscribed")}
+            if inactive:
+                marks.mark(phone.isin(set(inactive)).to_numpy(), "unsubscribed_at_power_textor",
+                           "Power Textor lists this contact as "
+                           + phone.map(inactive).fillna("").astype("str")
+                           + " (they opted out there): not texted")
         if to == "new-group":
             if not group_name or not str(group_name).strip():
                 raise UsageError("to='new-group' needs group_name= (the new group's name)")
@@ -348,12 +363,43 @@ def plan(
     asked = {f.name: getattr(req, f.name) for f in dataclasses.fields(req) if f.name != "now"}
     asked.update(appointments=appointments, offsets=offsets, appointment_tz=appointment_tz,
                  skip_weekends=skip_weekends, holidays=holidays, suppress=suppress is not None)
+    timing_asked = {k: asked[k] for k in _TIMING_ASKED}
+    if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
+        raise UsageError(f"campaign= takes the campaign's name, not {campaign!r}")
     settings = PlanSettings(kind=kind, to=to, group_name=group_name, batch_size=batch_size,
                             opt_out_footer=bool(opt_out_footer), attachment=shared_att,
                             place_name=place_name, place_id=place_id,
                             request=json.dumps(asked, sort_keys=True, default=repr),
-                            planned_at=req.now.isoformat())
+                            planned_at=req.now.isoformat(),
+                            campaign_name=campaign.strip() if campaign else None,
+                            message_as_written=_as_written(body, template, body_column),
+                            timing_asked=json.dumps(timing_asked, sort_keys=True,
+                                                    default=_asked_text))
     return Plan(out, settings)
+
+
+#: what "timing as asked" is, for a campaign's identity (quiet hours and zones are rules)
+_TIMING_ASKED = ("at", "at_column", "local_at", "local_at_column", "event_date",
+                 "event_date_column", "days_before", "time", "days_before_column",
+                 "time_column", "appointments", "offsets", "appointment_tz")
+
+
+def _as_written(body: str | None, template: str | None, body_column: str | None) -> str:
+    """The message as the user wrote it (not each row's rendered text)."""
+    if body is not None:
+        return "body:" + body
+    if template is not None:
+        return "template:" + template
+    return "column:" + str(body_column)
+
+
+def _asked_text(value: Any) -> str:
+    """A timing value as canonical text: an aware moment in UTC, anything else as written."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return pd.Timestamp(value).tz_convert("UTC").isoformat()
+    if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+        return value.tz_convert("UTC").isoformat()
+    return str(value)
 
 
 def _phones(data: pd.DataFrame, to: str, region: str) -> pd.Series:

@@ -27,6 +27,8 @@ __all__ = ["Call", "Plan", "PlanSettings", "Summary"]
 
 #: bump when the meaning of a plan's content changes, so old ledgers never match new plans
 _JOB_VERSION = "ptdata-plan-1"
+#: bump when what makes a campaign changes (its digests then start a new history)
+_CAMPAIGN_VERSION = "ptdata-campaign-1"
 
 
 class Summary(str):
@@ -52,6 +54,12 @@ class PlanSettings:
     request: str = ""
     #: the ``now`` the plan was made at (ISO, UTC)
     planned_at: str = ""
+    #: the campaign's name, when the user gave one
+    campaign_name: str | None = None
+    #: the message as written (``body:...``, ``template:...`` or ``column:NAME``)
+    message_as_written: str = ""
+    #: the timing as asked, canonical JSON (no clock)
+    timing_asked: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,34 +145,78 @@ class Plan:
         return h.hexdigest()
 
     @cached_property
-    def family_id(self) -> str:
-        """A digest of what was asked, without the clock: the same sheet, message and timing.
-
-        ``job_id`` changes when the clock does (rows shift for quiet hours or fall in the
-        past); ``family_id`` does not, so a send can tell that a campaign already went out
-        under an earlier plan (see ``CampaignChangedError``).
-        """
-        h = hashlib.sha256(b"ptdata-family-1")
+    def shape(self) -> str:
+        """A digest of the campaign's kind, target kind, place, timing as asked and attachment."""
         s = self.settings
-        h.update(json.dumps([s.kind, s.to, s.group_name, s.opt_out_footer, s.batch_size,
-                             None if s.place_id is pd.NA else s.place_id, s.request],
+        h = hashlib.sha256(_CAMPAIGN_VERSION.encode())
+        h.update(json.dumps([s.kind, s.to, s.group_name,
+                             None if s.place_id is pd.NA else s.place_id, s.timing_asked],
                             default=str).encode())
         if s.attachment is not None:
             h.update(hashlib.sha256(s.attachment.content).digest())
-        for col in ("row", "offset", "recipient", "name", "last_name", "group", "body",
-                    "attachment"):
-            if col in self.frame.columns:
-                _hash_column(h, col, self.frame[col])
         return h.hexdigest()
+
+    @cached_property
+    def campaign(self) -> str:
+        """The campaign this plan belongs to: ``name:...`` when named, else a digest of the
+        message as written and ``shape`` (never the rows, batch size, clock or folder)."""
+        if self.settings.campaign_name:
+            return "name:" + self.settings.campaign_name
+        h = hashlib.sha256(self.shape.encode())
+        h.update(self.settings.message_as_written.encode())
+        return "auto:" + h.hexdigest()[:32]
+
+    def recipient_keys(self) -> pd.DataFrame:
+        """Who each planned row reaches, as the history records it.
+
+        ``recipient`` (E.164, or the GroupId of a group), ``occasion`` (what makes two
+        messages of one campaign to one person different: a reminder's event date and
+        offset; empty otherwise) and ``text_fp`` (a digest of the text that goes out).
+        """
+        f = self.frame
+        recipient = f["recipient"].astype("str")
+        if self.settings.kind == "reminder":
+            occasion = (f["api_date"].astype("str").fillna("") + "|"
+                        + f["offset"].astype("str").fillna(""))
+        else:
+            occasion = pd.Series("", index=f.index, dtype="str")
+        footer = "1" if self.settings.opt_out_footer else "0"
+        codes, uniques = pd.factorize(f["body"].astype("str"), use_na_sentinel=True)
+        fps = np.array([hashlib.sha256((footer + u).encode()).hexdigest()[:16] for u in uniques]
+                       + [None], dtype=object)
+        return pd.DataFrame({"recipient": recipient, "occasion": occasion,
+                             "text_fp": fps[np.where(codes < 0, len(uniques), codes)]},
+                            index=f.index)
+
+    def skip(self, mask: np.ndarray, reason: str, message: Any) -> Plan:
+        """The same plan with the rows of ``mask`` skipped for ``reason``; calls renumbered.
+
+        A call loses only the recipients skipped (the rest still share it); a call left with
+        none is gone.
+        """
+        mask = np.asarray(mask, dtype=bool) & self._send_mask
+        if not mask.any():
+            return self
+        f = self.frame.copy()
+        f.loc[mask, "status"] = "skipped"
+        f.loc[mask, "skip_reason"] = reason
+        msg = message if np.isscalar(message) else pd.Series(message, index=f.index)[mask]
+        f.loc[mask, "message"] = msg
+        f.loc[mask, "batch_id"] = pd.NA
+        live = f["status"] == "planned"
+        codes = pd.factorize(f.loc[live, "batch_id"].astype("int64"), sort=True)[0]
+        f.loc[live, "batch_id"] = pd.array(codes, dtype="Int64")
+        return Plan(f, self.settings)
 
     def summary(self) -> Summary:
         """``N rows → M API calls, S segments``, then what is skipped and why."""
         f = self.frame
-        lines = [f"{self.recipients:,} rows → {self.n_calls:,} API calls, {self.segments:,} segments"]
+        lines = [f"{_n(self.recipients, 'row')} → {_n(self.n_calls, 'API call')}, "
+                 f"{_n(self.segments, 'segment')}"]
         skipped = f.loc[~self._send_mask, "skip_reason"].value_counts()
         if len(skipped):
             parts = ", ".join(f"{k} {v:,}" for k, v in skipped.items())
-            lines.append(f"  skipped {int(skipped.sum()):,} rows: {parts}")
+            lines.append(f"  skipped {_n(int(skipped.sum()), 'row')}: {parts}")
         live = f[self._send_mask]
         if len(live):
             ops = live.drop_duplicates("batch_id")["operation"].value_counts()
@@ -180,9 +232,11 @@ class Plan:
                 lines.append(f"  scheduled for {span} UTC ({len(when):,} rows)")
             moved = int(live["shifted"].sum()) if "shifted" in live.columns else 0
             if moved:
-                lines.append(f"  {moved:,} rows moved out of quiet hours to the next allowed "
-                             "time (see note)")
-        lines.append(f"  job {self.job_id[:12]}")
+                lines.append(f"  {_n(moved, 'row')} moved out of quiet hours to the next "
+                             "allowed time (see note)")
+        name = self.settings.campaign_name
+        lines.append(f"  campaign {name!r}" if name else
+                     f"  campaign {self.campaign.split(':', 1)[-1][:12]} (no name given)")
         return Summary("\n".join(lines))
 
     # -- calls --------------------------------------------------------------------------------
@@ -263,6 +317,11 @@ class Plan:
         from ptdata.bulk.report import write_frame
 
         return write_frame(self.report_frame(), path)
+
+
+def _n(count: int, word: str) -> str:
+    """``1 row``, ``2 rows``: a count and its noun, as English wants."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _hash_column(h: Any, name: str, s: pd.Series) -> None:

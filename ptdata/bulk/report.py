@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ptdata.bulk.plans import Summary
+from ptdata.bulk.plans import Summary, _n
 from ptdata.bulk.writers import write_frame
 
 if TYPE_CHECKING:
@@ -34,22 +34,27 @@ __all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "RowOutcomes"
 REPORT_COLUMNS = (
     "row", "phone", "name", "status", "reason", "message", "operation", "campaign_id",
     "batch_id", "attempts", "first_attempt_at", "finished_at", "scheduled_for", "tz", "offset",
-    "note", "segments", "encoding", "body", "group", "place", "kind", "job_id",
+    "note", "segments", "encoding", "body", "group", "place", "kind", "reach", "sent_count",
+    "undelivered_count", "call_recipients", "campaign", "job_id",
 )
 STATUSES = ("sent", "scheduled", "failed", "unknown", "skipped", "planned")
 #: skip reasons that are the rules doing their job (a run that only has these is a success)
 RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past", "quiet_hours",
                 "quiet_hours_no_schedule", "unknown_timezone", "ambiguous_timezone",
-                "invalid_timezone", "invalid_appointment", "after_appointment")
+                "invalid_timezone", "invalid_appointment", "after_appointment", "already_sent",
+                "unsubscribed_at_power_textor", "frequency_cap")
 
 _OUTCOME_COLUMNS = ("status", "reason", "message", "campaign_id", "attempts",
-                    "first_attempt_at", "finished_at")
+                    "first_attempt_at", "finished_at", "reach", "sent_count", "undelivered_count")
+_COUNTS = ("reach", "sent_count", "undelivered_count")
 
 
-def planned_frame(plan: Plan) -> pd.DataFrame:
+def planned_frame(plan: Plan, *, job_id: str | None = None) -> pd.DataFrame:
     """The plan in the report's columns: ``planned``, or ``skipped`` with the reason."""
     f = plan.frame
     n = len(f)
+    no_count = pd.array([pd.NA] * n, dtype="Int64")
+    sizes = f["batch_id"].map(f["batch_id"].value_counts()).astype("Int64")
     na = pd.Series(pd.NA, index=range(n), dtype="str")
     nat = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
     return pd.DataFrame({
@@ -75,17 +80,29 @@ def planned_frame(plan: Plan) -> pd.DataFrame:
         "group": f["group"],
         "place": f["place"],
         "kind": f["kind"],
-        "job_id": pd.Series(plan.job_id, index=range(n), dtype="str"),
+        "reach": no_count,
+        "sent_count": no_count.copy(),
+        "undelivered_count": no_count.copy(),
+        "call_recipients": sizes,
+        "campaign": pd.Series(_campaign_label(plan), index=range(n), dtype="str"),
+        "job_id": pd.Series(job_id or plan.job_id, index=range(n), dtype="str"),
     }, columns=list(REPORT_COLUMNS))
 
 
-def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[str, str, str]) -> pd.DataFrame:
+def _campaign_label(plan: Plan) -> str:
+    name = plan.settings.campaign_name
+    return name if name else plan.campaign.split(":", 1)[-1][:12]
+
+
+def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[str, str, str],
+                  job_id: str | None = None) -> pd.DataFrame:
     """The report after a run: each planned row takes the outcome of its call.
 
     ``outcomes`` is indexed by batch id with the columns of ``_OUTCOME_COLUMNS``; planned
-    rows whose call has no outcome get ``not_attempted`` = (status, reason, message).
+    rows whose call has no outcome get ``not_attempted`` = (status, reason, message). A call
+    to one recipient whose reply counted it undelivered says so (reason ``undelivered``).
     """
-    out = planned_frame(plan)
+    out = planned_frame(plan, job_id=job_id)
     planned = (out["status"] == "planned").to_numpy(dtype=bool)
     if not planned.any():
         return out
@@ -96,12 +113,18 @@ def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[st
     attempted = o["status"].notna().to_numpy()[batch]
     fill = {"status": status, "reason": reason, "message": message, "attempts": 0}
     for col in _OUTCOME_COLUMNS:
+        if col not in o.columns:
+            continue
         values = o[col].to_numpy(dtype=object)[batch]
         if col in fill:
             values = np.where(attempted, values, fill[col])
         if col == "attempts":
             new = out[col].copy()
             new.iloc[idx] = pd.array(values.astype(np.int64), dtype="Int64")
+        elif col in _COUNTS:
+            new = out[col].copy()
+            new.iloc[idx] = pd.array(pd.Series(values, dtype=object).where(
+                pd.notna(values), None).tolist(), dtype="Int64")
         elif col in ("first_attempt_at", "finished_at"):
             new = out[col].copy()
             new.iloc[idx] = pd.to_datetime(pd.Series(values), utc=True, format="ISO8601").dt.floor("s").to_numpy()
@@ -110,6 +133,12 @@ def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[st
             new[idx] = values
             new = pd.Series(new, dtype="str")
         out[col] = new
+    single = (out["call_recipients"] == 1) & (out["undelivered_count"] > 0) & (
+        out["sent_count"].fillna(0) == 0) & out["status"].isin(["sent", "scheduled"])
+    single = single.fillna(False).to_numpy(dtype=bool)
+    out.loc[single, "reason"] = "undelivered"
+    out.loc[single, "message"] = ("Power Textor accepted the call but counted it undelivered "
+                                  "(UndeliveredCount 1: the contact may have opted out there)")
     return out
 
 
@@ -180,9 +209,12 @@ class Report(RowOutcomes):
     """
 
     def __init__(self, frame: pd.DataFrame, *, job_id: str, calls_made: int = 0,
-                 stopped: str | None = None, dry_run: bool = False) -> None:
+                 stopped: str | None = None, dry_run: bool = False, already_sent: int = 0,
+                 notes: list[str] | None = None) -> None:
         super().__init__(frame, calls_made=calls_made, stopped=stopped, dry_run=dry_run)
         self.job_id = job_id
+        self.already_sent = already_sent
+        self.notes = notes or []
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts.items())
@@ -198,8 +230,14 @@ class Report(RowOutcomes):
         """Rows by status and reason, API calls made and segments sent."""
         lines = [f"job {self.job_id[:12]}: {len(self.frame):,} rows", *self._status_lines()]
         if not self.dry_run:
-            lines.append(f"  {self.calls_made:,} API calls made, {self.segments_sent:,} segments "
-                         "sent or scheduled")
+            lines.append(f"  {_n(self.calls_made, 'API call')} made, "
+                         f"{_n(self.segments_sent, 'segment')} sent or scheduled")
+        if self.already_sent and not (self.frame["status"].isin(["sent", "scheduled"]).any()
+                                      or self.calls_made):
+            lines.append(f"  everyone already got this campaign ({self.already_sent:,} skipped "
+                         "as already_sent): nothing sent. To send it again on purpose, pass "
+                         "--again (again=True) or give it another --campaign name.")
+        lines.extend(f"  note: {n}" for n in self.notes)
         if self.stopped:
             lines.append(f"  stopped: {self.stopped}")
         return Summary("\n".join(lines))

@@ -49,7 +49,13 @@ REPORT_SCHEMA = pa.DataFrameSchema(
         "group": _text(),
         "place": _text(),
         "kind": _text(pa.Check.isin(["text", "review", "reminder", "mms"]), nullable=False),
-        "job_id": _text(pa.Check.str_matches(r"^[0-9a-f]{64}$"), nullable=False),
+        "reach": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "sent_count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "undelivered_count": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "call_recipients": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "campaign": _text(nullable=False),
+        # a run's id (32 hex digits), or a dry run's plan digest (64)
+        "job_id": _text(pa.Check.str_matches(r"^[0-9a-f]{32}(?:[0-9a-f]{32})?$"), nullable=False),
     },
     checks=[
         # every row skipped or failed says why

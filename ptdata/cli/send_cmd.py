@@ -6,6 +6,7 @@ A thin shell over ``read_sheet`` → ``validate`` → ``plan`` → ``send`` → 
 from __future__ import annotations
 
 import contextlib
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -118,18 +119,24 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 @region_option
 @click.option("--yes", "-y", is_flag=True, help="Send without asking for confirmation.")
 @server_options
-@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
-              help="The send ledger (default .ptdata/ledger.sqlite): re-running the same job "
-                   "skips what it records as sent.")
+@click.option("--campaign", "campaign", metavar="NAME",
+              help="The campaign's name. A later send of the same campaign skips everyone who "
+                   "already got it, whatever changed in the sheet. Without a name the campaign "
+                   "is the message as written, its kind, place, timing and target.")
+@click.option("--again", is_flag=True,
+              help="Send the campaign again to everyone, including those who already got it.")
 @click.option("--resend-unknown", is_flag=True,
-              help="Send again the calls an earlier run left unknown (only if you know they "
-                   "did not go out).")
+              help="Send again to recipients an earlier run left unknown (only if you know "
+                   "it did not go out).")
+@click.option("--max-per-recipient", "max_per_recipient", metavar="N/HOURS",
+              help="Skip anyone who already has N messages from this account within HOURS "
+                   "(scheduled ones still due count), e.g. 3/24.")
+@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="The send history (default: history.sqlite in your data folder, or "
+                   "$PTDATA_HOME): who got which campaign, the same from every folder.")
 @click.option("--now", "now_text", metavar="WHEN",
-              help="Plan as if it were this moment (ISO with offset): resumes an earlier run "
-                   "whose plan the clock has changed since (the error says which moment).")
-@click.option("--force-new-job", is_flag=True,
-              help="Send even though this campaign already went out under an earlier plan "
-                   "(texts again everyone that run reached).")
+              help="Plan as if it were this moment (ISO with offset), e.g. to see what a run "
+                   "tomorrow morning would do in a dry run.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
@@ -141,8 +148,9 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
          default_tz: str | None, to: str, group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
          report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
          force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
-         ledger_path: str | None, resend_unknown: bool, now_text: str | None,
-         force_new_job: bool, no_progress: bool) -> None:
+         campaign: str | None, again: bool, resend_unknown: bool,
+         max_per_recipient: str | None, ledger_path: str | None, now_text: str | None,
+         no_progress: bool) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -168,8 +176,15 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
     else State, else the number; rows nothing places are skipped (or use --default-tz).
 
     \b
+    Nothing is sent twice: the send history (in your data folder) records everyone each
+    campaign reached, and a later run of the campaign skips them (already_sent), whatever
+    changed in the sheet, the suppression list or the batch size, and from any folder.
+    --again sends to everyone once more; --campaign NAME names a campaign.
+
+    \b
     Exit status: 0 every row was sent, scheduled or skipped by rule (invalid with
-    --skip-invalid, duplicate, opted out, in the past, quiet hours, no time zone); 1 some
+    --skip-invalid, duplicate, opted out, already sent, in the past, quiet hours, no time
+    zone); 1 some
     row failed, is unknown, or the sheet has invalid rows; 2 usage errors (bad options,
     unreadable sheet, bad key).
     A real send asks for confirmation unless --yes; without a terminal it needs --yes.
@@ -190,28 +205,63 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             raise click.UsageError("--appointments plans event reminders: leave out --remind, "
                                    "--review and --mms")
         opts["kind"] = "reminder"
+    cap = _cap(max_per_recipient)
     with contextlib.ExitStack() as stack:
         with planning_errors():
-            client = open_client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
+            # a dry run reads the send history too when it can reach the server
+            client = open_client(stack, base_url, use_sandbox, needed=not dry_run or bool(
+                opts["needs_client"] or base_url or os.environ.get("POWERTEXTOR_API_KEY")))
             frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
                                   suppress=[Path(s) for s in suppress] or None,
                                   batch_size=batch_size, skip_invalid=skip_invalid,
-                                  force_long=force_long, region=region,
+                                  force_long=force_long, region=region, campaign=campaign,
                                   now=parse_now(now_text))
-        click.echo(the_plan.summary())
-        if dry_run:
+        if client is None:  # a dry run without a server: the history cannot be read
+            click.echo(the_plan.summary())
             out = the_plan.write(report_path)
+            click.echo("dry run: nothing sent (no API key or server given, so the send history "
+                       f"was not checked); the plan is in {out}")
+            return
+        ledger: Any = ledger_path
+        if use_sandbox and ledger_path is None:  # a throwaway server: a throwaway history
+            import tempfile
+
+            ledger = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "history.sqlite"
+        pending = _pending(stack, the_plan, client, ledger=ledger, again=again,
+                           resend_unknown=resend_unknown, max_per_recipient=cap)
+        click.echo(pending.summary())
+        if dry_run:
+            out = pending.plan.write(report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
             return
-        if the_plan.n_calls == 0:
-            _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                            resend_unknown, force_new_job)
-            return
-        _confirm(the_plan, client, yes)
-        _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                        resend_unknown, force_new_job)
+        if pending.plan.n_calls:
+            _confirm(pending, client, yes)
+        _send_and_write(pending, report_path, rate, no_progress)
+
+
+def _cap(text: str | None) -> tuple[int, float] | None:
+    """``--max-per-recipient 3/24`` as (3, 24.0)."""
+    if text is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*h?\s*", text)
+    if not m or int(m[1]) < 1 or float(m[2]) <= 0:
+        raise click.UsageError(f"--max-per-recipient {text!r}: write N/HOURS, e.g. 3/24 (at "
+                               "most 3 messages per person in 24 hours)")
+    return int(m[1]), float(m[2])
+
+
+def _pending(stack, the_plan, client, **kwargs):
+    from ptdata.api.errors import UsageError
+    from ptdata.bulk.sending import PendingSend
+
+    try:
+        return stack.enter_context(PendingSend(the_plan, client, **kwargs))
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _plan_options(*, body, template, body_column, kind, review_place, event_date,
@@ -325,20 +375,23 @@ def _make_plan(frame, kwargs: dict[str, Any], **more):
     return plan(frame, **kwargs, **more)
 
 
-def _confirm(the_plan, client, yes: bool) -> None:
-    confirm_or_exit(f"Send {the_plan.recipients:,} messages in {the_plan.n_calls:,} API calls "
-                    f"({the_plan.segments:,} segments) through {client.base_url}?", yes)
+def _confirm(pending, client, yes: bool) -> None:
+    p = pending.plan
+    skipped = (f"; {pending.already_sent:,} skipped as already sent" if pending.already_sent
+               else "")
+    confirm_or_exit(f"Send {_n(p.recipients, 'message')} in {_n(p.n_calls, 'API call')} "
+                    f"({_n(p.segments, 'segment')}{skipped}) through {client.base_url}?", yes)
 
 
-def _send_and_write(the_plan, client, report_path, rate, no_progress, ledger_path,
-                    resend_unknown, force_new_job) -> None:
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _send_and_write(pending, report_path, rate, no_progress) -> None:
     from ptdata.api.errors import UsageError
-    from ptdata.bulk.runner import send as run
 
     try:
-        report = run(the_plan, client, rate=rate, progress=not no_progress,
-                     ledger=ledger_path, resend_unknown=resend_unknown,
-                     force_new_job=force_new_job)
+        report = pending.run(rate=rate, progress=not no_progress)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     finish(report, report_path)

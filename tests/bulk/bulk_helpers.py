@@ -21,9 +21,12 @@ def frame(**columns) -> pd.DataFrame:
 
 
 def received(sandbox) -> list[tuple[str, dict]]:
-    """(operationId, fields) of every request the sandbox received, files by name."""
+    """(operationId, fields) of every POST the sandbox received, files by name (the list
+    look-ups a send makes, such as GetPlaces for the account, left out)."""
     out = []
     for r in sandbox.requests():
+        if r["method"] != "POST":
+            continue
         fields = dict(r.get("json") or r.get("form") or {})
         for f in r.get("files") or []:
             fields[f["name"]] = f["filename"]

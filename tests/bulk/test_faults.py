@@ -16,14 +16,14 @@ ROWS = frame(Phone=CONTACTS, Name=["Ava", "Ben", "Chloe"])
 
 
 class ConnectFailsOnce(httpx.BaseTransport):
-    """A real HTTP transport whose first connection attempt is refused."""
+    """A real HTTP transport whose first connection attempt for a POST is refused."""
 
     def __init__(self) -> None:
         self.real = httpx.HTTPTransport()
         self.refused = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if not self.refused:
+        if request.method == "POST" and not self.refused:
             self.refused += 1
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
         return self.real.handle_request(request)

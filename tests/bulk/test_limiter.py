@@ -143,35 +143,24 @@ def test_wake_ups_a_fraction_of_a_millisecond_late_cost_no_second_sleep():
     assert _max_in_any_second(times) <= 20
 
 
-def test_space_after_pace_absorbs_a_disk_write_of_varying_length():
-    """pace(), then work of 0-0.8 ms (the ledger's fsync), then space(): no second sleep."""
-    clock = FakeClock()
-    sleeps = []
-
-    def sleep(seconds):
-        sleeps.append(seconds)
-        clock.sleep(seconds)
-
-    limiter = RateLimiter(20, clock=clock, sleep=sleep)
-    times = []
-    for i in range(41):
-        limiter.pace()
-        clock.sleep(0.0008 if i % 2 else 0.0)  # the write takes longer every other call
-        limiter.space()
-        times.append(clock.now)
-    assert len(sleeps) == 40  # the paced slots only
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 1 / 20 - 1e-9
-    assert _max_in_any_second(times) <= 20
-
-
-def test_space_holds_back_a_request_that_would_follow_the_previous_too_closely():
+def test_a_429_holds_everyone_back_as_asked_and_halves_the_pace_then_it_recovers():
     clock = FakeClock()
     limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
-    limiter.pace()
-    clock.sleep(0.030)  # a slow disk write delays the first request by 30 ms...
-    limiter.space()
-    first = clock.now
-    limiter.pace()  # ...the second slot is only 21 ms later
-    assert limiter.space() > 0
-    assert clock.now - first >= 1 / 20 - 1e-9
+    limiter.acquire()
+    limiter.slow_down(retry_after=2.0)
+    start = clock.now
+    limiter.acquire()
+    assert clock.now - start == pytest.approx(2.0)  # Retry-After honoured for the next caller
+    assert limiter.current_rate == pytest.approx(20 * 0.98 / 2)
+    times = _times(limiter, clock, 5)
+    assert min(b - a for a, b in zip(times, times[1:])) == pytest.approx(2 / (20 * 0.98))
+    for _ in range(40):  # each success brings the pace a step back, never past the limit
+        limiter.recover()
+    assert limiter.current_rate == pytest.approx(20 * 0.98)
+
+
+def test_repeated_429s_slow_down_to_a_floor_not_to_a_standstill():
+    limiter = RateLimiter(16, clock=FakeClock(), sleep=lambda s: None)
+    for _ in range(20):
+        limiter.slow_down()
+    assert limiter.current_rate == pytest.approx(16 * 0.98 / 16)

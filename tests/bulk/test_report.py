@@ -101,7 +101,7 @@ def test_the_summary_counts_by_status_and_reason(client, run):
     assert str(report.summary()).splitlines()[1:] == [
         "  sent           2",
         "  skipped        2  (invalid 1, duplicate 1)",
-        "  1 API calls made, 2 segments sent or scheduled",
+        "  1 API call made, 2 segments sent or scheduled",
     ]
     assert report.counts == {"sent": 2, "skipped": 2}
     assert report.ok

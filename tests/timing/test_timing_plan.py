@@ -385,7 +385,7 @@ def test_cli_local_time_with_quiet_hours_against_the_sandbox(cli, tmp_path, sand
                  "--report", tmp_path / "out.csv", "--yes", "--no-progress",
                  "--base-url", sandbox.url)
     assert result.exit_code == 0, result.output
-    assert "skipped 1 rows: quiet_hours 1" in result.output
+    assert "skipped 1 row: quiet_hours 1" in result.output
     # the CLI sends calls in parallel: compare them in any order
     assert sorted((f["To"], f["ScheduledDate"], f["ScheduledTime"])
                   for _, f in requests(sandbox)) == sorted([

@@ -52,7 +52,7 @@ def test_pasted_numbers_preview_send_confirm_then_report(form, sandbox):
     form.body.value = "Doors open at 9!"
 
     form.preview_button.click()
-    assert "2 rows → 1 API calls, 2 segments" in text(form.result.value)
+    assert "2 rows → 1 API call, 2 segments" in text(form.result.value)
     assert sends(sandbox) == []                      # a preview sends nothing
 
     form.send_button.click()
@@ -66,7 +66,7 @@ def test_pasted_numbers_preview_send_confirm_then_report(form, sandbox):
     assert req["json"] == {"ContactNumber": "+14155550101,+14155550102",
                            "Body": "Doors open at 9!", "ReplySTOPToOptOut": False}
     shown = text(form.result.value)
-    assert "sent 2" in shown and "1 API calls made, 2 segments sent or scheduled" in shown
+    assert "sent 2" in shown and "1 API call made, 2 segments sent or scheduled" in shown
     assert form.confirm_button.layout.display == "none"
     assert list(form.report.frame["status"]) == ["sent", "sent"]
 
