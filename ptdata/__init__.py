@@ -28,6 +28,7 @@ from ptdata.api.errors import (
     UsageError,
 )
 from ptdata.bulk import JobLockedError, Plan, Report, plan, read_report, send
+from ptdata.bulk.history import history, opt_out_audit
 from ptdata.contacts import SyncPlan, SyncResult, apply_sync, plan_sync, sync_contacts
 from ptdata.inbound import (
     InboundLoadError,
@@ -108,9 +109,11 @@ __all__ = [
     "classify_reply",
     "create_listener_app",
     "geography",
+    "history",
     "load_inbound",
     "local_schedule",
     "normalize_phones",
+    "opt_out_audit",
     "opt_outs",
     "parse_offset",
     "plan",

@@ -91,16 +91,30 @@ class RateLimiter:
             return wait
 
     def acquire(self) -> float:
-        """Wait for the next slot, and no less than the shortest gap after the previous
-        caller went; returns the seconds waited.
+        """Wait for the next slot, then ``space``; returns the seconds waited.
 
         >>> limiter.acquire(); client.send_prepared(req)
         """
-        waited = self.reserve()
-        if waited > 0:
-            self._sleep(waited)
+        return self.pace() + self.space()
+
+    def pace(self) -> float:
+        """Wait for the next slot of the even pace; returns the seconds waited.
+
+        For work between the slot and the request (a bulk run writes the call's intent to
+        its history), followed by ``space`` right before the request goes.
+        """
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def space(self) -> float:
+        """Go no sooner than the shortest gap after the previous caller went; the seconds
+        waited. Books no slot: work of varying length after ``pace`` (a disk write, a thread
+        woken late) never brings two requests closer than the limit allows."""
         if self.burst > 1:
-            return waited
+            return 0.0
+        waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()

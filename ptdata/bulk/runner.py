@@ -234,7 +234,7 @@ class _Run:
         earlier_attempts = before.attempts if before else 0
         recorded = False
         while True:
-            self.limiter.acquire()
+            self.limiter.pace()
             if self._stop.is_set():  # not attempted: reported as skipped/run_stopped
                 if recorded and self.book is not None:  # its intent: a 429 sent nothing
                     self.book.outcome(self.job_id, call.batch_id, "not_sent",
@@ -247,6 +247,7 @@ class _Run:
                                  call.recipients, started, attempts=earlier_attempts,
                                  messages=self.messages(call) if self.messages else ())
                 recorded = True
+            self.limiter.space()  # the write took its time: never closer than the limit allows
             try:
                 result = self.client.send_prepared(req)
             except RateLimitedError as exc:

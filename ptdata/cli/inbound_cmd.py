@@ -171,7 +171,13 @@ def inbound() -> None:
               metavar="DIR", help="Write the tables (CSV) and charts (PNG) into DIR.")
 @click.option("--tz", default="UTC", show_default=True,
               help="Time zone for the by-hour and by-weekday tables.")
-def summary(dumps: tuple[str, ...], sent: Path | None, out_dir: Path | None, tz: str) -> None:
+@click.option("--history", "audit", is_flag=True,
+              help="Audit the send history against the opt-outs: texts sent after a STOP, and "
+                   "scheduled messages still due to people who opted out (exit 1 if any).")
+@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="With --history: the send history (default: the one in your data folder).")
+def summary(dumps: tuple[str, ...], sent: Path | None, out_dir: Path | None, tz: str,
+            audit: bool, ledger_path: str | None) -> None:
     """Summarise inbound dumps: messages, senders, opt-outs, skipped lines; tables and charts.
 
     \b
@@ -188,6 +194,33 @@ def summary(dumps: tuple[str, ...], sent: Path | None, out_dir: Path | None, tz:
     click.echo(text)
     if out_dir is not None:
         click.echo(f"Wrote {len(files)} file(s) to {out_dir}: {', '.join(f.name for f in files)}")
+    if audit:
+        _audit(list(dumps), out_dir, ledger_path)
+
+
+def _audit(dumps: list[str], out_dir: Path | None, ledger_path: str | None) -> None:
+    """``--history``: the opt-out audit; exit 1 when it finds anything."""
+    from ptdata.bulk.history import opt_out_audit
+    from ptdata.inbound import load_inbound
+
+    with _quiet_loader():
+        problems = opt_out_audit(load_inbound(dumps), ledger=ledger_path)
+    after = int((problems["problem"] == "sent_after_opt_out").sum())
+    due = int((problems["problem"] == "scheduled_after_opt_out").sum())
+    click.echo(f"Opt-out audit: {after:,} text{'s' if after != 1 else ''} sent after the "
+               f"person opted out, {due:,} scheduled message{'s' if due != 1 else ''} still due "
+               "to people who have opted out since")
+    if len(problems):
+        click.echo(problems.head(20).to_string(index=False, na_rep=""))
+        if due:
+            click.echo("Power Textor cannot cancel a scheduled message: ask its support to, "
+                       "or reply to these people yourself.")
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        problems.to_csv(out_dir / "opt_out_audit.csv", index=False, encoding="utf-8-sig")
+        click.echo(f"Wrote {out_dir / 'opt_out_audit.csv'}")
+    if len(problems):
+        sys.exit(1)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
 """What each operation does to the sandbox's state, and the ``Data`` it answers with.
 
 Message operations resolve their recipients (a number, contacts by Phone, groups by GroupId,
-a new contact, a new group), store one campaign per accepted call and one message row per
-recipient, and answer with the campaign. Every check happens before anything is written, so a
+a new contact, a new group; a number texted becomes a contact, as the connector documents),
+store one campaign per accepted call and one message row per recipient, and answer with the
+campaign, whose UndeliveredCount counts the recipients unsubscribed there. Every check happens before anything is written, so a
 400 never leaves half a send behind.
 
 >>> actions = Actions(Store(), service_number="+14155550100")
@@ -225,9 +226,9 @@ class Actions:
         field_name = op.recipient_field
         value = values[field_name]
         target = op.target
-        if target == "number":
+        if target == "number":  # a text to a number saves it as a contact (the connector does)
             phone = normalize_phone(value, field_name)
-            return [(phone, self.store.contact_by_phone(phone))], []
+            return [(phone, self.store.upsert_contact(phone))], []
         if target == "numbers":
             items = value.split(",")
             phones = []
@@ -237,8 +238,7 @@ class Actions:
                     raise BadRequest(f"{where}: empty; give numbers separated by commas, e.g. "
                                      "'+14155550101,+14155550102'")
                 phones.append(normalize_phone(item, where))
-            found = self.store.contacts_by_phone(phones)
-            return [(p, found.get(p)) for p in phones], []
+            return [(p, self.store.upsert_contact(p)) for p in phones], []
         if target == "contact":
             contact = self._existing_contact(value, field_name, op)
             return [(contact["phone"], contact)], []

@@ -48,6 +48,18 @@ _HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body
          b"</body></html>")
 
 
+def _as_account(data: Any, account_id: str | None) -> Any:
+    """``data`` with every AccountId naming ``account_id`` (the key's account), if it has one."""
+    if account_id is None:
+        return data
+    if isinstance(data, list):
+        return [_as_account(d, account_id) for d in data]
+    if isinstance(data, dict):
+        return {k: account_id if k == "AccountId" else _as_account(v, account_id)
+                for k, v in data.items()}
+    return data
+
+
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -87,6 +99,7 @@ class Sandbox:
         self.service_number = service_number
         self.actions = Actions(self.store, service_number=service_number)
         self._api_key = api_key or None
+        self.accounts: dict[str, str] = {}
         self._faults = FaultPlan(error_rate=error_rate, error_statuses=error_statuses,
                                  drop_rate=drop_rate, stall_rate=stall_rate, seed=seed)
         self.latency = 0.0
@@ -111,8 +124,16 @@ class Sandbox:
     def configure(self, *, latency: float | None = None, rate_limit: float | None | str = "keep",
                   error_rate: float | None = None, error_statuses: Sequence[int] | None = None,
                   drop_rate: float | None = None, stall_rate: float | None = None,
-                  stall_seconds: float | None = None, seed: int | None = None) -> dict[str, Any]:
-        """Change behaviour options while running (``rate_limit=None`` turns the limit off)."""
+                  stall_seconds: float | None = None, seed: int | None = None,
+                  accounts: dict[str, str] | None = None) -> dict[str, Any]:
+        """Change behaviour options while running (``rate_limit=None`` turns the limit off).
+
+        ``accounts`` maps API keys to the AccountId their replies name (a key not in it is the
+        sandbox's one account): two keys of one account, or two accounts, for history tests.
+        The accounts share the sandbox's contacts and groups.
+        """
+        if accounts is not None:
+            self.accounts = {str(k).strip(): str(v) for k, v in accounts.items()}
         if latency is not None:
             if latency < 0:
                 raise ValueError("latency must be zero or more seconds")
@@ -175,6 +196,7 @@ class Sandbox:
         """Back to the seeded state: no messages, requests, webhooks or queued faults."""
         self.store.reset()
         self._faults.clear()
+        self.accounts = {}
         if self._limiter is not None:
             self._limiter = RateLimiter(self._limiter.rate)
 
@@ -322,7 +344,8 @@ class Sandbox:
                 values = check_fields(op, fields_from_body(op, parsed, content_type))
             outcome = self.actions.run(op, values, now=datetime.now(timezone.utc),
                                        path_params=params)
-            reply = json_reply(outcome.status, envelope(op, outcome.data), outcome.headers)
+            data = _as_account(outcome.data, self.accounts.get(key.strip()))
+            reply = json_reply(outcome.status, envelope(op, data), outcome.headers)
         except BadRequest as exc:
             reply = json_reply(exc.status, error_envelope(exc.status, exc.message, op))
         reply = await self._finish(reply)

@@ -67,7 +67,7 @@ def test_type_preview_send_and_confirm_in_chromium(chromium, sandbox, tmp_path):
 
             page.locator(".ptdata-preview").click()
             summary = page.wait_for_selector(".ptdata-plan-summary", timeout=WAIT)
-            assert "2 rows → 1 API calls" in summary.inner_text()
+            assert "2 rows → 1 API call," in summary.inner_text()
             assert [r for r in sandbox.requests() if r["method"] == "POST"] == []
 
             page.locator(".ptdata-send").click()
