@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ptdata import __version__
+from ptdata._version import __version__
 from ptdata.api.errors import (
     ConnectError,
     PowerTextorError,

@@ -23,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from ptdata.api.errors import UsageError
+
 __all__ = ["RateLimiter"]
 
 
@@ -47,11 +49,11 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not rate > 0:
-            raise ValueError(f"rate must be a positive number of requests per second, not {rate!r}")
+            raise UsageError(f"rate must be a positive number of requests per second, not {rate!r}")
         if int(burst) < 1:
-            raise ValueError(f"burst must be at least 1, not {burst!r}")
+            raise UsageError(f"burst must be at least 1, not {burst!r}")
         if not 0 < headroom <= 1:
-            raise ValueError(f"headroom must be in (0, 1], not {headroom!r}")
+            raise UsageError(f"headroom must be in (0, 1], not {headroom!r}")
         self.rate = float(rate)
         self.burst = int(burst)
         #: seconds between two requests at the paced rate
