@@ -10,9 +10,16 @@ import pytest
 
 import ptdata
 
-#: Exceptions the sandbox raises and catches inside itself (a 400 to answer, a connection to
-#: drop): they never reach a user, so they stay outside the family.
-INTERNAL = {"ptdata.sandbox.validate.BadRequest", "ptdata.sandbox.asgi.DroppedConnection"}
+#: Exceptions raised and caught inside ptdata, never reaching a user, so outside the family:
+#: the sandbox's own (a 400 to answer, a connection to drop) and what one HTTP exchange
+#: reports to the client, which translates it.
+INTERNAL = {
+    "ptdata.sandbox.validate.BadRequest",
+    "ptdata.sandbox.asgi.DroppedConnection",
+    "ptdata.api.exchange.DeadlineExceeded",
+    "ptdata.api.exchange.NoFreeConnection",
+    "ptdata.api.exchange.ReplyTooLarge",
+}
 
 
 def _exception_classes() -> dict[str, type[BaseException]]:
@@ -36,7 +43,8 @@ def test_every_exception_class_ptdata_defines_derives_from_ptdata_error():
 
 
 def test_api_errors_sit_under_power_textor_error():
-    api = [cls for name, cls in _exception_classes().items() if name.startswith("ptdata.api.")]
+    api = [cls for name, cls in _exception_classes().items()
+           if name.startswith("ptdata.api.") and name not in INTERNAL]
     assert {cls.__name__ for cls in api} >= {"APIError", "TransportError", "UsageError"}
     assert [cls.__name__ for cls in api
             if cls is not ptdata.PtdataError and not issubclass(cls, ptdata.PowerTextorError)] == []
