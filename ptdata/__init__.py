@@ -11,16 +11,17 @@ The flow, each arrow a plain function a notebook cell can call on its own::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ptdata._version import __version__
 from ptdata.api.client import PowerTextor
 from ptdata.api.errors import (
     APIError,
     AuthenticationError,
     ConnectError,
     PowerTextorError,
+    PtdataError,
     RateLimitedError,
     RejectedError,
+    RequestTimeoutError,
     ResponseError,
     ServerError,
     TimeoutError_,
@@ -29,6 +30,8 @@ from ptdata.api.errors import (
 )
 from ptdata.bulk import JobLockedError, Plan, Report, plan, read_report, send
 from ptdata.bulk.history import history, opt_out_audit
+from ptdata.bulk.ledger import CampaignChangedError, LedgerDamagedError
+from ptdata.bulk.planner import InvalidRowsError
 from ptdata.contacts import SyncPlan, SyncResult, apply_sync, plan_sync, sync_contacts
 from ptdata.inbound import (
     InboundLoadError,
@@ -77,18 +80,23 @@ from ptdata.timing import (
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "CampaignChangedError",
     "ConnectError",
     "InboundLoadError",
+    "InvalidRowsError",
     "JobLockedError",
+    "LedgerDamagedError",
     "MessageTooLong",
     "Plan",
     "PowerTextor",
     "PowerTextorError",
+    "PtdataError",
     "QuietHours",
     "RateLimitedError",
     "RejectedError",
     "ReminderOffset",
     "Report",
+    "RequestTimeoutError",
     "ResponseError",
     "Sandbox",
     "SegmentInfo",

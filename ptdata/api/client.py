@@ -1,4 +1,4 @@
-"""``PowerTextor``: the HTTP client. Every call goes through one choke point, ``_start``.
+"""``PowerTextor``: the HTTP client. Every call goes through one choke point, ``begin``.
 
 >>> from ptdata import PowerTextor
 >>> client = PowerTextor(api_key="...")              # or POWERTEXTOR_API_KEY
@@ -6,42 +6,46 @@
 >>> client.send_text("Hi!", number="+14155550123")   # the same, friendlier
 
 Retries follow the reliability rules: a POST is retried only when nothing reached the server
-(connect failures, connect/pool timeouts) or when the server answered 429 (after Retry-After,
-capped by ``max_retry_after``). Read timeouts, dropped connections and 5xx on a POST raise at
-once with ``sent=True``: the server may have acted, so repeating could text people twice.
-GET and DELETE are idempotent and are also retried on those.
+(connect failures, connect/pool timeouts, a 408 saying the server gave up waiting for the
+request) or when the server answered 429 (after Retry-After,
+capped by ``max_retry_after``). Read timeouts, dropped connections, a passed deadline once the
+request had started to go out and 5xx on a POST raise at once with ``sent=True``: the server
+may have acted, so repeating could text people twice. GET and DELETE are idempotent and are
+also retried on those. All requests go through one ``httpx.Client`` (its connection pool, the
+proxies named in the environment, its TLS set-up); ``ptdata.api.exchange`` holds each attempt
+to an overall deadline and caps the size of a reply.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
 import ssl
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 
-from ptdata import __version__
+from ptdata._version import __version__
 from ptdata.api.errors import (
     ConnectError,
     PowerTextorError,
     RateLimitedError,
+    RejectedError,
+    RequestTimeoutError,
+    ResponseError,
     ServerError,
-    TimeoutError_,
     TransportError,
     UsageError,
 )
+from ptdata.api.exchange import DeadlineExceeded, Exchange, NoFreeConnection, ReplyTooLarge
 from ptdata.api.friendly import FriendlyMethods
 from ptdata.api.operations import get_operation
 from ptdata.api.request import PreparedRequest, attachment_stream, build_request
-from ptdata.api.results import Result, parse_response
-from ptdata.api.wire import Wire
+from ptdata.api.results import Result, parse_response, scrub
 
 __all__ = ["DEFAULT_BASE_URL", "PowerTextor", "retry_delay"]
 
@@ -102,6 +106,9 @@ def retry_delay(
             return exc.retry_after
         return min(max_retry_after, backoff * 2 ** (attempt - 1) * (1 + rand()))
     nothing_sent = isinstance(exc, TransportError) and not exc.sent and exc.retryable
+    # 408: the server says it gave up waiting for the request, so it did not act on it (a
+    # server closing an idle connection may leave one ahead of the next reply)
+    nothing_sent = nothing_sent or (isinstance(exc, RejectedError) and exc.status_code == 408)
     if nothing_sent or (idempotent and isinstance(exc, (TransportError, ServerError))):
         return backoff * 2 ** (attempt - 1) * (1 + rand())
     return None
@@ -114,16 +121,19 @@ class PowerTextor(FriendlyMethods):
         api_key: the ApiKey; default ``POWERTEXTOR_API_KEY``.
         base_url: default ``POWERTEXTOR_BASE_URL``, else the real Power Textor host.
         timeout: seconds for connect/read/write/pool (a float or an ``httpx.Timeout``).
+        deadline: the most seconds one attempt may take in all, however slowly the reply
+            comes in (default: the connect plus the read timeout, the longest a server that
+            answers at all should need).
         max_retries: retries for failures that are safe to retry (see the module doc).
         max_retry_after: the longest Retry-After (seconds) ptdata will wait on a 429.
+        max_reply_bytes: a longer reply is refused (``ResponseError``) instead of read.
         transport: an httpx transport, e.g. the sandbox's in-process transport for tests.
         verify: check the server's TLS certificate against the usual CA bundle (True), or
             an ``ssl.SSLContext`` (e.g. with a company proxy's CA loaded).
         max_connections: connections kept open to the server (requests in flight at once).
 
-    JSON requests go over a lean keep-alive pool (``ptdata.api.wire``) unless a transport is
-    given or a proxy is set in the environment (``HTTPS_PROXY``...): then, and for
-    attachments, over httpx.
+    Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), as
+    httpx reads them; redirects are never followed, so the key stays with ``base_url``.
     """
 
     def __init__(
@@ -132,20 +142,27 @@ class PowerTextor(FriendlyMethods):
         base_url: str | None = None,
         *,
         timeout: float | httpx.Timeout = 30.0,
+        deadline: float | None = None,
         max_retries: int = 3,
         max_retry_after: float = 120.0,
+        max_reply_bytes: int = 64 * 1024 * 1024,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_connections: int = 32,
         verify: bool | ssl.SSLContext = True,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("POWERTEXTOR_API_KEY")
-        if not key:
+        if key is None:
             raise UsageError(
                 "no Power Textor API key: pass api_key=... or set POWERTEXTOR_API_KEY "
                 "(make a key in the Power Textor web app; the sandbox accepts any key)"
             )
         key = key.strip()  # a newline or space pasted along with it
+        if not key:
+            raise UsageError(
+                "no Power Textor API key: the key given is blank (empty or only spaces); pass "
+                "api_key=... or set POWERTEXTOR_API_KEY to the key from the Power Textor web app"
+            )
         if not key.isascii() or not key.isprintable():
             raise UsageError(
                 "the API key has a line break or a character that is not plain ASCII in it "
@@ -157,31 +174,28 @@ class PowerTextor(FriendlyMethods):
         if not self.base_url.startswith(("http://", "https://")):
             raise UsageError(f"base_url must start with http:// or https://, got {self.base_url!r}")
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        if deadline is None:
+            parts = [t for t in (self.timeout.connect, self.timeout.read) if t is not None]
+            deadline = sum(parts) if parts else None
+        self.deadline = deadline
         self.max_retries = max_retries
         self.max_retry_after = max_retry_after
+        self.max_reply_bytes = max_reply_bytes
         self._sleep = sleep
-        tls = httpx.create_ssl_context(verify=verify)
+        # httpx's own transport says (through its trace events) when a request starts to go out
+        self._traced = transport is None or isinstance(transport, httpx.HTTPTransport)
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=self.timeout,
             follow_redirects=False,
             transport=transport,
-            verify=tls,
+            verify=httpx.create_ssl_context(verify=verify),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             headers={"User-Agent": f"ptdata/{__version__}", "Accept": "application/json"},
         )
-        self._headers = dict(self._http.headers)  # User-Agent, Accept, Accept-Encoding, ...
-        self._wire: Wire | None = None
-        origin = httpx.URL(self.base_url)
-        if transport is None and not _proxied(origin):
-            self._wire = Wire(origin.scheme, origin.host, origin.port, timeout=self.timeout,
-                              max_connections=max_connections, ssl_context=tls)
-            self._wire_headers = {"User-Agent": self._headers["user-agent"],
-                                  "Accept": "application/json"}
-        self._timeout_ext = self.timeout.as_dict()
-        self._routes: dict[str, tuple[httpx.URL, httpx.BaseTransport | None, str]] = {}
+        self._slots = threading.BoundedSemaphore(max_connections)
         self._cache: dict[str, Any] = {}
         self._cache_lock = threading.Lock()
 
@@ -197,8 +211,6 @@ class PowerTextor(FriendlyMethods):
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
-        if self._wire is not None:
-            self._wire.close()
 
     def key_fingerprint(self, salt: bytes) -> str:
         """A salted HMAC of the API key: tells two keys apart without revealing either."""
@@ -237,35 +249,26 @@ class PowerTextor(FriendlyMethods):
     def begin(
         self, req: PreparedRequest, *, before_retry: Callable[[], None] | None = None
     ) -> Callable[[], Result]:
-        """Send the request now; returns the function that waits for the reply and gives the Result.
+        """Start sending the request now; returns the function that waits for the Result.
 
         ``client.begin(req)()`` is ``client.send_prepared(req)``; in between, the caller may do
-        other work while the server thinks (a bulk run sleeps until its next paced slot, so
-        one wake-up serves the reply of one call and the sending of the next). Retries are
-        those of ``send_prepared``: a failure to connect is retried before ``begin`` returns,
-        a 429 when the reply is awaited. Always call the returned function: the connection
-        is held until then.
+        other work while the request goes out and the server thinks (a bulk run sleeps until
+        its next paced slot). The returned function makes the retries of ``send_prepared``
+        and raises what they could not fix. The reply is read whether or not it is called.
         """
-        attempt = 1
-        finish = self._start_retrying(req, attempt, before_retry)
+        exchange = self._start(req)
 
         def result() -> Result:
-            nonlocal attempt, finish
+            nonlocal exchange
+            attempt = 1
             while True:
                 try:
-                    return finish()
+                    return self._finish(req, exchange, attempt)
                 except PowerTextorError as exc:
                     attempt = self._retry_or_raise(req, exc, attempt, before_retry)
-                finish = self._start_retrying(req, attempt, before_retry)
+                exchange = self._start(req)
 
         return result
-
-    def _start_retrying(self, req, attempt, before_retry) -> Callable[[], Result]:
-        while True:
-            try:
-                return self._start(req, attempt)
-            except PowerTextorError as exc:
-                attempt = self._retry_or_raise(req, exc, attempt, before_retry)
 
     def _retry_or_raise(self, req, exc: PowerTextorError, attempt: int, before_retry) -> int:
         """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next attempt."""
@@ -281,68 +284,62 @@ class PowerTextor(FriendlyMethods):
             before_retry()
         return attempt + 1
 
-    def _start(self, req: PreparedRequest, attempt: int) -> Callable[[], Result]:
-        """The one place where requests go out: sends ``req``, returns what awaits the reply.
-
-        Transport failures of either phase are translated by ``_translate``.
-        """
+    def _start(self, req: PreparedRequest) -> Exchange:
+        """The one place where requests go out: one attempt of ``req``, under way."""
         if self._http.is_closed:
             raise UsageError("this PowerTextor client has been closed; make a new one")
-        name = req.operation.op_id
-        started = time.perf_counter()
+        files = None
+        if req.files:  # a fresh stream for each attempt
+            files = {k: attachment_stream(v) for k, v in req.files.items()}
+        request = self._http.build_request(req.method, req.path, json=req.json, data=req.data,
+                                           files=files, headers={"ApiKey": self._key.reveal()})
+        return Exchange(self._http, request, deadline=self.deadline,
+                        max_bytes=self.max_reply_bytes, traced=self._traced, slots=self._slots,
+                        pool_timeout=self.timeout.pool)
 
-        def reply(status_code: int, headers: dict[str, str], content: bytes) -> Result:
+    def _finish(self, req: PreparedRequest, exchange: Exchange, attempt: int) -> Result:
+        """The Result of one attempt, or the failure as one of ptdata's exceptions."""
+        started = time.perf_counter()
+        try:
+            status_code, headers, content = exchange.wait()
+        except (httpx.HTTPError, DeadlineExceeded, NoFreeConnection, ReplyTooLarge) as exc:
+            failure = self._translate(exc, req.operation.op_id)
+        else:
             logger.debug("%s %s -> %s in %.3f s", req.method, req.path, status_code,
                          time.perf_counter() - started)
-            return parse_response(req.operation, status_code, content, headers, attempts=attempt)
+            return parse_response(req.operation, status_code, content, headers,
+                                  attempts=attempt, secret=self._key.reveal())
+        raise failure  # outside the except: no httpx error (holding the request) chained to it
 
-        if self._wire is not None and req.data is None and not req.files:
-            try:
-                exchange = self._wire.start(req.method, self._route(req.path)[2],
-                                            *self._wire_body(req))
-            except httpx.HTTPError as exc:
-                raise self._translate(exc, name) from None
-
-            def finish() -> Result:
-                try:
-                    status_code, pairs, content = exchange.finish()
-                except httpx.HTTPError as exc:
-                    raise self._translate(exc, name) from None
-                return reply(status_code, {k.lower(): v for k, v in pairs}, content)
-
-            return finish
-        files = None
-        if req.files:
-            files = {k: attachment_stream(v) for k, v in req.files.items()}
-        try:
-            response = self._exchange_httpx(req, files)
-            try:
-                content = response.read()
-            finally:
-                response.close()
-        except httpx.HTTPError as exc:
-            raise self._translate(exc, name) from None
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return lambda: reply(response.status_code, headers, content)
-
-    def _translate(self, exc: httpx.HTTPError, name: str) -> PowerTextorError:
-        """An httpx failure (raised by httpx, or by ``Wire`` for the same phase) as ptdata's."""
+    def _translate(self, exc: Exception, name: str) -> PowerTextorError:
+        """The one place where a failure to complete an exchange becomes ptdata's exception."""
+        if isinstance(exc, DeadlineExceeded):
+            if not exc.sent:
+                return RequestTimeoutError(
+                    f"{name}: could not start sending within the {exc.deadline:g} s deadline "
+                    "(waiting for a connection); nothing was sent", operation=name,
+                    phase="deadline", sent=False)
+            return RequestTimeoutError(
+                f"{name}: no complete reply within the {exc.deadline:g} s deadline; the server "
+                "may have acted on the request", operation=name, phase="deadline", sent=True)
+        if isinstance(exc, ReplyTooLarge):
+            return ResponseError(
+                f"{name}: the reply (HTTP {exc.status_code}) is larger than {exc.limit} bytes "
+                "(max_reply_bytes), so it was not read; the server may have acted on the request",
+                operation=name, status_code=exc.status_code)
         if isinstance(exc, httpx.ConnectTimeout):
-            return TimeoutError_(f"{name}: timed out connecting to {self.base_url}",
-                                 operation=name, phase="connect")
-        if isinstance(exc, httpx.PoolTimeout):
-            return TimeoutError_(f"{name}: no free connection in time (pool timeout)",
-                                 operation=name, phase="pool")
+            return RequestTimeoutError(f"{name}: timed out connecting to {self.base_url}",
+                                       operation=name, phase="connect")
+        if isinstance(exc, (NoFreeConnection, httpx.PoolTimeout)):
+            return RequestTimeoutError(f"{name}: no free connection in time (pool timeout)",
+                                       operation=name, phase="pool")
         if isinstance(exc, httpx.WriteTimeout):
-            return TimeoutError_(f"{name}: timed out sending the request; the server may have "
-                                 "received it", operation=name, phase="write")
+            return RequestTimeoutError(f"{name}: timed out sending the request; the server may "
+                                       "have received it", operation=name, phase="write")
         if isinstance(exc, httpx.ReadTimeout):
-            return TimeoutError_(f"{name}: no reply within {self.timeout.read} s; the server "
-                                 "may have acted on the request", operation=name, phase="read")
-        if isinstance(exc, httpx.LocalProtocolError):  # refused before anything went out
-            # h11's own words quote the refused value, which may be the key: not repeated
-            return UsageError(f"{name}: the request cannot be sent as built (a header value "
-                              "has a line break or a character outside Latin-1)")
+            return RequestTimeoutError(f"{name}: no reply within {self.timeout.read} s; the "
+                                       "server may have acted on the request", operation=name,
+                                       phase="read")
         if isinstance(exc, httpx.ConnectError):
             bad_cert = _cause(exc, ssl.SSLCertVerificationError)
             if bad_cert is not None:  # waiting will not fix it
@@ -351,61 +348,23 @@ class PowerTextor(FriendlyMethods):
                     f"failed ({bad_cert.verify_message or bad_cert}); not retried. Check the "
                     "base URL, or pass verify=ssl.create_default_context(cafile=...) with "
                     "your network's CA", operation=name, retryable=False)
-            return ConnectError(f"{name}: cannot connect to {self.base_url} ({_reason(exc)})",
-                                operation=name)
+            return ConnectError(f"{name}: cannot connect to {self.base_url} "
+                                f"({self._reason(exc)})", operation=name)
+        if isinstance(exc, httpx.LocalProtocolError):  # refused before anything went out
+            # its own words may quote the refused value, which may be the key: not repeated
+            return UsageError(f"{name}: the request cannot be sent as built (a header value "
+                              "has a line break or a character outside Latin-1)")
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
             return TransportError(f"{name}: the connection broke before a reply "
-                                  f"({_reason(exc)}); the server may have acted on the request",
-                                  operation=name, sent=True)
-        return TransportError(f"{name}: HTTP failure ({type(exc).__name__})", operation=name,
-                              sent=True)
+                                  f"({self._reason(exc)}); the server may have acted on the "
+                                  "request", operation=name, sent=True)
+        return TransportError(f"{name}: HTTP failure ({type(exc).__name__}); the server may "
+                              "have acted on the request", operation=name, sent=True)
 
-    def _route(self, path: str) -> tuple[httpx.URL, httpx.BaseTransport | None, str]:
-        """For ``path`` under the base URL: its URL, the httpx transport that serves it (None:
-        this httpx has no look-up, go the public way) and the request target, percent-encoded
-        as httpx would; cached per path."""
-        route = self._routes.get(path)
-        if route is None:
-            url = httpx.URL(self.base_url + "/" + path.lstrip("/"))
-            transport = None
-            lookup = getattr(self._http, "_transport_for_url", None)  # private in httpx
-            if lookup is not None:
-                try:
-                    transport = lookup(url)
-                except Exception:  # noqa: BLE001 - another httpx: take the public way
-                    transport = None
-            route = (url, transport, url.raw_path.decode("ascii"))
-            if len(self._routes) > 256:  # paths with ids in them: keep the cache small
-                self._routes.clear()
-            self._routes[path] = route
-        return route
-
-    def _wire_body(self, req: PreparedRequest) -> tuple[bytes | None, dict[str, str]]:
-        headers = {**self._wire_headers, "ApiKey": self._key.reveal()}
-        if req.json is not None:  # encoded as httpx does: compact UTF-8
-            headers["Content-Type"] = "application/json"
-            return json.dumps(req.json, ensure_ascii=False, separators=(",", ":"),
-                              allow_nan=False).encode("utf-8"), headers
-        return (b"" if req.method in ("POST", "PUT", "PATCH") else None), headers
-
-    def _exchange_httpx(self, req: PreparedRequest, files: dict | None) -> httpx.Response:
-        """One HTTP exchange, straight to the connection pool (or proxy) ``self._http`` uses.
-
-        ``httpx.Client.request`` spends about as much CPU on layers ptdata does not use
-        (cookies, auth, redirect handling, merging the URL with the base URL) as on the
-        exchange itself; a bulk send makes thousands of calls, so the request is built here
-        with the client's headers and timeout and handed to the client's transport.
-        """
-        url, transport, _ = self._route(req.path)
-        if transport is None:  # an httpx without the private look-up: the public way
-            return self._http.request(req.method, url, json=req.json, data=req.data,
-                                      files=files, headers={"ApiKey": self._key.reveal()})
-        request = httpx.Request(
-            req.method, url, json=req.json, data=req.data, files=files,
-            headers={**self._headers, "ApiKey": self._key.reveal()},
-            extensions={"timeout": self._timeout_ext},
-        )
-        return transport.handle_request(request)
+    def _reason(self, exc: Exception) -> str:
+        """An httpx error's own words, which may quote what the server sent: without the key."""
+        text = str(exc) or type(exc).__name__
+        return scrub(text, self._key.reveal())[:200]
 
     # -- cached look-ups used to resolve names to ids ----------------------------------------
 
@@ -419,13 +378,6 @@ class PowerTextor(FriendlyMethods):
         return value
 
 
-def _proxied(url: httpx.URL) -> bool:
-    """True when the environment names a proxy for this URL (then httpx takes the requests)."""
-    proxies = urllib.request.getproxies()
-    if not (proxies.get(url.scheme) or proxies.get("all")):
-        return False
-    return not urllib.request.proxy_bypass(url.host)
-
 
 def _cause(exc: BaseException | None, kind: type[_E]) -> _E | None:
     """The first ``kind`` in the chain of causes/contexts behind ``exc``, if any."""
@@ -436,8 +388,3 @@ def _cause(exc: BaseException | None, kind: type[_E]) -> _E | None:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:200]

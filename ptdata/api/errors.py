@@ -1,23 +1,38 @@
-"""One exception family for everything that can go wrong talking to Power Textor.
+"""One exception family for everything ptdata raises on purpose: catch ``PtdataError``.
 
 ::
 
-    PowerTextorError                 root: catch this to catch them all
-    ├── UsageError                   bad arguments, caught before anything is sent
-    ├── TransportError               the request could not be completed
-    │   ├── ConnectError             nothing reached the server (safe to retry)
-    │   ├── TimeoutError_            connect, read or pool timeout
-    │   └── ResponseError            the server answered something unreadable (not JSON, cut off)
-    └── APIError                     the server answered and said no
-        ├── AuthenticationError      401/403: wrong, expired or missing ApiKey
-        ├── RateLimitedError         429: carries ``retry_after`` seconds
-        ├── ServerError              5xx: the server may or may not have acted
-        └── RejectedError            400 or ``Success: false``: carries ``status`` and ``message``
+    PtdataError                      root: catch this to catch them all
+    ├── SheetError (ValueError)      a sheet cannot be read as a table (ptdata.sheets)
+    ├── TemplateError (ValueError)   a merge-field template is wrong (ptdata.sheets)
+    ├── MessageTooLong (ValueError)  above the segment or character limit (ptdata.sheets)
+    ├── InboundLoadError (ValueError) a dump cannot be read (ptdata.inbound)
+    └── PowerTextorError             using the client and calling Power Textor
+        ├── UsageError (ValueError)  bad arguments, caught before anything is sent
+        │   ├── InvalidRowsError     the sheet has rows that cannot be sent (ptdata.bulk)
+        │   ├── CampaignChangedError kept for old code: campaigns no longer refuse a change
+        │   ├── JobLockedError       another process is sending this campaign (ptdata.bulk)
+        │   └── LedgerDamagedError   the send history is damaged: nothing is sent (ptdata.bulk)
+        ├── TransportError           the request could not be completed
+        │   ├── ConnectError         nothing reached the server (safe to retry)
+        │   ├── RequestTimeoutError  connect, pool, read or overall-deadline timeout
+        │   └── ResponseError        the server answered something unreadable (not JSON, cut
+        │                            off, too large, a redirect)
+        └── APIError                 the server answered and said no
+            ├── AuthenticationError  401/403: wrong, expired or missing ApiKey
+            ├── RateLimitedError     429: carries ``retry_after`` seconds
+            ├── ServerError          5xx: the server may or may not have acted
+            └── RejectedError        400 or ``Success: false``: carries ``status`` and ``message``
 
-``TransportError.sent`` tells whether the request may have reached the server: for a POST that
-sends messages, ``sent=True`` means the outcome is unknown and the POST must not be repeated
-automatically (see DESIGN's reliability rule 1). Every httpx error is translated in exactly one
-place (``ptdata.api.client``), so no httpx exception escapes.
+``UsageError`` sits under ``PowerTextorError`` so that ``except ptdata.PowerTextorError``
+around a client call also catches a wrong argument. ``TransportError.sent`` tells whether the
+request may have reached the server: for a POST that sends messages, ``sent=True`` means the
+outcome is unknown and the POST must not be repeated automatically. Every httpx error is
+translated in exactly one place (``ptdata.api.client``), so no httpx exception escapes.
+
+>>> import ptdata
+>>> issubclass(ptdata.SheetError, ptdata.PtdataError)
+True
 """
 
 from __future__ import annotations
@@ -27,8 +42,10 @@ __all__ = [
     "AuthenticationError",
     "ConnectError",
     "PowerTextorError",
+    "PtdataError",
     "RateLimitedError",
     "RejectedError",
+    "RequestTimeoutError",
     "ResponseError",
     "ServerError",
     "TimeoutError_",
@@ -37,8 +54,12 @@ __all__ = [
 ]
 
 
-class PowerTextorError(Exception):
-    """Root of every error ptdata raises about Power Textor calls."""
+class PtdataError(Exception):
+    """Root of every error ptdata raises on purpose."""
+
+
+class PowerTextorError(PtdataError):
+    """Using the client and calling Power Textor went wrong (API errors and bad arguments)."""
 
     #: operationId of the call that failed, when there was one.
     operation: str | None = None
@@ -78,12 +99,21 @@ class ConnectError(TransportError):
         self.retryable = retryable
 
 
-class TimeoutError_(TransportError):  # noqa: N801 - avoid shadowing the builtin TimeoutError
-    """A timeout. ``phase`` is ``connect``, ``pool`` (nothing sent), ``write`` or ``read``."""
+class RequestTimeoutError(TransportError):
+    """A timeout. ``phase`` is ``connect``, ``pool`` (nothing sent), ``write``, ``read`` or
+    ``deadline`` (the whole exchange took longer than allowed; ``sent`` says whether any of
+    the request had gone out)."""
 
-    def __init__(self, message: str, *, operation: str | None = None, phase: str = "read") -> None:
-        super().__init__(message, operation=operation, sent=phase not in ("connect", "pool"))
+    def __init__(self, message: str, *, operation: str | None = None, phase: str = "read",
+                 sent: bool | None = None) -> None:
+        if sent is None:
+            sent = phase not in ("connect", "pool")
+        super().__init__(message, operation=operation, sent=sent)
         self.phase = phase
+
+
+#: The earlier name of ``RequestTimeoutError``, kept so code written for it keeps working.
+TimeoutError_ = RequestTimeoutError
 
 
 class ResponseError(TransportError):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from ptdata.api.errors import (
     AuthenticationError,
@@ -29,6 +31,7 @@ __all__ = [
     "is_unknown_outcome",
     "parse_response",
     "parse_retry_after",
+    "scrub",
 ]
 
 
@@ -244,17 +247,59 @@ def _error_parts(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+#: A secret shorter than this is not scrubbed: it would match ordinary words (only a test
+#: or a sandbox uses such a key; real ones are far longer).
+MIN_SCRUBBED = 8
+
+
+def scrub(text: str, secret: str) -> str:
+    """``text`` with every copy of ``secret`` (as is, or percent-encoded) replaced by ``***``.
+
+    >>> scrub("bad key pt-1234/x (pt-1234%2Fx)", "pt-1234/x")
+    'bad key *** (***)'
+    """
+    if len(secret) < MIN_SCRUBBED:
+        return text
+    for form in {secret, quote(secret, safe="")}:
+        if form in text:
+            text = text.replace(form, "***")
+    return text
+
+
+def _scrub_values(value: Any, secret: str) -> Any:
+    """A parsed JSON value with the secret scrubbed from every string in it."""
+    if isinstance(value, str):
+        return scrub(value, secret)
+    if isinstance(value, list):
+        return [_scrub_values(v, secret) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k, secret): _scrub_values(v, secret) for k, v in value.items()}
+    return value
+
+
 def parse_response(
     op: Operation,
     status_code: int,
     content: bytes,
-    headers: dict[str, str],
+    headers: Mapping[str, str],
     *,
     attempts: int = 1,
+    secret: str | None = None,
 ) -> Result:
-    """Turn an HTTP reply into a Result, or raise the matching exception of the family."""
+    """Turn an HTTP reply into a Result, or raise the matching exception of the family.
+
+    ``secret`` (the API key) is scrubbed from everything the server sent before any of it is
+    kept: a server that echoes the key in an error never puts it in a report or an exception.
+    """
     name = op.op_id
     text = content.decode("utf-8", errors="replace")
+    if secret and len(secret) < MIN_SCRUBBED:
+        secret = None
+    if secret:
+        text = scrub(text, secret)
+        location = headers.get("location")
+        if location:
+            headers = {**headers, "location": scrub(location, secret)}
     try:
         body: Any = json.loads(text) if text.strip() else None
     except ValueError:
@@ -262,6 +307,8 @@ def parse_response(
         parsed = False
     else:
         parsed = True
+        if secret and "\\" in text:  # an escape in the JSON may have hidden a copy from scrub
+            body = _scrub_values(body, secret)
     status, message = _error_parts(body if parsed else text.strip()[:500] or None)
     detail = f": {message}" if message else ""
     if status_code in (401, 403):

@@ -88,6 +88,7 @@ def send(
     >>> report = ptdata.send(ptdata.plan(frame, body="Hi!"), ptdata.PowerTextor(), rate=10)
     >>> print(report.summary())
     """
+    RateLimiter(rate, burst=burst)  # bad settings refused before anything is asked or sent
     with PendingSend(plan, client, ledger=ledger, again=again, resend_unknown=resend_unknown,
                      max_per_recipient=max_per_recipient) as pending:
         return pending.run(rate=rate, burst=burst, concurrency=concurrency, progress=progress,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ptdata.api.errors import UsageError
 from ptdata.inbound.optouts import _normalise, classify_reply
 
 __all__ = [
@@ -64,7 +65,7 @@ def _send_times(report: pd.DataFrame) -> pd.Series:
 def _require(report: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in report.columns]
     if missing:
-        raise ValueError(
+        raise UsageError(
             f"{what} needs the report columns {', '.join(columns)}; missing: {', '.join(missing)}"
             " (pass the report ptdata writes after a send)"
         )
@@ -229,7 +230,7 @@ def geography(inbound: pd.DataFrame, *, by: tuple[str, ...] = ("FromState", "Fro
     """
     cols = [c for c in by if c in inbound.columns]
     if not cols:
-        raise ValueError(f"geography needs one of the columns {', '.join(by)}")
+        raise UsageError(f"geography needs one of the columns {', '.join(by)}")
     out = inbound.groupby(cols, dropna=False, sort=True).agg(
         messages=("kind", "size") if "kind" in inbound else (cols[0], "size"),
         senders=("From", "nunique"),

@@ -42,6 +42,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ptdata.api.errors import UsageError
 from ptdata._serving import BackgroundServer, bind_socket, socket_url
 from ptdata._serving import uvicorn_server as quiet_server
 
@@ -261,7 +262,7 @@ def create_listener_app(
     >>> app = create_listener_app("inbound.jsonl", new_secret())   # doctest: +SKIP
     """
     if not secret:
-        raise ValueError("the listener needs a non-empty secret")
+        raise UsageError("the listener needs a non-empty secret")
     writer = DumpWriter(out_path)
     expected = secret.encode()
 

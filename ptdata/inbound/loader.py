@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ptdata.api.errors import PtdataError, UsageError
 from ptdata.inbound.columns import TEXT, arrow_allocations, arrow_pool, concat_text_tables
 from ptdata.inbound.readers import Part, read_file
 from ptdata.inbound.schema import (
@@ -53,7 +54,7 @@ _TIME_ALIASES = ("ReceivedAt", "receivedAt", "DateReceived", "date_received", "D
 _MAX_LISTED = 20
 
 
-class InboundLoadError(ValueError):
+class InboundLoadError(PtdataError, ValueError):
     """A dump could not be read (``errors="raise"``), naming the file, the line and the fix."""
 
 
@@ -69,7 +70,7 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
     >>> print(format_load_report(frame.attrs["ptdata.load"]))       # doctest: +SKIP
     """
     if errors not in ("report", "raise"):
-        raise ValueError(f"errors must be 'report' or 'raise', not {errors!r}")
+        raise UsageError(f"errors must be 'report' or 'raise', not {errors!r}")
     files = resolve_paths(path_or_paths)
     with arrow_allocations():
         parts = [read_file(f) for f in files]

@@ -47,6 +47,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ptdata.api.errors import UsageError
+
 __all__ = [
     "OPT_IN_KEYWORDS",
     "OPT_OUT_KEYWORDS",
@@ -166,7 +168,7 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
     """
     missing = [c for c in ("From",) if c not in inbound.columns]
     if missing:
-        raise ValueError(
+        raise UsageError(
             f"opt_outs needs an inbound frame with a 'From' column (got {list(inbound.columns)[:8]});"
             " load dumps with ptdata.load_inbound"
         )
@@ -264,7 +266,7 @@ def suppression_list(source, *, include_review: bool = True, region: str | None 
         if items and all(isinstance(i, (str, os.PathLike)) and _is_path(i) for i in items):
             return _from_paths(items, statuses, region)
         return _from_values(pd.Series(items, dtype="str"), region, "the numbers given")
-    raise TypeError(
+    raise UsageError(
         "suppression_list takes an inbound or opt_outs frame, a file, folder or glob, or phone"
         f" numbers, not {type(source).__name__}"
     )
@@ -332,7 +334,7 @@ def _from_frame(frame: pd.DataFrame, statuses, region, what: str) -> set[str]:
         return _from_values(keep["phone"], region, what)
     col = _phone_column(list(frame.columns))
     if col is None:
-        raise ValueError(
+        raise UsageError(
             f"{what}: no phone column (looked for {', '.join(_PHONE_HEADERS[:6])}...); "
             "name the column 'phone'"
         )

@@ -1,4 +1,4 @@
-"""The errors a sheet or a message can raise; all are ``ValueError`` subclasses.
+"""The errors a sheet or a message can raise: ``PtdataError`` and ``ValueError`` subclasses.
 
 ``SheetError`` means the file could not be read as a table without guessing (ragged rows,
 duplicate headers, NUL bytes, undecodable bytes); its message names the spreadsheet row and
@@ -12,10 +12,12 @@ True
 
 from __future__ import annotations
 
+from ptdata.api.errors import PtdataError
+
 __all__ = ["MessageTooLong", "SheetError", "TemplateError"]
 
 
-class SheetError(ValueError):
+class SheetError(PtdataError, ValueError):
     """The sheet cannot be read as a table; ``row`` is the row number as the spreadsheet shows it."""
 
     def __init__(self, message: str, *, row: int | None = None) -> None:
@@ -23,7 +25,7 @@ class SheetError(ValueError):
         self.row = row
 
 
-class TemplateError(ValueError):
+class TemplateError(PtdataError, ValueError):
     """A merge-field template is malformed or names a column the sheet does not have."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
@@ -31,7 +33,7 @@ class TemplateError(ValueError):
         self.field = field
 
 
-class MessageTooLong(ValueError):
+class MessageTooLong(PtdataError, ValueError):
     """A message is above the segment or character limit (pass ``force=True`` to send anyway)."""
 
     def __init__(self, message: str, *, info: object = None) -> None:

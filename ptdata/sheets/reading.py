@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ptdata.api.errors import UsageError
 from ptdata.sheets.errors import SheetError
 from ptdata.sheets.headers import canonical_header
 
@@ -88,7 +89,7 @@ def _load(source: Any) -> tuple[bytes | str, str, str | None]:
         return content, name, os.path.splitext(name)[1].lower() or None
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), "<bytes>", None
-    raise TypeError(f"read_sheet: expected a path, '-', or a file object, got {type(source).__name__}")
+    raise UsageError(f"read_sheet: expected a path, '-', or a file object, got {type(source).__name__}")
 
 
 def _row_of(text: str, pos: int) -> int:

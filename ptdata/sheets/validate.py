@@ -35,6 +35,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pac
 
+from ptdata.api.errors import UsageError
 from ptdata.sheets.campaign import body_problems, campaign_headers, no_operation_detail, prepare_campaign
 from ptdata.sheets.messages import failure_message
 from ptdata.sheets.phones import phone_verdicts
@@ -321,7 +322,7 @@ def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None 
     '2 rows read as contacts (1 blank skipped): 1 valid, 0 failed'
     """
     if kind not in SHEET_KINDS:
-        raise ValueError(f"unknown sheet kind {kind!r}: use one of {', '.join(SHEET_KINDS)}")
+        raise UsageError(f"unknown sheet kind {kind!r}: use one of {', '.join(SHEET_KINDS)}")
     read = dict(frame.attrs.get("ptdata.read", {}))
     text = _as_text(frame)
     text.attrs = {}  # pandas deep-copies attrs on every operation; the read facts are kept in `read`

@@ -245,3 +245,22 @@ def test_a_closed_client_says_so_in_the_family():
     client.close()
     with pytest.raises(UsageError, match="closed"):
         send(client)
+
+
+@pytest.mark.parametrize("echo", [
+    pytest.param(lambda key: json.dumps({"Success": False, "Error": {"Message": f"bad {key}"}}),
+                 id="in-the-envelope"),
+    pytest.param(lambda key: '{"Success": false, "Error": {"Message": "bad %s"}}'
+                 % key.replace("/", "\\/"), id="json-escaped"),
+    pytest.param(lambda key: f"bad key {key.replace('/', '%2F')}", id="percent-encoded"),
+])
+def test_a_key_echoed_back_is_scrubbed_before_it_is_kept(echo):
+    key = "pt/unit-key-7f3a9c1e55d04b"
+    client = ptdata.PowerTextor(api_key=key, base_url="http://pt.test", sleep=lambda s: None,
+                                transport=httpx.MockTransport(
+                                    lambda request: httpx.Response(400, text=echo(key))))
+    with pytest.raises(RejectedError) as info:
+        send(client)
+    exc = info.value
+    assert "***" in exc.server_message
+    assert [t for t in (str(exc), repr(exc), repr(vars(exc))) if key in t or "%2F" in t] == []

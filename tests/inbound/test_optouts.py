@@ -218,7 +218,7 @@ def test_suppression_file_without_phone_column(tmp_path):
 
 
 def test_suppression_rejects_unknown_types():
-    with pytest.raises(TypeError, match="suppression_list takes"):
+    with pytest.raises(ptdata.UsageError, match="suppression_list takes"):
         ptdata.suppression_list(42)
 
 
