@@ -106,9 +106,7 @@ def send(
     if plan.n_calls == 0:
         return Report(planned_frame(plan).assign(status=lambda f: f["status"].replace(
             {"planned": "skipped"})), job_id=job_id)
-    sizes = np.bincount(plan.frame["batch_id"].dropna().to_numpy(dtype=np.int64),
-                        minlength=plan.n_calls)
-    run = run_calls(job_id, range(plan.n_calls), plan.call, client, sizes=sizes,
+    run = run_calls(job_id, range(plan.n_calls), plan.call, client, sizes=plan.messages_per_call,
                     description={"rows": len(plan.frame), "calls": plan.n_calls,
                                  "kind": plan.settings.kind, "to": plan.settings.to},
                     rate=rate, burst=burst, concurrency=concurrency, progress=progress,
@@ -239,10 +237,11 @@ class _Run:
         self.stopped: str | None = None
         self.calls_made = 0
         self.failed = self.unknown = 0
-        if sizes is None:
+        self.sizes = None if sizes is None else np.asarray(sizes)
+        if self.sizes is None:
             total = len(self.todo)
         else:
-            total = int(np.asarray(sizes)[self.todo].sum()) if self.todo else 0
+            total = int(self.sizes[self.todo].sum()) if self.todo else 0
         from tqdm.auto import tqdm
 
         self.bar = tqdm(total=total, unit=unit, desc=desc, disable=not progress or total == 0,
@@ -437,7 +436,8 @@ class _Run:
             if not self.bar.disable:
                 self.bar.set_postfix(calls=self.calls_made, failed=self.failed,
                                      unknown=self.unknown, refresh=False)
-                self.bar.update(call.recipients)
+                self.bar.update(call.recipients if self.sizes is None
+                                else int(self.sizes[call.batch_id]))
 
 
 #: how often the calling thread wakes up while the workers send: on POSIX never (Ctrl-C
