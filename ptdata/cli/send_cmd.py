@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ptdata.api.pricing import cost_text, read_price
 from ptdata.cli._common import (
     confirm_or_exit,
     finish,
@@ -131,6 +132,9 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
               help="Send even though this campaign already went out under an earlier plan "
                    "(texts again everyone that run reached).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--price-per-segment", metavar="DOLLARS",
+              help="What one segment costs you, e.g. 0.0079 (default "
+                   "POWERTEXTOR_PRICE_PER_SEGMENT): the summary shows the estimated cost.")
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
          event_date_column: str | None, days_before: int | None, remind_time: str | None,
@@ -142,7 +146,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
          report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
          force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
          ledger_path: str | None, resend_unknown: bool, now_text: str | None,
-         force_new_job: bool, no_progress: bool) -> None:
+         force_new_job: bool, no_progress: bool, price_per_segment: str | None) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -193,6 +197,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
     with contextlib.ExitStack() as stack:
         with planning_errors():
             client = open_client(stack, base_url, use_sandbox, needed=not dry_run or opts["needs_client"])
+            price = read_price(price_per_segment)
             frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
@@ -200,7 +205,8 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                                   batch_size=batch_size, skip_invalid=skip_invalid,
                                   force_long=force_long, region=region,
                                   now=parse_now(now_text))
-        click.echo(the_plan.summary())
+        cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
+        click.echo(the_plan.summary() + cost)
         if dry_run:
             out = the_plan.write(report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
