@@ -112,7 +112,7 @@ class Plan:
         return int(self._send_mask.sum())
 
     @cached_property
-    def _members(self) -> np.ndarray:
+    def row_messages(self) -> np.ndarray:
         """Messages per plan row: 1, or a group row's members (at least 1 when unknown)."""
         if "members" not in self.frame.columns:
             return np.ones(len(self.frame), dtype=np.int64)
@@ -121,14 +121,14 @@ class Plan:
     @property
     def messages(self) -> int:
         """Messages the plan sends: one per row, or each member of a group (GetGroups' count)."""
-        return int(self._members[self._send_mask].sum())
+        return int(self.row_messages[self._send_mask].sum())
 
     @cached_property
     def messages_per_call(self) -> np.ndarray:
         """Messages each API call carries, by batch id (what a progress bar counts)."""
         live = self._send_mask
         batch = self.frame["batch_id"].to_numpy(dtype=np.int64, na_value=-1)[live]
-        return np.bincount(batch, weights=self._members[live],
+        return np.bincount(batch, weights=self.row_messages[live],
                            minlength=self.n_calls).astype(np.int64)
 
     @cached_property
@@ -142,7 +142,7 @@ class Plan:
         """Segments the plan sends in all (the cost: each recipient is billed per segment, and
         a group's members each get the message)."""
         per_row = self.frame["segments"].fillna(0).to_numpy(dtype=np.int64)
-        return int((per_row * self._members)[self._send_mask].sum())
+        return int((per_row * self.row_messages)[self._send_mask].sum())
 
     @cached_property
     def job_id(self) -> str:
