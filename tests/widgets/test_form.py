@@ -37,7 +37,7 @@ def sends(sandbox) -> list[dict]:
 def text(html: str) -> str:
     """What a person reads in an HTML read-out."""
     html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
-    spaced = re.sub(r"<(?:br|/div|/td|/th|/tr|/pre|/code)\b[^>]*>", " ", html)
+    spaced = re.sub(r"<(?:br|/div|/td|/th|/tr|/pre|/code|ul|li)\b[^>]*>", " ", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", spaced)).strip()
 
 
