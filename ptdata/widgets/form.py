@@ -21,6 +21,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ptdata.sheets.segments import MAX_CHARS, MAX_SEGMENTS
 from ptdata.widgets import render
 from ptdata.widgets.preview import Look, MessagePreview
 from ptdata.widgets.recipients import RecipientsPicker
@@ -175,7 +176,7 @@ class ComposeForm(w.VBox):
         self.body = w.Textarea(placeholder="Your message. {Name} is replaced by each row's Name.",
                                rows=4, layout=_wide()).add_class("ptdata-body")
         self.footer = w.Checkbox(description="Add “Reply STOP to opt out”", value=False,
-                                 indent=False)
+                                 indent=False).add_class("ptdata-footer")
         self.merge_field = w.Dropdown(description="Insert field", options=[("—", "")],
                                       style=_DESC)
         self.allow_long = w.Checkbox(description="Allow a long message", value=False,
@@ -440,11 +441,16 @@ class ComposeForm(w.VBox):
     def _problems(self) -> list[str]:
         state = self.state()
         problems = missing(state, self.now)
-        if self._look.too_long and not state.allow_long:
-            n = self._look.longest
-            problems.append(f"Message: it is {n} segments long (the limit is 10 segments or "
-                            f"1,600 characters): shorten it, or tick “Allow a long message "
-                            f"({n} segments)”.")
+        look = self._look
+        if look.over_limit:
+            footer = " with the opt-out footer" if state.opt_out_footer else ""
+            problems.append(f"Message: it is {look.chars:,} characters{footer}; carriers refuse "
+                            f"texts over {MAX_CHARS:,}: shorten it by {look.chars - MAX_CHARS:,}.")
+        elif look.too_long and not state.allow_long:
+            n = look.longest
+            problems.append(f"Message: it is {n} segments long (more than {MAX_SEGMENTS} is "
+                            f"billed as {n} texts to each recipient): shorten it, or tick "
+                            f"“Allow a long message ({n} segments)”.")
         return problems
 
     def _update_todo(self) -> None:

@@ -30,12 +30,26 @@ __all__ = ["Look", "MessagePreview"]
 
 @dataclass(frozen=True)
 class Look:
-    """What the preview found: segments in all, the longest message, and whether it is too long."""
+    """What the preview found: segments in all, the longest message, and whether it is too long.
+
+    Over ``MAX_SEGMENTS`` a message needs an explicit "allow"; over ``MAX_CHARS`` (the footer
+    included) carriers refuse it, allowed or not.
+    """
 
     segments: int = 0
     longest: int = 0           # segments of the longest message
-    too_long: bool = False     # over MAX_SEGMENTS or MAX_CHARS: plan refuses it unless allowed
+    chars: int = 0             # characters of the longest message, the footer included
     error: str | None = None   # the template cannot be rendered (the counter says why)
+
+    @property
+    def too_long(self) -> bool:
+        """More segments than ``plan`` sends without being told to (but within carriers' limit)."""
+        return self.longest > MAX_SEGMENTS and not self.over_limit
+
+    @property
+    def over_limit(self) -> bool:
+        """Longer than carriers accept: it must be shortened."""
+        return self.chars > MAX_CHARS
 
 
 class MessagePreview(w.VBox):
@@ -75,8 +89,7 @@ class MessagePreview(w.VBox):
             self.counter.value = render.counter_html(info)
             self.previews.value = ""
             self._set([])
-            return Look(info.segments if text else 0, info.segments,
-                        info.segments > MAX_SEGMENTS or len(text or "") > MAX_CHARS)
+            return Look(info.segments if text else 0, info.segments, info.chars)
         try:
             bodies = render_template(text, frame).reset_index(drop=True)
             blanks = blank_merge_values(text, frame).reset_index(drop=True)
@@ -98,9 +111,7 @@ class MessagePreview(w.VBox):
         fields = [f for f in dict.fromkeys(", ".join(blanks.dropna()).split(", ")) if f]
         self.previews.value = (render.previews_html(head)
                                + render.blanks_html(int(blanks.notna().sum()), len(blanks), fields))
-        longest = int(seg.max())
-        too_long = longest > MAX_SEGMENTS or int(bodies.str.len().max()) > MAX_CHARS
-        return Look(total, longest, too_long)
+        return Look(total, int(seg.max()), int(sent.str.len().max()))
 
     def step(self, by: int) -> None:
         """Show the next (``by=1``) or previous (``-1``) recipient's message on the phone."""

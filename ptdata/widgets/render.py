@@ -108,13 +108,13 @@ def previews_html(messages: Iterable[tuple[str, str, Any]]) -> str:
     """The first messages as sent (footer included), each under its recipient; blanks flagged.
 
     >>> previews_html([("+14155550101", "Hi Ana", None)])
-    '<div class="ptdata-previews"><div><b>+14155550101</b>: <span style="white-space:pre-wrap">Hi Ana</span></div></div>'
+    '<div class="ptdata-previews" style="line-height:1.35"><div style="margin:3px 0"><b>+14155550101</b>: <span style="white-space:pre-wrap">Hi Ana</span></div></div>'
     """
     rows = "".join(
-        f'<div><b>{_e(who)}</b>: <span style="white-space:pre-wrap">{_e(text)}</span>'
-        f"{_blank_flag(blanks)}</div>"
+        f'<div style="margin:3px 0"><b>{_e(who)}</b>: <span style="white-space:pre-wrap">'
+        f"{_e(text)}</span>{_blank_flag(blanks)}</div>"
         for who, text, blanks in messages)
-    return f'<div class="ptdata-previews">{rows}</div>' if rows else ""
+    return f'<div class="ptdata-previews" style="line-height:1.35">{rows}</div>' if rows else ""
 
 
 def blanks_html(blank: int, total: int, fields: list[str]) -> str:

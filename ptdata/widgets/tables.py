@@ -106,9 +106,8 @@ def table_frame(frame: pd.DataFrame, *, members: Any = None) -> pd.DataFrame:
         "segments": head["segments"] if "segments" in head.columns else pd.NA,
         "note": _note(head),
     })
-    if not out["phone"].astype("bool").any():
-        out = out.drop(columns="phone")
-    return out
+    blank = [c for c in ("name", "phone") if not (out[c].astype("str") != "").any()]
+    return out.drop(columns=blank)
 
 
 _CSS = (

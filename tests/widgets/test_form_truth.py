@@ -19,7 +19,7 @@ from test_form import DAY, SHEET, sends, text
 pytest.importorskip("ipywidgets")
 
 VIP, STAFF = seed_group_id("VIP customers"), seed_group_id("Staff")
-LONG = "Our winter menu is here. " * 68            # 1,700 GSM-7 characters: 12 segments
+LONG = "Our winter menu is here. " * 62            # 1,550 GSM-7 characters: 11 segments
 
 
 @pytest.fixture
@@ -203,20 +203,36 @@ def test_a_long_message_needs_the_explicit_tick(form, sandbox):
     assert form.allow_long.layout.display == "none"
     form.body.value = LONG
     assert form.allow_long.layout.display is None
-    assert form.allow_long.description == "Allow a long message (12 segments)"
-    assert "tick “Allow a long message (12 segments)”" in text(form.todo.value)
+    assert form.allow_long.description == "Allow a long message (11 segments)"
+    assert text(form.todo.value) == (
+        "Before Preview: Message: it is 11 segments long (more than 10 is billed as 11 texts to "
+        "each recipient): shorten it, or tick “Allow a long message (11 segments)”.")
     form.send_button.click()
     assert form.confirm_button.layout.display == "none"
     assert "force_long" not in form.result.value
     form.allow_long.value = True
     assert form.todo.value == ""
     form.send_button.click()
-    assert "Send 1 message in 1 API call (12 segments · est. $0.0948)" in text(form.result.value)
+    assert "Send 1 message in 1 API call (11 segments · est. $0.0869)" in text(form.result.value)
     form.confirm_button.click()
     (req,) = sends(sandbox)
-    assert req["json"]["Body"] == LONG
+    assert req["json"]["Body"] == LONG and req["status"] == 200
+    assert form.report.counts == {"sent": 1}
     form.body.value = "Short again"
     assert form.allow_long.value is False          # a message that grows long is asked again
+
+
+def test_a_message_carriers_would_refuse_must_be_shortened(form, sandbox):
+    form.contact_list.value = ("+14155550101",)
+    form.body.value = LONG + "x" * 40               # 1,590 characters, 1,612 with the footer
+    assert form.allow_long.layout.display is None and "tick" in text(form.todo.value)
+    form.footer.value = True
+    assert form.allow_long.layout.display == "none"      # no tick can make carriers take it
+    assert text(form.todo.value) == (
+        "Before Preview: Message: it is 1,612 characters with the opt-out footer; carriers "
+        "refuse texts over 1,600: shorten it by 12.")
+    form.send_button.click()
+    assert form.confirm_button.layout.display == "none" and sends(sandbox) == []
 
 
 def test_errors_name_form_fields_not_arguments(form):
