@@ -99,7 +99,7 @@ class ComposeForm(w.VBox):
         self.report: Any = None     # the last report
         self.error: str | None = None  # the last failure, as the form shows it
         self._pending: Any = None   # the plan waiting for Confirm
-        self._sending = False
+        self._sending = self._bar_shown = False
         self._showing: str | None = None  # what the result area shows: plan, confirm, report...
         self.price = getattr(client, "price_per_segment", None)
         self._places_loaded = False
@@ -271,9 +271,9 @@ class ComposeForm(w.VBox):
     def _clear_stale(self, _: Any) -> None:
         """What the result area said was about the form as it was: clear it. A report stays:
         it is the record of a send, and its download link must not vanish."""
-        if self._sending:
+        if self._sending or self.picker.syncing:
             return
-        self.progress.clear_output()
+        self._clear_progress()
         if self._pending is not None:
             self._pending = None
             self._show_confirm(False)
@@ -317,7 +317,7 @@ class ComposeForm(w.VBox):
         self.error = None
         self._pending = None
         self._show_confirm(False)
-        self.progress.clear_output()
+        self._clear_progress()
         return self._ready()
 
     def _on_preview(self, _: Any) -> None:
@@ -358,9 +358,10 @@ class ComposeForm(w.VBox):
         self._sending = True
         self.send_button.disabled = self.preview_button.disabled = True
         self.confirm_button.disabled = True
-        self.progress.clear_output()
+        self._clear_progress()
         self._say(render.note_html(f"Sending {plan.messages:,} messages…"), "sending")
         try:
+            self._bar_shown = True
             with self.progress:  # tqdm.auto draws its bar here, inside the form
                 self.report = ptdata.send(plan, self.client, rate=self.rate, ledger=self.ledger)
         finally:
@@ -373,10 +374,15 @@ class ComposeForm(w.VBox):
     def _on_cancel(self, _: Any) -> None:
         self._pending = None
         self._show_confirm(False)
-        self.progress.clear_output()
+        self._clear_progress()
         self._say(render.note_html("Cancelled: nothing was sent."), "note")
 
     # -- read-outs -------------------------------------------------------------------------------
+
+    def _clear_progress(self) -> None:
+        if self._bar_shown:  # clearing an empty Output still writes to the terminal
+            self.progress.clear_output()
+            self._bar_shown = False
 
     def _show_confirm(self, visible: bool) -> None:
         _show(self.confirm_button, visible)

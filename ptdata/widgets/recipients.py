@@ -36,7 +36,7 @@ class RecipientsPicker(w.VBox):
         self.client, self.contacts, self.suppress, self.now = client, contacts, suppress, now
         self.picked: set[str] = set()  # phones picked, also those a search hides
         self.groups: dict[str, Any] = {}  # GroupId → Group
-        self._syncing = False
+        self.syncing = False  # a search is re-showing the picks: nothing changed
         # who can receive the message now: their rows, how the phone preview names them and
         # how many messages each row is (a group's members)
         self.live = pd.DataFrame()
@@ -169,18 +169,18 @@ class RecipientsPicker(w.VBox):
         return options
 
     def _search_changed(self, then: Callable[[], None]) -> None:
-        self._syncing = True
+        self.syncing = True
         try:
             self.contact_list.options = self._contact_options(self.contact_search.value)
             shown = {v for _, v in self.contact_list.options}
             self.contact_list.value = tuple(v for _, v in self.contact_list.options
                                             if v in self.picked and v in shown)
         finally:
-            self._syncing = False
+            self.syncing = False
         then()
 
     def _picked_changed(self, change: dict[str, Any]) -> None:
-        if self._syncing:
+        if self.syncing:
             return
         shown = {v for _, v in self.contact_list.options}
         self.picked = (self.picked - shown) | set(change["new"])

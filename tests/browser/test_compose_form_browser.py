@@ -133,6 +133,16 @@ def test_type_preview_send_and_confirm_in_chromium(page, sandbox, tmp_path):
     if os.environ.get("PTDATA_SCREENSHOT"):
         shutil.copyfile(shot, os.environ["PTDATA_SCREENSHOT"])
 
+    # a new send, cancelled: the last bar (100 %, green) must not sit under "Cancelled"
+    assert page.locator(".ptdata-progress .widget-hprogress").count() == 1
+    page.locator(".ptdata-body textarea").fill(MESSAGE + " See you there.")
+    page.locator(".ptdata-send").click()
+    page.wait_for_selector(".ptdata-confirm-question", timeout=WAIT)
+    page.locator(".ptdata-cancel").click()
+    _shows(page, ".ptdata-note", "Cancelled: nothing was sent.")
+    assert page.locator(".ptdata-progress .widget-hprogress").count() == 0
+    assert len(_posts(sandbox)) == 1
+
 
 def test_a_group_send_counts_its_members(page, sandbox):
     page.get_by_role("button", name="Groups").click()
