@@ -44,6 +44,7 @@ from ptdata.api.errors import (
 from ptdata.api.exchange import DeadlineExceeded, Exchange, NoFreeConnection, ReplyTooLarge
 from ptdata.api.friendly import FriendlyMethods
 from ptdata.api.operations import get_operation
+from ptdata.api.pricing import read_price
 from ptdata.api.request import PreparedRequest, attachment_stream, build_request
 from ptdata.api.results import Result, parse_response, scrub
 
@@ -131,6 +132,8 @@ class PowerTextor(FriendlyMethods):
         verify: check the server's TLS certificate against the usual CA bundle (True), or
             an ``ssl.SSLContext`` (e.g. with a company proxy's CA loaded).
         max_connections: connections kept open to the server (requests in flight at once).
+        price_per_segment: what one segment costs you, in dollars (default
+            ``POWERTEXTOR_PRICE_PER_SEGMENT``; none: no cost estimates are shown).
 
     Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), as
     httpx reads them; redirects are never followed, so the key stays with ``base_url``.
@@ -150,6 +153,7 @@ class PowerTextor(FriendlyMethods):
         sleep: Callable[[float], None] = time.sleep,
         max_connections: int = 32,
         verify: bool | ssl.SSLContext = True,
+        price_per_segment: Any = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("POWERTEXTOR_API_KEY")
         if key is None:
@@ -169,6 +173,7 @@ class PowerTextor(FriendlyMethods):
                 "(pasted along with it?); copy it again from the Power Textor web app"
             )
         self._key = _Secret(key)
+        self.price_per_segment = read_price(price_per_segment)
         url = base_url or os.environ.get("POWERTEXTOR_BASE_URL") or DEFAULT_BASE_URL
         self.base_url = url.rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):

@@ -227,6 +227,7 @@ def plan(
     # -- recipients ---------------------------------------------------------------------------
     phone = pd.Series(pd.NA, index=range(n), dtype="str")
     group = pd.Series(pd.NA, index=range(n), dtype="str")
+    members = pd.Series(1, index=range(n), dtype="Int64")  # a group row: its members
     recipient: pd.Series
     if to in _PHONE_TARGETS:
         raw = column(data, "Phone", "the recipients' numbers")
@@ -255,7 +256,7 @@ def plan(
             group = pd.Series(str(group_name).strip(), index=range(n), dtype="str")
     else:
         raw = column(data, "Groups", "the group names or GroupIds")
-        group, recipient, err = resolve_groups(raw, client)
+        group, recipient, err, members = resolve_groups(raw, client)
         marks.mark(err.notna().to_numpy(), "invalid", err)
         if "Phone" in data.columns:
             phone = normalise(data["Phone"], region)
@@ -334,6 +335,7 @@ def plan(
         "name": name,
         "last_name": last_name,
         "group": group,
+        "members": members,
         "recipient": recipient.astype("str"),
         "kind": pd.Series(kind, index=range(n), dtype="str"),
         "operation": pd.Series(op_ids, dtype="str"),

@@ -120,6 +120,26 @@ class Plan:
         return int(self._send_mask.sum())
 
     @cached_property
+    def row_messages(self) -> np.ndarray:
+        """Messages per plan row: 1, or a group row's members (at least 1 when unknown)."""
+        if "members" not in self.frame.columns:
+            return np.ones(len(self.frame), dtype=np.int64)
+        return self.frame["members"].fillna(1).to_numpy(dtype=np.int64).clip(min=1)
+
+    @property
+    def messages(self) -> int:
+        """Messages the plan sends: one per row, or each member of a group (GetGroups' count)."""
+        return int(self.row_messages[self._send_mask].sum())
+
+    @cached_property
+    def messages_per_call(self) -> np.ndarray:
+        """Messages each API call carries, by batch id (what a progress bar counts)."""
+        live = self._send_mask
+        batch = self.frame["batch_id"].to_numpy(dtype=np.int64, na_value=-1)[live]
+        return np.bincount(batch, weights=self.row_messages[live],
+                           minlength=self.n_calls).astype(np.int64)
+
+    @cached_property
     def n_calls(self) -> int:
         """API calls the plan makes."""
         b = self.frame["batch_id"]
@@ -127,8 +147,10 @@ class Plan:
 
     @property
     def segments(self) -> int:
-        """Segments the plan sends in all (the cost: each recipient is billed per segment)."""
-        return int(self.frame["segments"][self._send_mask].sum())
+        """Segments the plan sends in all (the cost: each recipient is billed per segment, and
+        a group's members each get the message)."""
+        per_row = self.frame["segments"].fillna(0).to_numpy(dtype=np.int64)
+        return int((per_row * self.row_messages)[self._send_mask].sum())
 
     @cached_property
     def job_id(self) -> str:
@@ -213,6 +235,11 @@ class Plan:
         f = self.frame
         lines = [f"{_n(self.recipients, 'row')} → {_n(self.n_calls, 'API call')}, "
                  f"{_n(self.segments, 'segment')}"]
+        if self.messages != self.recipients:
+            live = f[self._send_mask]
+            sizes = live.groupby("group", sort=False)["members"].first()
+            each = ", ".join(f"{g} {'?' if pd.isna(m) else f'{int(m):,}'}" for g, m in sizes.items())
+            lines.append(f"  {self.messages:,} messages: a group counts its members ({each})")
         skipped = f.loc[~self._send_mask, "skip_reason"].value_counts()
         if len(skipped):
             parts = ", ".join(f"{k} {v:,}" for k, v in skipped.items())

@@ -28,28 +28,34 @@ def normalise(raw: pd.Series, region: str) -> pd.Series:
     return take(normal, codes)
 
 
-def resolve_groups(raw: pd.Series, client: Any) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(group name, GroupId, error) per row; names are looked up once each through GetGroups."""
+def resolve_groups(raw: pd.Series, client: Any) -> tuple[pd.Series, pd.Series, pd.Series,
+                                                         pd.Series]:
+    """(group name, GroupId, error, members) per row; names are looked up once each through
+    GetGroups, whose ContactsCount is the group's members (NA when it does not say)."""
     names = raw.astype("str").str.strip().reset_index(drop=True)
     codes, uniques = pd.factorize(names.where(names != "", pd.NA), use_na_sentinel=True)
     if len(uniques) and client is None:
         raise UsageError("to='groups' needs client= to look the group names up (GetGroups)")
-    found_name, found_id, errors = [], [], []
+    found_name, found_id, errors, sizes = [], [], [], []
     for u in uniques:
         try:
             g = client.resolve_group(u)
             found_name.append(g.name)
             found_id.append(g.group_id)
             errors.append(None)
+            sizes.append(getattr(g, "contacts_count", None))
         except UsageError as exc:
             found_name.append(u)
             found_id.append(None)
             errors.append(f"Groups: {exc}")
+            sizes.append(None)
     name = take(pd.Series(found_name, dtype="str"), codes)
     gid = take(pd.Series(found_id, dtype="str"), codes)
     err = take(pd.Series(errors, dtype="str"), codes)
     err[codes < 0] = "Groups: the group is empty"
-    return name, gid, err
+    known = pd.array([pd.NA if s is None else int(s) for s in sizes] + [pd.NA], dtype="Int64")
+    members = pd.Series(known[np.where(codes < 0, len(sizes), codes)], dtype="Int64")
+    return name, gid, err, members
 
 
 def suppression(suppress: Any, region: str) -> set[str]:

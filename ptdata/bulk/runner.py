@@ -177,10 +177,11 @@ class _Run:
         self.failed = self.unknown = 0
         self.account_id: str | None = None
         self._limited_since: float | None = None  # first 429 of the current refusal
-        if sizes is None:
+        self.sizes = None if sizes is None else np.asarray(sizes)
+        if self.sizes is None:
             total = len(self.todo)
         else:
-            total = int(np.asarray(sizes)[self.todo].sum()) if self.todo else 0
+            total = int(self.sizes[self.todo].sum()) if self.todo else 0
         from tqdm.auto import tqdm
 
         self.bar = tqdm(total=total, unit=unit, desc=desc, disable=not progress or total == 0,
@@ -343,7 +344,8 @@ class _Run:
             if not self.bar.disable:
                 self.bar.set_postfix(calls=self.calls_made, failed=self.failed,
                                      unknown=self.unknown, refresh=False)
-                self.bar.update(call.recipients)
+                self.bar.update(call.recipients if self.sizes is None
+                                else int(self.sizes[call.batch_id]))
 
 
 def _int(value: Any) -> int | None:

@@ -282,8 +282,7 @@ class PendingSend:
             frame = planned_frame(plan, job_id=self.job_id)
             frame["status"] = frame["status"].replace({"planned": "skipped"})
             return self._report(frame, 0, None)
-        sizes = np.bincount(plan.frame["batch_id"].dropna().to_numpy(dtype=np.int64),
-                            minlength=plan.n_calls)
+        sizes = plan.messages_per_call  # a group counts its members on the progress bar
         job = None
         if self.account is not None:
             job = dict(account=self.account.key, campaign=self.campaign,

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ptdata.api.pricing import cost_text, read_price
 from ptdata.cli._common import (
     confirm_or_exit,
     finish,
@@ -138,6 +139,9 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
               help="Plan as if it were this moment (ISO with offset), e.g. to see what a run "
                    "tomorrow morning would do in a dry run.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--price-per-segment", metavar="DOLLARS",
+              help="What one segment costs you, e.g. 0.0079 (default "
+                   "POWERTEXTOR_PRICE_PER_SEGMENT): the summary shows the estimated cost.")
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
          event_date_column: str | None, days_before: int | None, remind_time: str | None,
@@ -150,7 +154,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
          force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
          campaign: str | None, again: bool, resend_unknown: bool,
          max_per_recipient: str | None, ledger_path: str | None, now_text: str | None,
-         no_progress: bool) -> None:
+         no_progress: bool, price_per_segment: str | None) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -211,6 +215,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             # a dry run reads the send history too when it can reach the server
             client = open_client(stack, base_url, use_sandbox, needed=not dry_run or bool(
                 opts["needs_client"] or base_url or os.environ.get("POWERTEXTOR_API_KEY")))
+            price = read_price(price_per_segment)
             frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
@@ -218,8 +223,9 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                                   batch_size=batch_size, skip_invalid=skip_invalid,
                                   force_long=force_long, region=region, campaign=campaign,
                                   now=parse_now(now_text))
+        cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
         if client is None:  # a dry run without a server: the history cannot be read
-            click.echo(the_plan.summary())
+            click.echo(the_plan.summary() + cost)
             out = the_plan.write(report_path)
             click.echo("dry run: nothing sent (no API key or server given, so the send history "
                        f"was not checked); the plan is in {out}")
@@ -231,7 +237,8 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             ledger = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "history.sqlite"
         pending = _pending(stack, the_plan, client, ledger=ledger, again=again,
                            resend_unknown=resend_unknown, max_per_recipient=cap)
-        click.echo(pending.summary())
+        cost = "" if price is None else f"\n  {cost_text(pending.plan.segments, price)}"
+        click.echo(pending.summary() + cost)
         if dry_run:
             out = pending.plan.write(report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")

@@ -1,8 +1,9 @@
 """Charts of the inbound tables: each function returns a matplotlib Figure (never shows it).
 
-Figures are built without pyplot, so nothing depends on (or changes) the display backend:
-a notebook displays the returned figure, a script saves it with ``fig.savefig("x.png")``.
-Needs matplotlib (``pip install 'ptdata[plots]'``).
+Figures are built without pyplot, so nothing depends on (or changes) the display backend.
+Each is a ``Chart``, a Figure that a notebook shows as a picture when it is the last line of a
+cell (no ``plt.show()``, no ``%matplotlib inline``); a script saves it with
+``fig.savefig("x.png")``. Needs matplotlib (``pip install 'ptdata[plots]'``).
 
 >>> import ptdata
 >>> fig = ptdata.plot_volume_by_hour(ptdata.volume_by_hour(inbound))   # doctest: +SKIP
@@ -25,10 +26,10 @@ __all__ = [
 
 def _figure(width: float = 8.0, height: float = 4.0):
     try:
-        from matplotlib.figure import Figure
+        from ptdata.inbound._chart import Chart
     except ImportError as exc:  # pragma: no cover - matplotlib is an optional extra
         raise ImportError("plots need matplotlib: pip install 'ptdata[plots]'") from exc
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Chart(figsize=(width, height), layout="constrained")
     return fig, fig.subplots()
 
 

@@ -3,7 +3,9 @@
 The form only gathers choices: it reads its widgets into a ``FormState``, turns that into the
 arguments of ``ptdata.plan`` (``state.plan_arguments``), and shows what ``plan``, ``send`` and
 ``sms_segments`` return. Nothing is sent until Send is clicked and then confirmed, and the
-plan that is confirmed is exactly the one that was shown.
+plan that is confirmed is exactly the one that was shown. A group counts as its members
+(GetGroups' ContactsCount) everywhere the form counts; with a price per segment on the client
+(``PowerTextor(price_per_segment=...)``) every count comes with its estimated cost.
 
 >>> import ptdata, ptdata.widgets
 >>> form = ptdata.widgets.ComposeForm(ptdata.PowerTextor(), contacts=frame)
@@ -19,14 +21,17 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ptdata.sheets.segments import MAX_CHARS, MAX_SEGMENTS
 from ptdata.widgets import render
+from ptdata.widgets.preview import Look, MessagePreview
+from ptdata.widgets.recipients import RecipientsPicker
 from ptdata.widgets.state import (
     KIND_LABELS,
     QUIET_LABELS,
-    SOURCE_LABELS,
     TIMING_LABELS,
     FormState,
     contacts_frame,
+    missing,
     plan_arguments,
     recipients_frame,
 )
@@ -71,6 +76,8 @@ class ComposeForm(w.VBox):
             past, and whether "Now" falls in a recipient's quiet hours.
         rate: API calls per second while sending (passed to ``send``).
         ledger: the ledger file for ``send`` (default ``.ptdata/ledger.sqlite``).
+        preview_count: how many recipients' messages are listed under the message (the
+            phone preview steps through all of them).
 
     >>> form = ComposeForm(client, contacts=ptdata.read_sheet("contacts.csv"))
     >>> form.body.value = "Hi {Name}, doors open at 9!"
@@ -92,9 +99,11 @@ class ComposeForm(w.VBox):
         self.report: Any = None     # the last report
         self.error: str | None = None  # the last failure, as the form shows it
         self._pending: Any = None   # the plan waiting for Confirm
-        self._groups_loaded = self._places_loaded = False
-        self._picked: set[str] = set()
-        self._syncing = False
+        self._sending = self._bar_shown = False
+        self._showing: str | None = None  # what the result area shows: plan, confirm, report...
+        self.price = getattr(client, "price_per_segment", None)
+        self._places_loaded = False
+        self._look = Look()
 
         self.result = w.HTML(layout=_wide()).add_class("ptdata-result")
         self.progress = w.Output(layout=_wide()).add_class("ptdata-progress")
@@ -106,8 +115,14 @@ class ComposeForm(w.VBox):
         except Exception as exc:  # noqa: BLE001 - shown in the form, the form still works
             self.contacts = contacts_frame(None)
             self.result.value = render.error_html(exc)
+            self._showing = "error"
 
-        self._build_recipients()
+        self.picker = self.recipients_box = RecipientsPicker(
+            client, self.contacts, suppress=suppress, now=now)
+        p = self.picker  # the widgets tests and notebooks reach through the form
+        self.source, self.contact_search, self.contact_list = p.source, p.contact_search, p.contact_list
+        self.select_shown, self.clear_picked, self.group_list = p.select_shown, p.clear_picked, p.group_list
+        self.numbers, self.recipients_status = p.numbers, p.status
         self._build_kind(timezone)
         self._build_body()
         self._build_actions()
@@ -116,42 +131,17 @@ class ComposeForm(w.VBox):
              _heading("2 · Message kind"), self.kind_box,
              _heading("3 · When"), self.timing_box,
              _heading("4 · Message"), self.body_box,
-             self.actions_box, self.progress, self.result],
+             self.todo, self.actions_box, self.progress, self.result],
             layout=w.Layout(width="100%", max_width="860px", padding="4px 8px",
                             border="1px solid #ddd"),
         )
         self.add_class("ptdata-compose-form")
-        for widget in self._inputs():
-            widget.observe(self._changed, names="value")
+        self._observe()
         self._refresh_panels()
         self._update_recipients()
         self._update_message()
 
     # -- building --------------------------------------------------------------------------------
-
-    def _build_recipients(self) -> None:
-        self.source = w.ToggleButtons(options=[(v, k) for k, v in SOURCE_LABELS.items()],
-                                      value="contacts" if len(self.contacts) else "numbers")
-        self.contact_search = w.Text(placeholder="Search by name or number",
-                                     layout=w.Layout(width="60%"))
-        self.contact_list = w.SelectMultiple(options=self._contact_options(""), rows=7,
-                                             layout=_wide()).add_class("ptdata-contacts")
-        self.select_shown = w.Button(description="Select all shown", icon="check-square")
-        self.clear_picked = w.Button(description="Clear", icon="times")
-        self.contacts_box = w.VBox([
-            w.HBox([self.contact_search, self.select_shown, self.clear_picked]),
-            self.contact_list])
-        self.group_list = w.SelectMultiple(options=[], rows=6, layout=_wide()).add_class("ptdata-groups")
-        self.numbers = w.Textarea(placeholder="One number per line, e.g. +1 415 555 0123",
-                                  rows=5, layout=_wide()).add_class("ptdata-numbers")
-        self.recipients_status = w.HTML().add_class("ptdata-recipients-status")
-        self.recipients_box = w.VBox([self.source, self.contacts_box, self.group_list,
-                                      self.numbers, self.recipients_status])
-        self.source.observe(self._guard(self._source_changed), names="value")
-        self.contact_search.observe(self._guard(self._search_changed), names="value")
-        self.contact_list.observe(self._guard(self._picked_changed), names="value")
-        self.select_shown.on_click(self._guard(lambda _: self._pick_shown(True)))
-        self.clear_picked.on_click(self._guard(lambda _: self._pick_shown(False)))
 
     def _build_kind(self, timezone: str) -> None:
         self.kind = w.ToggleButtons(options=[(v, k) for k, v in KIND_LABELS.items()], value="text")
@@ -167,7 +157,6 @@ class ComposeForm(w.VBox):
         self.mms_box = w.HBox([self.attachment, w.HTML(
             "<span style='opacity:.7'>An MMS goes out right away.</span>")])
         self.kind_box = w.VBox([self.kind, self.place, self.reminder_box, self.mms_box])
-        self.kind.observe(self._guard(lambda _: self._refresh_panels()), names="value")
 
         zones = list(TIME_ZONES) if timezone in TIME_ZONES else [timezone, *TIME_ZONES]
         self.timing = w.ToggleButtons(options=[(v, k) for k, v in TIMING_LABELS.items()], value="now")
@@ -182,21 +171,20 @@ class ComposeForm(w.VBox):
                                 layout=w.Layout(width="70%")).add_class("ptdata-quiet")
         self.timing_box = w.VBox([self.timing, self.at_box, self.timezone, self.quiet,
                                   self.timing_note])
-        self.timing.observe(self._guard(lambda _: self._refresh_panels()), names="value")
-        self.quiet.observe(self._guard(lambda _: self._refresh_panels()), names="value")
 
     def _build_body(self) -> None:
         self.body = w.Textarea(placeholder="Your message. {Name} is replaced by each row's Name.",
                                rows=4, layout=_wide()).add_class("ptdata-body")
         self.footer = w.Checkbox(description="Add “Reply STOP to opt out”", value=False,
-                                 indent=False)
+                                 indent=False).add_class("ptdata-footer")
         self.merge_field = w.Dropdown(description="Insert field", options=[("—", "")],
                                       style=_DESC)
-        self.counter = w.HTML().add_class("ptdata-counter-box")
-        self.previews = w.HTML().add_class("ptdata-previews-box")
+        self.allow_long = w.Checkbox(description="Allow a long message", value=False,
+                                     indent=False).add_class("ptdata-allow-long")
+        self.preview = MessagePreview(self.preview_count)
+        self.counter, self.previews = self.preview.counter, self.preview.previews
         self.body_box = w.VBox([self.body, w.HBox([self.merge_field, self.footer]),
-                                self.counter, self.previews])
-        self.merge_field.observe(self._guard(self._insert_field), names="value")
+                                self.allow_long, self.preview])
 
     def _build_actions(self) -> None:
         self.preview_button = w.Button(description="Preview", icon="eye",
@@ -208,17 +196,30 @@ class ComposeForm(w.VBox):
         self.cancel_button = w.Button(description="Cancel").add_class("ptdata-cancel")
         self.actions_box = w.HBox([self.preview_button, self.send_button, self.confirm_button,
                                    self.cancel_button], layout=w.Layout(margin="10px 0 4px 0"))
+        self.todo = w.HTML(layout=_wide()).add_class("ptdata-todo-box")
         self.preview_button.on_click(self._guard(self._on_preview))
         self.send_button.on_click(self._guard(self._on_send))
         self.confirm_button.on_click(self._guard(self._on_confirm))
         self.cancel_button.on_click(self._guard(self._on_cancel))
         self._show_confirm(False)
 
+    def _observe(self) -> None:
+        # in this order: a change first clears what described the form as it was, then the
+        # widget's own handler runs (it may show an error), then the read-outs follow
+        for widget in self._inputs():
+            widget.observe(self._clear_stale, names="value")
+        self.picker.wire(self._guard, on_search=self._guard(lambda: self._update_recipients()))
+        self.merge_field.observe(self._guard(self._insert_field), names="value")
+        for widget in (self.source, self.kind, self.timing, self.quiet):
+            widget.observe(self._guard(lambda _: self._refresh_panels()), names="value")
+        for widget in self._inputs():
+            widget.observe(self._changed, names="value")
+
     def _inputs(self) -> list[w.Widget]:
-        return [self.source, self.contact_list, self.group_list, self.numbers, self.kind,
+        return [*self.picker.inputs, self.kind,
                 self.place, self.event_date, self.days_before, self.event_time, self.attachment,
                 self.timing, self.at_date, self.at_time, self.timezone, self.quiet, self.body,
-                self.footer]
+                self.footer, self.allow_long]
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -230,14 +231,14 @@ class ComposeForm(w.VBox):
             first = upload[0]
             attachment = (first["name"], bytes(first["content"]))
         return FormState(
-            source=self.source.value, contacts=tuple(sorted(self._picked)),
+            source=self.source.value, contacts=tuple(sorted(self.picker.picked)),
             groups=tuple(self.group_list.value), numbers=self.numbers.value,
             kind=self.kind.value, place=self.place.value, event_date=self.event_date.value,
             days_before=self.days_before.value, event_time=self.event_time.value,
             attachment=attachment, timing=self.timing.value, at_date=self.at_date.value,
             at_time=self.at_time.value, timezone=self.timezone.value, quiet=self.quiet.value,
-            body=self.body.value,
-            opt_out_footer=self.footer.value, contacts_are_powertextor=self._from_client,
+            body=self.body.value, opt_out_footer=self.footer.value,
+            allow_long=self.allow_long.value, contacts_are_powertextor=self._from_client,
         )
 
     def make_plan(self) -> Any:
@@ -259,75 +260,39 @@ class ComposeForm(w.VBox):
                 handler(*args)
             except Exception as exc:  # noqa: BLE001 - the form shows every failure
                 self.error = render.error_text(exc)
-                self.result.value = render.error_html(exc)
+                self._say(render.error_html(exc), "error")
 
         return run
 
-    def _changed(self, change: dict[str, Any]) -> None:
+    def _say(self, html: str, showing: str | None) -> None:
+        self.result.value = html
+        self._showing = showing
+
+    def _clear_stale(self, _: Any) -> None:
+        """What the result area said was about the form as it was: clear it. A report stays:
+        it is the record of a send, and its download link must not vanish."""
+        if self._sending or self.picker.syncing:
+            return
+        self._clear_progress()
         if self._pending is not None:
             self._pending = None
             self._show_confirm(False)
-            self.result.value = render.note_html(
+            self._say(render.note_html(
                 "The form changed after Send: nothing was sent. Click Send again to review "
-                "the new plan.")
-        if change["owner"] in (self.source, self.contact_list, self.group_list, self.numbers):
-            self._guard(lambda: self._update_recipients())()
-        self._guard(lambda: self._update_message())()
+                "the new plan."), "note")
+        elif self._showing in ("plan", "error", "note"):
+            self.error = None
+            self._say("", None)
 
-    def _source_changed(self, _: Any) -> None:
-        if self.source.value == "groups" and not self._groups_loaded:
-            groups = self.client.groups()
-            self.group_list.options = [
-                (g.name + ("" if g.contacts_count is None else f" ({g.contacts_count})"), g.group_id)
-                for g in groups]
-            self._groups_loaded = True
-        self._refresh_panels()
-
-    def _contact_options(self, query: str) -> list[tuple[str, str]]:
-        frame = self.contacts
-        phones = frame["Phone"].astype("str").fillna("")
-        names = pd.Series("", index=frame.index, dtype="str")
-        for col in ("Name", "LastName"):
-            if col in frame.columns:
-                names = (names + " " + frame[col].astype("str").fillna("")).str.strip()
-        labels = (names + "  " + phones).str.strip()
-        q = query.strip().casefold()
-        if q:
-            keep = labels.str.casefold().str.contains(q, regex=False)
-            labels, phones = labels[keep], phones[keep]
-        seen: set[str] = set()
-        options = []
-        for label, phone in zip(labels, phones):
-            if phone and phone not in seen:
-                seen.add(phone)
-                options.append((label, phone))
-        return options
-
-    def _search_changed(self, _: Any) -> None:
-        self._syncing = True
-        try:
-            self.contact_list.options = self._contact_options(self.contact_search.value)
-            shown = {v for _, v in self.contact_list.options}
-            self.contact_list.value = tuple(v for _, v in self.contact_list.options
-                                            if v in self._picked and v in shown)
-        finally:
-            self._syncing = False
-        self._update_recipients()
-
-    def _picked_changed(self, change: dict[str, Any]) -> None:
-        if self._syncing:
+    def _changed(self, change: dict[str, Any]) -> None:
+        if self._sending:
             return
-        shown = {v for _, v in self.contact_list.options}
-        self._picked = (self._picked - shown) | set(change["new"])
-
-    def _pick_shown(self, pick: bool) -> None:
-        shown = [v for _, v in self.contact_list.options]
-        if pick:
-            self._picked |= set(shown)
-            self.contact_list.value = tuple(shown)
+        if change["owner"] in self.picker.inputs:
+            self._guard(lambda: self._update_recipients())()
+        if change["owner"] is not self.allow_long:
+            self._guard(lambda: self._update_message())()
         else:
-            self._picked.clear()
-            self.contact_list.value = ()
+            self._update_todo()
 
     def _insert_field(self, change: dict[str, Any]) -> None:
         if change["new"]:
@@ -336,55 +301,88 @@ class ComposeForm(w.VBox):
             self.body.value = f"{text}{sep}{{{change['new']}}}"
             self.merge_field.value = ""
 
-    def _on_preview(self, _: Any) -> None:
+    def _ready(self) -> bool:
+        """True when nothing is missing; otherwise the form says what to fill in, in red."""
+        problems = self._problems()
+        if problems:
+            self.error = " ".join(problems)
+            self._say(render.error_html(ValueError("Fill in first: " + " ".join(problems))),
+                      "error")
+        return not problems
+
+    def _start(self) -> bool:
+        """Clear what the last click showed; False while a send runs or when something is missing."""
+        if self._sending:
+            return False
         self.error = None
         self._pending = None
         self._show_confirm(False)
-        self.result.value = render.note_html("Planning…")
+        self._clear_progress()
+        return self._ready()
+
+    def _on_preview(self, _: Any) -> None:
+        if not self._start():
+            return
+        self._say(render.note_html("Planning…"), "note")
         self.plan = self.make_plan()
-        self._plan_counts(self.plan)
-        self.result.value = render.plan_html(self.plan)
+        self.picker.show_counts(self.plan)
+        self._say(render.plan_html(self.plan, self.price), "plan")
 
     def _on_send(self, _: Any) -> None:
-        self.error = None
-        self._pending = None
-        self._show_confirm(False)
+        if not self._start():
+            return
         self.plan = self.make_plan()
-        self._plan_counts(self.plan)
+        self.picker.show_counts(self.plan)
         if self.plan.recipients == 0:
             self.error = "Nothing to send: no row can be sent (see the reasons below)."
-            self.result.value = render.error_html(ValueError(self.error)) + \
-                render.plan_html(self.plan)
+            self._say(render.error_html(ValueError(self.error))
+                      + render.plan_html(self.plan, self.price), "error")
             return
         self._pending = self.plan
-        self.result.value = render.confirm_html(self.plan) + render.plan_html(self.plan)
+        self._say(render.confirm_html(self.plan, self.price)
+                  + render.plan_html(self.plan, self.price), "confirm")
         self._show_confirm(True)
 
     def _on_confirm(self, _: Any) -> None:
-        self.error = None
         import ptdata
 
         plan, self._pending = self._pending, None
         self._show_confirm(False)
         if plan is None:
-            self.result.value = render.note_html("Nothing is waiting to be sent; click Send first.")
+            # a second click while or after sending: the report (or the bar) stays as it is
+            if not self._sending and self._showing not in ("report", "sending"):
+                self._say(render.note_html("Nothing is waiting to be sent; click Send first."),
+                          "note")
             return
+        self.error = None
+        self._sending = True
         self.send_button.disabled = self.preview_button.disabled = True
-        self.progress.clear_output()
-        self.result.value = render.note_html(f"Sending {plan.recipients:,} messages…")
+        self.confirm_button.disabled = True
+        self._clear_progress()
+        self._say(render.note_html(f"Sending {plan.messages:,} messages…"), "sending")
         try:
+            self._bar_shown = True
             with self.progress:  # tqdm.auto draws its bar here, inside the form
                 self.report = ptdata.send(plan, self.client, rate=self.rate, ledger=self.ledger)
         finally:
+            self._sending = False
             self.send_button.disabled = self.preview_button.disabled = False
-        self.result.value = render.report_html(self.report, self.report_name)
+            self.confirm_button.disabled = False
+        self._say(render.report_html(self.report, self.report_name, plan=plan, price=self.price),
+                  "report")
 
     def _on_cancel(self, _: Any) -> None:
         self._pending = None
         self._show_confirm(False)
-        self.result.value = render.note_html("Cancelled: nothing was sent.")
+        self._clear_progress()
+        self._say(render.note_html("Cancelled: nothing was sent."), "note")
 
     # -- read-outs -------------------------------------------------------------------------------
+
+    def _clear_progress(self) -> None:
+        if self._bar_shown:  # clearing an empty Output still writes to the terminal
+            self.progress.clear_output()
+            self._bar_shown = False
 
     def _show_confirm(self, visible: bool) -> None:
         _show(self.confirm_button, visible)
@@ -392,9 +390,7 @@ class ComposeForm(w.VBox):
 
     def _refresh_panels(self) -> None:
         source, kind, timing = self.source.value, self.kind.value, self.timing.value
-        _show(self.contacts_box, source == "contacts")
-        _show(self.group_list, source == "groups")
-        _show(self.numbers, source == "numbers")
+        self.picker.show_panels()
         _show(self.place, kind == "review")
         _show(self.reminder_box, kind == "reminder")
         _show(self.mms_box, kind == "mms")
@@ -426,58 +422,44 @@ class ComposeForm(w.VBox):
         fields = [("—", "")] + [(c, c) for c in self._frame().columns if c != "row"]
         if list(self.merge_field.options) != fields:
             self.merge_field.options = fields
+        self._update_todo()
 
     def _frame(self) -> pd.DataFrame:
         return recipients_frame(self.state(), self.contacts)
 
     def _update_recipients(self) -> None:
-        state = self.state()
-        if state.source == "groups":
-            chosen = [label for label, gid in self.group_list.options if gid in set(state.groups)]
-            self.recipients_status.value = render.groups_html(chosen)
-            self._refresh_panels()
-            return
-        frame = self._frame()
-        if len(frame) == 0:
-            self.recipients_status.value = render.recipients_html({"recipients": 0})
-            return
-        import ptdata
-
-        # the same rules as sending (numbers checked, duplicates, opt-outs), without the network;
-        # quiet hours depend on the timing chosen, so the preview and Send judge them
-        p = ptdata.plan(frame, body=".", to="numbers", suppress=self.suppress, skip_invalid=True,
-                        quiet=None, now=self.now)
-        self._plan_counts(p)
+        self.picker.refresh(self._frame())
         self._refresh_panels()
 
-    def _plan_counts(self, plan: Any) -> None:
-        reasons = plan.frame["skip_reason"].dropna().value_counts()
-        counts = {"recipients": plan.recipients, **{str(k): int(v) for k, v in reasons.items()}}
-        self.recipients_status.value = render.recipients_html(counts)
-
     def _update_message(self) -> None:
-        from ptdata.sheets.segments import sms_segments
-        from ptdata.sheets.templates import render as render_template
+        p = self.picker
+        self._look = self.preview.show(self.body.value, footer=self.footer.value, frame=p.live,
+                                       labels=p.labels, weights=p.weights or None,
+                                       price=self.price)
+        long = self._look.too_long
+        if long:
+            self.allow_long.description = f"Allow a long message ({self._look.longest} segments)"
+        elif self.allow_long.value:
+            self.allow_long.value = False  # a message that grows long again is asked about again
+        _show(self.allow_long, long)
+        self._update_todo()
 
-        text, footer = self.body.value, self.footer.value
-        frame = self._frame() if self.source.value != "groups" else pd.DataFrame()
-        if len(frame):  # preview only people who can receive it: numbers that are valid
-            from ptdata.sheets.phones import normalize_phones
+    def _problems(self) -> list[str]:
+        state = self.state()
+        problems = missing(state, self.now)
+        look = self._look
+        if look.over_limit:
+            footer = " with the opt-out footer" if state.opt_out_footer else ""
+            problems.append(f"Message: it is {look.chars:,} characters{footer}; carriers refuse "
+                            f"texts over {MAX_CHARS:,}: shorten it by {look.chars - MAX_CHARS:,}.")
+        elif look.too_long and not state.allow_long:
+            n = look.longest
+            problems.append(f"Message: it is {n} segments long (more than {MAX_SEGMENTS} is "
+                            f"billed as {n} texts to each recipient): shorten it, or tick "
+                            f"“Allow a long message ({n} segments)”.")
+        return problems
 
-            phones = normalize_phones(frame["Phone"])
-            frame = frame[phones.notna().to_numpy()].assign(Phone=phones.dropna().to_numpy())
-        if text and len(frame):
-            try:
-                head = frame.head(self.preview_count)
-                bodies = render_template(text, head).tolist()
-            except ValueError as exc:
-                self.counter.value = render.error_html(exc)
-                self.previews.value = ""
-                return
-            who = head["Phone"].astype("str").fillna("").tolist()
-            self.counter.value = render.counter_html(sms_segments(bodies[0], opt_out_footer=footer),
-                                                     rendered=bodies[0] != text)
-            self.previews.value = render.previews_html(zip(who, bodies))
-        else:
-            self.counter.value = render.counter_html(sms_segments(text, opt_out_footer=footer))
-            self.previews.value = ""
+    def _update_todo(self) -> None:
+        if not hasattr(self, "todo"):
+            return  # still building
+        self.todo.value = render.todo_html(self._problems())

@@ -29,6 +29,7 @@ __all__ = [
     "TIMING_LABELS",
     "FormState",
     "contacts_frame",
+    "missing",
     "parse_numbers",
     "plan_arguments",
     "quiet_arguments",
@@ -70,6 +71,7 @@ class FormState:
     quiet: str = "shift"                # shift | skip | off: quiet hours policy
     body: str = ""
     opt_out_footer: bool = False
+    allow_long: bool = False            # over 10 segments or 1,600 characters, on purpose
     #: the contacts frame holds Power Textor contacts (send with the contact actions)
     contacts_are_powertextor: bool = False
 
@@ -176,46 +178,115 @@ def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
     ('2030-01-02T10:00:00', 'skip')
     """
     frame = recipients_frame(state, contacts)
+    if state.kind not in KIND_LABELS:
+        raise UsageError(f"kind must be one of {', '.join(KIND_LABELS)}, not {state.kind!r}")
+    if state.kind != "reminder" and state.timing not in TIMING_LABELS:
+        raise UsageError(f"timing must be one of {', '.join(TIMING_LABELS)}, not {state.timing!r}")
+    problems = choice_problems(state)
+    if problems:
+        raise UsageError(problems[0])
     kwargs: dict[str, Any] = {
         "template": state.body,
         "kind": state.kind,
         "to": recipient_target(state),
         "opt_out_footer": bool(state.opt_out_footer),
     }
-    if state.kind not in KIND_LABELS:
-        raise UsageError(f"kind must be one of {', '.join(KIND_LABELS)}, not {state.kind!r}")
+    if state.allow_long:
+        kwargs["force_long"] = True
     if state.kind == "review":
-        if not state.place:
-            raise UsageError("pick the place the review request is for")
         kwargs["place"] = state.place
     if state.kind == "mms":
-        if state.attachment is None:
-            raise UsageError("an MMS needs a file: upload a picture (or another attachment)")
         from ptdata.api.request import Attachment
 
         name, content = state.attachment
         kwargs["attachment"] = Attachment(name, bytes(content), _content_type(name))
     if state.kind == "reminder":
-        if state.event_date is None or state.event_time is None:
-            raise UsageError("a reminder needs the event date and the time it goes out")
-        if state.days_before is None or int(state.days_before) < 0:
-            raise UsageError("days before the event must be 0 or more")
         kwargs.update(reminder_arguments(state.event_date, int(state.days_before),
                                          state.event_time, state.timezone))
-    elif state.timing in ("at", "local"):
-        if state.kind == "mms":
-            raise UsageError("Power Textor sends an MMS right away; it cannot be scheduled")
-        if state.at_date is None or state.at_time is None:
-            raise UsageError("pick the date and the time to send at")
-        if state.timing == "at":
-            kwargs["at"] = datetime.combine(state.at_date, state.at_time,
-                                            tzinfo=_zone(state.timezone))
-        else:  # the same wall-clock time in each recipient's own zone
-            kwargs["local_at"] = datetime.combine(state.at_date, state.at_time)
-    elif state.timing != "now":
-        raise UsageError(f"timing must be one of {', '.join(TIMING_LABELS)}, not {state.timing!r}")
+    elif state.timing == "at":
+        kwargs["at"] = datetime.combine(state.at_date, state.at_time, tzinfo=_zone(state.timezone))
+    elif state.timing == "local":  # the same wall-clock time in each recipient's own zone
+        kwargs["local_at"] = datetime.combine(state.at_date, state.at_time)
     kwargs.update(quiet_arguments(state))
     return frame, kwargs
+
+
+def choice_problems(state: FormState) -> list[str]:
+    """What the chosen kind and timing still need, each naming the form's section.
+
+    >>> choice_problems(FormState(kind="review", timing="at"))
+    ['Message kind: pick the place the review request is for.', 'When: pick the date and the time to send at.']
+    """
+    out = []
+    if state.kind == "review" and not state.place:
+        out.append("Message kind: pick the place the review request is for.")
+    if state.kind == "mms" and state.attachment is None:
+        out.append("Message kind: an MMS needs a file: attach a picture (or another file).")
+    if state.kind == "reminder":
+        if state.event_date is None or state.event_time is None:
+            out.append("Message kind: a reminder needs the event date and the time it goes out "
+                       "(“Send at”).")
+        if state.days_before is None or int(state.days_before) < 0:
+            out.append("Message kind: “Days before” must be 0 or more.")
+    elif state.timing in ("at", "local"):
+        if state.kind == "mms":
+            out.append("When: Power Textor sends an MMS right away; it cannot be scheduled. "
+                       "Choose “Now”.")
+        elif state.at_date is None or state.at_time is None:
+            out.append("When: pick the date and the time to send at.")
+    return out
+
+
+def missing(state: FormState, now: datetime | None = None) -> list[str]:
+    """What to fill in before Preview, in the form's order (empty when the form is ready).
+
+    ``now`` (aware; default the clock) tells a send time that is already past.
+
+    >>> missing(FormState(source="contacts", body="   "))
+    ['Recipients: pick at least one contact.', 'Message: it is only spaces; write the text to send.']
+    >>> missing(FormState(source="numbers", numbers="+14155550101", body="Hi"))
+    []
+    """
+    out = []
+    if state.source == "contacts" and not state.contacts:
+        out.append("Recipients: pick at least one contact.")
+    elif state.source == "groups" and not state.groups:
+        out.append("Recipients: choose at least one group.")
+    elif state.source == "numbers" and not parse_numbers(state.numbers):
+        out.append("Recipients: paste at least one number.")
+    out += choice_problems(state)
+    if not any(p.startswith(("When:", "Message kind:")) for p in out):
+        past = _past(state, now or datetime.now(timezone.utc))
+        if past:
+            out.append(past)
+    if not state.body:
+        out.append("Message: write the message.")
+    elif not state.body.strip():
+        out.append("Message: it is only spaces; write the text to send.")
+    return out
+
+
+def _past(state: FormState, now: datetime) -> str | None:
+    """"When: … is in the past" for a send time or reminder that has already gone by."""
+    try:
+        zone = _zone(state.timezone)
+    except UsageError as exc:
+        return f"When: {exc}."
+    if state.kind == "reminder":
+        if state.event_date is None or state.event_time is None or state.days_before is None:
+            return None
+        moment = datetime.combine(state.event_date - timedelta(days=int(state.days_before)),
+                                  state.event_time, tzinfo=zone)
+        what = "the reminder would go out at"
+    elif state.timing == "at" and state.at_date and state.at_time:
+        moment = datetime.combine(state.at_date, state.at_time, tzinfo=zone)
+        what = "the send time"
+    else:
+        return None
+    if moment >= now:
+        return None
+    return (f"When: {what} {moment:%H:%M on %m/%d/%Y} ({zone.key}), which is in the past; "
+            "pick a later date or time.")
 
 
 def quiet_arguments(state: FormState) -> dict[str, Any]:

@@ -161,3 +161,18 @@ def test_a_rerun_after_quiet_hours_began_texts_nobody_again(cli, sheet, tmp_path
     assert later.exit_code == 0, later.output
     assert "(already_sent 3)" in later.output
     assert len(posts(sandbox)) == 3
+
+
+def test_a_dry_run_shows_the_cost_from_the_price_per_segment(cli, sheet, tmp_path, sandbox):
+    args = ("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
+            "--dry-run", "--base-url", sandbox.url, "--no-quiet-hours")
+    lines = cli(*args, "--price-per-segment", "0.0079").output.splitlines()
+    assert lines[0] == "3 rows → 1 API call, 3 segments"
+    assert lines[-2:] == ["  est. $0.0237 (3 segments × $0.0079)",
+                          f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}"]
+    from_env = cli(*args, env={"POWERTEXTOR_PRICE_PER_SEGMENT": "$0.01"}).output
+    assert "  est. $0.03 (3 segments × $0.01)" in from_env.splitlines()
+    assert "est." not in cli(*args, env={"POWERTEXTOR_PRICE_PER_SEGMENT": ""}).output
+    bad = cli(*args, "--price-per-segment", "a lot")
+    assert bad.exit_code == 2
+    assert "price_per_segment 'a lot' is not a price" in bad.output

@@ -189,7 +189,7 @@ def test_summary_prints_and_writes_tables(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == ("17 message(s) (14 SMS, 3 MMS) from 13 sender(s), "
-                        "2025-03-03 14:02 to 2025-03-05 10:30 UTC")
+                        "2025-03-03 14:02 to 2025-03-05 18:30 UTC")
     assert lines[1] == ("Opt-outs: 1 opted out, 2 re-subscribed, 2 to review (suppressed), "
                         "1 asked for help")
     assert lines[2] == "Skipped: 1 duplicate deliveries, 0 torn or invalid line(s)"

@@ -10,7 +10,7 @@ import pytest
 
 MODULES = ["ptdata.inbound", "ptdata.inbound.schema", "ptdata.inbound.loader",
            "ptdata.inbound.columns", "ptdata.inbound.optouts", "ptdata.inbound.listener",
-           "ptdata.inbound.readers"]
+           "ptdata.inbound.readers", "ptdata.inbound._chart"]
 
 
 @pytest.mark.parametrize("name", MODULES)

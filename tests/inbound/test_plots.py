@@ -69,3 +69,13 @@ def test_pyplot_is_never_used():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_plot_shows_as_a_picture_when_it_ends_a_notebook_cell(frame):
+    """IPython's own formatter (what a kernel runs on a cell's last value) finds a PNG."""
+    pytest.importorskip("IPython")
+    from IPython.core.formatters import DisplayFormatter
+
+    for plot, table, _ in tables(frame):
+        data, _ = DisplayFormatter().format(plot(table))
+        assert data["image/png"][:4] == b"\x89PNG", plot.__name__

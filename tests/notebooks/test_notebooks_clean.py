@@ -1,7 +1,7 @@
 """The notebooks are documentation that runs: stored clean, portable, and all listed.
 
-nbval executes each one in ``make test`` (``testpaths`` includes ``notebooks/``); these checks
-keep what is committed free of outputs, machine paths and keys, and the README in step.
+``test_notebooks_run`` executes each one; these checks keep what is committed free of outputs,
+machine paths and keys, and the README in step.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ def sends(sandbox) -> list[dict]:
 
 def text(html: str) -> str:
     """What a person reads in an HTML read-out."""
-    spaced = re.sub(r"<(?:br|/div|/td|/th|/tr|/pre|/code)\b[^>]*>", " ", html)
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    spaced = re.sub(r"<(?:br|/div|/td|/th|/tr|/pre|/code|ul|li)\b[^>]*>", " ", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", spaced)).strip()
 
 
@@ -66,7 +67,7 @@ def test_pasted_numbers_preview_send_confirm_then_report(form, sandbox):
     assert req["json"] == {"ContactNumber": "+14155550101,+14155550102",
                            "Body": "Doors open at 9!", "ReplySTOPToOptOut": False}
     shown = text(form.result.value)
-    assert "sent 2" in shown and "1 API call made, 2 segments sent or scheduled" in shown
+    assert shown.startswith("Sent 2 messages (2 segments) sent 2 1 API call made")
     assert form.confirm_button.layout.display == "none"
     assert list(form.report.frame["status"]) == ["sent", "sent"]
 
@@ -118,7 +119,7 @@ def test_merge_fields_from_the_sheet_are_offered_and_previewed(form):
     form.merge_field.value = "Name"
     assert form.body.value == "Hi {Name}"
     assert form.merge_field.value == ""
-    assert text(form.previews.value) == "+14155550101: Hi Ana +14155550102: Hi Bo"
+    assert text(form.previews.value) == "Ana · +14155550101: Hi Ana Bo · +14155550102: Hi Bo"
     assert text(form.counter.value).startswith("6 characters · GSM-7 · 1 segment")
 
 
@@ -140,7 +141,7 @@ def test_unknown_merge_field_is_a_readable_message_not_a_traceback(form, sandbox
     assert 'class="ptdata-error"' in form.result.value
     assert "did you mean {Name}?" in text(form.result.value)
     assert "Traceback" not in form.result.value
-    assert form.error == ("template: unknown merge field {Nmae}: did you mean {Name}? The sheet's columns "
+    assert form.error == ("Message: unknown merge field {Nmae}: did you mean {Name}? The sheet's columns "
                           "are row, Phone, Name, Table.")
     form.send_button.click()
     assert "did you mean {Name}?" in text(form.result.value)

@@ -177,3 +177,40 @@ def test_reminder_time_is_given_locally_and_fires_at_that_moment(event, days, at
     assert got == expected
     fires = reminder_instant(got["event_date"], got["days_before"], got["time"])
     assert fires == datetime.combine(event - timedelta(days=days), at, tzinfo=ZoneInfo(zone))
+
+
+@pytest.mark.parametrize("state, expected", [
+    pytest.param(FormState(source="numbers", numbers="+14155550101", body="Hi"), [], id="ready"),
+    pytest.param(FormState(source="numbers", numbers=" ,\n", body="\t"),
+                 ["Recipients: paste at least one number.",
+                  "Message: it is only spaces; write the text to send."], id="blank-everything"),
+    pytest.param(FormState(source="groups", groups=("g1",), body="Hi", kind="reminder",
+                           event_date=date(2026, 11, 21), days_before=2, event_time=time(9, 0),
+                           timezone="America/Chicago"),
+                 ["When: the reminder would go out at 09:00 on 11/19/2026 (America/Chicago), "
+                  "which is in the past; pick a later date or time."], id="reminder-past"),
+    pytest.param(FormState(source="groups", groups=("g1",), body="Hi", kind="mms",
+                           attachment=("a.png", b"x"), timing="at"),
+                 ["When: Power Textor sends an MMS right away; it cannot be scheduled. Choose "
+                  "“Now”."], id="mms-scheduled"),
+])
+def test_missing_says_what_to_fill_in_in_the_forms_words(state, expected):
+    from ptdata.widgets.state import missing
+
+    assert missing(state, now=datetime(2026, 11, 20, 19, 0, tzinfo=ZoneInfo("UTC"))) == expected
+
+
+def test_allow_long_passes_force_long_to_plan():
+    state = FormState(source="numbers", numbers="+14155550101", body="x", allow_long=True)
+    assert plan_arguments(state)[1]["force_long"] is True
+    assert "force_long" not in plan_arguments(FormState(source="numbers", body="x"))[1]
+
+
+def test_docstring_examples():
+    import doctest
+
+    from ptdata.widgets import render, state, tables
+
+    for module in (render, state, tables):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
