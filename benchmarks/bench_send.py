@@ -4,15 +4,17 @@ A sandbox runs in its own process with 300 ms latency and a 20/s rate limit (it 
 beyond it). ptdata.send sends N personalised messages (one API call each) at rate=20, ledger
 on, in each of R rounds; the figures come from the server's own request log:
 
-- achieved rate (target: within 5 % of 20/s) and the most requests seen in any 1-second
+- achieved rate (target: within 3 % of 20/s) and the most requests seen in any 1-second
   window at the server (target: never above 20), and 429s received (target: 0), worst round;
-- the client's CPU time per message (process CPU / messages; target: < 1 ms), ledger included,
-  the median of the rounds (a virtual machine's figures move by 10-20 % from run to run);
+- the client's CPU time per message (process CPU / messages), history included, the median
+  of the rounds: printed, not a target (at these rates it is a rounding error);
+- the already-sent check of a 100,000-recipient campaign re-run (target: under 2 s), beside
+  the naive way: one history look-up per recipient;
 - the same job the naive way: a loop of ``httpx.Client.post`` calls, one after the other, as
   one writes it by hand, on a sample, extrapolated to N - its time, and its CPU per message
   (no ledger, no pacing) as the yardstick for this machine.
 
-    .venv/bin/python benchmarks/bench_send.py            # 3 rounds of 400 messages (~75 s)
+    .venv/bin/python benchmarks/bench_send.py            # 3 rounds of 400 messages (~90 s)
     .venv/bin/python benchmarks/bench_send.py --size 1200 --rounds 1
 """
 
@@ -122,10 +124,57 @@ def naive_loop(url: str, n: int) -> tuple[float, float]:
         return time.perf_counter() - n0, (time.process_time() - c0) / n
 
 
+def already_sent_check(n: int) -> tuple[float, float]:
+    """A campaign of ``n`` recipients already in the history, re-run: (seconds for the check,
+    seconds the naive per-recipient look-up takes, extrapolated from a sample)."""
+    from ptdata.bulk.ledger import Ledger
+    from ptdata.bulk.sending import PendingSend
+
+    rows = frame(n, 2000000)
+    p = ptdata.plan(rows, body="Doors open at 9!", quiet=None, batch_size=100)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "history.sqlite"
+
+        class Client:  # what PendingSend asks of a client, without a server
+            base_url = "https://connectorservices.powertextor.com"
+
+            def places(self, refresh=False):
+                return []
+
+            def key_fingerprint(self, salt):
+                return "bench"
+
+        with PendingSend(p, Client(), ledger=path) as pending:  # record everyone as sent
+            book, job = pending.book, pending.job_id
+            book.start_job(job, account=pending.account.key, campaign=pending.campaign, round=1)
+            keys = p.recipient_keys()
+            for b in range(p.n_calls):
+                call = p.call(b)
+                book.intent(job, b, call.key, call.operation.op_id, call.recipients, "2026-12-01",
+                            messages=[(keys["recipient"].iat[i], "", "number", None,
+                                       keys["text_fp"].iat[i], None, int(i)) for i in call.rows])
+                book.outcome(job, b, "sent")
+            book.finish_job(job, None)
+        t0 = time.perf_counter()
+        with PendingSend(p, Client(), ledger=path) as again:
+            assert again.already_sent == n, again.already_sent
+        check = time.perf_counter() - t0
+        with Ledger(path) as book:  # the naive way: one query per recipient, on a sample
+            sample = rows["Phone"].head(2000).tolist()
+            t0 = time.perf_counter()
+            for phone in sample:
+                book._db.execute("SELECT c.state FROM messages m JOIN calls c USING (job_id, "
+                                 "batch_id) WHERE m.recipient = ?", (phone,)).fetchall()
+            naive = (time.perf_counter() - t0) * n / len(sample)
+    return check, naive
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=400, help="messages per round (default 400)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of ptdata.send (default 3)")
+    ap.add_argument("--history-size", type=int, default=100_000,
+                    help="recipients of the already-sent check (default 100,000)")
     ap.add_argument("--naive-sample", type=int, default=50,
                     help="messages the naive loop sends to time it (default 50)")
     args = ap.parse_args()
@@ -138,6 +187,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+    check, naive_check = already_sent_check(args.history_size)
 
     cpus = sorted(r["cpu"] for r in rounds)
     cpu = statistics.median(cpus)
@@ -153,12 +203,12 @@ def main() -> None:
     print(f"ptdata.send: {args.rounds} round(s) of {args.size} messages, one API call each, "
           f"server latency {LATENCY * 1000:.0f} ms, rate limit {LIMIT:g}/s, ledger on")
     print(f"  sent {sent}/{total}; a round took {wall:.1f} s; achieved {achieved:.2f}/s at the "
-          f"server (worst round) = {achieved / LIMIT:.1%} of {LIMIT:g}/s (target ≥ 95 %)")
+          f"server (worst round) = {achieved / LIMIT:.1%} of {LIMIT:g}/s (target ≥ 97 %)")
     print(f"  most requests in any 1-second window at the server: {peak} (limit {LIMIT:g}); "
           f"429s: {n429}")
     print(f"  client CPU per message: {cpu * 1000:.2f} ms, median of "
           + ", ".join(f"{c * 1000:.2f}" for c in cpus)
-          + " (target < 1 ms; planning rows to calls, the ledger's durable writes and HTTP)")
+          + " (printed, not a target: the history's two durable writes per call and HTTP)")
     print(f"    of which in the kernel {sys_cpu * 1000:.2f} ms (sockets, the ledger's fsync, "
           f"wake-ups); in the calling thread {main_cpu * 1000:.2f} ms (once per run: checks, "
           "the ledger's opening, the report; less per message in a longer run)")
@@ -167,10 +217,13 @@ def main() -> None:
           f"client CPU {naive_cpu * 1000:.2f} ms per message (no ledger, no pacing)")
     print(f"  ptdata.send finished {(args.size / naive_rate) / wall:.1f}× sooner; its CPU per "
           f"message, ledger included, is {cpu / naive_cpu:.2f}× the naive loop's")
+    print(f"already-sent check of a {args.history_size:,}-recipient campaign re-run: "
+          f"{check:.2f} s (target < 2 s); one look-up per recipient: {naive_check:.1f} s "
+          f"({naive_check / check:.0f}× slower)")
     print(f"  machine load average while measuring: {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores")
-    ok = sent == total and achieved >= 0.95 * LIMIT and peak <= LIMIT and n429 == 0 \
-        and cpu < 0.001
+    ok = sent == total and achieved >= 0.97 * LIMIT and peak <= LIMIT and n429 == 0 \
+        and check < 2.0
     print("targets met" if ok else "TARGETS MISSED")
 
 
