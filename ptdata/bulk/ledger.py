@@ -202,18 +202,24 @@ class Ledger:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._marker = self.path.with_name(self.path.name + ".count")
-        self._check_file()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                        timeout=30)
-            self._db.execute("PRAGMA journal_mode=DELETE")
-            self._db.execute("PRAGMA synchronous=FULL")
+            # the first read rolls back what a killed writer left half-done (a hot journal):
+            # only then do the file's size and its header agree
             if self._db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise _damaged(self.path, "SQLite's integrity check failed")
+            self._check_file()
+            self._db.execute("PRAGMA journal_mode=DELETE")
+            self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise _damaged(self.path, str(exc)) from None
+        except LedgerDamagedError:
+            self._close_quietly()
+            raise
         self._lock = threading.Lock()
         self._calls = self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
         self._check_count()
@@ -226,6 +232,10 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _close_quietly(self) -> None:
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self._db.close()
 
     def close(self) -> None:
         """Close the file."""

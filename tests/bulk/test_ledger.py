@@ -165,3 +165,33 @@ def test_the_default_history_lives_in_ptdata_home_whatever_the_folder(
     assert again.counts == {"skipped": 3} and len(posts(sandbox)) == 1
     assert (ptdata_home / "history.sqlite").exists()
     assert not list(tmp_path.rglob(".ptdata"))
+
+
+def test_a_write_cut_off_by_a_kill_is_rolled_back_not_called_damage(tmp_path, client, run):
+    """A killed writer leaves a hot journal and a file whose header counts pages not yet
+    written: SQLite rolls it back on open, and the history is whole again."""
+    path = _sent_history(tmp_path, client, run)
+    journal = path.with_name(path.name + "-journal")
+    before = path.read_bytes()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("CREATE TABLE filler (x)")
+    db.executemany("INSERT INTO filler VALUES (?)", [("x" * 3000,)] * 50)
+    db.execute("PRAGMA cache_size=1")  # make SQLite spill pages to the file mid-transaction
+    db.executemany("INSERT INTO filler VALUES (?)", [("y" * 3000,)] * 50)
+    db.execute("UPDATE meta SET value = value WHERE key = 'salt'")  # page 1 in the journal too
+    # what a kill leaves: the journal on disk, the file part-written (header from the future)
+    saved_journal = journal.read_bytes()
+    half = path.read_bytes()
+    db.execute("ROLLBACK")
+    db.close()
+    assert half != before
+    pages = len(half) // 4096
+    torn = bytearray(half)
+    torn[28:32] = (pages + 3).to_bytes(4, "big")  # the header of pages still to be written
+    path.write_bytes(bytes(torn))
+    journal.write_bytes(saved_journal)
+    with Ledger(path) as ledger:
+        assert ledger.records(ledger._db.execute("SELECT job_id FROM jobs").fetchone()[0])
+    assert not journal.exists() or journal.stat().st_size == 0
