@@ -50,7 +50,13 @@ from ptdata.bulk._rows import (
 )
 from ptdata.bulk.appointments import expand_appointments, reminder_timing
 from ptdata.bulk.plans import Plan, PlanSettings
-from ptdata.bulk.recipients import mark_duplicates, normalise, resolve_groups, suppression
+from ptdata.bulk.recipients import (
+    mark_duplicates,
+    normalise,
+    recipient_phones,
+    resolve_groups,
+    suppression,
+)
 from ptdata.bulk.sendtime import TimingRequest, plan_timing
 from ptdata.timing import QuietHours
 from ptdata.timing._clock import current_utc
@@ -121,6 +127,9 @@ def plan(
     force_long: bool = False,
     region: str = "US",
     campaign: str | None = None,
+    phone_columns: Any = None,
+    columns: Any = None,
+    keep_columns: Any = None,
 ) -> Plan:
     """Turn a frame of recipients into a plan: one row per input row, one batch id per API call.
 
@@ -176,6 +185,13 @@ def plan(
             already got it (see ``ptdata.send``). Without a name the campaign is the message
             as written (the template or body, not each row's text), its kind, place, timing
             as asked and target kind: never the rows, the batch size, the clock or the folder.
+        phone_columns / columns: which sheet column is which, for a frame not validated yet
+            (as in ``read_sheet``): the headers numbers are taken from, in priority order
+            (default: each row's first valid mobile, else its next valid phone column), and
+            ``{"Name": "Given Name"}``. Each plan row says its ``phone_column`` and
+            ``phone_as_written``.
+        keep_columns: sheet columns carried into the plan and the report (your own ids, to
+            join the report back to the CRM).
 
     >>> p = plan(frame, template="Hi {Name}, your table is ready", to="contacts",
     ...          at=datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
@@ -206,15 +222,20 @@ def plan(
         quiet=quiet, quiet_policy=quiet_policy, default_tz=default_tz,
         now=current_utc(now).floor("min"))
 
-    data, pre_reason, pre_message = input_frame(frame)
+    data, pre_reason, pre_message, layout = input_frame(frame, phone_columns=phone_columns,
+                                                        columns=columns)
+    kept = _kept_columns(data, keep_columns)
     rows = row_numbers(data)
+    phones = recipient_phones(data, layout, region, required=to in _PHONE_TARGETS)
     reminders = None
     if appointments is not None:
+        placed = phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(len(data)), dtype="str")
         reminders = expand_appointments(
-            data, _phones(data, to, region), req, appointments=appointments, offsets=offsets,
+            data, placed, req, appointments=appointments, offsets=offsets,
             appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays)
         pos = reminders.positions
         data, rows = data.iloc[pos].reset_index(drop=True), rows[pos]
+        phones = type(phones)(*(s.iloc[pos].reset_index(drop=True) for s in phones))
         if pre_reason is not None:
             pre_reason = pre_reason.iloc[pos].reset_index(drop=True)
             pre_message = pre_message.iloc[pos].reset_index(drop=True)
@@ -230,10 +251,9 @@ def plan(
     members = pd.Series(1, index=range(n), dtype="Int64")  # a group row: its members
     recipient: pd.Series
     if to in _PHONE_TARGETS:
-        raw = column(data, "Phone", "the recipients' numbers")
-        phone = normalise(raw, region)
-        bad = phone.isna().to_numpy()
-        marks.mark(bad, "invalid", "Phone " + quoted(raw) + f" is not a valid {region} phone number")
+        phone = phones.e164
+        marks.mark(phone.isna().to_numpy(), "invalid", phones.message)
+        raw = phones.written
         recipient = phone
         if to == "contacts" and client is not None:
             contacts = list(client.contacts())
@@ -258,8 +278,7 @@ def plan(
         raw = column(data, "Groups", "the group names or GroupIds")
         group, recipient, err, members = resolve_groups(raw, client)
         marks.mark(err.notna().to_numpy(), "invalid", err)
-        if "Phone" in data.columns:
-            phone = normalise(data["Phone"], region)
+        phone = phones.e164
     if group_name and to != "new-group":
         raise UsageError("group_name= goes with to='new-group'")
 
@@ -332,6 +351,8 @@ def plan(
     out = pd.DataFrame({
         "row": pd.array(rows, dtype="Int64"),
         "phone": phone,
+        "phone_as_written": phones.written,
+        "phone_column": phones.column,
         "name": name,
         "last_name": last_name,
         "group": group,
@@ -362,6 +383,9 @@ def plan(
         "message": pd.Series(marks.message, dtype="str"),
     })
     out.loc[~send, "batch_id"] = pd.NA
+    for c in kept:
+        out[c] = data[c].astype("str").reset_index(drop=True)
+    out.attrs["ptdata.keep_columns"] = list(kept)
     asked = {f.name: getattr(req, f.name) for f in dataclasses.fields(req) if f.name != "now"}
     asked.update(appointments=appointments, offsets=offsets, appointment_tz=appointment_tz,
                  skip_weekends=skip_weekends, holidays=holidays, suppress=suppress is not None)
@@ -404,11 +428,30 @@ def _asked_text(value: Any) -> str:
     return str(value)
 
 
-def _phones(data: pd.DataFrame, to: str, region: str) -> pd.Series:
-    """E.164 numbers to place recipients by (NA where none or invalid; none for groups)."""
-    if "Phone" not in data.columns or to == "groups":
-        return pd.Series(pd.NA, index=range(len(data)), dtype="str")
-    return normalise(data["Phone"], region)
+def _kept_columns(data: pd.DataFrame, keep_columns: Any) -> list[str]:
+    """The sheet columns the plan carries (``keep_columns``), named as the frame names them."""
+    if keep_columns is None:
+        return []
+    from ptdata.sheets.mapping import resolve_columns
+
+    names = [keep_columns] if isinstance(keep_columns, str) else list(keep_columns)
+    try:
+        kept = resolve_columns(data, names, what="keep_columns")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    taken = [c for c in kept if c in _PLAN_COLUMNS]
+    if taken:
+        raise UsageError(f"keep_columns: {taken[0]!r} is also a column of the plan; rename it in "
+                         "the sheet (or leave it out)")
+    return kept
+
+
+#: the plan frame's own columns (kept sheet columns come after them)
+_PLAN_COLUMNS = frozenset((
+    "row", "phone", "phone_as_written", "phone_column", "name", "last_name", "group", "recipient",
+    "kind", "operation", "batch_id", "body", "encoding", "segments", "timing", "scheduled_for",
+    "api_date", "api_time", "api_day", "tz", "tz_source", "offset", "shifted", "note", "place",
+    "place_id", "attachment", "opt_out_footer", "status", "skip_reason", "message"))
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -15,13 +15,18 @@ import click
 
 from ptdata.api.pricing import cost_text, read_price
 from ptdata.cli._common import (
+    SheetOptions,
+    cli_words,
     confirm_or_exit,
     finish,
-    planning_errors,
     open_client,
     parse_now,
+    planning_errors,
+    plural,
+    read_or_exit,
     region_option,
     server_options,
+    sheet_options,
 )
 
 __all__ = ["COMMANDS", "send"]
@@ -142,6 +147,7 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 @click.option("--price-per-segment", metavar="DOLLARS",
               help="What one segment costs you, e.g. 0.0079 (default "
                    "POWERTEXTOR_PRICE_PER_SEGMENT): the summary shows the estimated cost.")
+@sheet_options
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
          event_date_column: str | None, days_before: int | None, remind_time: str | None,
@@ -154,7 +160,8 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
          force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
          campaign: str | None, again: bool, resend_unknown: bool,
          max_per_recipient: str | None, ledger_path: str | None, now_text: str | None,
-         no_progress: bool, price_per_segment: str | None) -> None:
+         no_progress: bool, price_per_segment: str | None,
+         sheet_options: SheetOptions) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -211,19 +218,22 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         opts["kind"] = "reminder"
     cap = _cap(max_per_recipient)
     with contextlib.ExitStack() as stack:
+        frame = _read(sheet, sheet_options, opts["to"], region)
         with planning_errors():
             # a dry run reads the send history too when it can reach the server
             client = open_client(stack, base_url, use_sandbox, needed=not dry_run or bool(
                 opts["needs_client"] or base_url or os.environ.get("POWERTEXTOR_API_KEY")))
             price = read_price(price_per_segment)
-            frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
                                   suppress=[Path(s) for s in suppress] or None,
                                   batch_size=batch_size, skip_invalid=skip_invalid,
                                   force_long=force_long, region=region, campaign=campaign,
+                                  keep_columns=list(sheet_options.keep_columns) or None,
                                   now=parse_now(now_text))
         cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
+        if hasattr(frame, "summary"):
+            click.echo(frame.summary(details=False))
         if client is None:  # a dry run without a server: the history cannot be read
             click.echo(the_plan.summary() + cost)
             out = the_plan.write(report_path)
@@ -363,15 +373,12 @@ def _parse_at(at: str, tz: str | None) -> datetime:
     return moment
 
 
-def _read(sheet: str, to: str, region: str):
-    from ptdata.sheets.reading import read_sheet
+def _read(sheet: str, opts: SheetOptions, to: str, region: str | None):
+    """The sheet, validated as contacts when its rows are phone numbers (groups: as read)."""
     from ptdata.sheets.validate import validate
 
-    try:
-        frame = read_sheet(sheet)
-    except (OSError, ValueError) as exc:
-        raise click.UsageError(f"cannot read {sheet}: {exc}") from None
-    if to == "groups" or "Phone" not in frame.columns:
+    frame = read_or_exit(sheet, opts)
+    if to == "groups":
         return frame
     return validate(frame, kind="contacts", region=region)
 
@@ -386,12 +393,8 @@ def _confirm(pending, client, yes: bool) -> None:
     p = pending.plan
     skipped = (f"; {pending.already_sent:,} skipped as already sent" if pending.already_sent
                else "")
-    confirm_or_exit(f"Send {_n(p.recipients, 'message')} in {_n(p.n_calls, 'API call')} "
-                    f"({_n(p.segments, 'segment')}{skipped}) through {client.base_url}?", yes)
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    confirm_or_exit(f"Send {plural(p.recipients, 'message')} in {plural(p.n_calls, 'API call')} "
+                    f"({plural(p.segments, 'segment')}{skipped}) through {client.base_url}?", yes)
 
 
 def _send_and_write(pending, report_path, rate, no_progress) -> None:
@@ -400,7 +403,7 @@ def _send_and_write(pending, report_path, rate, no_progress) -> None:
     try:
         report = pending.run(rate=rate, progress=not no_progress)
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(cli_words(str(exc))) from None
     finish(report, report_path)
 
 

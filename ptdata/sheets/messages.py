@@ -89,6 +89,9 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     """The user-facing sentence for one failure; ``context`` adds first_row, kind, detail..."""
     shown = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
     if reason in PHONE_REASONS:
+        labels = context.get("phone_labels") or []
+        if reason == "missing" and len(labels) > 1:
+            return f"No phone number in {' or '.join(labels)}: fill one in or delete the row."
         return phone_problem_message(reason, shown, context.get("region", "US"))
     if reason == "duplicate":
         first = context.get("first_row")
@@ -102,8 +105,11 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     if reason == "missing_column":
         columns = context.get("columns") or []
         listed = ", ".join(columns) if columns else "(none)"
-        return (f"The sheet has no {column} column (its columns are {listed}): add one, or rename "
-                f"the column that holds it to {column}.")
+        how = (f"name the column that holds them with phone_columns=[...] (--phone-column COL)"
+               if column == "Phone" else
+               f"name the column that holds it with columns={{'{column}': ...}} (--column {column}=COL)")
+        return (f"The sheet has no {column} column (its columns are {listed}{context.get('hint') or ''}): "
+                f"add one, or {how}.")
     if reason == "required":
         kind = context.get("kind")
         needs = f" for a {kind} message" if kind and _NEEDED_BY.get(column) == kind else ""

@@ -48,6 +48,7 @@ PHONE_REASONS: dict[str, str] = {
     "excel_truncated": "Excel cut the number to 15 digits and filled the rest with zeros",
     "not_a_number": "not a phone number",
     "invalid": "not a valid phone number",
+    "extension": "the number has an extension, which a text cannot reach",
 }
 
 # Shapes of a ten-digit North American number with an optional +1 / 1 in front. Values of
@@ -212,12 +213,17 @@ def _verdict(value: str, region: str | None) -> tuple[str | None, str | None, st
         code = "not_a_number" if exc.error_type == NumberParseException.NOT_A_NUMBER else "invalid"
         return None, code, _parse_error_detail(exc, region)
     if phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, PhoneNumberFormat.E164), None, None
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        # libphonenumber accepts "212-555-0101 x101" as the line; a text cannot dial x101
+        return (e164, "extension", number.extension) if number.extension else (e164, None, None)
     return None, "invalid", _detail(number)
 
 
 def _reference(value: str, region: str | None) -> tuple[str | None, str | None]:
-    """libphonenumber's verdict on one value: (E.164 or None, reason code or None)."""
+    """libphonenumber's verdict on one value: (E.164 or None, reason code or None).
+
+    A number with an extension has its E.164 (libphonenumber's answer) and reason ``extension``.
+    """
     return _verdict(value, region)[:2]
 
 
@@ -320,7 +326,7 @@ def _problems(text: pd.Series, e164: pd.Series, reason: pd.Series, damage: pd.Se
     problems = _excel_damage(text) if damage is None else damage.copy()
     blank = pc.fill_null(pc.match_substring_regex(pa.array(text.array), r"^\s*$"), True)
     problems[blank.to_numpy(zero_copy_only=False)] = "missing"
-    undecided = problems.isna() & e164.isna()
+    undecided = problems.isna() & (e164.isna() | (reason == "extension").fillna(False))
     problems[undecided] = reason[undecided]
     return problems
 
@@ -341,10 +347,11 @@ def phone_problems(values: Iterable[object] | pd.Series, region: str | None = "U
     """A reason code per value (see ``PHONE_REASONS``), missing where the number is fine.
 
     Excel damage is checked first, so ``4155550123.0`` is ``excel_decimal`` whatever
-    libphonenumber makes of the digits.
+    libphonenumber makes of the digits; a number with an extension (``x101``, ``ext. 43``,
+    ``;ext=5``, ``#22``) is ``extension``: a text reaches the line, never the extension.
 
-    >>> phone_problems(["4155550123.0", "call me", "(415) 555-012", "+14155550123"]).tolist()
-    ['excel_decimal', 'not_a_number', 'invalid', nan]
+    >>> phone_problems(["4155550123.0", "call me", "(415) 555-012", "+14155550123", "212-555-0101 x7"]).tolist()
+    ['excel_decimal', 'not_a_number', 'invalid', nan, 'extension']
     """
     text, e164, reason = _analyse(values, region)
     return _problems(text, e164, reason)
@@ -397,6 +404,11 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
         return (
             f"{shown!r} is not a phone number: write it like (415) 555-0123 or +14155550123."
         )
+    if reason == "extension":
+        ext = _verdict(shown, region)[2] if shown else None
+        which = f" (extension {ext})" if ext else ""
+        return (f"{shown!r} has an extension{which}: a text reaches the line, never the "
+                "extension. Use the person's mobile number instead (a Mobile column is tried first).")
     if reason == "invalid":
         detail = _invalid_detail(shown, region)
         abroad = "" if "+" in shown or "add the area code" in detail else (

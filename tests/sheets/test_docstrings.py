@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["campaign", "errors", "excel_safe", "headers", "messages", "phones", "reading", "schemas",
+MODULES = ["campaign", "errors", "excel_safe", "headers", "mapping", "messages", "phone_choice", "phones", "reading", "schemas",
            "segments", "templates", "validate"]
 
 
