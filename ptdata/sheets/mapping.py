@@ -204,7 +204,12 @@ def plan_layout(written: Sequence[str], *, phone_columns: Sequence[str] | str | 
 def describe_phones(phones: Sequence[PhoneSource]) -> str:
     """``Mobile, else Phone``: the order a row's numbers are tried in, in words."""
     first = [s.label for s in phones if s.tier == "mobile"]
-    first += [f"{s.label} where {s.type_column} says Mobile" for s in phones if s.type_column]
+    typed = [s for s in phones if s.type_column]
+    if typed:
+        kinds = sorted({google_phone(s.type_column)[1] if google_phone(s.type_column) else "type"
+                        for s in typed})
+        first.append(f"the Mobile one of {', '.join(s.label for s in typed)} (by its "
+                     f"{' or '.join(k.capitalize() for k in kinds)})")
     rest = [s.label for s in phones if s.tier != "mobile"]
     return ", else ".join(first + rest)
 
