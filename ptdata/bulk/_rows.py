@@ -17,7 +17,7 @@ __all__ = ["INVALID_REASONS", "Marks", "Rows", "column", "input_frame", "quoted"
            "take", "take_int", "text_or_na"]
 
 #: skip reasons that are a fault in the sheet: the plan refuses them unless skip_invalid
-INVALID_REASONS = ("invalid", "invalid_timezone", "invalid_appointment")
+INVALID_REASONS = ("invalid", "invalid_timezone", "invalid_appointment", "blank_merge_field")
 
 
 class Marks:

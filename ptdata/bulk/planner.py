@@ -108,6 +108,7 @@ def plan(
     days_before_column: str | None = None,
     time_column: str | None = None,
     appointments: str | None = None,
+    appointment_time_column: str | None = None,
     offsets: Any = None,
     appointment_tz: str | None = None,
     skip_weekends: bool = False,
@@ -130,6 +131,7 @@ def plan(
     phone_columns: Any = None,
     columns: Any = None,
     keep_columns: Any = None,
+    on_blank: str = "invalid",
 ) -> Plan:
     """Turn a frame of recipients into a plan: one row per input row, one batch id per API call.
 
@@ -147,7 +149,10 @@ def plan(
             ``["2 days before at 09:00", "same day 2 hours before"]``): then each (row,
             offset) is one plan row, with ``offset`` saying which, read in the recipient's
             zone (or ``appointment_tz``); ``skip_weekends``/``holidays`` move reminders off
-            those days. Reminders already past are skipped ``in_past``.
+            those days. Appointment times are read as booking exports write them
+            (``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``, ISO...);
+            ``appointment_time_column`` names the time-of-day column when ``appointments`` holds
+            only dates, and date-only appointments work when every offset names a time of day. Reminders already past are skipped ``in_past``.
         to: ``numbers``, ``contacts``, ``new-contacts`` (created with Name/LastName),
             ``groups`` (the Groups column: group names or ids) or ``new-group`` (the rows
             become the members of a new group called ``group_name``).
@@ -192,6 +197,10 @@ def plan(
             ``phone_as_written``.
         keep_columns: sheet columns carried into the plan and the report (your own ids, to
             join the report back to the CRM).
+        on_blank: a template field that is empty on a row and has no fallback
+            (``{First Name|there}``) makes the row ``blank_merge_field``, an invalid row
+            (``"invalid"``, the default), or it is sent with the hole (``"send"``); the plan's
+            ``blank_fields`` column names the empty fields either way.
 
     >>> p = plan(frame, template="Hi {Name}, your table is ready", to="contacts",
     ...          at=datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
@@ -207,9 +216,10 @@ def plan(
     if not isinstance(batch_size, int) or batch_size < 1:
         raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
     if appointments is None and (offsets is not None or appointment_tz is not None
-                                 or skip_weekends or holidays is not None):
-        raise UsageError("offsets=, appointment_tz=, skip_weekends= and holidays= go with "
-                         "appointments= (the column of appointment times)")
+                                 or skip_weekends or holidays is not None
+                                 or appointment_time_column is not None):
+        raise UsageError("offsets=, appointment_tz=, appointment_time_column=, skip_weekends= and "
+                         "holidays= go with appointments= (the column of appointment times)")
     if appointments is not None and (kind != "reminder" or any(v is not None for v in (
             event_date, event_date_column, days_before, time, days_before_column, time_column))):
         raise UsageError("appointments= plans event reminders (kind='reminder') from the "
@@ -232,7 +242,8 @@ def plan(
         placed = phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(len(data)), dtype="str")
         reminders = expand_appointments(
             data, placed, req, appointments=appointments, offsets=offsets,
-            appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays)
+            appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays,
+            appointment_time=appointment_time_column)
         pos = reminders.positions
         data, rows = data.iloc[pos].reset_index(drop=True), rows[pos]
         phones = type(phones)(*(s.iloc[pos].reset_index(drop=True) for s in phones))
@@ -286,11 +297,21 @@ def plan(
     last_name = text_or_na(data, "LastName", n)
 
     # -- the message ---------------------------------------------------------------------------
-    bodies = _bodies(data, body=body, template=template, body_column=body_column)
+    if on_blank not in ("invalid", "send"):
+        raise UsageError(f"on_blank must be 'invalid' or 'send', not {on_blank!r}")
+    bodies, blank_fields = _bodies(data, body=body, template=template, body_column=body_column)
     body_codes, body_uniques = pd.factorize(bodies, use_na_sentinel=True)
     seg = _segments(list(body_uniques), opt_out_footer)
-    empty = (body_codes < 0) | np.isin(body_codes, np.flatnonzero(seg["chars"].to_numpy() == 0))
+    spaces = np.array([not u.strip() for u in body_uniques], dtype=bool)
+    empty = (body_codes < 0) | np.isin(body_codes, np.flatnonzero(spaces))
     marks.mark(empty, "invalid", "the message is empty")
+    if on_blank == "invalid":
+        fields = blank_fields.to_numpy(dtype=object, na_value=None)
+        named = "{" + blank_fields.str.replace(", ", "}, {", regex=False) + "}"
+        marks.mark(blank_fields.notna().to_numpy(), "blank_merge_field",
+                   named + " is empty on this row: fill it in, give the field a fallback ("
+                   + pd.Series([f"{{{str(f).split(', ')[0]}|...}}" if f else "" for f in fields], dtype="str")
+                   + "), or send it as it is (on_blank='send')")
     if not force_long:
         long_u = (seg["segments"].to_numpy() > MAX_SEGMENTS) | (seg["chars"].to_numpy() > MAX_CHARS)
         if long_u.any():
@@ -362,6 +383,7 @@ def plan(
         "operation": pd.Series(op_ids, dtype="str"),
         "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
         "body": bodies.astype("str"),
+        "blank_fields": blank_fields.astype("str"),
         "encoding": take(seg["encoding"].astype("str"), body_codes),
         "segments": pd.array(take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
         "timing": pd.Series(timing, dtype="str"),
@@ -390,6 +412,8 @@ def plan(
     asked.update(appointments=appointments, offsets=offsets, appointment_tz=appointment_tz,
                  skip_weekends=skip_weekends, holidays=holidays, suppress=suppress is not None)
     timing_asked = {k: asked[k] for k in _TIMING_ASKED}
+    if appointment_time_column is not None:  # only when given: older campaigns keep their identity
+        asked["appointment_time_column"] = timing_asked["appointment_time_column"] = appointment_time_column
     if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
         raise UsageError(f"campaign= takes the campaign's name, not {campaign!r}")
     settings = PlanSettings(kind=kind, to=to, group_name=group_name, batch_size=batch_size,
@@ -449,7 +473,7 @@ def _kept_columns(data: pd.DataFrame, keep_columns: Any) -> list[str]:
 #: the plan frame's own columns (kept sheet columns come after them)
 _PLAN_COLUMNS = frozenset((
     "row", "phone", "phone_as_written", "phone_column", "name", "last_name", "group", "recipient",
-    "kind", "operation", "batch_id", "body", "encoding", "segments", "timing", "scheduled_for",
+    "kind", "operation", "batch_id", "body", "blank_fields", "encoding", "segments", "timing", "scheduled_for",
     "api_date", "api_time", "api_day", "tz", "tz_source", "offset", "shifted", "note", "place",
     "place_id", "attachment", "opt_out_footer", "status", "skip_reason", "message"))
 
@@ -457,28 +481,37 @@ _PLAN_COLUMNS = frozenset((
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _bodies(data, *, body, template, body_column) -> pd.Series:
+def _bodies(data, *, body, template, body_column) -> tuple[pd.Series, pd.Series]:
+    """Each row's text, and the template fields empty on it (NA where none)."""
     given = [k for k, v in (("body", body), ("template", template), ("body_column", body_column))
              if v is not None]
     if len(given) != 1:
         raise UsageError("give the message as exactly one of body=, template= or body_column="
                          + (f" (got {', '.join(given)})" if given else ""))
     n = len(data)
+    none = pd.Series(pd.NA, index=range(n), dtype="str")
     if body is not None:
         if not isinstance(body, str):
             raise UsageError(f"body= takes text, not {type(body).__name__}")
+        if not body.strip():
+            raise UsageError("body= is empty: write the message")
         _no_merge_fields(body, data.columns)
-        return pd.Series(body, index=range(n), dtype="str")
+        return pd.Series(body, index=range(n), dtype="str"), none
     if body_column is not None:
-        return column(data, body_column, "each row's message").astype("str").reset_index(drop=True)
+        return (column(data, body_column, "each row's message").astype("str").reset_index(drop=True),
+                none)
     from ptdata.sheets.errors import TemplateError
-    from ptdata.sheets.templates import render
+    from ptdata.sheets.templates import blank_merge_values, render
 
+    if not isinstance(template, str) or not template.strip():
+        raise UsageError("template= is empty: write the message, e.g. 'Hi {Name|there}!'")
     try:
         rendered = render(template, data)
+        blanks = blank_merge_values(template, data)
     except TemplateError as exc:
         raise UsageError(f"template: {exc}") from None
-    return pd.Series(rendered, dtype="str").reset_index(drop=True)
+    return (pd.Series(rendered, dtype="str").reset_index(drop=True),
+            pd.Series(blanks, dtype="str").reset_index(drop=True))
 
 
 def _no_merge_fields(body: str, columns: Any) -> None:

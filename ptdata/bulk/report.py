@@ -44,7 +44,7 @@ STATUSES = ("sent", "scheduled", "failed", "unknown", "skipped", "planned")
 RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past", "quiet_hours",
                 "quiet_hours_no_schedule", "unknown_timezone", "ambiguous_timezone",
                 "invalid_timezone", "invalid_appointment", "after_appointment", "already_sent",
-                "unsubscribed_at_power_textor", "frequency_cap")
+                "unsubscribed_at_power_textor", "frequency_cap", "blank_merge_field")
 
 _OUTCOME_COLUMNS = ("status", "reason", "message", "campaign_id", "attempts",
                     "first_attempt_at", "finished_at", "reach", "sent_count", "undelivered_count")

@@ -40,6 +40,7 @@ REASONS: dict[str, str] = {
     "unknown_field": "the template names a column the sheet lacks",
     "bad_template": "the template has an unmatched brace",
     "too_long": "the message is longer than 10 segments or 1,600 characters",
+    "blank_merge_field": "a merge field is empty on this row and has no fallback",
 }
 
 _ZONE_HINTS = {
@@ -153,6 +154,6 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
         return f"{shown!r} is not a time of day: write 14:30 or 2:30 PM."
     if reason == "bad_days":
         return f"{shown!r} is not a whole number of days: write 0 for the event's day, 1 for the day before..."
-    if reason in ("unknown_field", "bad_template", "too_long"):
+    if reason in ("unknown_field", "bad_template", "too_long", "blank_merge_field"):
         return context.get("detail") or REASONS[reason]
     return REASONS.get(reason, reason)

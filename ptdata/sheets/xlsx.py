@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -140,9 +141,9 @@ def xlsx_rows(content: bytes, sheet: str | int | None) -> tuple[str, Iterator[tu
     budget = available_memory() // 2
     _refuse_oversized(content, budget)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except SheetError:
-        raise
+        with warnings.catch_warnings():  # openpyxl's notes on styles and extensions mean nothing here
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise SheetError(f"the XLSX file cannot be opened ({exc}): save it again from Excel") from None
     ws = _pick_sheet(book, sheet)
