@@ -7,8 +7,9 @@ column in order, and takes the first valid number. A Google cell holding several
 typed Fax or Pager is never taken. A row with no valid number gets the problem of its first
 non-empty value (``invalid``, ``extension``, ``excel_scientific``...), or ``missing``.
 
-Every distinct value of every column is judged by libphonenumber once (``phone_verdicts``),
-so several columns of a million rows cost about what one does.
+Every distinct value of every column is judged once (``phone_verdicts``), and only when a row
+needs it (a valid mobile spares the row's other columns), so several columns of a million
+rows cost about what one does.
 
 >>> import pandas as pd
 >>> from ptdata.sheets.mapping import PhoneSource
@@ -63,14 +64,20 @@ def _str(arr: pa.Array | np.ndarray, index: pd.Index) -> pd.Series:
 
 
 def _single(frame: pd.DataFrame, source: PhoneSource, region: str | None) -> PhoneChoice:
-    raw = _text(frame[source.column])
-    _, e164, problem = phone_verdicts(_str(_unquoted(raw), frame.index), region)
+    # one column: no choice to make, so nothing per row beyond the verdict (a million rows)
+    text = _text(frame[source.column])
+    if pc.any(pc.starts_with(text, "'")).as_py():
+        _, e164, problem = phone_verdicts(_str(_unquoted(text), frame.index), region)
+    else:
+        _, e164, problem = phone_verdicts(_str(text, frame.index), region)
     e164 = e164.where(problem.isna())
-    there = problem != "missing"
-    label = pd.Series(source.label, index=frame.index, dtype="str").where(there)
-    written = _str(pc.utf8_trim_whitespace(raw), frame.index).where(there)
-    return PhoneChoice(e164, problem, label, written,
-                       pd.Series(source.column, index=frame.index, dtype="str"))
+    there = pa.array((problem != "missing").to_numpy(dtype=bool, na_value=True))
+    nothing = pa.scalar(None, pa.string())
+    written = pc.if_else(there, pc.utf8_trim_whitespace(text), nothing)
+    label = pc.if_else(there, pa.scalar(source.label), nothing)
+    column = pa.repeat(pa.scalar(source.column), len(frame))
+    return PhoneChoice(e164, problem, _str(label, frame.index), _str(written, frame.index),
+                       _str(column, frame.index))
 
 
 class _Part(NamedTuple):
@@ -124,38 +131,55 @@ def choose_phones(frame: pd.DataFrame, sources: Sequence[PhoneSource], region: s
         return _single(frame, sources[0], region)
     n = len(frame)
     parts = _parts(frame, sources)
-    # every distinct value of every column judged once
-    allvals = pa.chunked_array([_unquoted(p.text) for p in parts]).combine_chunks() if parts else pa.array([], pa.string())
-    codes, uniques = pd.factorize(pd.Series(pd.array(allvals, dtype="str")), use_na_sentinel=True)
-    _, e164_u, problem_u = phone_verdicts(pd.Series(uniques, dtype="str"), region)
-    e164_u = e164_u.where(problem_u.isna()).to_numpy(dtype=object, na_value=None)
-    problem_u = problem_u.to_numpy(dtype=object, na_value=None)
-    e164_all = np.append(e164_u, None)[np.where(codes < 0, len(e164_u), codes)].reshape(len(parts), n)
-    problem_all = np.append(problem_u, "missing")[np.where(codes < 0, len(problem_u), codes)].reshape(len(parts), n)
+    # every distinct value of every column, judged once and only when a row needs it: a row
+    # whose mobile is valid never has its other columns parsed
+    encoded = pc.dictionary_encode(pa.chunked_array([p.text for p in parts]).combine_chunks())
+    values = encoded.dictionary
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64).reshape(len(parts), n)
+    m = len(values)
+    judged = np.zeros(m + 1, dtype=bool)
+    judged[m] = True                                       # code -1 (an empty cell), stored last
+    usable = np.zeros(m + 1, dtype=bool)
+    there = np.zeros(m + 1, dtype=bool)
+    e164_u = np.full(m + 1, None, dtype=object)
+    problem_u = np.full(m + 1, "missing", dtype=object)
+    at = np.where(codes < 0, m, codes)
+
+    def judge(needed: np.ndarray) -> None:
+        wanted = np.zeros(m + 1, dtype=bool)
+        wanted[needed] = True
+        todo = np.flatnonzero(wanted & ~judged)
+        if not len(todo):
+            return
+        text = _str(_unquoted(pc.take(values, pa.array(todo))), pd.RangeIndex(len(todo)))
+        _, e164, problem = phone_verdicts(text, region)
+        usable[todo] = problem.isna().to_numpy()
+        there[todo] = (problem != "missing").to_numpy(dtype=bool, na_value=True)
+        e164_u[todo] = e164.where(problem.isna()).to_numpy(dtype=object, na_value=None)
+        problem_u[todo] = problem.to_numpy(dtype=object, na_value=None)
+        judged[todo] = True
+
     chosen = np.full(n, -1, dtype=np.int64)
+    blamed = np.full(n, -1, dtype=np.int64)
     for mobile_only in (True, False):
         for j, part in enumerate(parts):
-            ok = (chosen < 0) & (problem_all[j] == None) & ~part.excluded  # noqa: E711
-            if mobile_only:
-                ok &= part.mobile
-            chosen[ok] = j
-    # rows without a usable number: the first value that is there (mobiles first) says why
-    blamed = chosen.copy()
-    for mobile_only in (True, False):
-        for j, part in enumerate(parts):
-            there = (blamed < 0) & (problem_all[j] != "missing") & ~part.excluded
-            if mobile_only:
-                there &= part.mobile
-            blamed[there] = j
+            wanted = ~part.excluded & (part.mobile if mobile_only else True) & (chosen < 0)
+            judge(at[j][wanted])
+            chosen[wanted & usable[at[j]]] = j
+            # rows without a usable number: the first value that is there (mobiles first) says why
+            blamed[wanted & (blamed < 0) & there[at[j]]] = j
+    blamed = np.where(chosen >= 0, chosen, blamed)
     rows = np.arange(n)
-    pick = np.maximum(blamed, 0)
-    e164 = np.where(chosen >= 0, e164_all[np.maximum(chosen, 0), rows], None)
-    problem = np.where(chosen >= 0, None, np.where(blamed >= 0, problem_all[pick, rows], "missing"))
-    texts = np.stack([p.text.to_numpy(zero_copy_only=False) for p in parts]) if parts else np.empty((0, n))
-    written = np.where(blamed >= 0, texts[pick, rows], None)
-    labels = np.array([p.label for p in parts], dtype=object)
-    column = np.where(blamed >= 0, labels[pick], None)
-    sources = np.array([p.column for p in parts], dtype=object)[pick]
+    code = np.where(blamed >= 0, at[np.maximum(blamed, 0), rows], m)
+    nothing = pa.scalar(None, pa.string())
+    e164 = pa.array(np.where(chosen >= 0, e164_u[code], None), pa.string())
+    problem = pa.array(np.where(chosen >= 0, None, problem_u[code]), pa.string())
+    take = pa.array(np.where(code >= m, 0, code), mask=code >= m)
+    written = pc.take(values, take) if m else pa.nulls(n, pa.string())
+    part_of = pa.array(np.maximum(blamed, 0).astype(np.int32))
+    labels = pa.DictionaryArray.from_arrays(part_of, pa.array([p.label for p in parts])).cast(pa.string())
+    column = pc.if_else(pa.array(blamed >= 0), labels, nothing)
+    source = pa.DictionaryArray.from_arrays(part_of, pa.array([p.column for p in parts])).cast(pa.string())
     idx = frame.index
     return PhoneChoice(_str(e164, idx), _str(problem, idx), _str(column, idx), _str(written, idx),
-                       _str(sources, idx))
+                       _str(source, idx))

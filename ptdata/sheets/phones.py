@@ -58,6 +58,10 @@ _AREA_AND_NUMBER = r"(?:\([0-9]{3}\) ?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}[ \t
 _PLUS_ONE_SHAPE = r"^[ \t]*\+1[ .-]?" + _AREA_AND_NUMBER
 _NANP_SHAPE = r"^[ \t]*(?:\+1[ .-]?|1[ .-]?)?" + _AREA_AND_NUMBER
 
+# An extension after a number: " x12", " ext. 43", " extension 7" (the labels libphonenumber
+# reads as one); anything rarer (";ext=", "#") goes to libphonenumber itself.
+_EXTENSION = r"(?i)^(.*[0-9][ \t()-]*?)[ \t]*(?:x|ext\.?|extension)[ \t]*([0-9]{1,6})[ \t]*$"
+
 _SCIENTIFIC = r"^\s*[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$"
 _DECIMAL = r"^\s*\+?[0-9]{7,}[.,]0+\s*$"
 _TRUNCATED = r"^\s*\+?[0-9]{15,}0\s*$"
@@ -245,10 +249,24 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     shape = _NANP_SHAPE if _plain_nanp_region(region) else _PLUS_ONE_SHAPE
+    # "(212) 555-0101 x12": libphonenumber reads the number before the extension label as it
+    # would read it alone, so the fast path judges that part; the row's reason is "extension".
+    # only values with an x (x, ext, extension) can be of that shape: check those few closely
+    maybe = np.flatnonzero(pc.fill_null(pc.match_substring(arr, "x", ignore_case=True), False)
+                           .to_numpy(zero_copy_only=False))
+    ext_np = np.zeros(len(arr), dtype=bool)
+    base = arr
+    if len(maybe):
+        ext_np[maybe[_matches(pc.take(arr, pa.array(maybe)), _EXTENSION).to_numpy(zero_copy_only=False)]] = True
+    has_ext = bool(ext_np.any())
+    if has_ext:
+        labelled_at = np.flatnonzero(ext_np)
+        numbers = pc.replace_substring_regex(pc.take(arr, pa.array(labelled_at)), _EXTENSION, r"\1")
+        base = pc.replace_with_mask(arr, pa.array(ext_np), numbers)
     # A +1 / 1 and ten digits whose first is 2-9, in one of the shapes: libphonenumber reads
     # exactly +1 and these ten digits, so validity is decided by the +1 region patterns alone.
-    fast = pc.and_(_matches(arr, shape), _matches(arr, r"^[^0-9]*1?[^0-9]*[2-9]"))
-    stripped = _strip_punctuation(arr)
+    fast = pc.and_(_matches(base, shape), _matches(base, r"^[^0-9]*1?[^0-9]*[2-9]"))
+    stripped = _strip_punctuation(base)
     ten = pc.utf8_slice_codeunits(stripped, -10)
     valid = _typed(ten, _NANP_REGIONS[0][1])  # US first: no leading-digits rule, most numbers
     fast_np = fast.to_numpy(zero_copy_only=False)
@@ -277,6 +295,9 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
             fast_np = fast_np.copy()
             fast_np[local] = True
     reason = pc.if_else(pa.array(invalid), pa.scalar("invalid", ten.type), null)
+    if has_ext:
+        labelled = ext_np & fast_np & ~invalid
+        reason = pc.if_else(pa.array(labelled), pa.scalar("extension", ten.type), reason)
     slow = ~fast_np & pc.is_valid(arr).to_numpy(zero_copy_only=False)
     if skip is not None:
         slow &= ~skip
@@ -362,6 +383,7 @@ def _digit_count(value: str) -> int:
 
 
 _FAST_SHAPE_RE = re.compile(_NANP_SHAPE)
+_EXTENSION_RE = re.compile(_EXTENSION.removeprefix("(?i)"), re.I)
 _FAST_START_RE = re.compile(r"^[^0-9]*1?[^0-9]*[2-9]")
 _LOCAL_SHAPE_RE = re.compile(_LOCAL_SHAPE)
 
@@ -405,7 +427,8 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
             f"{shown!r} is not a phone number: write it like (415) 555-0123 or +14155550123."
         )
     if reason == "extension":
-        ext = _verdict(shown, region)[2] if shown else None
+        m = _EXTENSION_RE.match(shown)
+        ext = m[2] if m else (_verdict(shown, region)[2] if shown else None)
         which = f" (extension {ext})" if ext else ""
         return (f"{shown!r} has an extension{which}: a text reaches the line, never the "
                 "extension. Use the person's mobile number instead (a Mobile column is tried first).")

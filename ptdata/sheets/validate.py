@@ -312,6 +312,17 @@ def _take(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray
     return frame[column].take(positions).to_numpy(dtype=object, na_value=None)
 
 
+_FIRST, _E164 = "\x00first\x00", "\x00e164\x00"
+
+
+def _fill(template: pd.Series, first: np.ndarray, e164: np.ndarray) -> pd.Series:
+    """Duplicate sentences with each row's own first row and number in place of the placeholders."""
+    out = []
+    for text, f, e in zip(template.to_numpy(dtype=object), first, e164):
+        out.append(text.replace(_FIRST, str(int(f))).replace(_E164, "This number" if e is None else str(e)))
+    return pd.Series(out, index=template.index, dtype="str")
+
+
 def _empty_failures() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in _FAILURE_COLUMNS})
 
@@ -367,17 +378,34 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
         value[on_phone] = _take(prepared, "_phone_as_written", positions[on_phone])
     labels = [s.label for s in layout.phones]
     kinds = _take(prepared, "Kind", positions)
-    for i in range(len(rows)):
-        context: dict[str, Any] = {"region": region, "sheet": kind, "kind": kinds[i]}
-        if detail[i] is not None:
-            context["detail"] = detail[i]
-        if first[i] is not None:
-            context["first_row"], context["e164"] = int(first[i]), e164[i]
-        if on_phone[i]:
+    dup_row = np.array([f is not None for f in first], dtype=bool)
+    # one sentence per distinct failure, not per row: a million rows have few kinds of problem;
+    # a duplicate's sentence takes its first row and number from placeholders filled in after
+    keys = pd.DataFrame({"reason": reason, "column": column, "kind": kinds, "detail": detail,
+                         "phone": on_phone, "dup": dup_row,
+                         "value": np.where(dup_row, None, value)}).astype(object)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.where(keys.notna(), None)))
+    texts = []
+    for r, c, k, d, ph, dup, v in uniques:
+        context: dict[str, Any] = {"region": region, "sheet": kind, "kind": k}
+        if d is not None:
+            context["detail"] = d
+        if dup:
+            context["first_row"], context["e164"] = _FIRST, _E164
+        if ph:
             context["phone_labels"] = labels
-        records.append({"row": int(rows[i]), "column": column[i], "value": value[i], "reason": reason[i],
-                        "message": failure_message(reason[i], column[i], value[i], **context)})
-    out = pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS)
+        texts.append(failure_message(r, c, v, **context))
+    message = pd.Series(np.array(texts, dtype=object)[codes] if len(codes) else [], dtype="str")
+    if dup_row.any():
+        at = np.flatnonzero(dup_row)
+        message.iloc[at] = _fill(message.iloc[at], first[at], e164[at]).to_numpy()
+    out = pd.concat([
+        pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS),
+        pd.DataFrame({"row": rows, "column": column, "value": value, "reason": reason,
+                      "message": message.to_numpy(dtype=object)}),
+    ], ignore_index=True) if records else pd.DataFrame(
+        {"row": rows, "column": column, "value": value, "reason": reason,
+         "message": message.to_numpy(dtype=object)})
     order = {c: i for i, c in enumerate(columns)}
     out["_order"] = out["column"].map(order).fillna(len(order))
     out = out.sort_values(["row", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)

@@ -47,7 +47,11 @@ def available_memory() -> int:
 
 
 def cell_text(value: Any, number_format: str | None) -> str | None:
-    """A cell as the text a person sees in it, without Excel's number-to-float damage."""
+    """A cell as the text a person sees in it, without Excel's number-to-float damage.
+
+    >>> cell_text(4155550123.0, "General"), cell_text(442079460958, '"+"0'), cell_text(2134, "00000")
+    ('4155550123', '+442079460958', '02134')
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -110,7 +114,8 @@ def _pick_sheet(book: Any, sheet: str | int | None) -> Any:
         return book[sheet]
     except (KeyError, IndexError):
         names = ", ".join(f"{i + 1} {n!r}" for i, n in enumerate(book.sheetnames))
-        raise SheetError(f"no sheet {sheet!r}; the workbook has {names}") from None
+        which = sheet + 1 if isinstance(sheet, int) else repr(sheet)   # sheets as people count them
+        raise SheetError(f"no sheet {which}; the workbook has {names}") from None
 
 
 def _declared(ws: Any, budget: int) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 MODULES = ["campaign", "errors", "excel_safe", "headers", "mapping", "messages", "phone_choice", "phones", "reading", "schemas",
-           "segments", "templates", "validate"]
+           "segments", "templates", "validate", "xlsx"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -84,7 +84,8 @@ def test_choose_phones_parses_each_distinct_value_once(monkeypatch):
                           "Phone": ["(212) 555-0101", "(415) 555-0101", "(212) 555-0101", "x"] * 500},
                          dtype="str")
     got = choose_phones(frame, [PhoneSource("Mobile", "Mobile", "mobile"), PhoneSource("Phone", "Phone")])
-    assert seen == [3]   # (415) 555-0101, x, (212) 555-0101: three distinct values for 4,000 cells
+    # (415) 555-0101, x, (212) 555-0101: three distinct values for 4,000 cells, each judged once
+    assert sum(seen) == 3
     assert got.e164.iloc[:3].tolist() == ["+14155550101", "+14155550101", "+12125550101"]
     assert pd.isna(got.e164.iloc[3])
     assert got.problem.iloc[3] == "not_a_number" and got.column.iloc[2] == "Phone"
