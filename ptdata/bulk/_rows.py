@@ -6,18 +6,18 @@ million rows never become a million Python objects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ptdata.api.errors import UsageError
 
-__all__ = ["INVALID_REASONS", "Marks", "column", "input_frame", "quoted", "row_numbers", "take",
-           "take_int", "text_or_na"]
+__all__ = ["INVALID_REASONS", "Marks", "Rows", "column", "input_frame", "quoted", "row_numbers",
+           "take", "take_int", "text_or_na"]
 
 #: skip reasons that are a fault in the sheet: the plan refuses them unless skip_invalid
-INVALID_REASONS = ("invalid", "invalid_timezone", "invalid_appointment")
+INVALID_REASONS = ("invalid", "invalid_timezone", "invalid_appointment", "blank_merge_field")
 
 
 class Marks:
@@ -95,37 +95,61 @@ def take_int(u: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.where(codes < 0, 0, u[np.where(codes < 0, 0, codes)]).astype(np.int64)
 
 
-def input_frame(frame: Any) -> tuple[pd.DataFrame, pd.Series | None, pd.Series | None]:
-    """The rows to plan, with the reason and message of rows a ``Validation`` already refused."""
+class Rows(NamedTuple):
+    """The rows to plan (every data row), why a ``Validation`` refused some, and the layout."""
+
+    data: pd.DataFrame
+    reason: pd.Series | None
+    message: pd.Series | None
+    #: how to find each row's number in a raw frame; None when ``Phone`` is already E.164
+    layout: Any
+
+
+def input_frame(frame: Any, *, phone_columns: Any = None, columns: Any = None) -> Rows:
+    """Every data row to plan, with the reason and message of rows a ``Validation`` refused.
+
+    A ``Validation`` gives all its non-blank rows (``.frame``), failed ones included with their
+    own values, so each becomes a report row; a raw frame is named by ``apply_layout``.
+    """
+    from ptdata.sheets.mapping import apply_layout
+    from ptdata.sheets.validate import ADDED_COLUMNS
+
     if hasattr(frame, "clean") and hasattr(frame, "failures"):
-        clean = frame.clean.reset_index(drop=True)
+        if phone_columns is not None or columns:
+            raise UsageError("phone_columns= and columns= go to validate() (or read_sheet()); "
+                             "this Validation has its columns chosen already")
+        data = frame.frame.reset_index(drop=True)
         failures = frame.failures
         if failures is None or len(failures) == 0:
-            return clean, None, None
-        failures = failures[failures["row"] > 1]  # row 1 is the header (a missing column)
-        if len(failures) != len(frame.failures):
-            raise UsageError("; ".join(frame.failures.loc[frame.failures["row"] <= 1, "message"]))
+            return Rows(data, None, None, None)
+        header = failures["row"] <= 1  # row 1 is the header (a missing column)
+        if header.any():
+            raise UsageError("; ".join(failures.loc[header, "message"]))
         by_row = failures.groupby("row", sort=True)
         msgs = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
         only_dup = by_row["reason"].agg(lambda s: bool((s == "duplicate").all()))
-        stub = failures.pivot_table(index="row", columns="column", values="value",
-                                    aggfunc="first").reset_index()
-        stub.columns.name = None
-        data = pd.concat([clean, stub.astype({c: "str" for c in stub.columns if c != "row"})],
-                         ignore_index=True).sort_values("row", kind="stable").reset_index(drop=True)
         failed = data["row"].isin(msgs.index)
         reason = pd.Series(pd.NA, index=data.index, dtype="str")
         reason[failed] = np.where(data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool),
                                   "duplicate", "invalid")
         message = data["row"].map(msgs).astype("str").where(failed, pd.NA)
-        return data, reason, message
+        return Rows(data, reason, message, None)
     if not isinstance(frame, pd.DataFrame):
         raise UsageError(f"plan() takes a DataFrame (or a Validation), not {type(frame).__name__}")
+    validated = "Phone" in frame.columns and all(c in frame.columns for c in ADDED_COLUMNS)
+    layout = None
+    if not validated:
+        try:
+            frame, layout = apply_layout(frame, phone_columns=phone_columns, columns=columns)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    attrs = dict(frame.attrs) if isinstance(frame.attrs, dict) else {}
     if frame.index.name == "row" and "row" not in frame.columns:  # read_sheet: index = sheet row
         frame = frame.reset_index()
     else:
         frame = frame.reset_index(drop=True)
-    return _drop_blank_rows(frame), None, None
+    frame.attrs = attrs
+    return Rows(_drop_blank_rows(frame), None, None, layout)
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:

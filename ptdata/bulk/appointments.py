@@ -1,6 +1,7 @@
 """Event reminders from an appointments sheet: each (row, offset) becomes one reminder row.
 
-``plan(sheet, kind="reminder", appointments="Appointment", offsets=[...])`` runs
+``plan(sheet, kind="reminder", appointments="Appointment", offsets=[...])`` (with
+``appointment_time_column="Appt Time"`` when the date and the time are two columns) runs
 ``ptdata.timing.appointment_reminders`` on the sheet (recipient zones, offsets read in the
 recipient's local time, weekends and holidays avoided, quiet hours, reminders already past)
 and plans one row per sheet row and offset, each carrying the exact ``EventDate``/``Day``/
@@ -40,18 +41,22 @@ class Reminders(NamedTuple):
 
 def expand_appointments(data: pd.DataFrame, phone: pd.Series, req: TimingRequest, *,
                         appointments: str, offsets: Any, appointment_tz: str | None,
-                        skip_weekends: bool, holidays: Any) -> Reminders:
+                        skip_weekends: bool, holidays: Any,
+                        appointment_time: str | None = None) -> Reminders:
     """The reminder rows of a sheet: positions to repeat its rows by, and their timing."""
     if offsets is None or (not isinstance(offsets, str) and len(list(offsets)) == 0):
         raise UsageError("appointments= needs offsets=, e.g. offsets=['1 day before at 18:00', "
                          "'same day 2 hours before']")
     frame = zone_frame(data, phone)
-    if appointments not in data.columns:
-        raise UsageError(f"the sheet has no {appointments!r} column (the appointment times); "
-                         f"its columns are: {', '.join(map(str, data.columns)) or '(none)'}")
-    frame[appointments] = data[appointments].reset_index(drop=True)
+    for name, what in ((appointments, "the appointment times"), (appointment_time, "their times of day")):
+        if name is None:
+            continue
+        if name not in data.columns:
+            raise UsageError(f"the sheet has no {name!r} column ({what}); "
+                             f"its columns are: {', '.join(map(str, data.columns)) or '(none)'}")
+        frame[name] = data[name].reset_index(drop=True)
     rem = appointment_reminders(
-        frame, offsets, appointment=appointments, rule=req.tz_rule,
+        frame, offsets, appointment=appointments, appointment_time=appointment_time, rule=req.tz_rule,
         appointment_tz=appointment_tz, now=req.now, skip_weekends=skip_weekends,
         holidays=holidays, quiet=req.quiet, quiet_policy=req.quiet_policy)
     return Reminders(rem["row"].to_numpy(dtype=np.int64), rem.reset_index(drop=True))

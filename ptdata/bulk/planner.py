@@ -50,7 +50,13 @@ from ptdata.bulk._rows import (
 )
 from ptdata.bulk.appointments import expand_appointments, reminder_timing
 from ptdata.bulk.plans import Plan, PlanSettings
-from ptdata.bulk.recipients import mark_duplicates, normalise, resolve_groups, suppression
+from ptdata.bulk.recipients import (
+    mark_duplicates,
+    normalise,
+    recipient_phones,
+    resolve_groups,
+    suppression,
+)
 from ptdata.bulk.sendtime import TimingRequest, plan_timing
 from ptdata.timing import QuietHours
 from ptdata.timing._clock import current_utc
@@ -102,6 +108,7 @@ def plan(
     days_before_column: str | None = None,
     time_column: str | None = None,
     appointments: str | None = None,
+    appointment_time_column: str | None = None,
     offsets: Any = None,
     appointment_tz: str | None = None,
     skip_weekends: bool = False,
@@ -121,6 +128,10 @@ def plan(
     force_long: bool = False,
     region: str = "US",
     campaign: str | None = None,
+    phone_columns: Any = None,
+    columns: Any = None,
+    keep_columns: Any = None,
+    on_blank: str = "invalid",
 ) -> Plan:
     """Turn a frame of recipients into a plan: one row per input row, one batch id per API call.
 
@@ -138,7 +149,10 @@ def plan(
             ``["2 days before at 09:00", "same day 2 hours before"]``): then each (row,
             offset) is one plan row, with ``offset`` saying which, read in the recipient's
             zone (or ``appointment_tz``); ``skip_weekends``/``holidays`` move reminders off
-            those days. Reminders already past are skipped ``in_past``.
+            those days. Appointment times are read as booking exports write them
+            (``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``, ISO...);
+            ``appointment_time_column`` names the time-of-day column when ``appointments`` holds
+            only dates, and date-only appointments work when every offset names a time of day. Reminders already past are skipped ``in_past``.
         to: ``numbers``, ``contacts``, ``new-contacts`` (created with Name/LastName),
             ``groups`` (the Groups column: group names or ids) or ``new-group`` (the rows
             become the members of a new group called ``group_name``).
@@ -176,6 +190,17 @@ def plan(
             already got it (see ``ptdata.send``). Without a name the campaign is the message
             as written (the template or body, not each row's text), its kind, place, timing
             as asked and target kind: never the rows, the batch size, the clock or the folder.
+        phone_columns / columns: which sheet column is which, for a frame not validated yet
+            (as in ``read_sheet``): the headers numbers are taken from, in priority order
+            (default: each row's first valid mobile, else its next valid phone column), and
+            ``{"Name": "Given Name"}``. Each plan row says its ``phone_column`` and
+            ``phone_as_written``.
+        keep_columns: sheet columns carried into the plan and the report (your own ids, to
+            join the report back to the CRM).
+        on_blank: a template field that is empty on a row and has no fallback
+            (``{First Name|there}``) makes the row ``blank_merge_field``, an invalid row
+            (``"invalid"``, the default), or it is sent with the hole (``"send"``); the plan's
+            ``blank_fields`` column names the empty fields either way.
 
     >>> p = plan(frame, template="Hi {Name}, your table is ready", to="contacts",
     ...          at=datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
@@ -191,9 +216,10 @@ def plan(
     if not isinstance(batch_size, int) or batch_size < 1:
         raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
     if appointments is None and (offsets is not None or appointment_tz is not None
-                                 or skip_weekends or holidays is not None):
-        raise UsageError("offsets=, appointment_tz=, skip_weekends= and holidays= go with "
-                         "appointments= (the column of appointment times)")
+                                 or skip_weekends or holidays is not None
+                                 or appointment_time_column is not None):
+        raise UsageError("offsets=, appointment_tz=, appointment_time_column=, skip_weekends= and "
+                         "holidays= go with appointments= (the column of appointment times)")
     if appointments is not None and (kind != "reminder" or any(v is not None for v in (
             event_date, event_date_column, days_before, time, days_before_column, time_column))):
         raise UsageError("appointments= plans event reminders (kind='reminder') from the "
@@ -206,15 +232,21 @@ def plan(
         quiet=quiet, quiet_policy=quiet_policy, default_tz=default_tz,
         now=current_utc(now).floor("min"))
 
-    data, pre_reason, pre_message = input_frame(frame)
+    data, pre_reason, pre_message, layout = input_frame(frame, phone_columns=phone_columns,
+                                                        columns=columns)
+    kept = _kept_columns(data, keep_columns)
     rows = row_numbers(data)
+    phones = recipient_phones(data, layout, region, required=to in _PHONE_TARGETS)
     reminders = None
     if appointments is not None:
+        placed = phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(len(data)), dtype="str")
         reminders = expand_appointments(
-            data, _phones(data, to, region), req, appointments=appointments, offsets=offsets,
-            appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays)
+            data, placed, req, appointments=appointments, offsets=offsets,
+            appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays,
+            appointment_time=appointment_time_column)
         pos = reminders.positions
         data, rows = data.iloc[pos].reset_index(drop=True), rows[pos]
+        phones = type(phones)(*(s.iloc[pos].reset_index(drop=True) for s in phones))
         if pre_reason is not None:
             pre_reason = pre_reason.iloc[pos].reset_index(drop=True)
             pre_message = pre_message.iloc[pos].reset_index(drop=True)
@@ -230,10 +262,9 @@ def plan(
     members = pd.Series(1, index=range(n), dtype="Int64")  # a group row: its members
     recipient: pd.Series
     if to in _PHONE_TARGETS:
-        raw = column(data, "Phone", "the recipients' numbers")
-        phone = normalise(raw, region)
-        bad = phone.isna().to_numpy()
-        marks.mark(bad, "invalid", "Phone " + quoted(raw) + f" is not a valid {region} phone number")
+        phone = phones.e164
+        marks.mark(phone.isna().to_numpy(), "invalid", phones.message)
+        raw = phones.written
         recipient = phone
         if to == "contacts" and client is not None:
             contacts = list(client.contacts())
@@ -258,8 +289,7 @@ def plan(
         raw = column(data, "Groups", "the group names or GroupIds")
         group, recipient, err, members = resolve_groups(raw, client)
         marks.mark(err.notna().to_numpy(), "invalid", err)
-        if "Phone" in data.columns:
-            phone = normalise(data["Phone"], region)
+        phone = phones.e164
     if group_name and to != "new-group":
         raise UsageError("group_name= goes with to='new-group'")
 
@@ -267,11 +297,21 @@ def plan(
     last_name = text_or_na(data, "LastName", n)
 
     # -- the message ---------------------------------------------------------------------------
-    bodies = _bodies(data, body=body, template=template, body_column=body_column)
+    if on_blank not in ("invalid", "send"):
+        raise UsageError(f"on_blank must be 'invalid' or 'send', not {on_blank!r}")
+    bodies, blank_fields = _bodies(data, body=body, template=template, body_column=body_column)
     body_codes, body_uniques = pd.factorize(bodies, use_na_sentinel=True)
     seg = _segments(list(body_uniques), opt_out_footer)
-    empty = (body_codes < 0) | np.isin(body_codes, np.flatnonzero(seg["chars"].to_numpy() == 0))
+    spaces = np.array([not u.strip() for u in body_uniques], dtype=bool)
+    empty = (body_codes < 0) | np.isin(body_codes, np.flatnonzero(spaces))
     marks.mark(empty, "invalid", "the message is empty")
+    if on_blank == "invalid":
+        fields = blank_fields.to_numpy(dtype=object, na_value=None)
+        named = "{" + blank_fields.str.replace(", ", "}, {", regex=False) + "}"
+        marks.mark(blank_fields.notna().to_numpy(), "blank_merge_field",
+                   named + " is empty on this row: fill it in, give the field a fallback ("
+                   + pd.Series([f"{{{str(f).split(', ')[0]}|...}}" if f else "" for f in fields], dtype="str")
+                   + "), or send it as it is (on_blank='send')")
     if not force_long:
         long_u = (seg["segments"].to_numpy() > MAX_SEGMENTS) | (seg["chars"].to_numpy() > MAX_CHARS)
         if long_u.any():
@@ -332,6 +372,8 @@ def plan(
     out = pd.DataFrame({
         "row": pd.array(rows, dtype="Int64"),
         "phone": phone,
+        "phone_as_written": phones.written,
+        "phone_column": phones.column,
         "name": name,
         "last_name": last_name,
         "group": group,
@@ -341,6 +383,7 @@ def plan(
         "operation": pd.Series(op_ids, dtype="str"),
         "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
         "body": bodies.astype("str"),
+        "blank_fields": blank_fields.astype("str"),
         "encoding": take(seg["encoding"].astype("str"), body_codes),
         "segments": pd.array(take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
         "timing": pd.Series(timing, dtype="str"),
@@ -362,10 +405,15 @@ def plan(
         "message": pd.Series(marks.message, dtype="str"),
     })
     out.loc[~send, "batch_id"] = pd.NA
+    for c in kept:
+        out[c] = data[c].astype("str").reset_index(drop=True)
+    out.attrs["ptdata.keep_columns"] = list(kept)
     asked = {f.name: getattr(req, f.name) for f in dataclasses.fields(req) if f.name != "now"}
     asked.update(appointments=appointments, offsets=offsets, appointment_tz=appointment_tz,
                  skip_weekends=skip_weekends, holidays=holidays, suppress=suppress is not None)
     timing_asked = {k: asked[k] for k in _TIMING_ASKED}
+    if appointment_time_column is not None:  # only when given: older campaigns keep their identity
+        asked["appointment_time_column"] = timing_asked["appointment_time_column"] = appointment_time_column
     if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
         raise UsageError(f"campaign= takes the campaign's name, not {campaign!r}")
     settings = PlanSettings(kind=kind, to=to, group_name=group_name, batch_size=batch_size,
@@ -404,38 +452,66 @@ def _asked_text(value: Any) -> str:
     return str(value)
 
 
-def _phones(data: pd.DataFrame, to: str, region: str) -> pd.Series:
-    """E.164 numbers to place recipients by (NA where none or invalid; none for groups)."""
-    if "Phone" not in data.columns or to == "groups":
-        return pd.Series(pd.NA, index=range(len(data)), dtype="str")
-    return normalise(data["Phone"], region)
+def _kept_columns(data: pd.DataFrame, keep_columns: Any) -> list[str]:
+    """The sheet columns the plan carries (``keep_columns``), named as the frame names them."""
+    if keep_columns is None:
+        return []
+    from ptdata.sheets.mapping import resolve_columns
+
+    names = [keep_columns] if isinstance(keep_columns, str) else list(keep_columns)
+    try:
+        kept = resolve_columns(data, names, what="keep_columns")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    taken = [c for c in kept if c in _PLAN_COLUMNS]
+    if taken:
+        raise UsageError(f"keep_columns: {taken[0]!r} is also a column of the plan; rename it in "
+                         "the sheet (or leave it out)")
+    return kept
+
+
+#: the plan frame's own columns (kept sheet columns come after them)
+_PLAN_COLUMNS = frozenset((
+    "row", "phone", "phone_as_written", "phone_column", "name", "last_name", "group", "recipient",
+    "kind", "operation", "batch_id", "body", "blank_fields", "encoding", "segments", "timing", "scheduled_for",
+    "api_date", "api_time", "api_day", "tz", "tz_source", "offset", "shifted", "note", "place",
+    "place_id", "attachment", "opt_out_footer", "status", "skip_reason", "message"))
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _bodies(data, *, body, template, body_column) -> pd.Series:
+def _bodies(data, *, body, template, body_column) -> tuple[pd.Series, pd.Series]:
+    """Each row's text, and the template fields empty on it (NA where none)."""
     given = [k for k, v in (("body", body), ("template", template), ("body_column", body_column))
              if v is not None]
     if len(given) != 1:
         raise UsageError("give the message as exactly one of body=, template= or body_column="
                          + (f" (got {', '.join(given)})" if given else ""))
     n = len(data)
+    none = pd.Series(pd.NA, index=range(n), dtype="str")
     if body is not None:
         if not isinstance(body, str):
             raise UsageError(f"body= takes text, not {type(body).__name__}")
+        if not body.strip():
+            raise UsageError("body= is empty: write the message")
         _no_merge_fields(body, data.columns)
-        return pd.Series(body, index=range(n), dtype="str")
+        return pd.Series(body, index=range(n), dtype="str"), none
     if body_column is not None:
-        return column(data, body_column, "each row's message").astype("str").reset_index(drop=True)
+        return (column(data, body_column, "each row's message").astype("str").reset_index(drop=True),
+                none)
     from ptdata.sheets.errors import TemplateError
-    from ptdata.sheets.templates import render
+    from ptdata.sheets.templates import blank_merge_values, render
 
+    if not isinstance(template, str) or not template.strip():
+        raise UsageError("template= is empty: write the message, e.g. 'Hi {Name|there}!'")
     try:
         rendered = render(template, data)
+        blanks = blank_merge_values(template, data)
     except TemplateError as exc:
         raise UsageError(f"template: {exc}") from None
-    return pd.Series(rendered, dtype="str").reset_index(drop=True)
+    return (pd.Series(rendered, dtype="str").reset_index(drop=True),
+            pd.Series(blanks, dtype="str").reset_index(drop=True))
 
 
 def _no_merge_fields(body: str, columns: Any) -> None:

@@ -1,5 +1,9 @@
 """Who each row goes to: numbers normalised, group names resolved, opt-outs and repeats skipped.
 
+A sheet's number may be in one of several columns (``Mobile``, ``Phone``, ``Home Phone``...):
+``recipient_phones`` takes each row's first valid mobile, else the next valid number, as
+``validate`` does, and says for the others why there is none (``extension``, Excel damage...).
+
 >>> normalise(pd.Series(["(415) 555-0142", "555"]), "US").tolist()
 ['+14155550142', nan]
 """
@@ -9,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,7 +21,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.bulk._rows import take
 
-__all__ = ["mark_duplicates", "normalise", "resolve_groups", "suppression"]
+__all__ = ["Phones", "mark_duplicates", "normalise", "recipient_phones", "resolve_groups", "suppression"]
 
 
 def normalise(raw: pd.Series, region: str) -> pd.Series:
@@ -26,6 +30,59 @@ def normalise(raw: pd.Series, region: str) -> pd.Series:
     codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
     normal = pd.Series(normalize_phones(pd.Series(uniques, dtype="str"), region=region), dtype="str")
     return take(normal, codes)
+
+
+class Phones(NamedTuple):
+    """Per plan row: the E.164 number, why there is none, its column and the value as written."""
+
+    e164: pd.Series
+    message: pd.Series
+    column: pd.Series
+    written: pd.Series
+
+
+def recipient_phones(data: pd.DataFrame, layout: Any, region: str | None, *,
+                     required: bool = True) -> Phones:
+    """Each row's number: from a validated frame as it is, from a raw one by ``choose_phones``.
+
+    ``layout`` is None for validated rows (``Phone`` is E.164, ``phone_column`` and
+    ``phone_as_written`` say where it came from). ``required=False`` (group sends) gives NA
+    numbers when the sheet has no phone column.
+    """
+    n = len(data)
+    na = pd.Series(pd.NA, index=range(n), dtype="str")
+    if layout is None:
+        phone = normalise(data["Phone"], region) if "Phone" in data.columns else na
+        column = data["phone_column"].astype("str").reset_index(drop=True) if "phone_column" in data else na
+        written = data["phone_as_written"].astype("str").reset_index(drop=True) \
+            if "phone_as_written" in data else data.get("Phone", na).astype("str").reset_index(drop=True)
+        message = pd.Series("no valid phone number", index=range(n), dtype="str").where(phone.isna())
+        return Phones(phone, message, column, written)
+    if not layout.phones:
+        if not required:
+            return Phones(na, na, na.copy(), na.copy())
+        from ptdata.sheets.mapping import phone_hint
+
+        raise UsageError(
+            f"the sheet has no phone column (the recipients' numbers); its columns are: "
+            f"{', '.join(map(str, data.columns)) or '(none)'}{phone_hint([str(c) for c in data.columns])}. "
+            "Name the column with phone_columns=[...] (--phone-column COL)")
+    from ptdata.sheets.messages import failure_message
+    from ptdata.sheets.phone_choice import choose_phones
+
+    got = choose_phones(data.reset_index(drop=True), layout.phones, region)
+    labels = [s.label for s in layout.phones]
+    bad = got.problem.notna().to_numpy()
+    message = na.copy()
+    if bad.any():
+        keys = pd.DataFrame({"p": got.problem[bad], "c": got.column[bad], "w": got.written[bad]})
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.astype(object).fillna("")))
+        texts = [failure_message(p, c, w or None, region=region or "US", phone_labels=labels)
+                 for p, c, w in uniques]
+        shown = [f"{c}: {t}" if c and p != "missing" else t for (p, c, _), t in zip(uniques, texts)]
+        message[bad] = np.array(shown, dtype=object)[codes]
+    return Phones(got.e164.reset_index(drop=True), message, got.column.reset_index(drop=True),
+                  got.written.reset_index(drop=True))
 
 
 def resolve_groups(raw: pd.Series, client: Any) -> tuple[pd.Series, pd.Series, pd.Series,

@@ -8,6 +8,8 @@ in the past, quiet hours, no time zone to check them in, or the run stopped befo
 ``planned`` (a dry run). ``tz`` is the recipient's time zone the timing used, ``offset`` the
 reminder offset of a row planned from appointments (one report row per sheet row and
 offset), and ``note`` how the send time was chosen (moved out of quiet hours, a DST gap...).
+``phone_as_written`` and ``phone_column`` say which cell each number came from; the sheet
+columns the plan was asked to keep (``keep_columns``) follow the report's own columns.
 
 >>> report = ptdata.send(plan, client)
 >>> print(report.summary())
@@ -28,21 +30,21 @@ from ptdata.bulk.writers import write_frame
 if TYPE_CHECKING:
     from ptdata.bulk.plans import Plan
 
-__all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "RowOutcomes", "planned_frame",
-           "results_frame"]
+__all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "RowOutcomes", "kept_columns",
+           "planned_frame", "results_frame"]
 
 REPORT_COLUMNS = (
-    "row", "phone", "name", "status", "reason", "message", "operation", "campaign_id",
-    "batch_id", "attempts", "first_attempt_at", "finished_at", "scheduled_for", "tz", "offset",
-    "note", "segments", "encoding", "body", "group", "place", "kind", "reach", "sent_count",
-    "undelivered_count", "call_recipients", "campaign", "job_id",
+    "row", "phone", "phone_as_written", "phone_column", "name", "status", "reason", "message",
+    "operation", "campaign_id", "batch_id", "attempts", "first_attempt_at", "finished_at",
+    "scheduled_for", "tz", "offset", "note", "segments", "encoding", "body", "group", "place",
+    "kind", "reach", "sent_count", "undelivered_count", "call_recipients", "campaign", "job_id",
 )
 STATUSES = ("sent", "scheduled", "failed", "unknown", "skipped", "planned")
 #: skip reasons that are the rules doing their job (a run that only has these is a success)
 RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past", "quiet_hours",
                 "quiet_hours_no_schedule", "unknown_timezone", "ambiguous_timezone",
                 "invalid_timezone", "invalid_appointment", "after_appointment", "already_sent",
-                "unsubscribed_at_power_textor", "frequency_cap")
+                "unsubscribed_at_power_textor", "frequency_cap", "blank_merge_field")
 
 _OUTCOME_COLUMNS = ("status", "reason", "message", "campaign_id", "attempts",
                     "first_attempt_at", "finished_at", "reach", "sent_count", "undelivered_count")
@@ -60,6 +62,8 @@ def planned_frame(plan: Plan, *, job_id: str | None = None) -> pd.DataFrame:
     return pd.DataFrame({
         "row": f["row"],
         "phone": f["phone"],
+        "phone_as_written": f["phone_as_written"],
+        "phone_column": f["phone_column"],
         "name": f["name"],
         "status": f["status"],
         "reason": f["skip_reason"],
@@ -86,7 +90,14 @@ def planned_frame(plan: Plan, *, job_id: str | None = None) -> pd.DataFrame:
         "call_recipients": sizes,
         "campaign": pd.Series(_campaign_label(plan), index=range(n), dtype="str"),
         "job_id": pd.Series(job_id or plan.job_id, index=range(n), dtype="str"),
-    }, columns=list(REPORT_COLUMNS))
+        **{c: f[c] for c in kept_columns(f)},
+    }, columns=list(REPORT_COLUMNS) + kept_columns(f))
+
+
+def kept_columns(frame: pd.DataFrame) -> list[str]:
+    """The sheet columns a plan (or a diff) carries into its report (``keep_columns``)."""
+    kept = frame.attrs.get("ptdata.keep_columns", ()) if isinstance(frame.attrs, dict) else ()
+    return [c for c in kept if c in frame.columns]
 
 
 def _campaign_label(plan: Plan) -> str:

@@ -1,7 +1,7 @@
 """The report frame's pandera schema: the columns every report has, their types and values.
 
 One row per input row, in input order (per input row and reminder offset for reminders
-planned from appointments). Text columns are pandas' ``str``; counts are nullable
+planned from appointments); the columns below first, then any kept sheet columns. Text columns are pandas' ``str``; counts are nullable
 integers; times are UTC date-times.
 
 >>> from ptdata.bulk.schema import REPORT_SCHEMA
@@ -29,6 +29,8 @@ REPORT_SCHEMA = pa.DataFrameSchema(
     {
         "row": pa.Column("Int64", pa.Check.ge(0), nullable=False),
         "phone": _text(pa.Check.str_matches(r"^\+[1-9]\d{6,14}$")),
+        "phone_as_written": _text(),
+        "phone_column": _text(),
         "name": _text(),
         "status": _text(pa.Check.isin(STATUSES), nullable=False),
         "reason": _text(),
@@ -66,7 +68,7 @@ REPORT_SCHEMA = pa.DataFrameSchema(
                  name="operation_given", element_wise=False),
     ],
     unique=["row", "offset"],
-    strict=True,
+    strict=False,  # the sheet columns asked for with keep_columns follow the report's own
     ordered=True,
     name="report",
 )

@@ -10,12 +10,17 @@ import contextlib
 import click
 
 from ptdata.cli._common import (
+    SheetOptions,
+    cli_words,
     confirm_or_exit,
     finish,
-    planning_errors,
     open_client,
+    planning_errors,
+    plural,
+    read_or_exit,
     region_option,
     server_options,
+    sheet_options,
 )
 
 __all__ = ["COMMANDS", "contacts"]
@@ -46,12 +51,16 @@ def contacts() -> None:
 @click.option("--resend-unknown", is_flag=True,
               help="Make again the calls an earlier sync left unknown.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@sheet_options
 def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid: bool,
          region: str, yes: bool, base_url: str | None, use_sandbox: bool,
-         ledger_path: str | None, resend_unknown: bool, no_progress: bool) -> None:
+         ledger_path: str | None, resend_unknown: bool, no_progress: bool,
+         sheet_options: SheetOptions) -> None:
     """Create the contacts of SHEET that Power Textor lacks and rename those whose name differs.
 
-    Contacts are matched by phone number (E.164, however either side writes it). Contacts
+    Contacts are matched by phone number (E.164, however either side writes it); a sheet
+    with several phone columns gives each row its first valid mobile, else its next valid
+    number (or say which with --phone-column). Every sheet row is a report row. Contacts
     only in Power Textor are listed, never deleted (the API has no delete). Group names in
     the Groups column are checked against your groups; the API cannot add an existing
     contact to a group, so membership differences are reported, not changed.
@@ -69,16 +78,13 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
     """
     from ptdata.api.errors import UsageError
     from ptdata.contacts.sync import apply_sync, plan_sync
-    from ptdata.sheets.reading import read_sheet
 
     with contextlib.ExitStack() as stack:
-        try:
-            frame = read_sheet(sheet)
-        except (OSError, ValueError) as exc:
-            raise click.UsageError(f"cannot read {sheet}: {exc}") from None
+        frame = read_or_exit(sheet, sheet_options)
         with planning_errors():
             client = open_client(stack, base_url, use_sandbox)
-            the_plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid)
+            the_plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid,
+                                 keep_columns=list(sheet_options.keep_columns) or None)
         click.echo(the_plan.summary())
         if dry_run:
             out = the_plan.write(report_path)
@@ -86,15 +92,15 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
             return
         if the_plan.n_calls:
             c = the_plan.counts
-            confirm_or_exit(f"Create {c['create']:,} and update {c['update']:,} contacts "
-                            f"({the_plan.n_calls:,} API calls) in Power Textor at "
+            confirm_or_exit(f"Create {plural(c['create'], 'contact')} and update {plural(c['update'], 'contact')} "
+                            f"({plural(the_plan.n_calls, 'API call')}) in Power Textor at "
                             f"{client.base_url}?", yes, verb="make the changes",
                             declined="nothing changed.")
         try:
             result = apply_sync(the_plan, client, rate=rate, progress=not no_progress,
                                 ledger=ledger_path, resend_unknown=resend_unknown)
         except UsageError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(cli_words(str(exc))) from None
         finish(result, report_path)
 
 

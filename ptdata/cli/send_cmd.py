@@ -15,13 +15,18 @@ import click
 
 from ptdata.api.pricing import cost_text, read_price
 from ptdata.cli._common import (
+    SheetOptions,
+    cli_words,
     confirm_or_exit,
     finish,
-    planning_errors,
     open_client,
     parse_now,
+    planning_errors,
+    plural,
+    read_or_exit,
     region_option,
     server_options,
+    sheet_options,
 )
 
 __all__ = ["COMMANDS", "send"]
@@ -65,7 +70,11 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
               help="Like --local-time, each row's local time in this column (blank = now).")
 @click.option("--appointments", "appointments", metavar="COL",
               help="Event reminders from this column of appointment times (local wall-clock "
-                   "time, e.g. 2026-12-03 10:30); with one or more --offset.")
+                   "time as exports write it: 2026-12-03 10:30, 12/03/2026 10:30 AM, December 3, "
+                   "2026 10:30 am); with one or more --offset.")
+@click.option("--appointment-time-column", metavar="COL",
+              help="With --appointments naming a date column: the column with each appointment's "
+                   "time of day (e.g. --appointments 'Appt Date' --appointment-time-column 'Appt Time').")
 @click.option("--offset", "offsets", multiple=True, metavar="TEXT",
               help="When a reminder goes, relative to the appointment (repeatable): '2 days "
                    "before at 09:00', 'the day before at 18:00', 'same day 2 hours before'. "
@@ -115,6 +124,10 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
               help="Plan only: write the plan as the report (status planned); send nothing.")
 @click.option("--skip-invalid", is_flag=True,
               help="Send the valid rows and list invalid ones as skipped (default: refuse).")
+@click.option("--on-blank", type=click.Choice(["invalid", "send"]), default="invalid", show_default=True,
+              help="A template field empty on a row and without a fallback ({First Name|there}): "
+                   "the row is invalid (blank_merge_field: nothing goes out unless "
+                   "--skip-invalid), or it is sent with the hole.")
 @click.option("--force-long", is_flag=True,
               help="Allow messages over 10 segments or 1,600 characters.")
 @region_option
@@ -142,19 +155,22 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 @click.option("--price-per-segment", metavar="DOLLARS",
               help="What one segment costs you, e.g. 0.0079 (default "
                    "POWERTEXTOR_PRICE_PER_SEGMENT): the summary shows the estimated cost.")
+@sheet_options
 def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
          kind: str | None, review_place: str | None, event_date: str | None,
          event_date_column: str | None, days_before: int | None, remind_time: str | None,
          mms_file: str | None, at: str | None, tz: str | None, at_column: str | None,
          local_time: str | None, local_time_column: str | None, appointments: str | None,
-         offsets: tuple[str, ...], appointment_tz: str | None, skip_weekends: bool,
+         appointment_time_column: str | None, offsets: tuple[str, ...],
+         appointment_tz: str | None, skip_weekends: bool,
          quiet_hours: str, no_quiet_hours: bool, quiet_policy: str, tz_rule: str,
          default_tz: str | None, to: str, group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
          report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
-         force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
+         on_blank: str, force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
          campaign: str | None, again: bool, resend_unknown: bool,
          max_per_recipient: str | None, ledger_path: str | None, now_text: str | None,
-         no_progress: bool, price_per_segment: str | None) -> None:
+         no_progress: bool, price_per_segment: str | None,
+         sheet_options: SheetOptions) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -201,7 +217,8 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                          at_column=at_column, to=to, group_name=group_name)
     opts.update(_timing_options(
         local_time=local_time, local_time_column=local_time_column, appointments=appointments,
-        offsets=offsets, appointment_tz=appointment_tz, skip_weekends=skip_weekends,
+        appointment_time_column=appointment_time_column, offsets=offsets,
+        appointment_tz=appointment_tz, skip_weekends=skip_weekends,
         quiet_hours=quiet_hours, no_quiet_hours=no_quiet_hours, quiet_policy=quiet_policy,
         tz_rule=tz_rule, default_tz=default_tz))
     if appointments:
@@ -211,21 +228,26 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         opts["kind"] = "reminder"
     cap = _cap(max_per_recipient)
     with contextlib.ExitStack() as stack:
+        frame = _read(sheet, sheet_options, opts["to"], region)
         with planning_errors():
             # a dry run reads the send history too when it can reach the server
             client = open_client(stack, base_url, use_sandbox, needed=not dry_run or bool(
                 opts["needs_client"] or base_url or os.environ.get("POWERTEXTOR_API_KEY")))
             price = read_price(price_per_segment)
-            frame = _read(sheet, opts["to"], region)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
             the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
                                   suppress=[Path(s) for s in suppress] or None,
                                   batch_size=batch_size, skip_invalid=skip_invalid,
                                   force_long=force_long, region=region, campaign=campaign,
+                                  on_blank=on_blank,
+                                  keep_columns=list(sheet_options.keep_columns) or None,
                                   now=parse_now(now_text))
         cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
+        if hasattr(frame, "summary"):
+            click.echo(frame.summary(details=False))
         if client is None:  # a dry run without a server: the history cannot be read
             click.echo(the_plan.summary() + cost)
+            _blank_note(the_plan)
             out = the_plan.write(report_path)
             click.echo("dry run: nothing sent (no API key or server given, so the send history "
                        f"was not checked); the plan is in {out}")
@@ -239,6 +261,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
                            resend_unknown=resend_unknown, max_per_recipient=cap)
         cost = "" if price is None else f"\n  {cost_text(pending.plan.segments, price)}"
         click.echo(pending.summary() + cost)
+        _blank_note(pending.plan)
         if dry_run:
             out = pending.plan.write(report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
@@ -305,8 +328,8 @@ def _plan_options(*, body, template, body_column, kind, review_place, event_date
     }
 
 
-def _timing_options(*, local_time, local_time_column, appointments, offsets, appointment_tz,
-                    skip_weekends, quiet_hours, no_quiet_hours, quiet_policy, tz_rule,
+def _timing_options(*, local_time, local_time_column, appointments, appointment_time_column,
+                    offsets, appointment_tz, skip_weekends, quiet_hours, no_quiet_hours, quiet_policy, tz_rule,
                     default_tz) -> dict[str, Any]:
     """The plan arguments for local times, reminders from appointments and quiet hours."""
     if offsets and not appointments:
@@ -314,8 +337,9 @@ def _timing_options(*, local_time, local_time_column, appointments, offsets, app
     if appointments and not offsets:
         raise click.UsageError("--appointments needs at least one --offset, e.g. "
                                "--offset '1 day before at 18:00'")
-    if (appointment_tz or skip_weekends) and not appointments:
-        raise click.UsageError("--appointment-tz and --skip-weekends go with --appointments")
+    if (appointment_tz or skip_weekends or appointment_time_column) and not appointments:
+        raise click.UsageError("--appointment-tz, --appointment-time-column and --skip-weekends go "
+                               "with --appointments")
     out: dict[str, Any] = {
         "local_at": local_time, "local_at_column": local_time_column,
         "quiet": None if no_quiet_hours else _quiet_hours(quiet_hours),
@@ -323,6 +347,7 @@ def _timing_options(*, local_time, local_time_column, appointments, offsets, app
     }
     if appointments:
         out.update(appointments=appointments, offsets=list(offsets),
+                   appointment_time_column=appointment_time_column,
                    appointment_tz=appointment_tz, skip_weekends=skip_weekends)
     return out
 
@@ -363,15 +388,12 @@ def _parse_at(at: str, tz: str | None) -> datetime:
     return moment
 
 
-def _read(sheet: str, to: str, region: str):
-    from ptdata.sheets.reading import read_sheet
+def _read(sheet: str, opts: SheetOptions, to: str, region: str | None):
+    """The sheet, validated as contacts when its rows are phone numbers (groups: as read)."""
     from ptdata.sheets.validate import validate
 
-    try:
-        frame = read_sheet(sheet)
-    except (OSError, ValueError) as exc:
-        raise click.UsageError(f"cannot read {sheet}: {exc}") from None
-    if to == "groups" or "Phone" not in frame.columns:
+    frame = read_or_exit(sheet, opts)
+    if to == "groups":
         return frame
     return validate(frame, kind="contacts", region=region)
 
@@ -382,16 +404,33 @@ def _make_plan(frame, kwargs: dict[str, Any], **more):
     return plan(frame, **kwargs, **more)
 
 
+def _blanks(the_plan) -> tuple[int, int]:
+    """(rows skipped for an empty merge field, planned messages sent with one)."""
+    f = the_plan.frame
+    has = f["blank_fields"].notna()
+    return int((has & (f["skip_reason"] == "blank_merge_field")).sum()), int((has & (f["status"] == "planned")).sum())
+
+
+def _blank_note(the_plan) -> None:
+    skipped, sent = _blanks(the_plan)
+    if sent:
+        fields = ", ".join(sorted(set(", ".join(the_plan.frame["blank_fields"].dropna()).split(", "))))
+        click.echo(f"  {plural(sent, 'message')} with an empty merge field ({fields}) "
+                   f"{'goes' if sent == 1 else 'go'} out as {'it is' if sent == 1 else 'they are'} "
+                   "(--on-blank send)")
+
+
 def _confirm(pending, client, yes: bool) -> None:
     p = pending.plan
     skipped = (f"; {pending.already_sent:,} skipped as already sent" if pending.already_sent
                else "")
-    confirm_or_exit(f"Send {_n(p.recipients, 'message')} in {_n(p.n_calls, 'API call')} "
-                    f"({_n(p.segments, 'segment')}{skipped}) through {client.base_url}?", yes)
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    blank_skipped, blank_sent = _blanks(p)
+    if blank_skipped:
+        skipped += f"; {plural(blank_skipped, 'row')} skipped for an empty merge field"
+    if blank_sent:
+        skipped += f"; {blank_sent:,} with an empty merge field"
+    confirm_or_exit(f"Send {plural(p.recipients, 'message')} in {plural(p.n_calls, 'API call')} "
+                    f"({plural(p.segments, 'segment')}{skipped}) through {client.base_url}?", yes)
 
 
 def _send_and_write(pending, report_path, rate, no_progress) -> None:
@@ -400,7 +439,7 @@ def _send_and_write(pending, report_path, rate, no_progress) -> None:
     try:
         report = pending.run(rate=rate, progress=not no_progress)
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(cli_words(str(exc))) from None
     finish(report, report_path)
 
 

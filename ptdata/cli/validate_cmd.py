@@ -10,29 +10,11 @@ import sys
 
 import click
 
+from ptdata.cli._common import SheetOptions, cli_words, plural, read_or_exit, region_option, sheet_options
+
 __all__ = ["COMMANDS", "validate_command"]
 
 _SHOWN_FAILURES = 10
-
-
-def _region(ctx: click.Context, param: click.Parameter, value: str) -> str | None:
-    import phonenumbers
-
-    if value.lower() == "none":
-        return None
-    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise click.BadParameter(f"{value!r} is not a region code; use a two-letter code like US, CA or GB")
-    return value.upper()
-
-
-def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    value = named.get(value.lower(), value)
-    if len(value) != 1:
-        raise click.BadParameter("give one character, or tab / comma / semicolon / pipe")
-    return value
 
 
 @click.command("validate")
@@ -40,45 +22,34 @@ def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option("--kind", type=click.Choice(["contacts", "groups", "campaign"]), default="contacts",
               show_default=True, help="What the sheet holds: people, group memberships, or one "
               "message per row.")
-@click.option("--region", default="US", show_default=True, callback=_region,
-              help="How numbers written without + are read (two-letter code; 'none' accepts only "
-                   "+ numbers).")
+@region_option
 @click.option("--report", type=click.Path(dir_okay=False, writable=True), metavar="OUT.csv",
               help="Write every failure (row, column, value, reason, message) to this CSV "
                    "(UTF-8 with BOM, safe to open in Excel).")
-@click.option("--sheet", metavar="NAME", help="XLSX: the sheet to read (name or 1-based number; "
-              "default the first).")
-@click.option("--encoding", metavar="NAME", help="CSV: read with this encoding instead of detecting it.")
-@click.option("--delimiter", metavar="CHAR", callback=_delimiter,
-              help="CSV: the delimiter (, ; | or tab) instead of sniffing it.")
-def validate_command(file: str, kind: str, region: str | None, report: str | None, sheet: str | None,
-                     encoding: str | None, delimiter: str | None) -> None:
+@sheet_options
+def validate_command(file: str, kind: str, region: str | None, report: str | None,
+                     sheet_options: SheetOptions) -> None:
     """Check FILE (CSV, TSV or XLSX; - for stdin) and report every row that cannot be used.
 
-    Prints rows read, valid and failed by reason, duplicates, blank rows and how the file was
-    read (encoding, delimiter). Exits 0 when every row is valid, 1 when some rows failed, 2
-    when the file cannot be read.
+    Prints rows read, valid and failed by reason, duplicates, blank rows, how the file was
+    read (encoding, delimiter, header row) and which column numbers were taken from. Exits 0
+    when every row is valid, 1 when some rows failed, 2 when the file cannot be read.
 
     \b
-    Example:
+    Examples:
       ptdata validate contacts.csv --report problems.csv
+      ptdata validate salesforce.csv --phone-column Mobile --phone-column Phone
+      ptdata validate google.csv --column Name="Given Name" --keep-columns "E-mail 1 - Value"
     """
-    from ptdata.sheets.errors import SheetError
     from ptdata.sheets.excel_safe import neutralise_frame
-    from ptdata.sheets.reading import read_sheet
     from ptdata.sheets.validate import validate
 
-    which: str | int | None = sheet
-    if sheet is not None and sheet.isdigit():
-        which = int(sheet) - 1
+    frame = read_or_exit(file, sheet_options)
     try:
-        frame = read_sheet(file, sheet=which, encoding=encoding, delimiter=delimiter)
-    except SheetError as exc:
-        shown = "<stdin>" if file == "-" else file
-        message = str(exc) if str(exc).startswith(shown) else f"{shown}: {exc}"
-        click.echo(f"error: cannot read {message}", err=True)
-        sys.exit(2)
-    result = validate(frame, kind, region=region)
+        result = validate(frame, kind, region=region)
+        kept = _kept(result, sheet_options.keep_columns)
+    except ValueError as exc:
+        raise click.UsageError(cli_words(str(exc))) from None
     click.echo(result.summary())
     failures = result.failures
     for line in failures.head(_SHOWN_FAILURES).itertuples(index=False):
@@ -87,13 +58,22 @@ def validate_command(file: str, kind: str, region: str | None, report: str | Non
         more = len(failures) - _SHOWN_FAILURES
         click.echo(f"... and {more} more{'' if report else ' (write them all with --report OUT.csv)'}")
     if report:
+        if kept:
+            by_row = result.frame.set_index("row")[kept]
+            failures = failures.join(by_row, on="row")
         try:
             neutralise_frame(failures).to_csv(report, index=False, encoding="utf-8-sig")
         except OSError as exc:
             click.echo(f"error: cannot write the report {report}: {exc.strerror or exc}", err=True)
             sys.exit(2)
-        click.echo(f"report: {report} ({len(failures)} failure{'s' * (len(failures) != 1)})")
+        click.echo(f"report: {report} ({plural(len(failures), 'failure')})")
     sys.exit(0 if result.ok else 1)
+
+
+def _kept(result, names: tuple[str, ...]) -> list[str]:
+    from ptdata.sheets.mapping import resolve_columns
+
+    return resolve_columns(result.frame, names, what="--keep-columns") if names else []
 
 
 COMMANDS = [validate_command]

@@ -46,7 +46,7 @@ __all__ = ["ACTIONS", "DIFF_COLUMNS", "GroupResolution", "diff_contacts", "names
 ACTIONS = ("create", "update", "unchanged", "skipped", "only_in_powertextor")
 
 DIFF_COLUMNS = (
-    "row", "phone", "action", "current_name", "new_name", "name", "last_name", "reason",
+    "row", "phone", "phone_as_written", "phone_column", "action", "current_name", "new_name", "name", "last_name", "reason",
     "message", "pt_phone", "contact_id", "groups", "group_ids", "current_groups",
     "missing_groups", "extra_groups", "unknown_groups",
 )
@@ -148,6 +148,7 @@ def diff_contacts(
     *,
     region: str | None = "US",
     skipped: pd.DataFrame | None = None,
+    keep: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The diff frame: one row per sheet row (input order), then Power Textor's other contacts.
 
@@ -158,7 +159,10 @@ def diff_contacts(
             ``current_name``, ``current_groups`` (Power Textor's comma-separated names).
         groups: the ``GetGroups`` records, to resolve the sheet's group names.
         skipped: sheet rows that will not be synced (``row``, ``phone`` if known, ``reason``,
-            ``message``); they keep their place in the sheet order.
+            ``message``, and the row's own ``name``, ``last_name``, ``new_name``,
+            ``phone_as_written``, ``phone_column``, ``groups`` and kept columns); they keep
+            their place in the sheet order.
+        keep: sheet columns carried into the diff after its own (``keep_columns``).
 
     Columns: see ``DIFF_COLUMNS``. ``action`` is one of ``ACTIONS``.
     """
@@ -186,6 +190,8 @@ def diff_contacts(
     out = pd.DataFrame({
         "row": pd.array(sheet["row"].to_numpy(), dtype="Int64"),
         "phone": matched["phone"].astype("str"),
+        "phone_as_written": _col(sheet, "phone_as_written").reset_index(drop=True),
+        "phone_column": _col(sheet, "phone_column").reset_index(drop=True),
         "action": pd.Series(action, dtype="str"),
         "current_name": matched["current_name"].astype("str"),
         "new_name": pd.Series(new_name, dtype="str"),
@@ -198,6 +204,8 @@ def diff_contacts(
         "groups": _col(sheet, "Groups").reset_index(drop=True),
         "current_groups": matched["current_groups"].astype("str"),
     })
+    for c in keep:
+        out[c] = _col(sheet, c).reset_index(drop=True)
     has_groups_column = "Groups" in sheet.columns
     _group_columns(out, groups, has_groups_column)
 
@@ -214,12 +222,14 @@ def diff_contacts(
     order = np.lexsort((np.arange(len(diff)), diff["row"].fillna(0).to_numpy(dtype=np.int64),
                         ~in_sheet.to_numpy()))
     diff = diff.iloc[order].reset_index(drop=True)
-    for c in DIFF_COLUMNS:
+    for c in (*DIFF_COLUMNS, *keep):
         if c not in diff.columns:
             diff[c] = pd.Series(pd.NA, index=diff.index, dtype="str")
         elif c != "row":
             diff[c] = diff[c].astype("str")
-    return diff[list(DIFF_COLUMNS)]
+    diff = diff[[*DIFF_COLUMNS, *keep]]
+    diff.attrs["ptdata.keep_columns"] = list(keep)
+    return diff
 
 
 def _group_columns(out: pd.DataFrame, groups: Sequence[Any], has_groups_column: bool) -> None:
@@ -249,6 +259,8 @@ def _group_columns(out: pd.DataFrame, groups: Sequence[Any], has_groups_column: 
 
 def _skipped_rows(skipped: pd.DataFrame) -> pd.DataFrame:
     m = len(skipped)
+    own = {c: _col(skipped, c).to_numpy() for c in skipped.columns
+           if c not in ("row", "phone", "reason", "message")}
     return pd.DataFrame({
         "row": pd.array(skipped["row"].to_numpy(), dtype="Int64"),
         "phone": skipped["phone"].astype("str").to_numpy() if "phone" in skipped else
@@ -257,6 +269,7 @@ def _skipped_rows(skipped: pd.DataFrame) -> pd.DataFrame:
         "new_name": _col(skipped, "new_name").to_numpy(),
         "reason": skipped["reason"].astype("str").to_numpy(),
         "message": skipped["message"].astype("str").to_numpy(),
+        **own,
     })
 
 

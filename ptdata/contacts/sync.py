@@ -41,7 +41,7 @@ from ptdata.api.errors import UsageError
 from ptdata.api.operations import get_operation
 from ptdata.bulk.ledger import Ledger
 from ptdata.bulk.plans import Call, Summary
-from ptdata.bulk.report import RowOutcomes
+from ptdata.bulk.report import RowOutcomes, kept_columns
 from ptdata.bulk.writers import write_frame
 from ptdata.contacts.diff import GroupResolution, diff_contacts, resolve_group_names
 
@@ -54,7 +54,7 @@ STATUSES = ("created", "updated", "unchanged", "failed", "unknown", "skipped", "
 #: skip reasons that are the rules doing their job (a sync with only these is a success)
 RULE_REASONS = ("invalid", "duplicate", "names_not_updated")
 REPORT_COLUMNS = (
-    "row", "phone", "action", "status", "reason", "message", "name", "previous_name",
+    "row", "phone", "phone_as_written", "phone_column", "action", "status", "reason", "message", "name", "previous_name",
     "operation", "attempts", "first_attempt_at", "finished_at", "groups", "group_ids",
     "current_groups", "missing_groups", "extra_groups", "unknown_groups", "contact_id",
     "pt_phone", "job_id",
@@ -125,8 +125,8 @@ class SyncPlan:
         c = self.counts
         f = self.frame
         sheet_rows = int(f["row"].notna().sum())
-        lines = [f"{sheet_rows:,} sheet rows against {self.powertextor_contacts:,} Power Textor "
-                 f"contacts: {c['create']:,} create, {c['update']:,} update, "
+        lines = [f"{_count(sheet_rows, 'sheet row')} against "
+                 f"{_count(self.powertextor_contacts, 'Power Textor contact')}: {c['create']:,} create, {c['update']:,} update, "
                  f"{c['unchanged']:,} unchanged, {c['only_in_powertextor']:,} only in Power Textor"]
         if c["skipped"]:
             reasons = f.loc[f["action"] == "skipped", "reason"].value_counts()
@@ -148,7 +148,7 @@ class SyncPlan:
                          "extra_groups)")
         if differ or self.groups.unknown or self.groups.ambiguous:
             lines.append(f"  note: {NO_GROUP_ACTION}")
-        lines.append(f"  {self.n_calls:,} API calls to make")
+        lines.append(f"  {_count(self.n_calls, 'API call')} to make")
         return Summary("\n".join(lines))
 
     def report_frame(self) -> pd.DataFrame:
@@ -177,10 +177,14 @@ class SyncResult(RowOutcomes):
         lines = [("dry run, nothing changed: " if self.dry_run else "contacts sync: ")
                  + f"{_rows(int(f['row'].notna().sum()))} of the sheet", *self._status_lines()]
         if not self.dry_run:
-            lines.append(f"  {self.calls_made:,} API calls made")
+            lines.append(f"  {_count(self.calls_made, 'API call')} made")
         if self.stopped:
             lines.append(f"  stopped: {self.stopped}")
         return Summary("\n".join(lines))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' if n != 1 else ''}"
 
 
 def _rows(n: int) -> str:
@@ -191,20 +195,25 @@ def _rows(n: int) -> str:
 
 
 def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invalid: bool = False,
-              update_names: bool = True) -> SyncPlan:
+              update_names: bool = True, phone_columns: Any = None, columns: Any = None,
+              keep_columns: Any = None) -> SyncPlan:
     """Diff a contact sheet against Power Textor's contacts (``GetContacts``); changes nothing.
 
     ``frame``: a sheet from ``read_sheet`` (validated here as ``contacts``), a ``Validation``,
     or a validated ``.clean`` frame. Invalid rows stop the sync (``InvalidRowsError`` naming
     them) unless ``skip_invalid=True``; duplicate numbers keep their first row, the later ones
     are skipped. ``update_names=False`` only creates; name differences are listed.
+    ``phone_columns``/``columns`` say which column is which (as in ``read_sheet``);
+    ``keep_columns`` carries sheet columns (your ids) into the diff and the report. Every
+    non-blank sheet row is a row of the diff, skipped ones with their own values.
 
     >>> p = ptdata.plan_sync(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor())
     >>> p.frame[["row", "phone", "action", "current_name", "new_name"]]
     """
     from ptdata.api.results import Records
 
-    clean, skipped = _sheet_rows(frame, region, skip_invalid)
+    clean, skipped, keep = _sheet_rows(frame, region, skip_invalid, phone_columns=phone_columns,
+                                       columns=columns, keep_columns=keep_columns)
     contacts = client.contacts()
     pt = Records(contacts).to_frame() if contacts else pd.DataFrame(
         columns=["contact_id", "phone", "name", "groups"])
@@ -214,7 +223,7 @@ def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invali
                        "current_groups": pt["groups"].astype("str")})
     wants_groups = "Groups" in clean.columns and clean["Groups"].notna().any()
     groups = list(client.groups()) if wants_groups else []
-    diff = diff_contacts(clean, pt, groups, region=region, skipped=skipped)
+    diff = diff_contacts(clean, pt, groups, region=region, skipped=skipped, keep=keep)
     names = [g for v in clean.get("Groups", pd.Series(dtype="str")).dropna()
              for g in (p.strip() for p in str(v).split(";")) if g]
     resolution = resolve_group_names(names, groups) if wants_groups else GroupResolution()
@@ -223,10 +232,12 @@ def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invali
                     job_id=job.hexdigest(), update_names=update_names)
 
 
-def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(clean rows, skipped rows with row/phone/reason/message) from a sheet or a Validation."""
+def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool, *, phone_columns: Any = None,
+                columns: Any = None, keep_columns: Any = None,
+                ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(clean rows, skipped rows with their own values and reason, kept columns)."""
     from ptdata.bulk.planner import InvalidRowsError
-    from ptdata.sheets.phones import normalize_phones
+    from ptdata.sheets.mapping import resolve_columns
     from ptdata.sheets.validate import validate
 
     if not (hasattr(frame, "clean") and hasattr(frame, "failures")):
@@ -235,11 +246,24 @@ def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool) -> tuple[pd.
                              f"{type(frame).__name__}")
         if "row" in frame.columns and frame.index.name != "row":
             frame = frame.set_index("row")
-        frame = validate(frame, kind="contacts", region=region)
+        try:
+            frame = validate(frame, kind="contacts", region=region, phone_columns=phone_columns,
+                             columns=columns)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    elif phone_columns is not None or columns:
+        raise UsageError("phone_columns= and columns= go to validate() (or read_sheet()); this "
+                         "Validation has its columns chosen already")
     failures = frame.failures
     header = failures[failures["row"] <= 1]
     if len(header):
         raise UsageError("; ".join(header["message"]))
+    rows = frame.frame
+    try:
+        keep = resolve_columns(rows, [keep_columns] if isinstance(keep_columns, str)
+                               else list(keep_columns or ()), what="keep_columns")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     by_row = failures.groupby("row", sort=True)
     reason = by_row["reason"].agg(lambda s: "duplicate" if (s == "duplicate").all() else "invalid")
     message = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
@@ -251,19 +275,31 @@ def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool) -> tuple[pd.
             f"{len(invalid)} row{'s' if len(invalid) != 1 else ''} cannot be synced ({shown}"
             f"{more}). Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they "
             "are then listed in the report as skipped/invalid.", [int(r) for r in invalid.index])
-    # a duplicate's number is valid (it is kept on an earlier row); an invalid one is not shown
-    # repaired, e.g. an Excel-damaged 4.15555E+09
-    dup_phone = failures[(failures["column"] == "Phone") & (failures["reason"] == "duplicate")]
-    phone_value = dup_phone.groupby("row")["value"].first()
+    # a skipped row keeps its own values; a duplicate's number is valid (kept on an earlier
+    # row), an invalid one is not shown repaired (e.g. an Excel-damaged 4.15555E+09)
+    own = rows.set_index("row").reindex(reason.index)
+
+    def col(name: str) -> np.ndarray:
+        return (own[name] if name in own.columns else pd.Series(pd.NA, index=own.index, dtype="str")
+                ).astype("str").to_numpy(dtype=object, na_value=None)
+
+    first, last = col("Name"), col("LastName")
     skipped = pd.DataFrame({
         "row": reason.index.to_numpy(dtype=np.int64),
-        "phone": normalize_phones(phone_value.reindex(reason.index).astype("str"), region)
-        .to_numpy(),
+        "phone": col("Phone"),
         "reason": reason.to_numpy(),
         "message": message.to_numpy(),
+        "name": first,
+        "last_name": last,
+        "new_name": [" ".join(p.strip() for p in (a, b) if p and p.strip()) or None
+                     for a, b in zip(first, last)],
+        "phone_as_written": col("phone_as_written"),
+        "phone_column": col("phone_column"),
+        "groups": col("Groups"),
+        **{c: col(c) for c in keep},
     })
     clean = frame.clean.reset_index(drop=True)
-    return clean, skipped
+    return clean, skipped, keep
 
 
 # -- applying it -------------------------------------------------------------------------------
@@ -316,7 +352,8 @@ def sync_contacts(frame: Any, client: Any, *, dry_run: bool = False, region: str
                   rate: float = 5.0, progress: bool = True,
                   ledger: Ledger | str | os.PathLike[str] | bool | None = None,
                   update_names: bool = True, skip_invalid: bool = False,
-                  resend_unknown: bool = False) -> SyncResult:
+                  resend_unknown: bool = False, phone_columns: Any = None, columns: Any = None,
+                  keep_columns: Any = None) -> SyncResult:
     """Bring Power Textor's contacts in step with a sheet: create the new, rename the changed.
 
     ``plan_sync`` then (unless ``dry_run``) ``apply_sync``; ``result.plan.frame`` is the diff,
@@ -327,7 +364,8 @@ def sync_contacts(frame: Any, client: Any, *, dry_run: bool = False, region: str
     >>> print(result.plan.summary()); print(result.summary())
     """
     plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid,
-                     update_names=update_names)
+                     update_names=update_names, phone_columns=phone_columns, columns=columns,
+                     keep_columns=keep_columns)
     if dry_run:
         return SyncResult(plan, plan.report_frame(), dry_run=True)
     return apply_sync(plan, client, rate=rate, progress=progress, ledger=ledger,
@@ -390,9 +428,12 @@ def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: boo
     times = {c: pd.to_datetime(pd.Series(v, dtype=object), utc=True, format="ISO8601")
              .dt.floor("s").astype("datetime64[ns, UTC]") for c, v in
              (("first_attempt_at", first_at), ("finished_at", finished))}
+    kept = kept_columns(f)
     out = pd.DataFrame({
         "row": f["row"],
         "phone": f["phone"],
+        "phone_as_written": f["phone_as_written"],
+        "phone_column": f["phone_column"],
         "action": f["action"],
         "status": pd.Series(status, dtype="str"),
         "reason": pd.Series(reason, dtype="str"),
@@ -405,7 +446,8 @@ def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: boo
         **{c: f[c] for c in ("groups", "group_ids", "current_groups", "missing_groups",
                              "extra_groups", "unknown_groups", "contact_id", "pt_phone")},
         "job_id": pd.Series(plan.job_id, index=range(n), dtype="str"),
-    }, columns=list(REPORT_COLUMNS))
+        **{c: f[c] for c in kept},
+    }, columns=list(REPORT_COLUMNS) + kept)
     return out
 
 

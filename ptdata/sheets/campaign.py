@@ -21,7 +21,7 @@ from ptdata.sheets.errors import TemplateError
 from ptdata.sheets.headers import header_key
 from ptdata.sheets.schemas import CAMPAIGN_COLUMNS
 from ptdata.sheets.segments import MAX_CHARS, MAX_SEGMENTS, segments_frame
-from ptdata.sheets.templates import check_template, render
+from ptdata.sheets.templates import blank_merge_values, check_template, render
 
 __all__ = [
     "body_problems",
@@ -176,7 +176,8 @@ def no_operation_detail(kind: str, timing: str, target: str) -> str:
 
 
 def body_problems(df: pd.DataFrame) -> pd.DataFrame:
-    """``reason`` and ``detail`` for rows whose Body cannot be sent (unknown field, bad braces, too long)."""
+    """``reason`` and ``detail`` for rows whose Body cannot be sent: unknown field, bad braces, a
+    field empty on the row without a fallback (``blank_merge_field``), too long."""
     out = pd.DataFrame({"reason": pd.Series(pd.NA, index=df.index, dtype="str"),
                         "detail": pd.Series(pd.NA, index=df.index, dtype="str")})
     if "Body" not in df:
@@ -194,6 +195,13 @@ def body_problems(df: pd.DataFrame) -> pd.DataFrame:
             out.loc[rows, "detail"] = str(exc)[0].upper() + str(exc)[1:]
             continue
         rendered[rows] = render(template, df.loc[rows, columns])
+        blanks = blank_merge_values(template, df.loc[rows, columns]).dropna()
+        for row, fields in blanks.items():
+            named = "{" + fields.replace(", ", "}, {") + "}"
+            first = fields.split(", ")[0]
+            out.at[row, "reason"] = "blank_merge_field"
+            out.at[row, "detail"] = (f"{named} is empty on this row: fill it in, or give the field a "
+                                     f"fallback, e.g. {{{first}|there}}.")
     counted = segments_frame(rendered.dropna())
     chars = rendered.dropna().str.len()
     long = (counted["segments"] > MAX_SEGMENTS) | (chars > MAX_CHARS)

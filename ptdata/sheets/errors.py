@@ -1,8 +1,8 @@
 """The errors a sheet or a message can raise: ``PtdataError`` and ``ValueError`` subclasses.
 
 ``SheetError`` means the file could not be read as a table without guessing (ragged rows,
-duplicate headers, NUL bytes, undecodable bytes); its message names the spreadsheet row and
-the fix. ``TemplateError`` names an unknown merge field and the columns that exist.
+NUL bytes, undecodable bytes, a column named that the sheet lacks, an XLSX larger than memory);
+its message names the spreadsheet row and the fix. ``TemplateError`` names an unknown merge field and the columns that exist.
 ``MessageTooLong`` refuses a message above the segment or character limit unless forced.
 
 >>> from ptdata import SheetError

@@ -40,6 +40,7 @@ REASONS: dict[str, str] = {
     "unknown_field": "the template names a column the sheet lacks",
     "bad_template": "the template has an unmatched brace",
     "too_long": "the message is longer than 10 segments or 1,600 characters",
+    "blank_merge_field": "a merge field is empty on this row and has no fallback",
 }
 
 _ZONE_HINTS = {
@@ -89,6 +90,9 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     """The user-facing sentence for one failure; ``context`` adds first_row, kind, detail..."""
     shown = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
     if reason in PHONE_REASONS:
+        labels = context.get("phone_labels") or []
+        if reason == "missing" and len(labels) > 1:
+            return f"No phone number in {' or '.join(labels)}: fill one in or delete the row."
         return phone_problem_message(reason, shown, context.get("region", "US"))
     if reason == "duplicate":
         first = context.get("first_row")
@@ -102,8 +106,11 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     if reason == "missing_column":
         columns = context.get("columns") or []
         listed = ", ".join(columns) if columns else "(none)"
-        return (f"The sheet has no {column} column (its columns are {listed}): add one, or rename "
-                f"the column that holds it to {column}.")
+        how = (f"name the column that holds them with phone_columns=[...] (--phone-column COL)"
+               if column == "Phone" else
+               f"name the column that holds it with columns={{'{column}': ...}} (--column {column}=COL)")
+        return (f"The sheet has no {column} column (its columns are {listed}{context.get('hint') or ''}): "
+                f"add one, or {how}.")
     if reason == "required":
         kind = context.get("kind")
         needs = f" for a {kind} message" if kind and _NEEDED_BY.get(column) == kind else ""
@@ -147,6 +154,6 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
         return f"{shown!r} is not a time of day: write 14:30 or 2:30 PM."
     if reason == "bad_days":
         return f"{shown!r} is not a whole number of days: write 0 for the event's day, 1 for the day before..."
-    if reason in ("unknown_field", "bad_template", "too_long"):
+    if reason in ("unknown_field", "bad_template", "too_long", "blank_merge_field"):
         return context.get("detail") or REASONS[reason]
     return REASONS.get(reason, reason)

@@ -48,6 +48,7 @@ PHONE_REASONS: dict[str, str] = {
     "excel_truncated": "Excel cut the number to 15 digits and filled the rest with zeros",
     "not_a_number": "not a phone number",
     "invalid": "not a valid phone number",
+    "extension": "the number has an extension, which a text cannot reach",
 }
 
 # Shapes of a ten-digit North American number with an optional +1 / 1 in front. Values of
@@ -56,6 +57,10 @@ PHONE_REASONS: dict[str, str] = {
 _AREA_AND_NUMBER = r"(?:\([0-9]{3}\) ?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}[ \t]*$"
 _PLUS_ONE_SHAPE = r"^[ \t]*\+1[ .-]?" + _AREA_AND_NUMBER
 _NANP_SHAPE = r"^[ \t]*(?:\+1[ .-]?|1[ .-]?)?" + _AREA_AND_NUMBER
+
+# An extension after a number: " x12", " ext. 43", " extension 7" (the labels libphonenumber
+# reads as one); anything rarer (";ext=", "#") goes to libphonenumber itself.
+_EXTENSION = r"(?i)^(.*[0-9][ \t()-]*?)[ \t]*(?:x|ext\.?|extension)[ \t]*([0-9]{1,6})[ \t]*$"
 
 _SCIENTIFIC = r"^\s*[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$"
 _DECIMAL = r"^\s*\+?[0-9]{7,}[.,]0+\s*$"
@@ -212,12 +217,17 @@ def _verdict(value: str, region: str | None) -> tuple[str | None, str | None, st
         code = "not_a_number" if exc.error_type == NumberParseException.NOT_A_NUMBER else "invalid"
         return None, code, _parse_error_detail(exc, region)
     if phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, PhoneNumberFormat.E164), None, None
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        # libphonenumber accepts "212-555-0101 x101" as the line; a text cannot dial x101
+        return (e164, "extension", number.extension) if number.extension else (e164, None, None)
     return None, "invalid", _detail(number)
 
 
 def _reference(value: str, region: str | None) -> tuple[str | None, str | None]:
-    """libphonenumber's verdict on one value: (E.164 or None, reason code or None)."""
+    """libphonenumber's verdict on one value: (E.164 or None, reason code or None).
+
+    A number with an extension has its E.164 (libphonenumber's answer) and reason ``extension``.
+    """
     return _verdict(value, region)[:2]
 
 
@@ -239,10 +249,24 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     shape = _NANP_SHAPE if _plain_nanp_region(region) else _PLUS_ONE_SHAPE
+    # "(212) 555-0101 x12": libphonenumber reads the number before the extension label as it
+    # would read it alone, so the fast path judges that part; the row's reason is "extension".
+    # only values with an x (x, ext, extension) can be of that shape: check those few closely
+    maybe = np.flatnonzero(pc.fill_null(pc.match_substring(arr, "x", ignore_case=True), False)
+                           .to_numpy(zero_copy_only=False))
+    ext_np = np.zeros(len(arr), dtype=bool)
+    base = arr
+    if len(maybe):
+        ext_np[maybe[_matches(pc.take(arr, pa.array(maybe)), _EXTENSION).to_numpy(zero_copy_only=False)]] = True
+    has_ext = bool(ext_np.any())
+    if has_ext:
+        labelled_at = np.flatnonzero(ext_np)
+        numbers = pc.replace_substring_regex(pc.take(arr, pa.array(labelled_at)), _EXTENSION, r"\1")
+        base = pc.replace_with_mask(arr, pa.array(ext_np), numbers)
     # A +1 / 1 and ten digits whose first is 2-9, in one of the shapes: libphonenumber reads
     # exactly +1 and these ten digits, so validity is decided by the +1 region patterns alone.
-    fast = pc.and_(_matches(arr, shape), _matches(arr, r"^[^0-9]*1?[^0-9]*[2-9]"))
-    stripped = _strip_punctuation(arr)
+    fast = pc.and_(_matches(base, shape), _matches(base, r"^[^0-9]*1?[^0-9]*[2-9]"))
+    stripped = _strip_punctuation(base)
     ten = pc.utf8_slice_codeunits(stripped, -10)
     valid = _typed(ten, _NANP_REGIONS[0][1])  # US first: no leading-digits rule, most numbers
     fast_np = fast.to_numpy(zero_copy_only=False)
@@ -271,6 +295,9 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
             fast_np = fast_np.copy()
             fast_np[local] = True
     reason = pc.if_else(pa.array(invalid), pa.scalar("invalid", ten.type), null)
+    if has_ext:
+        labelled = ext_np & fast_np & ~invalid
+        reason = pc.if_else(pa.array(labelled), pa.scalar("extension", ten.type), reason)
     slow = ~fast_np & pc.is_valid(arr).to_numpy(zero_copy_only=False)
     if skip is not None:
         slow &= ~skip
@@ -320,7 +347,7 @@ def _problems(text: pd.Series, e164: pd.Series, reason: pd.Series, damage: pd.Se
     problems = _excel_damage(text) if damage is None else damage.copy()
     blank = pc.fill_null(pc.match_substring_regex(pa.array(text.array), r"^\s*$"), True)
     problems[blank.to_numpy(zero_copy_only=False)] = "missing"
-    undecided = problems.isna() & e164.isna()
+    undecided = problems.isna() & (e164.isna() | (reason == "extension").fillna(False))
     problems[undecided] = reason[undecided]
     return problems
 
@@ -341,10 +368,11 @@ def phone_problems(values: Iterable[object] | pd.Series, region: str | None = "U
     """A reason code per value (see ``PHONE_REASONS``), missing where the number is fine.
 
     Excel damage is checked first, so ``4155550123.0`` is ``excel_decimal`` whatever
-    libphonenumber makes of the digits.
+    libphonenumber makes of the digits; a number with an extension (``x101``, ``ext. 43``,
+    ``;ext=5``, ``#22``) is ``extension``: a text reaches the line, never the extension.
 
-    >>> phone_problems(["4155550123.0", "call me", "(415) 555-012", "+14155550123"]).tolist()
-    ['excel_decimal', 'not_a_number', 'invalid', nan]
+    >>> phone_problems(["4155550123.0", "call me", "(415) 555-012", "+14155550123", "212-555-0101 x7"]).tolist()
+    ['excel_decimal', 'not_a_number', 'invalid', nan, 'extension']
     """
     text, e164, reason = _analyse(values, region)
     return _problems(text, e164, reason)
@@ -355,6 +383,7 @@ def _digit_count(value: str) -> int:
 
 
 _FAST_SHAPE_RE = re.compile(_NANP_SHAPE)
+_EXTENSION_RE = re.compile(_EXTENSION.removeprefix("(?i)"), re.I)
 _FAST_START_RE = re.compile(r"^[^0-9]*1?[^0-9]*[2-9]")
 _LOCAL_SHAPE_RE = re.compile(_LOCAL_SHAPE)
 
@@ -397,6 +426,12 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
         return (
             f"{shown!r} is not a phone number: write it like (415) 555-0123 or +14155550123."
         )
+    if reason == "extension":
+        m = _EXTENSION_RE.match(shown)
+        ext = m[2] if m else (_verdict(shown, region)[2] if shown else None)
+        which = f" (extension {ext})" if ext else ""
+        return (f"{shown!r} has an extension{which}: a text reaches the line, never the "
+                "extension. Use the person's mobile number instead (a Mobile column is tried first).")
     if reason == "invalid":
         detail = _invalid_detail(shown, region)
         abroad = "" if "+" in shown or "add the area code" in detail else (

@@ -14,13 +14,18 @@ row, as in Excel). XLSX: the first sheet (or ``sheet=``), numbers written as dig
 ``2026-12-03 10:30``.
 
 Headers are matched case- and space-insensitively to ptdata's canonical columns (see
-``ptdata.sheets.headers``: Phone, Name, LastName, Groups, TimeZone, ZIP); other columns keep
-their name and serve as merge fields. Ragged rows, duplicate headers, NUL bytes and
-undecodable bytes raise ``SheetError`` naming the row and the fix: a misread sheet must
-never become a shifted column.
+``ptdata.sheets.headers``: Phone, Name, LastName, Groups, TimeZone, ZIP, State); other columns
+keep their name and serve as merge fields. Two headers that could mean the same column are
+never an error: a documented priority picks one (``ptdata.sheets.mapping``), several phone
+columns are all kept for ``validate`` to pick each row's number, and ``phone_columns=`` /
+``columns=`` say it outright. Rows above the header (a report's title) are found and skipped,
+or ``header_row=`` names the header's row; a Salesforce report's footer is left out. Ragged
+rows, NUL bytes and undecodable bytes raise ``SheetError`` naming the row and the fix: a
+misread sheet must never become a shifted column.
 
 What was detected is in ``df.attrs["ptdata.read"]``: source, format, encoding, bom,
-encoding_guessed, delimiter, sep_line, sheet, headers (written -> used), rows.
+encoding_guessed, delimiter, sep_line, sheet, header_row, footer_rows, headers (written ->
+used), columns_written, phone_sources, layout_notes, rows.
 
 >>> import io
 >>> df = read_sheet(io.BytesIO(b"Mobile #;First Name;Zip Code\\n+14155550123;Ana;02134\\n"))
@@ -34,10 +39,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
+import re
 import sys
-from datetime import date, datetime, time
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 import pandas as pd
@@ -46,23 +53,14 @@ import pyarrow.csv as pacsv
 
 from ptdata.api.errors import UsageError
 from ptdata.sheets.errors import SheetError
-from ptdata.sheets.headers import canonical_header
+from ptdata.sheets.headers import canonical_header, google_phone, header_key, phone_tier
+from ptdata.sheets.mapping import column_letter, plan_layout
 
-__all__ = ["column_letter", "read_sheet"]
+__all__ = ["column_letter", "find_header", "read_sheet"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_CHARS = 64 * 1024
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
-
-
-def column_letter(index: int) -> str:
-    """The spreadsheet letter of a 0-based column index (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # ---------------------------------------------------------------- input
@@ -163,53 +161,113 @@ def _sep_line(text: str) -> tuple[str | None, str]:
 
 
 def _sniff(sample: str) -> str:
-    """The delimiter that splits the header into the most fields (consistently, on ties)."""
-    lines = sample.splitlines()[:20]
+    """The delimiter that splits most lines into the same number (> 1) of fields.
+
+    Counting every line, not only the first, finds the delimiter under a report's title rows;
+    a ``;`` sheet whose values hold commas (or decimal commas) stays ``;``.
+    """
+    lines = [line for line in sample.splitlines()[:30] if line.strip()]
     if not lines:
         return ","
-
-    def fields(delimiter: str) -> list[int]:
-        try:
-            return [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
-        except csv.Error:
-            return [0]
-
-    best, best_score = ",", (1, False)
+    best, best_score = ",", (0, 0)
     for delimiter in _DELIMITERS:
-        counts = fields(delimiter)
-        header = counts[0] if counts else 0
-        score = (header, len(set(counts)) == 1)
-        if header > 1 and score > best_score:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        wide = [c for c in counts if c > 1]
+        if not wide:
+            continue
+        mode = max(set(wide), key=lambda c: (wide.count(c), c))
+        score = (wide.count(mode), mode)
+        if score > best_score:
             best, best_score = delimiter, score
     return best
 
 
-# ---------------------------------------------------------------- headers
+# ---------------------------------------------------------------- header row and footer
+
+_HEADER_SCAN = 30
 
 
-def _canonicalise(names: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Canonical names for the header cells (blank stays blank); SheetError for duplicates."""
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    mapping: dict[str, str] = {}
-    for i, raw in enumerate(names):
-        written = "" if raw is None else str(raw).strip().lstrip("\ufeff").strip()
-        name = canonical_header(written) or written if written else ""
-        if name:
-            if name in seen:
-                first = seen[name]
-                a, b = names[first], names[i]
-                why = f"both mean {name}" if str(a).strip() != str(b).strip() else f"both named {name!r}"
-                raise SheetError(
-                    f"row 1: columns {column_letter(first)} ({str(a).strip()!r}) and {column_letter(i)} "
-                    f"({str(b).strip()!r}) {why}: rename or delete one of them so that it is clear "
-                    "which to use",
-                    row=1,
-                )
-            seen[name] = i
-            mapping[written] = name
-        out.append(name)
-    return out, mapping
+@functools.cache
+def _campaign_keys() -> frozenset[str]:
+    from ptdata.sheets.schemas import CAMPAIGN_COLUMNS
+
+    return frozenset(header_key(a) for aliases in CAMPAIGN_COLUMNS.values() for a in aliases)
+
+
+def _known(cell: Any) -> bool:
+    """True for a cell that names a column ptdata knows (a header, not a title or a value)."""
+    if cell is None or not str(cell).strip():
+        return False
+    text = str(cell)
+    return bool(canonical_header(text) or phone_tier(text) or google_phone(text)
+                or header_key(text) in _campaign_keys())
+
+
+def find_header(rows: Sequence[Sequence[Any]]) -> int | None:
+    """Which of a sheet's first rows is its header (0-based), skipping a report's title rows.
+
+    The first row naming a known column (Phone, First Name, Mobile Phone...) where every row
+    above it has fewer filled cells (a title, a date range); failing that, the first row with
+    two or more filled cells, else the first row with any. None when every row is empty.
+
+    >>> find_header([["Appointments, week of 12/07/2026"], [], ["Patient", "Cell Phone", "Appt Date"]])
+    2
+    """
+    filled = [sum(1 for v in r if v is not None and str(v).strip()) for r in rows]
+    for i, r in enumerate(rows):
+        if filled[i] and any(_known(v) for v in r) and all(filled[j] < filled[i] for j in range(i)):
+            return i
+    for least in (2, 1):
+        for i, n in enumerate(filled):
+            if n >= least:
+                return i
+    return None
+
+
+_FOOTER_MARKS = re.compile(r"confidential information - do not distribute|"
+                           r"copyright \(c\) \d{4}-\d{4} salesforce\.com|^generated by:", re.I)
+
+
+def _footer_start(values: Sequence[str | None]) -> int | None:
+    """Where a Salesforce report's footer starts among the sheet's last single-value rows."""
+    marks = [i for i, v in enumerate(values) if v and _FOOTER_MARKS.search(v.strip())]
+    if not marks:
+        return None
+    start = marks[0]
+    while start > 0 and values[start - 1] not in (None, ""):
+        start -= 1  # the report's title and the lines after the blank separator
+    return start
+
+
+def _cut_footer(text: str, delimiter: str) -> tuple[str, int]:
+    """The CSV text without a Salesforce report footer, and how many lines that footer had."""
+    if not _FOOTER_MARKS.search(text[-4096:]):
+        return text, 0
+    lines = text.rstrip("\r\n").split("\n")
+    single: list[str | None] = []
+    i = len(lines)
+    while i > 0:
+        try:
+            fields = next(csv.reader([lines[i - 1].rstrip("\r")], delimiter=delimiter), [])
+        except csv.Error:
+            break
+        if len(fields) > 1:
+            break
+        single.insert(0, fields[0].strip() if fields else None)
+        i -= 1
+    start = _footer_start(single)
+    if start is None:
+        return text, 0
+    cut = i + start
+    while cut > 0 and not lines[cut - 1].strip().strip('"'):
+        cut -= 1  # the blank separator belongs to the footer
+    return "\n".join(lines[:cut]) + "\n", len(lines) - cut
+
+
+# ---------------------------------------------------------------- columns
 
 
 def _drop_unnamed(frame: pd.DataFrame, names: list[str], header_row: int) -> pd.DataFrame:
@@ -237,15 +295,15 @@ def _drop_unnamed(frame: pd.DataFrame, names: list[str], header_row: int) -> pd.
 
 
 def _ragged_error(body: bytes, read: pacsv.ReadOptions, parse_kw: dict[str, Any], convert: pacsv.ConvertOptions,
-                  found: list[Any], header_lines: int, delimiter: str) -> SheetError:
+                  found: list[Any], header_lines: int, header_row: int, delimiter: str) -> SheetError:
     if any(r.number is None for r in found):  # parallel parsing loses numbers: parse again serially
         found.clear()
         serial = pacsv.ReadOptions(use_threads=False, column_names=read.column_names, skip_rows=read.skip_rows)
         pacsv.read_csv(io.BytesIO(body), read_options=serial, convert_options=convert,
                        parse_options=pacsv.ParseOptions(**parse_kw, invalid_row_handler=_collector(found)))
     first = found[0]
-    # pyarrow counts records from the top, each skipped header line as one: the header is row 1.
-    row = first.number - (header_lines - 1)
+    # pyarrow counts records from the top, each skipped line as one; the header is header_row.
+    row = first.number - header_lines + header_row
     shown = "tab" if delimiter == "\t" else repr(delimiter)
     more = f" (and {len(found) - 1} more row{'s' * (len(found) > 2)} with the wrong number of values)" if len(found) > 1 else ""
     return SheetError(
@@ -263,7 +321,35 @@ def _collector(found: list[Any]):
     return handler
 
 
-def _read_csv(text: str, raw_utf8: bytes | None, delimiter: str | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _csv_header(body_text: str, delimiter: str, header_row: int | None) -> tuple[list[str], int, int]:
+    """(header cells, physical lines up to and including the header, its spreadsheet row)."""
+    reader = csv.reader(io.StringIO(body_text), delimiter=delimiter)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    want = header_row if header_row is not None else _HEADER_SCAN
+    try:
+        for record in reader:
+            records.append(record)
+            lines.append(reader.line_num)
+            if len(records) >= want:
+                break
+    except csv.Error as exc:
+        row = len(records) + 1
+        raise SheetError(f"row {row}: the row cannot be read ({exc})", row=row) from None
+    if header_row is not None:
+        if len(records) < header_row or not any(v.strip() for v in records[header_row - 1]):
+            raise SheetError(f"row {header_row} is {'empty' if len(records) >= header_row else 'past the end of the sheet'}: "
+                             "--header-row names the row that holds the column names", row=header_row)
+        at = header_row - 1
+    else:
+        at = find_header(records)
+        if at is None:
+            raise SheetError("the sheet is empty: the first row must be the header (Phone, Name, ...)")
+    return records[at], lines[at], at + 1
+
+
+def _read_csv(text: str, raw_utf8: bytes | None, delimiter: str | None,
+              header_row: int | None) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
     if "\x00" in text:
         row = _row_of(text, text.index("\x00"))
         raise SheetError(
@@ -278,24 +364,17 @@ def _read_csv(text: str, raw_utf8: bytes | None, delimiter: str | None) -> tuple
     chosen = delimiter or sep_delimiter or _sniff(body_text[:_SNIFF_CHARS])
     if len(chosen) != 1:
         raise SheetError(f"the delimiter must be one character, got {chosen!r}")
-    reader = csv.reader(io.StringIO(body_text), delimiter=chosen)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise SheetError("the sheet is empty: the first row must be the header (Phone, Name, ...)") from None
-    except csv.Error as exc:
-        raise SheetError(f"row 1: the header row cannot be read ({exc})", row=1) from None
-    header_lines = reader.line_num
-    names, mapping = _canonicalise(header)
-    try:
-        has_rows = next(reader, None) is not None
-    except csv.Error:
-        has_rows = True  # let the full parse report it with its row number
-    if not has_rows:
+    cut_text, footer = _cut_footer(body_text, chosen)
+    if footer:
+        body_text, raw_utf8 = cut_text, None
+    header, header_lines, header_at = _csv_header(body_text, chosen, header_row)
+    details = {"delimiter": chosen, "sep_line": sep_delimiter is not None, "header_row": header_at,
+               "footer_rows": footer}
+    rest = body_text.split("\n", header_lines)
+    if len(rest) <= header_lines or rest[header_lines] == "":
         empty = pd.DataFrame({f"c{i}": pd.Series([], dtype="str") for i in range(len(header))},
-                             index=pd.RangeIndex(2, 2, name="row"))
-        return _drop_unnamed(empty, names, 1), {"delimiter": chosen, "sep_line": sep_delimiter is not None,
-                                                "headers": mapping}
+                             index=pd.RangeIndex(header_at + 1, header_at + 1, name="row"))
+        return empty, header, details
     if raw_utf8 is not None and sep_delimiter is None:
         body = raw_utf8
     else:
@@ -317,87 +396,67 @@ def _read_csv(text: str, raw_utf8: bytes | None, delimiter: str | None) -> tuple
     table = pacsv.read_csv(io.BytesIO(body), read_options=read, convert_options=convert,
                            parse_options=pacsv.ParseOptions(**parse_kw, invalid_row_handler=_collector(found)))
     if found:
-        raise _ragged_error(body, read, parse_kw, convert, found, header_lines, chosen)
+        raise _ragged_error(body, read, parse_kw, convert, found, header_lines, header_at, chosen)
     frame = table.to_pandas()
-    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
-    frame = _drop_unnamed(frame, names, 1)
-    return frame, {"delimiter": chosen, "sep_line": sep_delimiter is not None, "headers": mapping}
+    frame.index = pd.RangeIndex(header_at + 1, header_at + 1 + len(frame), name="row")
+    return frame, header, details
 
 
 # ---------------------------------------------------------------- XLSX
 
 
-def _cell_text(value: Any, number_format: str | None) -> str | None:
-    """A cell as the text a person sees in it, without Excel's number-to-float damage."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        text = str(value)
-    elif isinstance(value, float):
-        text = str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
-    elif isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.strftime("%Y-%m-%d")
-        return value.strftime("%Y-%m-%d %H:%M" if value.second == 0 else "%Y-%m-%d %H:%M:%S")
-    elif isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    elif isinstance(value, time):
-        return value.strftime("%H:%M" if value.second == 0 else "%H:%M:%S")
+def _read_xlsx(content: bytes, sheet: str | int | None,
+               header_row: int | None) -> tuple[pd.DataFrame, list[str | None], dict[str, Any]]:
+    from ptdata.sheets.xlsx import xlsx_rows
+
+    title, stream = xlsx_rows(content, sheet)
+    first: list[tuple[int, list[str | None]]] = []
+    for number, values in stream:
+        first.append((number, values))
+        if (header_row is not None and number >= header_row) or (header_row is None and len(first) >= _HEADER_SCAN):
+            break
+    if header_row is not None:
+        at = next((i for i, (n, _) in enumerate(first) if n == header_row), None)
+        if at is None or not any(v is not None and v.strip() for v in first[at][1]):
+            stream.close()
+            raise SheetError(f"row {header_row} of sheet {title!r} is empty: --header-row names the "
+                             "row that holds the column names", row=header_row)
     else:
-        return str(value) if str(value) != "" else None
-    # A ZIP code formatted "00000" shows its leading zero: keep what the sheet shows.
-    if number_format and set(number_format) == {"0"} and text.isdigit():
-        text = text.zfill(len(number_format))
-    return text
-
-
-def _read_xlsx(content: bytes, sheet: str | int | None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise SheetError(f"the XLSX file cannot be opened ({exc}): save it again from Excel") from None
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = book.worksheets[sheet]
-        else:
-            ws = book[sheet]
-    except (KeyError, IndexError):
-        raise SheetError(f"no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}") from None
-    try:
-        header_row, header, rows, numbers = None, [], [], []
-        number = 0
-        for cells in ws.iter_rows():
-            number += 1
-            values = [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
-            if header_row is None:
-                if any(v is not None and v.strip() for v in values):
-                    header_row, header = number, values
-                continue
-            rows.append(values)
-            numbers.append(number)
-    finally:
-        book.close()
-    if header_row is None:
-        raise SheetError(f"sheet {ws.title!r} is empty: the first row must be the header (Phone, Name, ...)")
-    while header and header[-1] is None:
-        header.pop()
-    width = max([len(header)] + [len(r) for r in rows])
-    names, mapping = _canonicalise(header + [None] * (width - len(header)))
-    columns = {i: [r[i] if i < len(r) else None for r in rows] for i in range(width)}
-    frame = pd.DataFrame({f"c{i}": pd.array(v, dtype="str") for i, v in columns.items()},
+        # XLSX keeps empty rows out of the stream: give the detector the sheet's own spacing
+        spaced: list[list[str | None]] = []
+        for number, values in first:
+            spaced.extend([] for _ in range(number - 1 - len(spaced)))
+            spaced.append(values)
+        found = find_header(spaced) if spaced else None
+        if found is None:
+            stream.close()
+            raise SheetError(f"sheet {title!r} is empty: the first row must be the header (Phone, Name, ...)")
+        at = next(i for i, (n, _) in enumerate(first) if n == found + 1)
+    header_number, header = first[at]
+    rows = first[at + 1:]
+    rows.extend(stream)
+    footer = 0
+    tail = 0
+    while tail < len(rows) and sum(v is not None and v.strip() != "" for v in rows[-1 - tail][1]) <= 1:
+        tail += 1
+    if tail:
+        single = [next((v for v in values if v is not None and v.strip()), None) for _, values in rows[-tail:]]
+        start = _footer_start(single)
+        if start is not None:
+            footer = tail - start
+            rows = rows[: len(rows) - footer]
+    width = max([len(header)] + [len(v) for _, v in rows])
+    numbers = list(range(header_number + 1, rows[-1][0] + 1)) if rows else []
+    columns: list[list[str | None]] = [[None] * len(numbers) for _ in range(width)]
+    for number, values in rows:
+        at_row = number - header_number - 1
+        for i, v in enumerate(values):
+            columns[i][at_row] = v
+    frame = pd.DataFrame({f"c{i}": pd.array(v, dtype="str") for i, v in enumerate(columns)},
                          index=pd.Index(numbers, name="row", dtype="int64"))
-    while rows and all(v is None for v in rows[-1]):  # trailing formatted-but-empty rows
-        rows.pop()
-    frame = frame.iloc[: len(rows)]
-    frame = _drop_unnamed(frame, names, header_row)
-    return frame, {"delimiter": None, "sep_line": False, "headers": mapping, "sheet": ws.title,
-                   "header_row": header_row}
+    header = list(header) + [None] * (width - len(header))
+    return frame, header, {"delimiter": None, "sep_line": False, "sheet": title,
+                           "header_row": header_number, "footer_rows": footer}
 
 
 # ---------------------------------------------------------------- entry point
@@ -409,24 +468,35 @@ def read_sheet(
     sheet: str | int | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    header_row: int | None = None,
+    phone_columns: Sequence[str] | str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """A sheet as a DataFrame of text, canonical headers, index = spreadsheet row number.
 
     ``source``: a path (``.csv``, ``.tsv``, ``.txt``, ``.xlsx``), ``"-"`` for stdin, or a
     file object (binary, or text already decoded). ``encoding`` and ``delimiter`` override
-    detection; ``sheet`` picks an XLSX sheet by name or 0-based position.
+    detection; ``sheet`` picks an XLSX sheet by name or 0-based position; ``header_row`` is
+    the 1-based row holding the column names (default: found, skipping title rows).
+    ``phone_columns`` lists the headers numbers are taken from, in priority order;
+    ``columns={"Name": "Given Name"}`` reads a header as a canonical (or any) column.
 
     >>> df = read_sheet("sample_data/contacts_clean.csv")
     >>> df.attrs["ptdata.read"]["encoding"], len(df), df.loc[7, "ZIP"]
     ('utf-8', 10, '02134')
+    >>> read_sheet(io.BytesIO(b"Phone,Mobile,Given Name\\n,415 555 0123,Ana\\n")).columns.tolist()
+    ['Phone', 'Mobile', 'Name']
     """
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                   or header_row < 1):
+        raise SheetError(f"header_row counts from 1 (the first row), not {header_row!r}")
     content, name, suffix = _load(source)
     info: dict[str, Any] = {"source": name}
     is_xlsx = isinstance(content, bytes) and (content[:4] == b"PK\x03\x04" or suffix in _XLSX_SUFFIXES)
     if isinstance(content, bytes) and content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SheetError(f"{name}: this is an old binary .xls workbook; save it as .xlsx or as 'CSV UTF-8'")
     if is_xlsx:
-        frame, details = _read_xlsx(content, sheet)
+        frame, header, details = _read_xlsx(content, sheet, header_row)
         info.update({"format": "xlsx", "encoding": None, "bom": False, "encoding_guessed": False})
     else:
         if isinstance(content, str):
@@ -439,9 +509,17 @@ def read_sheet(
             plain_utf8 = detected["encoding"] == "utf-8" and encoding is None
             raw_utf8 = content if plain_utf8 else None
             info.update({"format": "csv", **detected})
-        frame, details = _read_csv(text, raw_utf8, delimiter)
-        details["header_row"] = 1
+        frame, header, details = _read_csv(text, raw_utf8, delimiter, header_row)
+    layout = plan_layout(header, phone_columns=phone_columns, columns=columns)
+    frame = _drop_unnamed(frame, layout.names, details["header_row"])
+    written = [("" if h is None else str(h).strip().lstrip("\ufeff").strip()) for h in header]
+    kept = [i for i, n in enumerate(layout.names) if n]
     info.update(details)
+    info["headers"] = {written[i]: layout.names[i] for i in kept}
+    info["columns_written"] = [written[i] for i in kept]
+    info["columns_used"] = [layout.names[i] for i in kept]
+    info["phone_sources"] = layout.stored()
+    info["layout_notes"] = layout.notes
     info["rows"] = len(frame)
     frame.attrs["ptdata.read"] = info
     return frame

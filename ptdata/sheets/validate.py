@@ -6,7 +6,13 @@ strips spaces, cleans Groups to ``VIP;Staff``, runs the pandera schema lazily, a
 failure to the row number the spreadsheet shows (header = row 1, first data row = 2).
 
 ``Validation.clean`` holds the rows that passed, with a leading ``row`` column, ``Phone`` in
-E.164 and every other column kept (cells stripped; an empty cell is missing).
+E.164 and every other column kept (cells stripped; an empty cell is missing), plus
+``phone_column`` (the header the number was taken from) and ``phone_as_written``. A sheet
+with several phone columns (``Mobile``, ``Phone``, ``Home Phone``...) gives each row the first
+valid mobile number, else the next valid one (see ``ptdata.sheets.phone_choice``);
+``phone_columns=[...]`` and ``columns={...}`` say which column is which (see
+``ptdata.sheets.mapping``). ``Validation.frame`` is every non-blank row, failed ones
+included, with the same columns: the rows a report accounts for.
 ``Validation.failures`` has one line per problem: row, column, value (as written), reason (a
 code from ``ptdata.sheets.messages.REASONS``) and message (what to do). A row with several
 problems appears once per problem. Duplicates keep the first row and report the later ones.
@@ -18,15 +24,17 @@ itself called ``row`` is kept as ``row (from sheet)``.
 >>> import pandas as pd
 >>> sheet = pd.DataFrame({"Phone": ["(415) 555-0123", "4.15555E+09", "415-555-0123"], "Name": ["Ana", "Bo", "Cy"]})
 >>> result = validate(sheet)
->>> result.clean.to_dict("records")
-[{'row': 2, 'Phone': '+14155550123', 'Name': 'Ana'}]
+>>> result.clean[["row", "Phone", "Name", "phone_column"]].to_dict("records")
+[{'row': 2, 'Phone': '+14155550123', 'Name': 'Ana', 'phone_column': 'Phone'}]
 >>> result.failures[["row", "column", "reason"]].to_dict("records")
 [{'row': 3, 'column': 'Phone', 'reason': 'excel_scientific'}, {'row': 4, 'column': 'Phone', 'reason': 'duplicate'}]
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -37,8 +45,9 @@ import pyarrow.compute as pac
 
 from ptdata.api.errors import UsageError
 from ptdata.sheets.campaign import body_problems, campaign_headers, no_operation_detail, prepare_campaign
+from ptdata.sheets.mapping import Layout, apply_layout, phone_hint
 from ptdata.sheets.messages import failure_message
-from ptdata.sheets.phones import phone_verdicts
+from ptdata.sheets.phone_choice import choose_phones
 from ptdata.sheets.schemas import (
     TIME_ZONES,
     CampaignSheet,
@@ -49,7 +58,7 @@ from ptdata.sheets.schemas import (
     first_positions,
 )
 
-__all__ = ["SHEET_KINDS", "Validation", "validate"]
+__all__ = ["ADDED_COLUMNS", "SHEET_KINDS", "Validation", "validate"]
 
 SHEET_KINDS = ("contacts", "groups", "campaign")
 _MODELS = {"contacts": ContactsSheet, "groups": GroupsSheet, "campaign": CampaignSheet}
@@ -74,6 +83,17 @@ class Validation:
     rows_read: int
     blank_rows: int
     read: dict[str, Any] = field(default_factory=dict)
+    #: every non-blank row (index = sheet row), as cleaned: the rows a report accounts for
+    rows: pd.DataFrame | None = field(default=None, repr=False)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """Every non-blank row in sheet order, failed ones included, with ``clean``'s columns."""
+        if self.rows is None:
+            return self.clean
+        out = _public(self.rows).reset_index()
+        out.attrs = {"ptdata.read": self.read}
+        return out
 
     @property
     def ok(self) -> bool:
@@ -109,8 +129,11 @@ class Validation:
         long = long.assign(Group=long["Groups"].str.split(";")).explode("Group")
         return long[columns].reset_index(drop=True).astype({"Group": "str"})
 
-    def summary(self) -> str:
-        """A few lines for a person: rows read, valid, failed by reason, how the file was read."""
+    def summary(self, details: bool = True) -> str:
+        """A few lines for a person: rows read, valid, failed by reason, how the file was read.
+
+        ``details=False`` leaves out the failures by reason (a plan's summary lists its own).
+        """
         valid, failed = len(self.clean), len(self.failed_rows)
         source = self.read.get("source")
         head = f"{source}: " if source else ""
@@ -121,7 +144,8 @@ class Validation:
         reading = _describe_reading(self.read)
         if reading:
             lines.append(f"  read as {reading}")
-        counts = self.counts()
+        lines.extend(f"  {note}" for note in _layout_lines(self.read))
+        counts = self.counts() if details else ()
         if len(counts):
             width = max(len(r) for r in counts.index)
             for reason, n in counts.items():
@@ -135,7 +159,7 @@ class Validation:
 
 
 def _describe_reading(read: dict[str, Any]) -> str:
-    if not read:
+    if not read.get("format"):
         return ""
     if read.get("format") == "xlsx":
         return f"XLSX, sheet {read.get('sheet')!r}"
@@ -145,6 +169,33 @@ def _describe_reading(read: dict[str, Any]) -> str:
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(read.get("delimiter"), repr(read.get("delimiter")))
     sep = ", sep= line" if read.get("sep_line") else ""
     return f"{names.get(encoding, encoding)}, {delimiter}-separated{sep}"
+
+
+#: columns validate adds to every row: where its number came from, and as it was written
+ADDED_COLUMNS = ("phone_column", "phone_as_written")
+
+
+def _public(prepared: pd.DataFrame) -> pd.DataFrame:
+    """The cleaned columns users see: the sheet's, then ``phone_column`` and ``phone_as_written``."""
+    keep = [c for c in prepared.columns if not str(c).startswith("_")]
+    added = [c for c in ADDED_COLUMNS if f"_{c}" in prepared.columns and c not in keep]
+    out = prepared[keep + [f"_{c}" for c in added]]
+    return out.rename(columns={f"_{c}": c for c in added}) if added else out
+
+
+def _layout_lines(read: dict[str, Any]) -> list[str]:
+    """How the columns were chosen and which rows were not data, for the summary."""
+    lines = list(read.get("layout_notes", ()))
+    sources = read.get("phone_sources") or ()
+    if len(sources) == 1 and sources[0].get("label") not in (None, "Phone"):
+        lines.insert(0, f"phone: {sources[0]['label']}")
+    header = read.get("header_row")
+    if header and header > 1:
+        lines.append(f"header on row {header} (the {header - 1} row{'s' * (header > 2)} above it skipped)")
+    footer = read.get("footer_rows")
+    if footer:
+        lines.append(f"Salesforce report footer ({footer} line{'s' * (footer != 1)}) left out")
+    return lines
 
 
 def _row_numbers(frame: pd.DataFrame) -> pd.Index:
@@ -192,17 +243,29 @@ def _clean_groups(groups: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def _prepare(text: pd.DataFrame, kind: str, region: str | None) -> pd.DataFrame:
-    prepared = pd.DataFrame({c: text[c] if c == "Phone" else _strip(text[c]) for c in text.columns},
+def _prepare(text: pd.DataFrame, kind: str, region: str | None, layout: Layout) -> pd.DataFrame:
+    sources = {s.column for s in layout.phones}
+    prepared = pd.DataFrame({c: text[c] if c in sources else _strip(text[c]) for c in text.columns},
                             index=text.index)
-    if "Phone" in text:
-        _, e164, problems = phone_verdicts(text["Phone"], region)
+    if layout.phones:
+        chosen = choose_phones(text, layout.phones, region)
+        problems = chosen.problem
         if kind == "campaign":
             problems = problems.mask(problems == "missing")
-        prepared["Phone"] = e164.where(problems.isna())
+        if "Phone" not in prepared.columns:
+            first = list(prepared.columns).index(layout.phones[0].column)
+            prepared.insert(first, "Phone", chosen.e164)
+        prepared["Phone"] = chosen.e164.where(problems.isna())
+        for c in sources - {"Phone"}:
+            prepared[c] = _strip(text[c])
+        prepared["_phone_column"] = chosen.column
+        prepared["_phone_as_written"] = chosen.written
         prepared["_phone_problem"] = problems
+        prepared["_phone_source"] = chosen.source
     if "Groups" in prepared:
         prepared["Groups"] = _clean_groups(prepared["Groups"])
+    if "ZIP" in prepared:  # Shopify writes '02134 so that Excel keeps the leading zero
+        prepared["ZIP"] = prepared["ZIP"].str.removeprefix("'")
     if "TimeZone" in prepared:
         zone = prepared["TimeZone"]
         odd = zone.notna() & ~zone.isin(TIME_ZONES)  # only these need their case fixed
@@ -249,12 +312,23 @@ def _take(frame: pd.DataFrame, column: str, positions: np.ndarray) -> np.ndarray
     return frame[column].take(positions).to_numpy(dtype=object, na_value=None)
 
 
+_FIRST, _E164 = "\x00first\x00", "\x00e164\x00"
+
+
+def _fill(template: pd.Series, first: np.ndarray, e164: np.ndarray) -> pd.Series:
+    """Duplicate sentences with each row's own first row and number in place of the placeholders."""
+    out = []
+    for text, f, e in zip(template.to_numpy(dtype=object), first, e164):
+        out.append(text.replace(_FIRST, str(int(f))).replace(_E164, "This number" if e is None else str(e)))
+    return pd.Series(out, index=template.index, dtype="str")
+
+
 def _empty_failures() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in _FAILURE_COLUMNS})
 
 
 def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, kind: str,
-              region: str | None) -> pd.DataFrame:
+              region: str | None, layout: Layout) -> pd.DataFrame:
     """One line per (row, column, reason) from pandera's failure cases, with values and messages."""
     if cases.empty:
         return _empty_failures()
@@ -297,33 +371,65 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
     if dup.any():
         first[dup] = _first_rows(prepared, kind, positions[dup])
         e164[dup] = _take(prepared, "Phone", positions[dup])
+    # a phone problem is the column the row's number came from, as written there
+    on_phone = (column == "Phone") & np.isin(check, ["not_nullable", "phone", "invalid", "duplicate"])
+    if on_phone.any() and "_phone_source" in prepared.columns:
+        column[on_phone] = _take(prepared, "_phone_source", positions[on_phone])
+        value[on_phone] = _take(prepared, "_phone_as_written", positions[on_phone])
+    labels = [s.label for s in layout.phones]
     kinds = _take(prepared, "Kind", positions)
-    for i in range(len(rows)):
-        context: dict[str, Any] = {"region": region, "sheet": kind, "kind": kinds[i]}
-        if detail[i] is not None:
-            context["detail"] = detail[i]
-        if first[i] is not None:
-            context["first_row"], context["e164"] = int(first[i]), e164[i]
-        records.append({"row": int(rows[i]), "column": column[i], "value": value[i], "reason": reason[i],
-                        "message": failure_message(reason[i], column[i], value[i], **context)})
-    out = pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS)
+    dup_row = np.array([f is not None for f in first], dtype=bool)
+    # one sentence per distinct failure, not per row: a million rows have few kinds of problem;
+    # a duplicate's sentence takes its first row and number from placeholders filled in after
+    keys = pd.DataFrame({"reason": reason, "column": column, "kind": kinds, "detail": detail,
+                         "phone": on_phone, "dup": dup_row,
+                         "value": np.where(dup_row, None, value)}).astype(object)
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.where(keys.notna(), None)))
+    texts = []
+    for r, c, k, d, ph, dup, v in uniques:
+        context: dict[str, Any] = {"region": region, "sheet": kind, "kind": k}
+        if d is not None:
+            context["detail"] = d
+        if dup:
+            context["first_row"], context["e164"] = _FIRST, _E164
+        if ph:
+            context["phone_labels"] = labels
+        texts.append(failure_message(r, c, v, **context))
+    message = pd.Series(np.array(texts, dtype=object)[codes] if len(codes) else [], dtype="str")
+    if dup_row.any():
+        at = np.flatnonzero(dup_row)
+        message.iloc[at] = _fill(message.iloc[at], first[at], e164[at]).to_numpy()
+    out = pd.concat([
+        pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS),
+        pd.DataFrame({"row": rows, "column": column, "value": value, "reason": reason,
+                      "message": message.to_numpy(dtype=object)}),
+    ], ignore_index=True) if records else pd.DataFrame(
+        {"row": rows, "column": column, "value": value, "reason": reason,
+         "message": message.to_numpy(dtype=object)})
     order = {c: i for i, c in enumerate(columns)}
     out["_order"] = out["column"].map(order).fillna(len(order))
     out = out.sort_values(["row", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
     return out.astype({"row": "int64", "column": "str", "value": "str", "reason": "str", "message": "str"})
 
 
-def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None = "US") -> Validation:
+def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None = "US",
+             phone_columns: Sequence[str] | str | None = None,
+             columns: Mapping[str, str] | None = None) -> Validation:
     """Check a sheet read by ``read_sheet`` (or any DataFrame) as ``contacts``, ``groups`` or ``campaign``.
 
     ``region`` is how phone numbers without ``+`` are read (and whether ZIP codes are US ZIPs).
+    ``phone_columns`` (headers in priority order) and ``columns`` (``{"Name": "Given Name"}``)
+    say which column is which, as in ``read_sheet``.
 
     >>> validate(pd.DataFrame({"Phone": ["415 555 0123", ""], "Name": ["Ana", ""]})).summary()
     '2 rows read as contacts (1 blank skipped): 1 valid, 0 failed'
     """
     if kind not in SHEET_KINDS:
         raise UsageError(f"unknown sheet kind {kind!r}: use one of {', '.join(SHEET_KINDS)}")
+    frame, layout = apply_layout(frame, phone_columns=phone_columns, columns=columns)
     read = dict(frame.attrs.get("ptdata.read", {}))
+    if phone_columns is not None or columns or "phone_sources" not in read:
+        read.update(phone_sources=layout.stored(), layout_notes=layout.notes)
     text = _as_text(frame)
     text.attrs = {}  # pandas deep-copies attrs on every operation; the read facts are kept in `read`
     text.index = _row_numbers(frame)
@@ -334,21 +440,25 @@ def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None 
     blank = _blank_rows(text)
     blank_rows = int(blank.sum())
     text = text[~blank]
-    missing = [c for c in _REQUIRED[kind] if c not in text.columns]
-    if kind == "campaign" and "Phone" not in text.columns and "Groups" not in text.columns:
+    have = set(text.columns) | ({"Phone"} if layout.phones else set())
+    missing = [c for c in _REQUIRED[kind] if c not in have]
+    if kind == "campaign" and "Phone" not in have and "Groups" not in have:
         missing.insert(0, "Phone")
     if missing:
+        listed = list(text.columns)
         failures = pd.DataFrame.from_records(
             [{"row": 1, "column": c, "value": pd.NA, "reason": "missing_column",
-              "message": failure_message("missing_column", c, None, columns=list(text.columns))} for c in missing],
+              "message": failure_message("missing_column", c, None, columns=listed,
+                                         hint=phone_hint(listed) if c == "Phone" else "")}
+             for c in missing],
             columns=_FAILURE_COLUMNS,
         ).astype({"row": "int64", "column": "str", "value": "str", "reason": "str", "message": "str"})
         empty = text.iloc[:0].reset_index()
         return Validation(kind, empty, failures, len(frame), blank_rows, read)
-    prepared = _prepare(text, kind, region)
+    prepared = _prepare(text, kind, region, layout)
     cases = _failure_cases(_schema(kind, region), prepared)
-    failures = _failures(cases, prepared, text, kind, region)
+    failures = _failures(cases, prepared, text, kind, region, layout)
     keep = ~prepared.index.isin(failures["row"].unique())
-    clean = prepared.loc[keep, [c for c in prepared.columns if not c.startswith("_")]].reset_index()
+    clean = _public(prepared.loc[keep]).reset_index()
     clean.attrs["ptdata.read"] = read
-    return Validation(kind, clean, failures, len(frame), blank_rows, read)
+    return Validation(kind, clean, failures, len(frame), blank_rows, read, rows=prepared)

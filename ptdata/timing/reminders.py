@@ -1,10 +1,14 @@
 """Appointment reminders from a booking export: one reminder row per appointment and offset.
 
-Each row has an appointment time as written in the sheet (``2026-12-03 10:30``, naive local
-time). Its zone is ``appointment_tz`` when given (the venue's zone, e.g. a clinic's), else the
-row's recipient zone from ``resolve_timezones`` (TimeZone column, ZIP, State or number). A
-time of day in an offset ("at 09:00") is read in the recipient's zone; "2 hours before" is an
-exact duration. Each reminder gets Power Textor's ``EventDate``/``Day``/``Time`` (see
+Each row has an appointment time as the booking export wrote it (``2026-12-03 10:30``,
+``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``...: see ``ptdata.timing.appointment_times``),
+naive local time, or a date in one column and the time in another (``appointment_time=``). Its
+zone is ``appointment_tz`` when given (the venue's zone, e.g. a clinic's), else the row's own
+zone from ``resolve_timezones`` (its TimeZone column, e.g. Acuity's ``Timezone``, else ZIP,
+State or number); a time written with an offset (``2026-12-08T09:15-05:00``) is that instant.
+A time of day in an offset ("at 09:00") is read in the recipient's zone; "2 hours before" is an
+exact duration. A date-only appointment (``12/08/2026``) works when every offset names a time
+of day ("1 day before at 18:00"); any other offset makes it ``invalid_appointment``. Each reminder gets Power Textor's ``EventDate``/``Day``/``Time`` (see
 ``offsets.reminder_fields``) so the service fires it at exactly ``remind_at_utc``.
 
 Skipped reminders stay in the result with ``skip_reason``: ``invalid_appointment``, the time
@@ -31,10 +35,10 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
 from ptdata.timing._numbers import map_unique, take_str, to_str
+from ptdata.timing.appointment_times import Appointments, parse_appointments
 from ptdata.timing.local import (
     factorize_rows,
     localize_rows,
-    parse_wall_times,
     utc_column,
     wall_clock,
 )
@@ -47,16 +51,14 @@ __all__ = ["appointment_reminders"]
 _DAY = np.timedelta64(1, "D")
 
 
-def _appointments(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Naive local appointment times (datetime64[us]); NaT where missing or unreadable."""
-    if column not in frame.columns:
-        raise UsageError(f"the sheet has no {column!r} column; name the appointment column "
-                         f"with appointment=, e.g. appointment='Start'")
-    values = frame[column]
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        raise UsageError(f"column {column!r} holds instants with a time zone; give the local "
-                         "wall-clock times (the zone comes from appointment_tz or each row)")
-    return parse_wall_times(values)
+def _appointments(frame: pd.DataFrame, column: str, time_column: str | None) -> Appointments:
+    """The appointment times: naive local, exact instants where written with an offset."""
+    for name, what in ((column, "appointment"), (time_column, "appointment_time")):
+        if name is not None and name not in frame.columns:
+            raise UsageError(f"the sheet has no {name!r} column; name the {what.replace('_', ' ')} "
+                             f"column with {what}=, e.g. {what}='Start'; its columns are: "
+                             f"{', '.join(map(str, frame.columns)) or '(none)'}")
+    return parse_appointments(frame[column], frame[time_column] if time_column else None)
 
 
 def _walls(instants: pd.Series, zones: np.ndarray) -> pd.Series:
@@ -96,7 +98,7 @@ def _dates(holidays: Iterable | None) -> set[date]:
 
 def appointment_reminders(
     frame: pd.DataFrame, offsets, *, appointment: str = "Appointment",
-    tz: str | None = "TimeZone", phone: str | None = "Phone", zip: str | None = "ZIP",
+    appointment_time: str | None = None, tz: str | None = "TimeZone", phone: str | None = "Phone", zip: str | None = "ZIP",
     state: str | None = "State", rule: str = "strictest", appointment_tz: str | None = None,
     now=None, skip_weekends: bool = False, holidays: Iterable | None = None,
     quiet: QuietHours | None = None, quiet_policy: str = "shift",
@@ -104,7 +106,8 @@ def appointment_reminders(
     """One reminder row per (sheet row, offset), with Power Textor's EventDate/Day/Time.
 
     ``offsets``: text like ``"2 days before at 09:00"`` / ``"same day 2 hours before"``, a
-    ``ReminderOffset``, or a list of them. ``skip_weekends`` moves a reminder that falls on a
+    ``ReminderOffset``, or a list of them. ``appointment_time`` names a column holding the
+    time of day when ``appointment`` holds only the date (``Appt Date`` + ``Appt Time``). ``skip_weekends`` moves a reminder that falls on a
     Saturday or Sunday (recipient's local time) to the Friday before at the same time;
     ``holidays`` (dates) are avoided the same way. ``quiet`` applies quiet hours with
     ``quiet_policy`` (shift or skip). ``now`` (aware datetime or clock; default the real clock)
@@ -129,17 +132,36 @@ def appointment_reminders(
     rec_zone = np.where(pd.isna(rec_zone), None, rec_zone)
     appt_zone = (np.full(len(frame), _canonical_zone(appointment_tz), dtype=object)
                  if appointment_tz else rec_zone)
-    local = _appointments(frame, appointment)
+    appts = _appointments(frame, appointment, appointment_time)
+    local = appts.local
+    exact = appts.instant.notna().to_numpy()
+    if exact.any():  # written with an offset: that instant, as the wall clock where it is
+        local = local.where(~exact, wall_clock(appts.instant, appt_zone))
+    date_only = appts.date_only
+    # a date-only appointment is "some time that day": nothing may come after that day ends
     appt_at, appt_note = _at(local, appt_zone)
+    end_of_day, _ = _at(local.where(date_only) + _DAY, appt_zone)
+    limit = appt_at.where(~date_only, end_of_day)
     written = _text(frame, appointment)
+    if appointment_time is not None:
+        written = written.str.cat(_text(frame, appointment_time), sep=" ", na_rep="").str.strip()
+        written = written.where(written != "", pd.NA)
     missing = local.isna().to_numpy()
     bad_text = missing & written.notna().to_numpy()
     base_reason = np.where(pd.isna(zones["skip_reason"]), None, zones["skip_reason"])
     tz_note = np.where(pd.isna(base_reason), None, zones["tz_detail"].to_numpy(dtype=object))
     base_reason = np.where(missing, "invalid_appointment", base_reason)
     bad_note = map_unique(written.where(bad_text), lambda v: (
-        f"Appointment {v!r} is not a date and time like 2026-12-03 10:30 or 12/03/2026 10:30 AM"))
+        f"Appointment {v!r} is not a date and time like 2026-12-03 10:30, 12/03/2026 10:30 AM or "
+        "December 3, 2026 10:30 am"))
     bad_note[missing & ~bad_text] = "no appointment time"
+    untimed = [o for o in offsets if o.at is None]
+    if untimed and date_only.any():
+        base_reason = np.where(date_only, "invalid_appointment", base_reason)
+        bad_note[date_only] = map_unique(written.where(date_only), lambda v: (
+            f"Appointment {v!r} has no time of day, and offset {str(untimed[0])!r} needs one: add "
+            "the time (or name the column holding it with appointment_time=), or give every "
+            "offset a time of day, e.g. '1 day before at 18:00'"))[date_only]
 
     n, k = len(frame), len(offsets)
     at_all = np.empty(n * k, dtype="datetime64[us]")   # row i, offset j at i * k + j
@@ -147,7 +169,8 @@ def appointment_reminders(
     shifted_all, day_all = np.empty(n * k, dtype=bool), np.empty(n * k, dtype=np.int64)
     for order, offset in enumerate(offsets):
         if offset.at is not None:
-            day = _walls(appt_at, rec_zone).dt.normalize() - offset.days * _DAY
+            day = _walls(appt_at, rec_zone).dt.normalize().where(~date_only, local.dt.normalize())
+            day = day - offset.days * _DAY
             wall = day + pd.Timedelta(hours=offset.at.hour, minutes=offset.at.minute)
             remind, note = _at(wall, rec_zone)
         else:
@@ -156,7 +179,7 @@ def appointment_reminders(
         reason = base_reason.copy()
         # A time of day later than the appointment ("same day at 18:00" for 10:30) is a mistake
         # in the offset for that row, whatever happens next.
-        reason[pd.isna(reason) & (remind >= appt_at).fillna(False).to_numpy()] = "after_appointment"
+        reason[pd.isna(reason) & (remind >= limit).fillna(False).to_numpy()] = "after_appointment"
         remind, moved, move_note = _avoid_days(remind, rec_zone, skip_weekends, off_days)
         ok = pd.isna(reason) & remind.notna().to_numpy()
         quiet_moved = np.zeros(len(frame), dtype=bool)
@@ -170,7 +193,7 @@ def appointment_reminders(
             reason[ok] = np.where(pd.isna(q["skip_reason"]), None, q["skip_reason"])
             quiet_note[ok] = _quiet_notes(before, q, rec_zone[ok])
         # Moved by quiet hours to the appointment or later: no allowed moment before it.
-        reason[pd.isna(reason) & (remind >= appt_at).fillna(False).to_numpy()] = "quiet_hours"
+        reason[pd.isna(reason) & (remind >= limit).fillna(False).to_numpy()] = "quiet_hours"
         past = pd.isna(reason) & (remind < current).fillna(False).to_numpy()
         reason[past] = "in_past"
         at_all[order::k] = remind.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")

@@ -32,7 +32,9 @@ def test_a_dry_run_prints_the_plan_and_writes_it(cli, sheet, tmp_path, sandbox):
     result = cli("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
                  "--dry-run", "--base-url", sandbox.url, "--no-quiet-hours")
     assert result.exit_code == 0
-    assert result.output.splitlines()[0] == "3 rows → 1 API call, 3 segments"
+    lines = result.output.splitlines()
+    assert lines[0] == f"{sheet}: 3 rows read as contacts (0 blank skipped): 3 valid, 0 failed"
+    assert "3 rows → 1 API call, 3 segments" in lines
     assert f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}" in result.output
     assert ptdata.read_report(tmp_path / "plan.csv")["status"].tolist() == ["planned"] * 3
     assert posts(sandbox) == []
@@ -167,7 +169,7 @@ def test_a_dry_run_shows_the_cost_from_the_price_per_segment(cli, sheet, tmp_pat
     args = ("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
             "--dry-run", "--base-url", sandbox.url, "--no-quiet-hours")
     lines = cli(*args, "--price-per-segment", "0.0079").output.splitlines()
-    assert lines[0] == "3 rows → 1 API call, 3 segments"
+    assert "3 rows → 1 API call, 3 segments" in lines
     assert lines[-2:] == ["  est. $0.0237 (3 segments × $0.0079)",
                           f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}"]
     from_env = cli(*args, env={"POWERTEXTOR_PRICE_PER_SEGMENT": "$0.01"}).output

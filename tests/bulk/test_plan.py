@@ -61,7 +61,10 @@ def test_invalid_rows_stop_the_plan_naming_them():
         ptdata.plan(frame, body="Hi", now=NOW)
     assert err.value.rows == [3, 4, 5]
     text = str(err.value)
-    assert text.startswith("3 rows cannot be sent (row 3: Phone '555' is not a valid US phone number;")
+    assert text.startswith("3 rows cannot be sent (row 3: Phone: '555' is not a valid phone number: it has "
+                           "3 digits, too few for a US number.")
+    assert "row 4: No phone number: fill it in or delete the row." in text
+    assert "row 5: Phone: Excel changed this number to scientific notation (4.155550123E9)" in text
     assert "skip_invalid=True (--skip-invalid)" in text
 
 
@@ -71,7 +74,8 @@ def test_skip_invalid_keeps_the_invalid_rows_in_the_plan_with_their_reason():
     assert p.frame["status"].tolist() == ["planned", "skipped"]
     assert p.frame["skip_reason"].isna().tolist() == [True, False]
     assert p.frame["skip_reason"].iloc[1] == "invalid"
-    assert p.frame["message"].iloc[1] == "Phone '555' is not a valid US phone number"
+    assert p.frame["message"].iloc[1].startswith("Phone: '555' is not a valid phone number: it has 3 digits")
+    assert p.frame["phone_as_written"].tolist() == ["+14155550142", "555"]
 
 
 @pytest.mark.parametrize("listed", [

@@ -51,7 +51,7 @@ def test_without_a_terminal_changes_need_yes(cli, crm, tmp_path, sandbox):
     result = cli("contacts", "sync", crm, "--report", tmp_path / "out.csv",
                  "--base-url", sandbox.url)
     assert result.exit_code == 2
-    assert (f"Create 1 and update 1 contacts (2 API calls) in Power Textor at {sandbox.url}?\n"
+    assert (f"Create 1 contact and update 1 contact (2 API calls) in Power Textor at {sandbox.url}?\n"
             "error: no terminal to confirm on; add --yes to make the changes.") in result.output
     assert posts(sandbox) == []
     assert not (tmp_path / "out.csv").exists()

@@ -220,7 +220,7 @@ def test_the_report_round_trips_through_the_report_writers(sandbox, client, sync
         assert back["status"].tolist() == result.frame["status"].tolist()
         assert back["phone"].tolist() == result.frame["phone"].tolist()
     raw = (tmp_path / "sync.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfrow,phone,action,status,")
+    assert raw.startswith(b"\xef\xbb\xbfrow,phone,phone_as_written,phone_column,action,status,")
 
 
 def test_a_validation_or_a_clean_frame_is_taken_as_is(sandbox, client):

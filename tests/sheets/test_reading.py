@@ -120,8 +120,6 @@ def test_headers_are_canonicalised(header, canonical):
                      "row 3: 1 values but the header has 3 columns", id="ragged-short"),
         pytest.param(b'Phone,Name\n"+1415\n5550123",Ana\n1,2\nSmith, Jr,+14155550124\n',
                      "row 4: 3 values", id="ragged-after-multiline-cell"),
-        pytest.param(b"Phone,Name,Phone\n1,2,3\n", "row 1: columns A ('Phone') and C ('Phone') both named 'Phone'", id="duplicate-header"),
-        pytest.param(b"Mobile,Name,Cell\n1,2,3\n", "row 1: columns A ('Mobile') and C ('Cell') both mean Phone", id="duplicate-meaning"),
         pytest.param(b"Phone,Name\n1,2\n3,\x004\n", "row 3: the file contains NUL bytes; a sheet never has them", id="nul-bytes"),
         pytest.param(csv_text().encode("utf-16-le"), "row 1: the file contains NUL bytes; it is probably UTF-16 without a byte-order mark", id="utf-16-without-bom"),
         pytest.param(b"Phone,Name\n1,2\n3,\x81\x81\n", "row 3: byte 0x81 is neither UTF-8", id="undecodable"),
@@ -134,6 +132,44 @@ def test_unreadable_sheets_name_the_row_and_the_fix(data, message):
         read_sheet(io.BytesIO(data))
     assert message in str(err.value)
     assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("data", "columns", "phones", "notes"),
+    [
+        pytest.param(b"Phone,Name,Phone\n1,2,3\n", ["Phone", "Name", "Phone (C)"], ["Phone", "Phone"],
+                     ["phone: Phone, else Phone"], id="same-header-twice"),
+        pytest.param(b"Mobile,Name,Cell\n1,2,3\n", ["Mobile", "Name", "Cell"], ["Mobile", "Cell"],
+                     ["phone: Mobile, else Cell"], id="two-mobiles"),
+        pytest.param(b"Name,Given Name,Family Name,Phone\nAna Ruiz,Ana,Ruiz,1\n",
+                     ["Name (A)", "Name", "LastName", "Phone"], ["Phone"],
+                     ["Name: Given Name (not Name, kept as 'Name (A)')"], id="google-names"),
+        pytest.param(b"First Name,Last Name,Phone,Mobile\nAna,Ruiz,1,2\n",
+                     ["Name", "LastName", "Phone", "Mobile"], ["Mobile", "Phone"],
+                     ["phone: Mobile, else Phone"], id="salesforce-phones"),
+    ],
+)
+def test_two_headers_with_one_meaning_are_read_by_priority_and_the_choice_is_said(data, columns, phones, notes):
+    frame = read_sheet(io.BytesIO(data))
+    info = frame.attrs["ptdata.read"]
+    assert list(frame.columns) == columns
+    assert [s["label"] for s in info["phone_sources"]] == phones
+    assert info["layout_notes"] == notes
+
+
+def test_phone_columns_and_column_mapping_replace_the_guesses():
+    data = b"Given Name,Nickname,Home,Work Phone,Cell\nAna,Annie,212 555 0101,212 555 0102,\n"
+    frame = read_sheet(io.BytesIO(data), phone_columns=["Work Phone", "home"], columns={"Name": "Nickname"})
+    assert list(frame.columns) == ["Given Name", "Name", "Home", "Work Phone", "Cell"]
+    assert [(s["column"], s["tier"]) for s in frame.attrs["ptdata.read"]["phone_sources"]] == [
+        ("Work Phone", "given"), ("Home", "given")]
+    one = read_sheet(io.BytesIO(data), columns={"Phone": "Home"})
+    assert list(one.columns) == ["Name", "Nickname", "Phone", "Work Phone", "Cell"]
+    with pytest.raises(SheetError, match=r"a phone column: the sheet has no column 'Mobil' \(did you mean 'Cell'\?\)|"
+                                         r"a phone column: the sheet has no column 'Mobil'"):
+        read_sheet(io.BytesIO(data), phone_columns=["Mobil"])
+    with pytest.raises(SheetError, match="named as both Name and LastName"):
+        read_sheet(io.BytesIO(data), columns={"Name": "Nickname", "LastName": "nickname"})
 
 
 def test_ragged_rows_error_suggests_quoting_and_the_delimiter():
@@ -202,7 +238,7 @@ def test_xlsx_rows_keep_the_sheets_own_numbers_and_another_sheet_can_be_chosen(t
     assert frame.attrs["ptdata.read"]["header_row"] == 3
     assert records(read_sheet(path, sheet="Other")) == [{"Phone": "+14155550199"}]
     assert records(read_sheet(path, sheet=1)) == [{"Phone": "+14155550199"}]
-    with pytest.raises(SheetError, match="no sheet 'Nope'; the workbook has Contacts, Other"):
+    with pytest.raises(SheetError, match="no sheet 'Nope'; the workbook has 1 'Contacts', 2 'Other'"):
         read_sheet(path, sheet="Nope")
 
 

@@ -53,7 +53,10 @@ def test_the_messy_sample_clean_rows_are_normalised():
     assert clean.loc[1, "Groups"] == "Newsletter;VIP"          # "Newsletter | VIP"
     assert clean.loc[1, "TimeZone"] == "America/New_York"       # "america/new_york"
     assert clean.loc[1, "ZIP"] == "02134"
-    assert list(clean.columns) == ["row", "Phone", "Name", "LastName", "Groups", "TimeZone", "ZIP", "Notes"]
+    assert list(clean.columns) == ["row", "Phone", "Name", "LastName", "Groups", "TimeZone", "ZIP", "Notes",
+                                   "phone_column", "phone_as_written"]
+    assert clean["phone_as_written"].tolist() == ["+1 (415) 555-0111", "415.555.0112", "+44 20 7946 0958", "14155550120"]
+    assert set(clean["phone_column"]) == {"Mobile #"}
     assert clean.attrs["ptdata.read"]["encoding"] == "utf-8-sig"
 
 
@@ -101,7 +104,7 @@ def test_groups_long_splits_the_groups_cells():
 def test_a_plain_dataframe_starts_at_row_2_and_non_text_columns_are_read_as_text():
     frame = pd.DataFrame({"Phone": [4155550123, 4155550124], "Visits": [3, 4]})
     result = validate(frame)
-    assert result.clean.to_dict("records") == [
+    assert result.clean.drop(columns=["phone_column", "phone_as_written"]).to_dict("records") == [
         {"row": 2, "Phone": "+14155550123", "Visits": "3"}, {"row": 3, "Phone": "+14155550124", "Visits": "4"},
     ]
 
@@ -118,8 +121,8 @@ def test_a_sheet_without_a_phone_column_fails_at_the_header_row():
     result = validate(frame)
     assert failure_tuples(result) == [(1, "Phone", None, "missing_column")]
     assert result.failures.loc[0, "message"] == (
-        "The sheet has no Phone column (its columns are Name, Email): add one, or rename the column "
-        "that holds it to Phone."
+        "The sheet has no Phone column (its columns are Name, Email): add one, or name the column "
+        "that holds them with phone_columns=[...] (--phone-column COL)."
     )
     assert result.clean.empty
 
@@ -175,4 +178,5 @@ def test_an_unknown_kind_is_a_usage_error():
 
 def test_a_sheet_column_called_row_does_not_clash_with_the_row_number():
     result = validate(read_sheet(io.BytesIO(b"Phone,row\n4155550123,7\n")))
-    assert result.clean.to_dict("records") == [{"row": 2, "Phone": "+14155550123", "row (from sheet)": "7"}]
+    assert result.clean.to_dict("records") == [{"row": 2, "Phone": "+14155550123", "row (from sheet)": "7",
+                                                "phone_column": "Phone", "phone_as_written": "4155550123"}]

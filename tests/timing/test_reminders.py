@@ -119,8 +119,8 @@ def test_bad_rows_are_reported_not_dropped():
     assert out["skip_reason"].tolist() == ["invalid_appointment", "invalid_appointment",
                                            "invalid_timezone"]
     assert out["note"].tolist() == [
-        "Appointment 'next tuesday' is not a date and time like 2026-12-03 10:30 or "
-        "12/03/2026 10:30 AM",
+        "Appointment 'next tuesday' is not a date and time like 2026-12-03 10:30, "
+        "12/03/2026 10:30 AM or December 3, 2026 10:30 am",
         "no appointment time",
         "TimeZone 'America/New_Yrok' is not an IANA time zone name; "
         "did you mean 'America/New_York'?",
