@@ -14,7 +14,12 @@ import threading
 import time
 from typing import Any
 
-__all__ = ["BackgroundServer", "bind_socket", "socket_url", "uvicorn_config", "uvicorn_server"]
+__all__ = ["DEFAULT_MAX_BODY", "BackgroundServer", "bind_socket", "socket_url", "uvicorn_config",
+           "uvicorn_server"]
+
+#: The largest request body the webhook listener accepts by default (here, not in the listener,
+#: so that ``ptdata listen --help`` shows it without loading the listener and pandas).
+DEFAULT_MAX_BODY = 64 * 1024   # a Twilio payload is a few KB; 1,600 characters of body at most
 
 
 def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:

@@ -21,3 +21,15 @@ def test_public_names_not_in_all_are_modules_only():
         if not isinstance(getattr(ptdata, n), types.ModuleType) and n != "annotations"
     }
     assert stray == set()
+
+
+def test_the_stub_type_checkers_read_names_the_same_public_surface():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(ptdata.__file__).parent / "__init__.pyi").read_text(encoding="utf-8"))
+    imported = sorted(alias.asname or alias.name for node in tree.body
+                      if isinstance(node, ast.ImportFrom) for alias in node.names)
+    [listed] = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["__all__"]]
+    assert imported == sorted(listed) == sorted(ptdata.__all__)

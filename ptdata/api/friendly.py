@@ -13,9 +13,9 @@ the API wants (``GetGroups``/``GetPlaces``), a list of numbers becomes the comma
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import schedule_strings
@@ -29,9 +29,6 @@ from ptdata.api.results import (
     Registration,
     Result,
 )
-
-if TYPE_CHECKING:
-    from ptdata.api.client import PowerTextor
 
 __all__ = ["FriendlyMethods"]
 
@@ -50,14 +47,24 @@ _RECIPIENT_KWARGS = (
 class FriendlyMethods:
     """Mixed into ``PowerTextor``; every method sends through ``operation``."""
 
+    # -- what the client provides (``PowerTextor`` overrides both) --------------------------
+
+    def operation(self, op_id: str, /, **fields: Any) -> Result:
+        """Send the operation ``op_id`` with the spec's field names."""
+        raise NotImplementedError
+
+    def _cached(self, key: str, load: Callable[[], Any], refresh: bool) -> Any:
+        """``load()``, or what it gave last time unless ``refresh``."""
+        raise NotImplementedError
+
     # -- lists -------------------------------------------------------------------------------
 
-    def contacts(self: PowerTextor) -> Records[Contact]:
+    def contacts(self) -> Records[Contact]:
         """Your Power Textor contacts (``GetContacts``); ``.to_frame()`` for a DataFrame."""
         data = self.operation("GetContacts").data or []
         return Records(Contact.from_data(d) for d in data if isinstance(d, dict))
 
-    def groups(self: PowerTextor, *, refresh: bool = True) -> Records[Group]:
+    def groups(self, *, refresh: bool = True) -> Records[Group]:
         """Your groups (``GetGroups``); send to one by name or by ``group_id``."""
 
         def load() -> Records[Group]:
@@ -66,7 +73,7 @@ class FriendlyMethods:
 
         return self._cached("groups", load, refresh)
 
-    def places(self: PowerTextor, *, refresh: bool = True) -> Records[Place]:
+    def places(self, *, refresh: bool = True) -> Records[Place]:
         """Your places for Google review requests (``GetPlaces``)."""
 
         def load() -> Records[Place]:
@@ -75,7 +82,7 @@ class FriendlyMethods:
 
         return self._cached("places", load, refresh)
 
-    def resolve_group(self: PowerTextor, group: str | Group) -> Group:
+    def resolve_group(self, group: str | Group) -> Group:
         """The group with this GroupId or name (case-insensitive); a clear error otherwise."""
         if isinstance(group, Group):
             return group
@@ -97,7 +104,7 @@ class FriendlyMethods:
                 return g
         raise UsageError(_unknown("group", group, [g.name for g in groups]))
 
-    def resolve_place(self: PowerTextor, place: str | Place) -> Place:
+    def resolve_place(self, place: str | Place) -> Place:
         """The place with this name, PlaceId or GooglePlaceId; a clear error otherwise."""
         if isinstance(place, Place):
             return place
@@ -116,14 +123,14 @@ class FriendlyMethods:
     # -- contacts ----------------------------------------------------------------------------
 
     def create_contact(
-        self: PowerTextor, phone: str, name: str | None = None, last_name: str | None = None
+        self, phone: str, name: str | None = None, last_name: str | None = None
     ) -> Contact:
         """Create a contact, or update the name of the contact with that number (upsert)."""
         res = self.operation("CreateAContact", Phone=phone, Name=name, LastName=last_name)
         return Contact.from_data(res.data or {})
 
     def update_contact(
-        self: PowerTextor,
+        self,
         phone: str,
         *,
         name: str | None = None,
@@ -145,7 +152,7 @@ class FriendlyMethods:
     # -- messages ----------------------------------------------------------------------------
 
     def send_text(
-        self: PowerTextor, body: str, *, at: datetime | None = None,
+        self, body: str, *, at: datetime | None = None,
         opt_out_footer: bool = False, **recipient: Any,
     ) -> CampaignResult:
         """Send (or, with ``at=``, schedule) a text to one recipient shape.
@@ -161,7 +168,7 @@ class FriendlyMethods:
         return self._message("text", timing, body, recipient, at=at, footer=opt_out_footer)
 
     def send_simple_text(
-        self: PowerTextor, number: str, body: str, *, opt_out_footer: bool = False
+        self, number: str, body: str, *, opt_out_footer: bool = False
     ) -> CampaignResult:
         """Send a text to one number through the connector's ``SendTextMessage`` action."""
         res = self.operation("SendTextMessage", To=number, Body=body,
@@ -169,7 +176,7 @@ class FriendlyMethods:
         return CampaignResult.from_result(res)
 
     def send_review(
-        self: PowerTextor, body: str, *, place: str | Place, at: datetime | None = None,
+        self, body: str, *, place: str | Place, at: datetime | None = None,
         opt_out_footer: bool = False, **recipient: Any,
     ) -> CampaignResult:
         """Send (or schedule) a Google review request for ``place`` (name or id).
@@ -181,7 +188,7 @@ class FriendlyMethods:
                              footer=opt_out_footer)
 
     def send_reminder(
-        self: PowerTextor, text: str, *, event_date: date | str, days_before: int,
+        self, text: str, *, event_date: date | str, days_before: int,
         time: time | datetime | str, opt_out_footer: bool = False, **recipient: Any,
     ) -> CampaignResult:
         """Schedule an event reminder: sent ``days_before`` days before ``event_date`` at ``time``.
@@ -193,7 +200,7 @@ class FriendlyMethods:
                              extra={"EventDate": event_date, "Day": days_before, "Time": time})
 
     def send_mms(
-        self: PowerTextor, body: str, attachment: Any, *, opt_out_footer: bool = False,
+        self, body: str, attachment: Any, *, opt_out_footer: bool = False,
         **recipient: Any,
     ) -> CampaignResult:
         """Send an MMS with a file (a path, bytes or a binary file object).
@@ -205,7 +212,7 @@ class FriendlyMethods:
 
     # -- webhooks ----------------------------------------------------------------------------
 
-    def register_webhook(self: PowerTextor, url: str, *, kind: str = "sms") -> Registration:
+    def register_webhook(self, url: str, *, kind: str = "sms") -> Registration:
         """Ask Power Textor to POST received SMS (``kind="sms"``) or MMS messages to ``url``."""
         op_id = {"sms": "ProductionWebhook", "mms": "MMSWebhook"}.get(kind)
         if op_id is None:
@@ -213,7 +220,7 @@ class FriendlyMethods:
         res = self.operation(op_id, WebHookUri=url)
         return Registration(_registration_id(res), kind, url, res.location)
 
-    def delete_webhook(self: PowerTextor, registration: str | Registration) -> None:
+    def delete_webhook(self, registration: str | Registration) -> None:
         """Delete a webhook registration (by id or the object ``register_webhook`` returned)."""
         reg_id = registration.registration_id if isinstance(registration, Registration) else registration
         if not reg_id:
@@ -223,7 +230,7 @@ class FriendlyMethods:
     # -- the shared path ---------------------------------------------------------------------
 
     def _message(
-        self: PowerTextor, action: str, timing: str, text: str, recipient: dict[str, Any], *,
+        self, action: str, timing: str, text: str, recipient: dict[str, Any], *,
         at: datetime | None = None, place: Any = None, footer: bool = False,
         extra: dict[str, Any] | None = None,
     ) -> CampaignResult:
@@ -273,7 +280,7 @@ class FriendlyMethods:
         return target, fields
 
 
-def _recipient_value(client: PowerTextor, target: str, value: Any) -> Any:
+def _recipient_value(client: FriendlyMethods, target: str, value: Any) -> Any:
     many = target in ("numbers", "contacts", "groups", "new_group")
     if many:
         if isinstance(value, str) or not isinstance(value, Sequence):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ptdata.inbound.listener import DEFAULT_MAX_BODY
+from ptdata._serving import DEFAULT_MAX_BODY
 
 __all__ = ["COMMANDS", "inbound", "listen"]
 

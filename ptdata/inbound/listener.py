@@ -43,7 +43,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ptdata.api.errors import UsageError
-from ptdata._serving import BackgroundServer, bind_socket, socket_url
+from ptdata._serving import DEFAULT_MAX_BODY, BackgroundServer, bind_socket, socket_url
 from ptdata._serving import uvicorn_server as quiet_server
 
 __all__ = [
@@ -59,7 +59,6 @@ __all__ = [
 
 logger = logging.getLogger("ptdata.inbound.listener")
 
-DEFAULT_MAX_BODY = 64 * 1024   # a Twilio payload is a few KB; 1,600 characters of body at most
 _EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
