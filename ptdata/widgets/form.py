@@ -75,7 +75,7 @@ class ComposeForm(w.VBox):
         now: the current time for ``plan`` (an aware datetime; default the clock): what is
             past, and whether "Now" falls in a recipient's quiet hours.
         rate: API calls per second while sending (passed to ``send``).
-        ledger: the ledger file for ``send`` (default ``.ptdata/ledger.sqlite``).
+        ledger: the send history for ``send`` (default ``history.sqlite`` in your data folder).
         preview_count: how many recipients' messages are listed under the message (the
             phone preview steps through all of them).
 
