@@ -16,6 +16,7 @@ from ptdata.cli._common import (
     open_client,
     region_option,
     server_options,
+    write_plan,
 )
 
 __all__ = ["COMMANDS", "contacts"]
@@ -81,7 +82,7 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
             the_plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid)
         click.echo(the_plan.summary())
         if dry_run:
-            out = the_plan.write(report_path)
+            out = write_plan(the_plan, report_path)
             click.echo(f"dry run: nothing changed; the diff is in {out}")
             return
         if the_plan.n_calls:

@@ -22,6 +22,7 @@ from ptdata.cli._common import (
     parse_now,
     region_option,
     server_options,
+    write_plan,
 )
 
 __all__ = ["COMMANDS", "send"]
@@ -226,7 +227,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
         if client is None:  # a dry run without a server: the history cannot be read
             click.echo(the_plan.summary() + cost)
-            out = the_plan.write(report_path)
+            out = write_plan(the_plan, report_path)
             click.echo("dry run: nothing sent (no API key or server given, so the send history "
                        f"was not checked); the plan is in {out}")
             return
@@ -240,7 +241,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         cost = "" if price is None else f"\n  {cost_text(pending.plan.segments, price)}"
         click.echo(pending.summary() + cost)
         if dry_run:
-            out = pending.plan.write(report_path)
+            out = write_plan(pending.plan, report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
             return
         if pending.plan.n_calls:

@@ -43,9 +43,9 @@ def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option("--region", default="US", show_default=True, callback=_region,
               help="How numbers written without + are read (two-letter code; 'none' accepts only "
                    "+ numbers).")
-@click.option("--report", type=click.Path(dir_okay=False, writable=True), metavar="OUT.csv",
-              help="Write every failure (row, column, value, reason, message) to this CSV "
-                   "(UTF-8 with BOM, safe to open in Excel).")
+@click.option("--report", type=click.Path(dir_okay=False, writable=True), metavar="OUT",
+              help="Write every failure (row, column, value, reason, message) to this file: "
+                   ".csv (UTF-8 with BOM, safe to open in Excel), .xlsx or .parquet.")
 @click.option("--sheet", metavar="NAME", help="XLSX: the sheet to read (name or 1-based number; "
               "default the first).")
 @click.option("--encoding", metavar="NAME", help="CSV: read with this encoding instead of detecting it.")
@@ -63,8 +63,8 @@ def validate_command(file: str, kind: str, region: str | None, report: str | Non
     Example:
       ptdata validate contacts.csv --report problems.csv
     """
+    from ptdata.bulk.writers import write_frame
     from ptdata.sheets.errors import SheetError
-    from ptdata.sheets.excel_safe import neutralise_frame
     from ptdata.sheets.reading import read_sheet
     from ptdata.sheets.validate import validate
 
@@ -88,9 +88,9 @@ def validate_command(file: str, kind: str, region: str | None, report: str | Non
         click.echo(f"... and {more} more{'' if report else ' (write them all with --report OUT.csv)'}")
     if report:
         try:
-            neutralise_frame(failures).to_csv(report, index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            click.echo(f"error: cannot write the report {report}: {exc.strerror or exc}", err=True)
+            write_frame(failures, report)   # by its extension, as send writes its report
+        except (OSError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         click.echo(f"report: {report} ({len(failures)} failure{'s' * (len(failures) != 1)})")
     sys.exit(0 if result.ok else 1)

@@ -235,7 +235,7 @@ def test_summary_prints_and_writes_tables(tmp_path):
     assert by_campaign.splitlines()[0] == (
         "campaign_id,sent,replied,reply_rate,replies,opted_out,opt_out_rate,review,"
         "median_minutes_to_first_reply")
-    assert by_campaign.splitlines()[1] == "C1,2,2,1.0,4,1,0.5,0,4.0"
+    assert by_campaign.splitlines()[1] == '"C1",2,2,1,4,1,0.5,0,4'   # text quoted, numbers not
 
 
 def test_summary_reports_torn_lines(tmp_path):
