@@ -34,43 +34,60 @@ def report_frame(rows: int, seed: int = 7):
 
     from ptdata.bulk.report import REPORT_COLUMNS
 
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     rnd = np.random.default_rng(seed)
     text = pd.StringDtype("pyarrow", na_value=np.nan)
-    status = rnd.choice(np.array(["sent", "sent", "sent", "sent", "skipped", "failed"]), rows)
-    skipped = status == "skipped"
-    failed = status == "failed"
-    names = np.array(["Ava", "Ben", "Chloe", "Dan", "=HYPERLINK(\"x\")", "Zoë", "@Eve", "Li Wei"])
-    start = pd.Timestamp("2026-11-02T20:00:00Z")
-    first = start + pd.to_timedelta(np.arange(rows) // 50, unit="s")
+    status = rnd.choice(np.array([0, 0, 0, 0, 1, 2]), rows)   # sent, skipped, failed
+    skipped = status == 1
+    failed = status == 2
+    first = pd.Timestamp("2026-11-02T20:00:00Z") + pd.to_timedelta(np.arange(rows) // 50,
+                                                                    unit="s")
 
-    def maybe(values, where):
-        return pd.Series(np.where(where, values, None), dtype=text)
+    def pick(values, codes):      # built in Arrow: no million Python strings on the way
+        chosen = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()),
+                                                pa.array(values, pa.large_string()))
+        return pd.Series(pd.arrays.ArrowStringArray(chosen.cast(pa.large_string())),
+                         dtype=text)
 
+    def same(value, where=None):
+        codes = np.zeros(rows, dtype=np.int32) if where is None else np.where(where, 0, -1)
+        return pick([value], np.ma.masked_less(codes, 0) if where is not None else codes)
+
+    def numbered(prefix, numbers, width):
+        digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.large_string()), width, "0")
+        joined = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), digits,
+                                             pa.scalar("", pa.large_string()))
+        return pd.Series(pd.arrays.ArrowStringArray(joined), dtype=text)
+
+    names = ["Ava", "Ben", "Chloe", "Dan", "=HYPERLINK(\"x\")", "Zoë", "@Eve", "Li Wei"]
+    campaign = numbered("C", np.arange(rows) // 50, 1)
     frame = pd.DataFrame({
         "row": pd.array(np.arange(2, rows + 2), dtype="Int64"),
-        "phone": pd.Series([f"+1415{n:07d}" for n in rnd.integers(0, 10**7, rows)], dtype=text),
-        "name": pd.Series(rnd.choice(names, rows), dtype=text),
-        "status": pd.Series(status, dtype=text),
-        "reason": maybe(np.where(skipped, "opted_out", "server_error"), skipped | failed),
-        "message": maybe("HTTP 503 from the server", failed),
-        "operation": maybe("SendMessageToMultipleNumbers", ~skipped),
-        "campaign_id": maybe(np.char.add("C", (np.arange(rows) // 50).astype(str)), ~skipped),
+        "phone": numbered("+1415", rnd.integers(0, 10**7, rows), 7),
+        "name": pick(names, rnd.integers(0, len(names), rows)),
+        "status": pick(["sent", "skipped", "failed"], status),
+        "reason": pick(["opted_out", "server_error"], np.ma.masked_equal(status, 0) - 1),
+        "message": same("HTTP 503 from the server", failed),
+        "operation": same("SendMessageToMultipleNumbers", ~skipped),
+        "campaign_id": campaign.where(~skipped),
         "batch_id": pd.array(np.where(skipped, None, np.arange(rows) // 50), dtype="Int64"),
         "attempts": pd.array(np.where(skipped, None, 1), dtype="Int64"),
         "first_attempt_at": pd.Series(first).where(~skipped).astype("datetime64[ns, UTC]"),
         "finished_at": pd.Series(first + pd.Timedelta("300ms")).where(~skipped)
                          .astype("datetime64[ns, UTC]"),
         "scheduled_for": pd.Series(pd.NaT, index=range(rows), dtype="datetime64[ns, UTC]"),
-        "tz": pd.Series(["America/Los_Angeles"] * rows, dtype=text),
-        "offset": pd.Series([None] * rows, dtype=text),
-        "note": pd.Series([None] * rows, dtype=text),
+        "tz": same("America/Los_Angeles"),
+        "offset": pd.Series(pd.NA, index=range(rows), dtype=text),
+        "note": pd.Series(pd.NA, index=range(rows), dtype=text),
         "segments": pd.array(np.ones(rows, dtype=np.int64), dtype="Int64"),
-        "encoding": pd.Series(["GSM-7"] * rows, dtype=text),
-        "body": pd.Series(["Doors open at 9! Reply STOP to opt out"] * rows, dtype=text),
-        "group": pd.Series([None] * rows, dtype=text),
-        "place": pd.Series([None] * rows, dtype=text),
-        "kind": pd.Series(["text"] * rows, dtype=text),
-        "job_id": pd.Series(["9f" * 32] * rows, dtype=text),
+        "encoding": same("GSM-7"),
+        "body": same("Doors open at 9! Reply STOP to opt out"),
+        "group": pd.Series(pd.NA, index=range(rows), dtype=text),
+        "place": pd.Series(pd.NA, index=range(rows), dtype=text),
+        "kind": same("text"),
+        "job_id": same("9f" * 32),
     })
     assert tuple(frame.columns) == REPORT_COLUMNS
     return frame
@@ -182,7 +199,10 @@ def main() -> None:
                     verdicts.append(f"<= {seconds:g} s: {'met' if ok else 'MISSED'}")
                 if mb:
                     ok = r["peak_mb"] <= mb
-                    verdicts.append(f"<= {mb:g} MB: {'met' if ok else 'MISSED'}")
+                    added = r["peak_mb"] - r["frame_mb"]
+                    verdicts.append(f"<= {mb:g} MB: {'met' if ok else 'MISSED'} for the whole "
+                                    f"process (the write itself adds {added:.0f} MB to the "
+                                    "frame already in memory)")
                 print("  target " + "; ".join(verdicts))
             if fmt == "csv":
                 naive = measure("naive", "csv", args.rows, Path(tmp))
