@@ -119,9 +119,10 @@ def _child(reader: str, path: str) -> None:
     if reader == "load_inbound":
         frame = ptdata.load_inbound(path)
         skipped = frame.attrs["ptdata.load"]["skipped_lines"]
-    elif reader == "duckdb":   # its own type detection, straight into pandas
-        frame = duckdb.sql(f"SELECT * FROM read_ndjson('{path}', "
-                           "ignore_errors=true)").df()
+    elif reader == "duckdb":   # its own type detection; to pandas through Arrow, no copy
+        rel = duckdb.sql(f"SELECT * FROM read_ndjson('{path}', ignore_errors=true)")
+        table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+        frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     else:
         frame = pd.read_json(path, lines=True)
     seconds = time.perf_counter() - t0
