@@ -1,11 +1,11 @@
 """JSON lines into an Arrow table of text, a chunk of whole lines at a time, bad lines skipped.
 
-Each chunk (about ``BLOCK_BYTES`` of whole lines) goes through pyarrow's JSON reader in one
-block, two chunks at a time on two threads. When the reader stops at a line (torn JSON, a
-lone surrogate, a field whose JSON type changes) it names the row; that line is checked in
-Python, skipped with its reason when it is bad (kept through the slow path when it is only
-unusual), and the reader goes on after it. Text that is not UTF-8 is found by validating
-each chunk's table. So a bad line costs about one more parse of the lines before it in its
+Each chunk (about ``BLOCK_BYTES`` of whole lines) goes through pyarrow's JSON reader, a few
+blocks at once on its threads. When the reader stops at a line (torn JSON, a lone surrogate,
+a field whose JSON type changes), the chunk is read again in one block so the error names the
+row; that line is checked in Python, skipped with its reason when it is bad (kept through the
+slow path when it is only unusual), and the reader goes on after it. Text that is not UTF-8
+is found by validating each chunk's table. So a bad line costs about one more parse of its
 chunk, and memory stays bounded by the chunk size however many lines are bad.
 
 >>> table, skipped = read_jsonl([b'{"From":"+14155550123","Body":"STOP"}\\n{"From":"+1415\\n'])
@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -44,7 +41,7 @@ _MAX_RESTARTS = 64   # per chunk; then its remaining lines go through the slow p
 _CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from")
 _ROW = re.compile(r" in row (\d+)\s*$")
 _BAD_UTF8 = re.compile(r"Invalid UTF8 sequence at string index (\d+)")
-_WORKERS = max(1, min(2, os.cpu_count() or 1))
+_PARSE_BLOCK = 4 << 20   # pyarrow parses a chunk this much at a time, on all cores
 _BLANK = b" \t\r"
 
 
@@ -108,40 +105,24 @@ def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int
     another way (a pretty-printed object); it returns a table or None.
     """
     skipped: list[tuple[int, str]] = []
-    free: list[bytearray] = []   # chunk buffers to read into again once parsed
+    free: list[bytearray] = []   # the chunk buffer, read into again once parsed
+    strings = set(_STRING_FIELDS)
+    out: list[pa.Table] = []
     with _filler(source) as fill:
         chunks = _line_chunks(fill, skipped, free)
         first = next(chunks, None)
         second = None if first is None else next(chunks, None)
-        strings = set(_STRING_FIELDS)
-        if second is None:  # one chunk (or none): no threads
-            out = []
+        if second is None:  # the whole file in one chunk: it may be one JSON document
             if first is not None:
                 out, bad, _ = _parse_chunk(*first[:4], strings, whole_document)
                 skipped.extend((first[4] + i, why) for i, why in bad)
-            skipped.sort()
-            return concat_text_tables(out), skipped
-        out = []
-        with ThreadPoolExecutor(_WORKERS, thread_name_prefix="ptdata-load") as pool:
-            pending: deque[tuple[Future, bytearray, int]] = deque()
-
-            def collect() -> None:
-                future, buf, first_line = pending.popleft()
-                tables, bad, learned = future.result()
-                free.append(buf)
+        else:
+            for buf, start, stop, lines, first_line in _chain(first, second, chunks):
+                tables, bad, strings = _parse_chunk(buf, start, stop, lines, strings)
                 out.extend(tables)
                 skipped.extend((first_line + i, why) for i, why in bad)
-                strings.clear()
-                strings.update(learned)  # timestamps and numbers met so far: later chunks know
-
-            for buf, start, stop, lines, first_line in _chain(first, second, chunks):
-                pending.append((pool.submit(_parse_chunk, buf, start, stop, lines, set(strings)),
-                                buf, first_line))
+                free.append(buf)
                 del buf
-                while len(pending) > _WORKERS:
-                    collect()
-            while pending:
-                collect()
     skipped.sort()
     return concat_text_tables(out), skipped
 
@@ -350,17 +331,19 @@ def _too_deep(chunk: _Chunk, data: bytearray, start: int, stop: int, newlines: i
     return deep
 
 
-def _parse(view, strings: set[str]) -> pa.Table:
-    """pyarrow's JSON reader on a piece of a chunk in one block (so a failure names the row
-    within it); widens the text fields when it meets a date-like extra field or a number in
-    an integer field. Raises :class:`_BadRow`."""
-    block = max(len(view) + 1, 1 << 16)
+def _parse(view, strings: set[str], *, whole: bool = False) -> pa.Table:
+    """pyarrow's JSON reader on a piece of a chunk, a few blocks at once on its threads;
+    after a failure, again in one block so the failure names the row within the piece.
+    Widens the text fields when it meets a date-like extra field or a number in an integer
+    field. Raises :class:`_BadRow`."""
+    block = max(len(view) + 1, 1 << 16) if whole else _PARSE_BLOCK
     for _ in range(8):
         schema = pa.schema([(n, TEXT) for n in sorted(strings)])
         opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
         try:
             table = pj.read_json(pa.BufferReader(pa.py_buffer(view)), parse_options=opts,
-                                 read_options=pj.ReadOptions(block_size=block),
+                                 read_options=pj.ReadOptions(block_size=block,
+                                                             use_threads=not whole),
                                  memory_pool=arrow_pool())
         except pa.ArrowInvalid as exc:
             msg = str(exc)
@@ -373,6 +356,8 @@ def _parse(view, strings: set[str]) -> pa.Table:
             if m and m.group(1) in INTEGER_FIELDS and m.group(1) in strings:
                 strings.discard(m.group(1))
                 continue
+            if not whole:  # the row it names counts from its block: ask one block
+                return _parse(view, strings, whole=True)
             row = _ROW.search(msg)
             raise _BadRow(int(row.group(1)) if row else None) from None
         dated = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
@@ -382,6 +367,8 @@ def _parse(view, strings: set[str]) -> pa.Table:
         try:
             table.validate(full=True)  # the reader does not check that text is UTF-8
         except pa.ArrowInvalid as exc:
+            if not whole:
+                return _parse(view, strings, whole=True)
             bad = _BAD_UTF8.search(str(exc))
             raise _BadRow(int(bad.group(1)) if bad else None) from None
         try:

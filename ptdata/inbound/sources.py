@@ -25,7 +25,7 @@ __all__ = ["BLOCK_BYTES", "MAX_GZIP_RATIO", "DumpSource", "InboundLoadError"]
 
 #: How much of a dump is read (or decompressed) at a time; a JSON-lines dump is parsed in
 #: chunks of whole lines about this big, so memory for reading stays bounded by it.
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 16 << 20
 #: A gzip dump expanding more than this many times its size is refused (JSON lines of
 #: webhook payloads compress about 5-10 times; a decompression bomb about 1,000 times).
 MAX_GZIP_RATIO = 100
