@@ -7,6 +7,7 @@
     ├── TemplateError (ValueError)   a merge-field template is wrong (ptdata.sheets)
     ├── MessageTooLong (ValueError)  above the segment or character limit (ptdata.sheets)
     ├── InboundLoadError (ValueError) a dump cannot be read (ptdata.inbound)
+    ├── ReportWriteError (OSError)   a report cannot be written, e.g. a full disk (ptdata.bulk)
     └── PowerTextorError             using the client and calling Power Textor
         ├── UsageError (ValueError)  bad arguments, caught before anything is sent
         │   ├── InvalidRowsError     the sheet has rows that cannot be sent (ptdata.bulk)

@@ -19,7 +19,8 @@ from typing import Any
 import click
 
 __all__ = ["SheetOptions", "cli_words", "confirm_or_exit", "finish", "planning_errors", "open_client",
-           "parse_now", "plural", "read_or_exit", "region_option", "server_options", "sheet_options"]
+           "parse_now", "plural", "read_or_exit", "region_option", "server_options", "sheet_options",
+           "write_plan"]
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -256,14 +257,48 @@ def parse_now(text: str | None) -> datetime | None:
 
 
 def finish(result: Any, report_path: str) -> None:
-    """Write a run's report, print its summary and the first problem rows, exit 0 or 1."""
-    out = result.write(report_path)
+    """Write a run's report, print its summary and the first problem rows, exit 0 or 1.
+
+    A report that cannot be written (a full disk) is one line saying so and how to get it
+    (exit 1): the outcome of every message is already in the send history.
+    """
+    from ptdata.bulk.writers import ReportWriteError
+
+    try:
+        out = result.write(report_path)
+    except ReportWriteError as exc:
+        click.echo(result.summary())
+        click.echo(f"error: {exc}. {_how_to_get_the_report(result, report_path)}", err=True)
+        sys.exit(1)
     click.echo(result.summary())
     problems = result.frame[result.frame["status"].isin(["failed", "unknown"])]
     for _, r in problems.head(5).iterrows():
         click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
     click.echo(f"report: {out}")
     sys.exit(0 if result.ok else 1)
+
+
+def _how_to_get_the_report(result: Any, report_path: str) -> str:
+    import shlex
+
+    campaigns = result.frame["campaign"].dropna().unique() if "campaign" in result.frame else []
+    if len(campaigns) != 1:
+        return "Free some space and run the same command again."
+    return ("Every outcome is in the send history: free some space and run `ptdata history "
+            f"--campaign {shlex.quote(str(campaigns[0]))} --report {shlex.quote(str(report_path))}`"
+            " (running the send again texts nobody twice).")
+
+
+def write_plan(plan: Any, report_path: str) -> Any:
+    """Write a dry run's plan as the report; a full disk is one line and exit 1."""
+    from ptdata.bulk.writers import ReportWriteError
+
+    try:
+        return plan.write(report_path)
+    except ReportWriteError as exc:
+        click.echo(f"error: {exc}. Nothing was sent: free some space and run the same command "
+                   "again.", err=True)
+        sys.exit(1)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from ptdata.cli._common import (
     region_option,
     server_options,
     sheet_options,
+    write_plan,
 )
 
 __all__ = ["COMMANDS", "contacts"]
@@ -87,7 +88,7 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
                                  keep_columns=list(sheet_options.keep_columns) or None)
         click.echo(the_plan.summary())
         if dry_run:
-            out = the_plan.write(report_path)
+            out = write_plan(the_plan, report_path)
             click.echo(f"dry run: nothing changed; the diff is in {out}")
             return
         if the_plan.n_calls:

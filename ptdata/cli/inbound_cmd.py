@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ptdata._serving import DEFAULT_MAX_BODY
+from ptdata._serving import DEFAULT_MAX_BODY, Limits
 
 __all__ = ["COMMANDS", "inbound", "listen"]
 
@@ -48,14 +48,28 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subpro
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True,
               type=click.IntRange(min=1), metavar="BYTES",
               help="Largest request body accepted; bigger ones get 413.")
+@click.option("--max-depth", default=Limits.max_depth, show_default=True,
+              type=click.IntRange(1, 100), metavar="N",
+              help="Deepest nesting of a JSON payload (a flat payload is 1); deeper gets 400.")
+@click.option("--max-fields", default=Limits.max_fields, show_default=True,
+              type=click.IntRange(min=1), metavar="N",
+              help="Most fields (keys and list items, all payloads together) in one request; "
+                   "more gets 400.")
+@click.option("--read-timeout", default=Limits.read_timeout, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Time a client has to send its request headers, and again its body; "
+                   "slower ones get 408 and are disconnected.")
 def listen(host: str, port: int, secret: str | None, out: Path, public_url: str | None,
-           base_url: str | None, max_body: int) -> None:
+           base_url: str | None, max_body: int, max_depth: int, max_fields: int,
+           read_timeout: float) -> None:
     """Receive inbound SMS/MMS webhooks and append each payload to a JSON-lines dump.
 
     \b
     Each payload is on disk (fsync) before Power Textor gets its 200. The URL contains a
-    secret: anything else gets 404, and it is printed here only. Load the dump with
-    ptdata.load_inbound("DUMP.jsonl") or `ptdata inbound summary DUMP.jsonl`.
+    secret: anything else gets 404, and it is printed here only. Only what the loader reads
+    back exactly is stored: text that is not valid Unicode, and payloads past the limits
+    below, get 400. Load the dump with ptdata.load_inbound("DUMP.jsonl") or
+    `ptdata inbound summary DUMP.jsonl`.
     \b
       ptdata listen --out inbound.jsonl --register https://my-tunnel.example.com
     """
@@ -73,7 +87,8 @@ def listen(host: str, port: int, secret: str | None, out: Path, public_url: str 
         if client is not None:
             stack.callback(client.close)
         try:
-            app = create_listener_app(out, secret, max_body=max_body)
+            app = create_listener_app(out, secret, max_body=max_body, max_depth=max_depth,
+                                      max_fields=max_fields, read_timeout=read_timeout)
         except (RuntimeError, OSError) as exc:
             raise click.UsageError(f"cannot write the dump: {exc}") from None
         stack.callback(app.state.writer.close)

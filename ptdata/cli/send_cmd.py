@@ -27,6 +27,7 @@ from ptdata.cli._common import (
     region_option,
     server_options,
     sheet_options,
+    write_plan,
 )
 
 __all__ = ["COMMANDS", "send"]
@@ -248,7 +249,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         if client is None:  # a dry run without a server: the history cannot be read
             click.echo(the_plan.summary() + cost)
             _blank_note(the_plan)
-            out = the_plan.write(report_path)
+            out = write_plan(the_plan, report_path)
             click.echo("dry run: nothing sent (no API key or server given, so the send history "
                        f"was not checked); the plan is in {out}")
             return
@@ -263,7 +264,7 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
         click.echo(pending.summary() + cost)
         _blank_note(pending.plan)
         if dry_run:
-            out = pending.plan.write(report_path)
+            out = write_plan(pending.plan, report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
             return
         if pending.plan.n_calls:

@@ -23,9 +23,9 @@ _SHOWN_FAILURES = 10
               show_default=True, help="What the sheet holds: people, group memberships, or one "
               "message per row.")
 @region_option
-@click.option("--report", type=click.Path(dir_okay=False, writable=True), metavar="OUT.csv",
-              help="Write every failure (row, column, value, reason, message) to this CSV "
-                   "(UTF-8 with BOM, safe to open in Excel).")
+@click.option("--report", type=click.Path(dir_okay=False, writable=True), metavar="OUT",
+              help="Write every failure (row, column, value, reason, message) to this file: "
+                   ".csv (UTF-8 with BOM, safe to open in Excel), .xlsx or .parquet.")
 @sheet_options
 def validate_command(file: str, kind: str, region: str | None, report: str | None,
                      sheet_options: SheetOptions) -> None:
@@ -41,7 +41,7 @@ def validate_command(file: str, kind: str, region: str | None, report: str | Non
       ptdata validate salesforce.csv --phone-column Mobile --phone-column Phone
       ptdata validate google.csv --column Name="Given Name" --keep-columns "E-mail 1 - Value"
     """
-    from ptdata.sheets.excel_safe import neutralise_frame
+    from ptdata.bulk.writers import write_frame
     from ptdata.sheets.validate import validate
 
     frame = read_or_exit(file, sheet_options)
@@ -62,9 +62,9 @@ def validate_command(file: str, kind: str, region: str | None, report: str | Non
             by_row = result.frame.set_index("row")[kept]
             failures = failures.join(by_row, on="row")
         try:
-            neutralise_frame(failures).to_csv(report, index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            click.echo(f"error: cannot write the report {report}: {exc.strerror or exc}", err=True)
+            write_frame(failures, report)   # by its extension, as send writes its report
+        except (OSError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
             sys.exit(2)
         click.echo(f"report: {report} ({plural(len(failures), 'failure')})")
     sys.exit(0 if result.ok else 1)

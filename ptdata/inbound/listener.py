@@ -13,8 +13,15 @@ A JSON array of payloads is saved as one line each.
 
 Safety: the URL path holds a secret (anything else gets 404, and the secret never reaches a
 log: the access log is off); bodies over ``max_body`` get 413 (on Content-Length and while
-streaming); each payload is written and fsync'ed before the 2xx; one writer appends whole
-lines (concurrent posts share one write + fsync, never interleave); binds 127.0.0.1 by default.
+streaming); the request headers and then the body must each arrive within ``read_timeout``
+seconds (else 408 and the connection is closed), so slow clients cannot hold connections;
+each payload is written and fsync'ed before the 2xx; one writer appends whole lines
+(concurrent posts share one write + fsync, never interleave); binds 127.0.0.1 by default.
+
+Only what ``load_inbound`` reads back exactly is stored: a payload that is not valid Unicode
+(invalid UTF-8, or a JSON ``\\ud800`` escape leaving a lone surrogate), that nests deeper
+than ``max_depth`` or holds more than ``max_fields`` fields gets 400 with the reason, and
+nothing is written (see :mod:`ptdata.inbound.payloads`).
 
 >>> from ptdata.inbound.listener import serve_listener
 >>> with serve_listener("inbound.jsonl") as listener:           # doctest: +SKIP
@@ -34,7 +41,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -45,10 +51,20 @@ from starlette.routing import Route
 from ptdata.api.errors import UsageError
 from ptdata._serving import DEFAULT_MAX_BODY, BackgroundServer, bind_socket, socket_url
 from ptdata._serving import uvicorn_server as quiet_server
+from ptdata.inbound.payloads import (
+    DEFAULT_MAX_BODY,
+    Limits,
+    PayloadError,
+    TooLarge,
+    TooSlow,
+    parse_payloads,
+    read_body,
+)
 
 __all__ = [
     "DEFAULT_MAX_BODY",
     "DumpWriter",
+    "Limits",
     "ListenerHandle",
     "create_listener_app",
     "dump_line",
@@ -91,11 +107,8 @@ def dump_line(payload: dict, kind: str, received_at: datetime) -> bytes:
     record: dict = {"received_at": stamp, "kind": kind}
     for key, value in payload.items():
         record[f"payload_{key}" if key in ("received_at", "kind") else key] = value
-    try:
-        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        return (text + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a JSON poster: keep it escaped
-        return (json.dumps(record, separators=(",", ":")) + "\n").encode("ascii")
+    # strict UTF-8: text that is not valid Unicode was refused before it got here
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 class DumpWriter:
@@ -198,70 +211,23 @@ def _ends_mid_line(path: Path) -> bool:
         return f.read(1) != b"\n"
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise ValueError("bad Content-Length")
-        if int(length) > limit:
-            raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _parse_payloads(request: Request, body: bytes) -> list[dict]:
-    """The posted fields, JSON (an object, or an array of them) or form-encoded (or
-    multipart), exactly as sent."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
-    if ctype == "application/json" or ctype.endswith("+json") or (
-        ctype not in form_types and body.lstrip()[:1] in (b"{", b"[")
-    ):
-        payload = json.loads(body)
-        items = payload if isinstance(payload, list) else [payload]
-        if not items or not all(isinstance(p, dict) for p in items):
-            raise ValueError("the JSON body must be an object (or an array of objects)")
-        return items
-    if ctype == "multipart/form-data":
-        async def replay() -> dict:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        form = await Request(request.scope, replay).form()
-        items = [(k, v if isinstance(v, str) else (v.filename or "")) for k, v in form.multi_items()]
-    else:
-        items = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                          encoding="utf-8", errors="strict")
-    payload: dict = {}
-    for key, value in items:
-        if key in payload:
-            prev = payload[key]
-            payload[key] = (prev if isinstance(prev, list) else [prev]) + [value]
-        else:
-            payload[key] = value
-    return [payload]
-
-
 def create_listener_app(
     out_path: str | os.PathLike, secret: str, *, max_body: int = DEFAULT_MAX_BODY,
-    clock=lambda: datetime.now(UTC),
+    max_depth: int = Limits.max_depth, max_fields: int = Limits.max_fields,
+    read_timeout: float = Limits.read_timeout, clock=lambda: datetime.now(UTC),
 ) -> Starlette:
     """The ASGI app: POST payloads to ``/<secret>/sms``, ``/<secret>/mms`` or ``/<secret>``.
 
-    ``app.state.writer`` is the :class:`DumpWriter` (``lines_written`` counts payloads saved).
+    ``app.state.writer`` is the :class:`DumpWriter` (``lines_written`` counts payloads saved);
+    ``app.state.limits`` the :class:`Limits` (serve it with :func:`uvicorn_server`, which
+    also times out slow request headers).
 
     >>> app = create_listener_app("inbound.jsonl", new_secret())   # doctest: +SKIP
     """
     if not secret:
         raise UsageError("the listener needs a non-empty secret")
+    limits = Limits(max_body=max_body, max_depth=max_depth, max_fields=max_fields,
+                    read_timeout=read_timeout)
     writer = DumpWriter(out_path)
     expected = secret.encode()
 
@@ -276,15 +242,17 @@ def create_listener_app(
             return PlainTextResponse("Method Not Allowed", status_code=405,
                                      headers={"Allow": "GET, HEAD, POST"})
         try:
-            body = await _read_body(request, max_body)
-        except _TooLarge:
+            body = await read_body(request, limits)
+            payloads = await parse_payloads(request, body, limits)
+        except TooLarge:
             return PlainTextResponse(f"Payload Too Large (limit {max_body} bytes)", status_code=413)
-        except ValueError as exc:
+        except TooSlow:
+            logger.warning("a request body took longer than %s s: connection closed", read_timeout)
+            return PlainTextResponse(f"Request Timeout (the body took over {read_timeout:g} s)",
+                                     status_code=408, headers={"Connection": "close"})
+        except PayloadError as exc:
+            logger.warning("refused a payload: %s", exc)
             return PlainTextResponse(f"Bad Request: {exc}", status_code=400)
-        try:
-            payloads = await _parse_payloads(request, body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return PlainTextResponse(f"Bad Request: unreadable payload ({exc})", status_code=400)
         now = clock()
         lines = b"".join(dump_line(p, kind or infer_kind(p), now) for p in payloads)
         try:
@@ -309,6 +277,7 @@ def create_listener_app(
         lifespan=lifespan,
     )
     app.state.writer = writer
+    app.state.limits = limits
     return app
 
 
@@ -334,22 +303,27 @@ class ListenerHandle:
 
 
 def uvicorn_server(app, *, log_level: str = "warning"):
-    """A uvicorn server for ``app`` with the access log off (URLs hold the secret)."""
-    return quiet_server(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=5)
+    """A uvicorn server for ``app`` with the access log off (URLs hold the secret) and
+    request headers that must arrive within the app's ``read_timeout``."""
+    return quiet_server(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=5,
+                        header_timeout=app.state.limits.read_timeout)
 
 
 @contextlib.contextmanager
 def serve_listener(
     out_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
-    secret: str | None = None, max_body: int = DEFAULT_MAX_BODY,
+    secret: str | None = None, **limits,
 ) -> Iterator[ListenerHandle]:
     """Run the listener in a background thread for the ``with`` block (tests, notebooks).
+
+    ``limits``: ``max_body``, ``max_depth``, ``max_fields``, ``read_timeout`` (see
+    :class:`Limits`).
 
     >>> with serve_listener("inbound.jsonl") as listener:          # doctest: +SKIP
     ...     client.register_webhook(listener.sms_url, kind="sms")
     """
     secret = secret or new_secret()
-    app = create_listener_app(out_path, secret, max_body=max_body)
+    app = create_listener_app(out_path, secret, **limits)
     serving = BackgroundServer(uvicorn_server(app), bind_socket(host, port),
                                name="ptdata-listener")
     try:

@@ -6,10 +6,16 @@ lines (``From=%2B14155550123&Body=STOP``); a file, a list of files, a folder or 
 gzip too. Text stays exactly as sent (``+14155550123``, ZIP ``02134``); ``received_at`` is
 UTC; ``NumMedia`` is an integer; extra fields are kept as text columns.
 
-Duplicate deliveries (the same ``MessageSid``/``SmsSid``) keep their first copy. Torn or
-invalid lines are skipped, never fatal: what was skipped (count, file, line numbers) is in
-``frame.attrs["ptdata.load"]`` and logged on the ``ptdata.inbound`` logger (no Python
-warnings). ``errors="raise"`` stops at the first bad line instead.
+Duplicate deliveries (the same ``MessageSid``/``SmsSid``) keep their first copy. A bad line
+(torn JSON, text that is not UTF-8 or holds a lone surrogate, a JSON value that is not an
+object, nesting deeper than 100 levels) is skipped, never fatal: what was skipped (count,
+file, line numbers, why) is in ``frame.attrs["ptdata.load"]`` and logged on the
+``ptdata.inbound`` logger (no Python warnings); everything else loads, so ``opt_outs`` and
+``send --suppress`` still see every good STOP. ``errors="raise"`` stops at the first bad line.
+
+JSON lines (gzip too) are read streaming, a chunk of whole lines at a time, never
+memory-mapped: a bad line costs what a good one does, a file that shrinks while it is read
+raises :class:`InboundLoadError`, and a ``.gz`` that expands more than 100 times is refused.
 
 >>> import ptdata
 >>> inbound = ptdata.load_inbound("sample_data/inbound_sms.jsonl")
@@ -31,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ptdata.api.errors import PtdataError, UsageError
+from ptdata.api.errors import UsageError
 from ptdata.inbound.columns import TEXT, arrow_allocations, arrow_pool, concat_text_tables
 from ptdata.inbound.readers import Part, read_file
 from ptdata.inbound.schema import (
@@ -41,6 +47,7 @@ from ptdata.inbound.schema import (
     STANDARD_COLUMNS,
     empty_inbound_frame,
 )
+from ptdata.inbound.sources import InboundLoadError
 
 __all__ = ["InboundLoadError", "format_load_report", "frame_from_records", "load_inbound"]
 
@@ -52,10 +59,6 @@ DUMP_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".txt", ".form")
 _TIME_ALIASES = ("ReceivedAt", "receivedAt", "DateReceived", "date_received", "DateSent",
                  "date_sent", "DateCreated", "date_created", "timestamp", "Timestamp")
 _MAX_LISTED = 20
-
-
-class InboundLoadError(PtdataError, ValueError):
-    """A dump could not be read (``errors="raise"``), naming the file, the line and the fix."""
 
 
 def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:

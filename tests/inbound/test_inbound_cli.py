@@ -157,6 +157,31 @@ def test_listen_prints_urls_and_stops_on_sigterm(tmp_path):
     assert "1 payload(s) saved" in out
 
 
+def test_listen_limits_are_options(tmp_path):
+    listener = Listener("--out", str(tmp_path / "d.jsonl"), "--port", "0", "--max-depth", "2",
+                        "--max-fields", "5", "--max-body", "300", "--read-timeout", "0.5")
+    sms = listener.wait_for("SMS: ").split("SMS: ")[1].strip()
+    try:
+        deep = httpx.post(sms, json={"SmsSid": "SM1", "Extra": {"a": [1]}})
+        assert (deep.status_code, deep.text) == (
+            400, "Bad Request: field Extra nests deeper than 2 levels (see --max-depth)")
+        wide = httpx.post(sms, data={f"F{i}": "x" for i in range(6)})
+        assert (wide.status_code, wide.text) == (
+            400, "Bad Request: more than 5 fields (see --max-fields)")
+        assert httpx.post(sms, data={"Body": "x" * 400}).status_code == 413
+        host, port = sms.split("/")[2].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            started = time.monotonic()
+            slow.sendall(b"POST / HTTP/1.1\r\nHo")
+            assert slow.recv(100).startswith(b"HTTP/1.1 408 Request Timeout")
+            assert time.monotonic() - started < 3
+        assert httpx.post(sms, data={"SmsSid": "SM2", "Body": "ok"}).status_code == 200
+    finally:
+        listener.proc.send_signal(signal.SIGTERM)
+        code, out, _ = listener.finish()
+    assert code == 0 and "1 payload(s) saved" in out
+
+
 def test_listen_refuses_a_busy_port_and_a_bad_key(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -210,7 +235,7 @@ def test_summary_prints_and_writes_tables(tmp_path):
     assert by_campaign.splitlines()[0] == (
         "campaign_id,sent,replied,reply_rate,replies,opted_out,opt_out_rate,review,"
         "median_minutes_to_first_reply")
-    assert by_campaign.splitlines()[1] == "C1,2,2,1.0,4,1,0.5,0,4.0"
+    assert by_campaign.splitlines()[1] == '"C1",2,2,1,4,1,0.5,0,4'   # text quoted, numbers not
 
 
 def test_summary_reports_torn_lines(tmp_path):

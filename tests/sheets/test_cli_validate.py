@@ -47,7 +47,7 @@ def test_the_report_is_utf8_with_bom_lists_every_failure_and_is_safe_in_excel(tm
     report = tmp_path / "problems.csv"
     run(str(SAMPLES / "contacts_messy.csv"), "--report", str(report))
     data = report.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfrow,column,value,reason,message\n")
+    assert data.startswith(b"\xef\xbb\xbfrow,column,value,reason,message\r\n")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(r["row"], r["reason"]) for r in rows] == [
         ("4", "excel_scientific"), ("5", "excel_decimal"), ("7", "duplicate"), ("8", "invalid"),
@@ -72,7 +72,7 @@ def test_the_clean_sample_exits_0():
 def test_a_clean_report_has_only_its_header(tmp_path):
     report = tmp_path / "ok.csv"
     assert run(str(SAMPLES / "groups.csv"), "--kind", "groups", "--report", str(report)).exit_code == 0
-    assert report.read_bytes() == b"\xef\xbb\xbfrow,column,value,reason,message\n"
+    assert report.read_bytes() == b"\xef\xbb\xbfrow,column,value,reason,message\r\n"
 
 
 def test_stdin_is_read_with_a_dash():

@@ -1,0 +1,378 @@
+"""JSON lines into an Arrow table of text, a chunk of whole lines at a time, bad lines skipped.
+
+Each chunk (about ``BLOCK_BYTES`` of whole lines) goes through pyarrow's JSON reader, a few
+blocks at once on its threads. When the reader stops at a line (torn JSON, a lone surrogate,
+a field whose JSON type changes), the chunk is read again in one block so the error names the
+row; that line is checked in Python, skipped with its reason when it is bad (kept through the
+slow path when it is only unusual), and the reader goes on after it. Text that is not UTF-8
+is found by validating each chunk's table. So a bad line costs about one more parse of its
+chunk, and memory stays bounded by the chunk size however many lines are bad.
+
+>>> table, skipped = read_jsonl([b'{"From":"+14155550123","Body":"STOP"}\\n{"From":"+1415\\n'])
+>>> table.column("Body").to_pylist(), skipped
+(['STOP'], [(2, 'torn or invalid JSON')])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.json as pj
+
+from ptdata.inbound import sources
+from ptdata.inbound.columns import TEXT, arrow_pool, concat_text_tables, records_table, text_columns
+from ptdata.inbound.schema import INTEGER_FIELDS, META_FIELDS, TEXT_FIELDS
+
+__all__ = ["MAX_DEPTH", "check_line", "check_payload", "read_jsonl"]
+
+#: Fields read as text by the JSON reader (the rest are inferred, then made text). The
+#: integer fields are tried as text too (form posts send "1"; naming them is ~8% faster) and
+#: left to inference once a JSON poster's number turns up.
+_STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS, *INTEGER_FIELDS)
+#: Lines nested deeper are skipped (a payload nests two or three levels; pyarrow's reader
+#: crashes the process somewhere past ten thousand).
+MAX_DEPTH = 100
+_MAX_RESTARTS = 64   # per chunk; then its remaining lines go through the slow path
+_CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from")
+_ROW = re.compile(r" in row (\d+)\s*$")
+_BAD_UTF8 = re.compile(r"Invalid UTF8 sequence at string index (\d+)")
+_PARSE_BLOCK = 4 << 20   # pyarrow parses a chunk this much at a time, on all cores
+_BLANK = b" \t\r"
+
+
+def check_line(line: bytes) -> tuple[dict | None, str | None]:
+    r"""One line as a payload dict, or None and why it cannot be one.
+
+    >>> check_line(b'{"Body": "\\ud83d"}')
+    (None, 'text holding a lone surrogate (\\ud83d): not valid Unicode')
+    >>> check_line(b'[1, 2]')
+    (None, 'a JSON array, not an object')
+    """
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        return None, f"JSON nested more than {MAX_DEPTH} levels deep"
+    except ValueError:
+        return None, "torn or invalid JSON"
+    if not isinstance(obj, dict):
+        kind = {list: "array", str: "string", bool: "true/false", type(None): "null"}
+        return None, f"a JSON {kind.get(type(obj), 'number')}, not an object"
+    why = check_payload(obj)
+    return (None, why) if why else (obj, None)
+
+
+def check_payload(obj: dict) -> str | None:
+    r"""Why a parsed payload cannot be kept (text that is not Unicode, nested too deep), or None.
+
+    >>> check_payload({"Body": "fine \U0001F600"}) is None
+    True
+    """
+    if _depth(obj) > MAX_DEPTH:
+        return f"JSON nested more than {MAX_DEPTH} levels deep"
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(exc.object[exc.start])
+        return f"text holding a lone surrogate (\\u{code:04x}): not valid Unicode"
+    return None
+
+
+def _depth(obj) -> int:
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        value, level = todo.pop()
+        deepest = max(deepest, level)
+        if isinstance(value, dict):
+            todo.extend((v, level + 1) for v in value.values() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            todo.extend((v, level + 1) for v in value if isinstance(v, (dict, list)))
+    return deepest
+
+
+def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """JSON lines from ``source`` (a :class:`~ptdata.inbound.sources.DumpSource`, or byte
+    strings): a table of text columns and the skipped lines (line number, reason).
+    ``whole_document(data)`` may read a file that fits in one chunk and fails as JSON lines
+    another way (a pretty-printed object); it returns a table or None.
+    """
+    skipped: list[tuple[int, str]] = []
+    free: list[bytearray] = []   # the chunk buffer, read into again once parsed
+    strings = set(_STRING_FIELDS)
+    out: list[pa.Table] = []
+    with _filler(source) as fill:
+        chunks = _line_chunks(fill, skipped, free)
+        first = next(chunks, None)
+        second = None if first is None else next(chunks, None)
+        if second is None:  # the whole file in one chunk: it may be one JSON document
+            if first is not None:
+                out, bad, _ = _parse_chunk(*first[:4], strings, whole_document)
+                skipped.extend((first[4] + i, why) for i, why in bad)
+        else:
+            for buf, start, stop, lines, first_line in _chain(first, second, chunks):
+                tables, bad, strings = _parse_chunk(buf, start, stop, lines, strings)
+                out.extend(tables)
+                skipped.extend((first_line + i, why) for i, why in bad)
+                free.append(buf)
+                del buf
+    skipped.sort()
+    return concat_text_tables(out), skipped
+
+
+@contextlib.contextmanager
+def _filler(source):
+    if hasattr(source, "filler"):
+        with source.filler() as fill:
+            yield fill
+        return
+    data = memoryview(b"".join(source))
+
+    def fill(view: memoryview) -> int:
+        nonlocal data
+        n = min(len(view), len(data))
+        view[:n] = data[:n]
+        data = data[n:]
+        return n
+
+    yield fill
+
+
+def _chain(*items_then_iterator) -> Iterator:
+    *items, rest = items_then_iterator
+    yield from items
+    yield from rest
+
+
+def _line_chunks(fill, skipped: list, free: list[bytearray]
+                 ) -> Iterator[tuple[bytearray, int, int, int, int]]:
+    """Chunks of whole lines as (buffer, start, end, how many lines, number of the first
+    line); a line longer than a chunk is skipped (and recorded), never kept. The file is read
+    straight into the buffers (taken from ``free`` when there are some to reuse)."""
+    size = sources.BLOCK_BYTES
+    carry = b""
+    line_no = 1
+    overlong: int | None = None
+    while True:
+        buf = free.pop() if free else bytearray(2 * size)
+        buf[:len(carry)] = carry
+        n = fill(memoryview(buf)[len(carry):len(carry) + size])
+        if not n:
+            break
+        start, total = 0, len(carry) + n
+        if overlong is not None:  # still inside a line too long to keep
+            nl = buf.find(b"\n", 0, total)
+            if nl < 0:
+                carry = b""
+                free.append(buf)
+                continue
+            skipped.append((overlong, f"a line longer than {size >> 20} MiB: not a payload"))
+            line_no, overlong, start = overlong + 1, None, nl + 1
+        cut = buf.rfind(b"\n", start, total) + 1
+        carry = bytes(buf[max(cut, start):total])
+        if cut:
+            lines = buf.count(b"\n", start, cut)
+            yield buf, start, cut, lines, line_no
+            line_no += lines
+        else:
+            free.append(buf)
+        del buf
+        if len(carry) > size:
+            overlong, carry = line_no, b""
+    if overlong is not None:
+        skipped.append((overlong, f"a line longer than {size >> 20} MiB: not a payload"))
+    elif carry.strip(_BLANK):
+        yield bytearray(carry), 0, len(carry), 0, line_no
+
+
+class _Lines:
+    """Where each line of a chunk starts and ends, and which lines hold a JSON row."""
+
+    def __init__(self, view: memoryview) -> None:
+        arr = np.frombuffer(view, dtype=np.uint8)
+        nl = np.flatnonzero(arr == 10)
+        self.starts = np.concatenate(([0], nl + 1))
+        self.ends = np.concatenate((nl, [len(arr)]))   # where each line's newline is
+        lengths = self.ends - self.starts
+        blank = lengths == 0
+        for i in np.flatnonzero((lengths > 0) & (lengths <= 8)):  # "\r", a few spaces
+            blank[i] = not bytes(view[self.starts[i]:self.ends[i]]).strip(_BLANK)
+        self.rows = np.flatnonzero(~blank)        # the line of each JSON row
+        self.row_starts = self.starts[self.rows]
+        self.view = view
+
+    def line(self, i: int) -> bytes:
+        return bytes(self.view[self.starts[i]:self.ends[i]])
+
+    def line_of_row(self, pos: int, row: int) -> int | None:
+        """The line holding the ``row``-th JSON row counted from byte ``pos`` (a line start)."""
+        k = int(np.searchsorted(self.row_starts, pos)) + row
+        return int(self.rows[k]) if k < len(self.rows) else None
+
+    def between(self, pos: int, stop: int) -> range:
+        """The lines starting in ``[pos, stop)``."""
+        lo = int(np.searchsorted(self.starts, pos))
+        return range(lo, int(np.searchsorted(self.starts, stop)))
+
+
+class _BadRow(Exception):
+    def __init__(self, row: int | None) -> None:
+        self.row = row
+
+
+class _Chunk:
+    """One chunk being read: what it gave so far, in line order."""
+
+    def __init__(self, data: bytearray, start: int, stop: int) -> None:
+        self.view = memoryview(data)[start:stop]
+        self._lines: _Lines | None = None
+        self.out: list[pa.Table] = []
+        self.records: list[dict] = []
+        self.skipped: list[tuple[int, str]] = []
+
+    @property
+    def lines(self) -> _Lines:
+        if self._lines is None:
+            self._lines = _Lines(self.view)
+        return self._lines
+
+    def add(self, table: pa.Table) -> None:
+        if self.records:
+            self.out.append(records_table(self.records))
+            self.records = []
+        self.out.append(table)
+
+    def check(self, i: int) -> bool:
+        """Line ``i`` through Python: a payload is kept, a bad line skipped; True if kept."""
+        line = self.lines.line(i)
+        if not line.strip(_BLANK):
+            return False
+        obj, why = check_line(line)
+        if obj is None:
+            self.skipped.append((i, why))
+            return False
+        self.records.append(obj)
+        return True
+
+    def slow(self, pos: int, stop: int) -> None:
+        for i in self.lines.between(pos, stop):
+            self.check(i)
+
+    def finish(self) -> list[pa.Table]:
+        self.add(pa.table({}))
+        return [t for t in self.out if t.num_columns]
+
+
+def _parse_chunk(data: bytearray, start: int, stop: int, newlines: int, strings: set[str],
+                 whole_document=None) -> tuple[list[pa.Table], list[tuple[int, str]], set[str]]:
+    """One chunk of whole lines: its tables (in line order), the skipped lines (index in the
+    chunk, reason) and the fields to read as text from now on."""
+    chunk = _Chunk(data, start, stop)
+    view, end = chunk.view, stop - start
+    barriers = _too_deep(chunk, data, start, stop, newlines)  # skipped; kept from pyarrow
+    pos, restarts = 0, 0
+    while pos < end:
+        barrier = next((i for i in barriers if chunk.lines.starts[i] >= pos), None)
+        limit = end if barrier is None else int(chunk.lines.starts[barrier])
+        if pos < limit and restarts > _MAX_RESTARTS:
+            chunk.slow(pos, limit)
+        elif pos < limit:
+            try:
+                chunk.add(_parse(view[pos:limit], strings))
+            except _BadRow as bad:
+                restarts += 1
+                if whole_document is not None:
+                    doc = whole_document(bytes(view))
+                    if doc is not None:
+                        return [doc], [], strings
+                    whole_document = None
+                line = None if bad.row is None else chunk.lines.line_of_row(pos, bad.row)
+                at = limit if line is None else int(chunk.lines.starts[line])
+                if line is None or at >= limit:
+                    chunk.slow(pos, limit)       # no row to go by
+                    pos = limit
+                    continue
+                if at > pos:                 # the lines before it are fine: parse them
+                    try:
+                        chunk.add(_parse(view[pos:at], strings))
+                    except _BadRow:
+                        chunk.slow(pos, at)
+                chunk.check(line)
+                pos = int(chunk.lines.ends[line]) + 1
+                continue
+        if barrier is None:
+            break
+        pos = int(chunk.lines.ends[barrier]) + 1
+    return chunk.finish(), chunk.skipped, strings
+
+
+def _too_deep(chunk: _Chunk, data: bytearray, start: int, stop: int, newlines: int) -> list[int]:
+    """Lines nested deeper than ``MAX_DEPTH``, recorded as skipped. Cheap when the chunk has
+    about one ``{`` per line, as dumps do: only then can no line be that deep."""
+    opened = data.count(b"{", start, stop) + data.count(b"[", start, stop)
+    if opened - newlines < MAX_DEPTH:
+        return []
+    arr = np.frombuffer(chunk.view, dtype=np.uint8)
+    brackets = np.flatnonzero((arr == 123) | (arr == 91))
+    per_line = np.bincount(np.searchsorted(chunk.lines.ends, brackets))
+    deep = []
+    for i in np.flatnonzero(per_line > MAX_DEPTH).tolist():
+        obj, why = check_line(chunk.lines.line(i))
+        if obj is None:
+            chunk.skipped.append((i, why))
+            deep.append(i)
+    return deep
+
+
+def _parse(view, strings: set[str], *, whole: bool = False) -> pa.Table:
+    """pyarrow's JSON reader on a piece of a chunk, a few blocks at once on its threads;
+    after a failure, again in one block so the failure names the row within the piece.
+    Widens the text fields when it meets a date-like extra field or a number in an integer
+    field. Raises :class:`_BadRow`."""
+    block = max(len(view) + 1, 1 << 16) if whole else _PARSE_BLOCK
+    for _ in range(8):
+        schema = pa.schema([(n, TEXT) for n in sorted(strings)])
+        opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+        try:
+            table = pj.read_json(pa.BufferReader(pa.py_buffer(view)), parse_options=opts,
+                                 read_options=pj.ReadOptions(block_size=block,
+                                                             use_threads=not whole),
+                                 memory_pool=arrow_pool())
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "Empty JSON file" in msg:
+                return pa.table({})
+            m = _CHANGED.search(msg)
+            if m and "timestamp" in msg and m.group(1) not in strings:
+                strings.add(m.group(1))
+                continue
+            if m and m.group(1) in INTEGER_FIELDS and m.group(1) in strings:
+                strings.discard(m.group(1))
+                continue
+            if not whole:  # the row it names counts from its block: ask one block
+                return _parse(view, strings, whole=True)
+            row = _ROW.search(msg)
+            raise _BadRow(int(row.group(1)) if row else None) from None
+        dated = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+        if dated:
+            strings.update(dated)  # re-read so "2025-03-04" stays exactly that text
+            continue
+        try:
+            table.validate(full=True)  # the reader does not check that text is UTF-8
+        except pa.ArrowInvalid as exc:
+            if not whole:
+                return _parse(view, strings, whole=True)
+            bad = _BAD_UTF8.search(str(exc))
+            raise _BadRow(int(bad.group(1)) if bad else None) from None
+        try:
+            return text_columns(table)
+        except (UnicodeDecodeError, RecursionError):  # a field name that is not UTF-8 ...
+            raise _BadRow(None) from None
+    raise _BadRow(None)
