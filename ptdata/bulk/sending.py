@@ -327,11 +327,14 @@ class PendingSend:
                                                                          na_value=None)
         rows = plan.frame["row"].to_numpy(dtype=object, na_value=None)
         target = _TARGETS[plan.settings.to]
-        members = _members(self.client) if target == "group" else {}
+        # a group's members, as the plan read them from GetGroups' ContactsCount
+        members = (plan.frame["members"].astype("Int64").to_numpy(dtype=object, na_value=None)
+                   if target == "group" and "members" in plan.frame.columns
+                   else np.full(len(plan.frame), None, dtype=object))
 
         def messages(call: Call) -> list[tuple]:
-            return [(recipient[i], occasion[i], target, members.get(recipient[i]), text_fp[i],
-                     when[i], rows[i]) for i in call.rows]
+            return [(recipient[i], occasion[i], target, members[i], text_fp[i], when[i], rows[i])
+                    for i in call.rows]
 
         return messages
 
@@ -356,14 +359,6 @@ def _account_id(client: Any) -> str | None:
     except Exception:  # noqa: BLE001 - no places to learn it from: the key stands in
         return None
     return next((str(p.account_id) for p in places if p.account_id), None)
-
-
-def _members(client: Any) -> dict[str, int]:
-    """GroupId → members (GetGroups' ContactsCount)."""
-    try:
-        return {g.group_id: g.contacts_count for g in client.groups(refresh=False)}
-    except Exception:  # noqa: BLE001 - the count is for the history only
-        return {}
 
 
 def _cap(value: Any) -> tuple[int, float] | None:

@@ -291,3 +291,15 @@ def test_the_opt_out_audit_finds_texts_after_a_stop_and_scheduled_ones_still_due
         (PHONES[0], "Due", "scheduled_after_opt_out"),
         (PHONES[2], "Due", "scheduled_after_opt_out"),
     ]
+
+
+def test_a_group_send_is_recorded_with_its_group_and_members(sandbox, client, run):
+    p = ptdata.plan(frame(Groups=["VIP customers"]), body="Hi VIPs", to="groups", client=client,
+                    quiet=None, now=DAY)
+    vip = next(g for g in client.groups() if g.name == "VIP customers")
+    sandbox.clear_requests()
+    run(p, client, ledger=None)
+    row = ptdata.history().iloc[0]
+    assert (row["group_id"], row["members"], row["status"]) == (vip.group_id, 3, "sent")
+    assert pd.isna(row["phone"])
+    assert [r["operationId"] for r in sandbox.requests() if r["method"] == "GET"] == ["GetPlaces"]
