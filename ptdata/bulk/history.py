@@ -21,6 +21,7 @@ import pandas as pd
 
 from ptdata.api.errors import UsageError
 from ptdata.bulk.ledger import Ledger
+from ptdata.bulk.plans import campaign_label
 
 __all__ = ["HISTORY_COLUMNS", "history", "opt_out_audit"]
 
@@ -81,8 +82,7 @@ def _frame(raw: pd.DataFrame) -> pd.DataFrame:
     group = raw["target"] == "group"
     text = lambda s: s.astype("str")  # noqa: E731
     when = lambda s: pd.to_datetime(s, utc=True, format="ISO8601")  # noqa: E731
-    label = raw["campaign_name"].where(raw["campaign_name"].notna(),
-                                       raw["campaign"].str.split(":", n=1).str[-1].str[:12])
+    label = raw["campaign"].map(campaign_label, na_action="ignore")
     return pd.DataFrame({
         "phone": text(raw["recipient"].where(~group)),
         "group_id": text(raw["recipient"].where(group)),

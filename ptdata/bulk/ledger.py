@@ -114,6 +114,13 @@ CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient);
 """
 
 
+#: the messages of these accounts' real (not test) runs whose call reached or may have reached
+#: Power Textor; ``.format(account marks, state marks)``
+_REACHED = ("FROM jobs j JOIN messages m ON m.job_id = j.job_id "
+            "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
+            "WHERE j.account IN ({}) AND j.test = 0 AND c.state IN ({})")
+
+
 class JobLockedError(UsageError):
     """Another process is sending this campaign (or job) right now."""
 
@@ -515,12 +522,9 @@ class Ledger:
         with self._lock:
             return self._db.execute(
                 "SELECT m.recipient, m.occasion, c.state, COALESCE(c.finished_at, "
-                "c.first_attempt_at), m.job_id, c.campaign_id FROM jobs j "
-                "JOIN messages m ON m.job_id = j.job_id "
-                "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
-                f"WHERE j.account IN ({marks}) AND j.campaign = ? AND j.round = ? AND "
-                f"j.test = 0 AND c.state IN ({states}) ORDER BY c.first_attempt_at",
-                (*accounts, campaign, round, *REACHED_STATES)).fetchall()
+                f"c.first_attempt_at), m.job_id, c.campaign_id {_REACHED.format(marks, states)} "
+                "AND j.campaign = ? AND j.round = ? ORDER BY c.first_attempt_at",
+                (*accounts, *REACHED_STATES, campaign, round)).fetchall()
 
     def sent_since(self, accounts: Sequence[str], since: str) -> list[tuple[str, int]]:
         """(recipient, messages) reached since ``since`` (ISO UTC) in any campaign, by when each
@@ -529,9 +533,7 @@ class Ledger:
         states = ",".join("?" * len(REACHED_STATES))
         with self._lock:
             return self._db.execute(
-                "SELECT m.recipient, COUNT(*) FROM jobs j JOIN messages m ON m.job_id = j.job_id "
-                "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
-                f"WHERE j.account IN ({marks}) AND j.test = 0 AND c.state IN ({states}) AND "
+                f"SELECT m.recipient, COUNT(*) {_REACHED.format(marks, states)} AND "
                 "COALESCE(m.scheduled_for, c.first_attempt_at) >= ? GROUP BY m.recipient",
                 (*accounts, *REACHED_STATES, since)).fetchall()
 

@@ -263,7 +263,7 @@ class Plan:
                              "allowed time (see note)")
         name = self.settings.campaign_name
         lines.append(f"  campaign {name!r}" if name else
-                     f"  campaign {self.campaign.split(':', 1)[-1][:12]} (no name given)")
+                     f"  campaign {campaign_label(self.campaign)} (no name given)")
         return Summary("\n".join(lines))
 
     # -- calls --------------------------------------------------------------------------------
@@ -344,6 +344,12 @@ class Plan:
         from ptdata.bulk.report import write_frame
 
         return write_frame(self.report_frame(), path)
+
+
+def campaign_label(campaign: str) -> str:
+    """A campaign as people see it: its name, else the first 12 digits of its digest."""
+    kind, _, rest = campaign.partition(":")
+    return rest if kind == "name" else rest[:12]
 
 
 def _n(count: int, word: str) -> str:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ptdata.bulk.plans import Summary, _n
+from ptdata.bulk.plans import Summary, _n, campaign_label
 from ptdata.bulk.writers import write_frame
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def planned_frame(plan: Plan, *, job_id: str | None = None) -> pd.DataFrame:
         "sent_count": no_count.copy(),
         "undelivered_count": no_count.copy(),
         "call_recipients": sizes,
-        "campaign": pd.Series(_campaign_label(plan), index=range(n), dtype="str"),
+        "campaign": pd.Series(campaign_label(plan.campaign), index=range(n), dtype="str"),
         "job_id": pd.Series(job_id or plan.job_id, index=range(n), dtype="str"),
         **{c: f[c] for c in kept_columns(f)},
     }, columns=list(REPORT_COLUMNS) + kept_columns(f))
@@ -99,10 +99,6 @@ def kept_columns(frame: pd.DataFrame) -> list[str]:
     kept = frame.attrs.get("ptdata.keep_columns", ()) if isinstance(frame.attrs, dict) else ()
     return [c for c in kept if c in frame.columns]
 
-
-def _campaign_label(plan: Plan) -> str:
-    name = plan.settings.campaign_name
-    return name if name else plan.campaign.split(":", 1)[-1][:12]
 
 
 def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[str, str, str],

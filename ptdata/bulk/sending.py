@@ -34,7 +34,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.bulk.ledger import Account, Ledger
 from ptdata.bulk.limiter import RateLimiter
-from ptdata.bulk.plans import Call, Plan, Summary
+from ptdata.bulk.plans import Call, Plan, Summary, campaign_label
 from ptdata.bulk.report import Report, planned_frame, results_frame
 from ptdata.bulk.runner import open_ledger, run_calls
 
@@ -309,7 +309,7 @@ class PendingSend:
             e = self._earlier
             frame.loc[earlier, "campaign_id"] = e.loc[earlier, "campaign_id"].astype("str").values
             frame.loc[frame["reason"] == "earlier_unknown", "status"] = "unknown"
-        frame["campaign"] = _campaign_label(self.plan, self.campaign)
+        frame["campaign"] = campaign_label(self.campaign)
         return Report(frame, job_id=self.job_id, calls_made=calls_made, stopped=stopped,
                       already_sent=self.already_sent, notes=list(self.notes))
 
@@ -384,10 +384,3 @@ def _when(iso: Any) -> str:
         return pd.Timestamp(iso).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
     except (ValueError, TypeError):
         return str(iso)
-
-
-def _campaign_label(plan: Plan, campaign: str) -> str:
-    """The campaign as the report shows it: its name, else the start of its digest."""
-    if campaign.startswith("name:"):
-        return campaign[5:]
-    return campaign.split(":", 1)[-1][:12]
