@@ -300,11 +300,6 @@ class Ledger:
         tmp.write_text(f"{self._calls}\n", encoding="ascii")
         os.replace(tmp, self._marker)
 
-    def checkpoint(self) -> None:
-        """The end of a run: note how many calls the file holds (a later shortfall is damage)."""
-        with self._lock:
-            self._write_marker()
-
     def _migrate(self) -> None:
         version = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         if version is None:
