@@ -54,14 +54,17 @@ def main() -> None:
     medians = {name: statistics.median(ts) for name, ts in times.items()}
     print(f"{args.runs} runs of each, alternated; median (min-max) wall time per run")
     for name, ts in times.items():
-        print(f"  {name:28} {medians[name] * 1000:7.0f} ms  "
-              f"({min(ts) * 1000:.0f}-{max(ts) * 1000:.0f})")
+        print(
+            f"  {name:28} {medians[name] * 1000:7.0f} ms  "
+            f"({min(ts) * 1000:.0f}-{max(ts) * 1000:.0f})"
+        )
     pandas = medians['python -c "import pandas"']
     ratio = medians["ptdata --help"] / pandas
-    print(f"ptdata --help takes {ratio:.2f}× the time of importing pandas alone "
-          f"(target < 1)")
-    print(f"  machine load average while measuring: {os.getloadavg()[0]:.2f} on "
-          f"{os.cpu_count()} cores")
+    print(f"ptdata --help takes {ratio:.2f}× the time of importing pandas alone (target < 1)")
+    print(
+        f"  machine load average while measuring: {os.getloadavg()[0]:.2f} on "
+        f"{os.cpu_count()} cores"
+    )
     print("target met" if ratio < 1 else "TARGET MISSED")
 
 

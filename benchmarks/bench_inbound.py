@@ -32,13 +32,38 @@ from pathlib import Path
 TARGET_SECONDS = 2.0
 TARGET_MB = 1200.0
 
-BODIES = ["Yes", "YES", "Y", "No", "STOP", "Stop.", "stop", "HELP", "START", "Confirmed",
-          "Thanks! See you Tuesday", "please stop texting me", "Can I reschedule to Friday?",
-          "What time is my appointment tomorrow?", "ok \U0001F44D", "Who is this?", "C",
-          "Running 10 min late, sorry!", "yes please", "Is parking available?"]
-PLACES = [("MA", "BOSTON", "02134"), ("CA", "SAN FRANCISCO", "94110"), ("NY", "NEW YORK", "10001"),
-          ("TX", "AUSTIN", "78701"), ("IL", "CHICAGO", "60614"), ("FL", "MIAMI", "33101"),
-          ("WA", "SEATTLE", "98101"), ("NJ", "NEWARK", "07102")]
+BODIES = [
+    "Yes",
+    "YES",
+    "Y",
+    "No",
+    "STOP",
+    "Stop.",
+    "stop",
+    "HELP",
+    "START",
+    "Confirmed",
+    "Thanks! See you Tuesday",
+    "please stop texting me",
+    "Can I reschedule to Friday?",
+    "What time is my appointment tomorrow?",
+    "ok \U0001f44d",
+    "Who is this?",
+    "C",
+    "Running 10 min late, sorry!",
+    "yes please",
+    "Is parking available?",
+]
+PLACES = [
+    ("MA", "BOSTON", "02134"),
+    ("CA", "SAN FRANCISCO", "94110"),
+    ("NY", "NEW YORK", "10001"),
+    ("TX", "AUSTIN", "78701"),
+    ("IL", "CHICAGO", "60614"),
+    ("FL", "MIAMI", "33101"),
+    ("WA", "SEATTLE", "98101"),
+    ("NJ", "NEWARK", "07102"),
+]
 ACCOUNT = "AC5ef8732a3c49700934481addd5ce1659"
 SERVICE = "MG9752274e9e519418a7406176694466fa"
 
@@ -53,7 +78,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
         buf = []
         last = None
         for i in range(rows):
-            if last is not None and rnd.random() < 0.002:    # a repeated delivery
+            if last is not None and rnd.random() < 0.002:  # a repeated delivery
                 payload, kind = last
             else:
                 state, city, zip_ = rnd.choice(PLACES)
@@ -62,24 +87,46 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
                 if rnd.random() < 0.1:
                     sid = f"MM{rnd.getrandbits(128):032x}"
                     kind = "mms"
-                    payload = {"MessageSid": sid, "SmsSid": sid, "Body": body, "NumMedia": "1",
-                               "ReferralNumMedia": "0", "AccountSid": ACCOUNT, "From": phone,
-                               "To": "+14155550100", "FromCity": city, "FromState": state,
-                               "FromZip": zip_, "FromCountry": "US", "ToState": "CA",
-                               "ToCountry": "US",
-                               "mediaURL": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}"
-                                           f"/Messages/{sid}/Media/ME{rnd.getrandbits(128):032x}",
-                               "contentType": "image/jpeg"}
+                    payload = {
+                        "MessageSid": sid,
+                        "SmsSid": sid,
+                        "Body": body,
+                        "NumMedia": "1",
+                        "ReferralNumMedia": "0",
+                        "AccountSid": ACCOUNT,
+                        "From": phone,
+                        "To": "+14155550100",
+                        "FromCity": city,
+                        "FromState": state,
+                        "FromZip": zip_,
+                        "FromCountry": "US",
+                        "ToState": "CA",
+                        "ToCountry": "US",
+                        "mediaURL": f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}"
+                        f"/Messages/{sid}/Media/ME{rnd.getrandbits(128):032x}",
+                        "contentType": "image/jpeg",
+                    }
                 else:
                     kind = "sms"
                     oot = {"STOP": "STOP", "START": "START", "HELP": "HELP"}.get(body, "")
-                    payload = {"SmsSid": f"SM{rnd.getrandbits(128):032x}", "Body": body,
-                               "MessageStatus": "received", "OptOutType": oot,
-                               "MessagingServiceSid": SERVICE, "AccountSid": ACCOUNT,
-                               "From": phone, "To": "+14155550100", "FromCity": city,
-                               "FromState": state, "FromZip": zip_, "FromCountry": "US",
-                               "ToCity": "SAN FRANCISCO", "ToState": "CA", "ToZip": "94105",
-                               "ToCountry": "US"}
+                    payload = {
+                        "SmsSid": f"SM{rnd.getrandbits(128):032x}",
+                        "Body": body,
+                        "MessageStatus": "received",
+                        "OptOutType": oot,
+                        "MessagingServiceSid": SERVICE,
+                        "AccountSid": ACCOUNT,
+                        "From": phone,
+                        "To": "+14155550100",
+                        "FromCity": city,
+                        "FromState": state,
+                        "FromZip": zip_,
+                        "FromCountry": "US",
+                        "ToCity": "SAN FRANCISCO",
+                        "ToState": "CA",
+                        "ToZip": "94105",
+                        "ToCountry": "US",
+                    }
                 last = (payload, kind)
             buf.append(dump_line(payload, kind, start + timedelta(seconds=i * 0.7)))
             if len(buf) >= 10000:
@@ -98,7 +145,7 @@ def tear_middle_line(path: Path, torn: Path) -> int:
         dst.write(half[:start])
         line = src.readline()
         rest = half[start:] + line
-        dst.write(rest[: len(rest) // 2] + b"\n")     # a crash mid-write, then a newline
+        dst.write(rest[: len(rest) // 2] + b"\n")  # a crash mid-write, then a newline
         while block := src.read(64 << 20):
             dst.write(block)
     return half[:start].count(b"\n") + 1
@@ -119,7 +166,7 @@ def _child(reader: str, path: str) -> None:
     if reader == "load_inbound":
         frame = ptdata.load_inbound(path)
         skipped = frame.attrs["ptdata.load"]["skipped_lines"]
-    elif reader == "duckdb":   # its own type detection; to pandas through Arrow, no copy
+    elif reader == "duckdb":  # its own type detection; to pandas through Arrow, no copy
         rel = duckdb.sql(f"SELECT * FROM read_ndjson('{path}', ignore_errors=true)")
         table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
         frame = table.to_pandas(types_mapper=pd.ArrowDtype)
@@ -129,23 +176,39 @@ def _child(reader: str, path: str) -> None:
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
     peak = r1.ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "baseline_mb": base,
-                      "rows": len(frame), "skipped": skipped,
-                      "from_dtype": str(frame["From"].dtype),
-                      "from_first": str(frame["From"].iloc[0]),
-                      "zip_first": str(frame["FromZip"].iloc[0])}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "peak_mb": peak,
+                "baseline_mb": base,
+                "rows": len(frame),
+                "skipped": skipped,
+                "from_dtype": str(frame["From"].dtype),
+                "from_first": str(frame["From"].iloc[0]),
+                "zip_first": str(frame["FromZip"].iloc[0]),
+            }
+        )
+    )
 
 
 def measure(reader: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", reader, str(path)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", reader, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _line(name: str, r: dict) -> str:
-    return (f"{name:<26} {r['seconds']:6.2f} s (cpu {r['cpu']:5.2f} s)  peak {r['peak_mb']:6.0f} MB"
-            f"  rows {r['rows']:,}  From {r['from_first']} ({r['from_dtype']}), "
-            f"FromZip {r['zip_first']}")
+    return (
+        f"{name:<26} {r['seconds']:6.2f} s (cpu {r['cpu']:5.2f} s)  peak {r['peak_mb']:6.0f} MB"
+        f"  rows {r['rows']:,}  From {r['from_first']} ({r['from_dtype']}), "
+        f"FromZip {r['zip_first']}"
+    )
 
 
 def _best(reader: str, path: Path, repeat: int) -> dict:
@@ -159,8 +222,10 @@ def _best(reader: str, path: Path, repeat: int) -> dict:
 def _quiet_note() -> None:
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1) * 0.5:
-        print(f"  note: load average {load:.1f} on {os.cpu_count()} cores before measuring "
-              "(other work): wall times are inflated; cpu time is the steadier figure")
+        print(
+            f"  note: load average {load:.1f} on {os.cpu_count()} cores before measuring "
+            "(other work): wall times are inflated; cpu time is the steadier figure"
+        )
 
 
 def _has_duckdb() -> bool:
@@ -178,8 +243,9 @@ def generate_copies(path: Path, copies: int, base: Path) -> int:
     with open(path, "wb") as f:
         for k in range(copies):
             mark = chr(ord("A") + k).encode()
-            f.write(data.replace(b'Sid":"SM', b'Sid":"S' + mark)
-                        .replace(b'Sid":"MM', b'Sid":"M' + mark))
+            f.write(
+                data.replace(b'Sid":"SM', b'Sid":"S' + mark).replace(b'Sid":"MM', b'Sid":"M' + mark)
+            )
     return path.stat().st_size
 
 
@@ -196,58 +262,80 @@ def run(rows: int, tmp: Path, *, naive: bool, repeat: int, torn: bool = True) ->
     print(f"generated {rows:,} payloads ({size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     torn_path = tmp / f"inbound-{rows}-torn.jsonl"
     line = tear_middle_line(path, torn_path) if torn else 0
-    os.sync()   # nothing still being written out while the loads are timed
+    os.sync()  # nothing still being written out while the loads are timed
     _quiet_note()
     clean_runs, torn_runs = [], []
-    for _ in range(max(1, repeat)):   # clean and torn in turns: the same conditions for both
+    for _ in range(max(1, repeat)):  # clean and torn in turns: the same conditions for both
         clean_runs.append(measure("load_inbound", path))
         if torn:
             torn_runs.append(measure("load_inbound", torn_path))
     fast = min(clean_runs, key=lambda r: r["seconds"])
     print(_line("load_inbound", fast))
     if len(clean_runs) > 1:
-        print("  all runs: " + ", ".join(f"{r['seconds']:.2f} s / {r['peak_mb']:.0f} MB"
-                                         for r in clean_runs))
+        print(
+            "  all runs: "
+            + ", ".join(f"{r['seconds']:.2f} s / {r['peak_mb']:.0f} MB" for r in clean_runs)
+        )
     scale = rows / 1_000_000
     ok_time = fast["seconds"] <= TARGET_SECONDS * scale
     ok_mem = fast["peak_mb"] <= TARGET_MB * max(scale, 1)
     if rows == 1_000_000:
-        print(f"  target <= {TARGET_SECONDS} s: {'met' if ok_time else 'MISSED'}; "
-              f"<= {TARGET_MB / 1000:.1f} GB: {'met' if ok_mem else 'MISSED'}")
+        print(
+            f"  target <= {TARGET_SECONDS} s: {'met' if ok_time else 'MISSED'}; "
+            f"<= {TARGET_MB / 1000:.1f} GB: {'met' if ok_mem else 'MISSED'}"
+        )
     if torn:
         cut = min(torn_runs, key=lambda r: r["seconds"])
         print(_line(f"load_inbound, torn line {line:,}", cut))
         print(f"  skipped: {cut['skipped']}")
         t_ratio, m_ratio = cut["seconds"] / fast["seconds"], cut["peak_mb"] / fast["peak_mb"]
-        print(f"  torn / clean: {t_ratio:.2f}x the time ({cut['cpu'] / fast['cpu']:.2f}x the cpu),"
-              f" {m_ratio:.2f}x the memory "
-              f"(target <= 1.2x: {'met' if max(t_ratio, m_ratio) <= 1.2 else 'MISSED'})")
+        print(
+            f"  torn / clean: {t_ratio:.2f}x the time ({cut['cpu'] / fast['cpu']:.2f}x the cpu),"
+            f" {m_ratio:.2f}x the memory "
+            f"(target <= 1.2x: {'met' if max(t_ratio, m_ratio) <= 1.2 else 'MISSED'})"
+        )
         torn_path.unlink()
     if _has_duckdb():
         duck = _best("duckdb", path, repeat)
         print(_line("duckdb read_ndjson", duck))
-        print(f"  load_inbound takes {fast['seconds'] / duck['seconds']:.2f}x DuckDB's time and "
-              f"{fast['peak_mb'] / duck['peak_mb']:.2f}x its memory")
+        print(
+            f"  load_inbound takes {fast['seconds'] / duck['seconds']:.2f}x DuckDB's time and "
+            f"{fast['peak_mb'] / duck['peak_mb']:.2f}x its memory"
+        )
     else:
-        print("duckdb read_ndjson          skipped: duckdb is not installed "
-              "(pip install -e '.[bench]')")
+        print(
+            "duckdb read_ndjson          skipped: duckdb is not installed "
+            "(pip install -e '.[bench]')"
+        )
     if naive:
-        slow = measure("read_json", path)   # once: ~30 s and ~8 GB
+        slow = measure("read_json", path)  # once: ~30 s and ~8 GB
         print(_line("pd.read_json(lines=True)", slow))
-        print(f"  ratio: load_inbound is {slow['seconds'] / fast['seconds']:.1f}x faster and "
-              f"peaks at {fast['peak_mb'] / slow['peak_mb']:.2f}x the memory")
+        print(
+            f"  ratio: load_inbound is {slow['seconds'] / fast['seconds']:.1f}x faster and "
+            f"peaks at {fast['peak_mb'] / slow['peak_mb']:.2f}x the memory"
+        )
     path.unlink()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-naive", action="store_true",
-                        help="do not run pd.read_json(lines=True) (slow, needs ~8 GB at 1M rows)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of load_inbound and DuckDB (the fastest is kept)")
-    parser.add_argument("--big", action="store_true",
-                        help="also load 10,000,000 payloads (minutes; ~5 GB of dump on disk)")
+    parser.add_argument(
+        "--skip-naive",
+        action="store_true",
+        help="do not run pd.read_json(lines=True) (slow, needs ~8 GB at 1M rows)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of load_inbound and DuckDB (the fastest is kept)",
+    )
+    parser.add_argument(
+        "--big",
+        action="store_true",
+        help="also load 10,000,000 payloads (minutes; ~5 GB of dump on disk)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

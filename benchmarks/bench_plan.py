@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -59,14 +59,18 @@ class PeakRSS:
 def make_frame(n: int) -> pd.DataFrame:
     i = np.arange(n)
     area = np.array([212, 312, 415, 503, 617, 702, 808, 919])[i % 8]
-    phones = pd.Series(np.char.add(np.char.add("+1", area.astype(str)),
-                                   (2000000 + i // 8).astype(str)), dtype="str")
-    return pd.DataFrame({
-        "Phone": phones,
-        "Name": pd.Series(np.char.add("Guest ", (i % 50000).astype(str)), dtype="str"),
-        "Party": pd.Series((2 + i % 6).astype(str), dtype="str"),
-        "Time": pd.Series(np.where(i % 2, "7:30 PM", "8:00 PM"), dtype="str"),
-    })
+    phones = pd.Series(
+        np.char.add(np.char.add("+1", area.astype(str)), (2000000 + i // 8).astype(str)),
+        dtype="str",
+    )
+    return pd.DataFrame(
+        {
+            "Phone": phones,
+            "Name": pd.Series(np.char.add("Guest ", (i % 50000).astype(str)), dtype="str"),
+            "Party": pd.Series((2 + i % 6).astype(str), dtype="str"),
+            "Time": pd.Series(np.where(i % 2, "7:30 PM", "8:00 PM"), dtype="str"),
+        }
+    )
 
 
 def naive(frame: pd.DataFrame, template: str | None) -> int:
@@ -87,7 +91,7 @@ def naive(frame: pd.DataFrame, template: str | None) -> int:
         batches[(body, info.segments)].append(phone)
     for (body, _), phones in batches.items():
         for k in range(0, len(phones), 100):
-            chunk = phones[k:k + 100]
+            chunk = phones[k : k + 100]
             op = find_operation("text", "now", "numbers" if len(chunk) > 1 else "number")
             calls.append((op.op_id, {op.text_field: body, op.recipient_field: ",".join(chunk)}))
     return len(calls)
@@ -96,16 +100,24 @@ def naive(frame: pd.DataFrame, template: str | None) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=1_000_000, help="rows (default 1,000,000)")
-    ap.add_argument("--naive-sample", type=int, default=20_000,
-                    help="rows the naive loop is timed on (default 20,000)")
+    ap.add_argument(
+        "--naive-sample",
+        type=int,
+        default=20_000,
+        help="rows the naive loop is timed on (default 20,000)",
+    )
     args = ap.parse_args()
     frame = make_frame(args.size)
     # a fixed daytime "now": quiet hours depend on the clock, the figures should not
-    now = datetime(2026, 11, 20, 19, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
     ptdata.plan(frame.iloc[:100], body=BODY, now=now)  # warm up imports and compiled patterns
-    print(f"plan of {args.size:,} rows (input frame: {frame.memory_usage(deep=True).sum() / 1e6:.0f} MB)")
-    for label, kw in (("one message for all", {"body": BODY}),
-                      ("personalised template", {"template": TEMPLATE})):
+    print(
+        f"plan of {args.size:,} rows (input frame: {frame.memory_usage(deep=True).sum() / 1e6:.0f} MB)"
+    )
+    for label, kw in (
+        ("one message for all", {"body": BODY}),
+        ("personalised template", {"template": TEMPLATE}),
+    ):
         with PeakRSS() as mem:
             t0 = time.perf_counter()
             p = ptdata.plan(frame, now=now, **kw)
@@ -114,23 +126,31 @@ def main() -> None:
             job = p.job_id
             hashed = time.perf_counter() - t1
         total = planned + hashed
-        sample = frame.iloc[:args.naive_sample]
+        sample = frame.iloc[: args.naive_sample]
         n0 = time.perf_counter()
         naive(sample, kw.get("template"))
         per_row = (time.perf_counter() - n0) / len(sample)
         naive_total = per_row * args.size
-        print(f"  {label}: {total:.2f} s (plan {planned:.2f} s + job id {hashed:.2f} s) "
-              f"→ {p.n_calls:,} API calls, {p.segments:,} segments; job {job[:12]}")
-        print(f"    memory: peak {mem.peak - mem.start:,.0f} MB above the input "
-              f"({(mem.peak - mem.start) * 1e6 / args.size:.0f} bytes per row); "
-              f"plan frame {p.frame.memory_usage(deep=True).sum() / 1e6:,.0f} MB")
-        print(f"    naive per-row loop: {per_row * 1e6:.1f} µs/row → {naive_total:.1f} s for "
-              f"{args.size:,} rows (timed on {len(sample):,}); ptdata.plan is "
-              f"{naive_total / total:.1f}× faster")
+        print(
+            f"  {label}: {total:.2f} s (plan {planned:.2f} s + job id {hashed:.2f} s) "
+            f"→ {p.n_calls:,} API calls, {p.segments:,} segments; job {job[:12]}"
+        )
+        print(
+            f"    memory: peak {mem.peak - mem.start:,.0f} MB above the input "
+            f"({(mem.peak - mem.start) * 1e6 / args.size:.0f} bytes per row); "
+            f"plan frame {p.frame.memory_usage(deep=True).sum() / 1e6:,.0f} MB"
+        )
+        print(
+            f"    naive per-row loop: {per_row * 1e6:.1f} µs/row → {naive_total:.1f} s for "
+            f"{args.size:,} rows (timed on {len(sample):,}); ptdata.plan is "
+            f"{naive_total / total:.1f}× faster"
+        )
         target = "met" if total <= 10 * args.size / 1_000_000 else "MISSED"
         print(f"    target ≤ 10 s per million rows: {target}")
         del p
-    print(f"machine load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"machine load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -31,25 +31,23 @@ def report_frame(rows: int, seed: int = 7):
     """A send report of ``rows`` rows: mostly sent, some skipped and failed."""
     import numpy as np
     import pandas as pd
-
-    from ptdata.bulk.report import REPORT_COLUMNS
-
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ptdata.bulk.report import REPORT_COLUMNS
+
     rnd = np.random.default_rng(seed)
     text = pd.StringDtype("pyarrow", na_value=np.nan)
-    status = rnd.choice(np.array([0, 0, 0, 0, 1, 2]), rows)   # sent, skipped, failed
+    status = rnd.choice(np.array([0, 0, 0, 0, 1, 2]), rows)  # sent, skipped, failed
     skipped = status == 1
     failed = status == 2
-    first = pd.Timestamp("2026-11-02T20:00:00Z") + pd.to_timedelta(np.arange(rows) // 50,
-                                                                    unit="s")
+    first = pd.Timestamp("2026-11-02T20:00:00Z") + pd.to_timedelta(np.arange(rows) // 50, unit="s")
 
-    def pick(values, codes):      # built in Arrow: no million Python strings on the way
-        chosen = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()),
-                                                pa.array(values, pa.large_string()))
-        return pd.Series(pd.arrays.ArrowStringArray(chosen.cast(pa.large_string())),
-                         dtype=text)
+    def pick(values, codes):  # built in Arrow: no million Python strings on the way
+        chosen = pa.DictionaryArray.from_arrays(
+            pa.array(codes, pa.int32()), pa.array(values, pa.large_string())
+        )
+        return pd.Series(pd.arrays.ArrowStringArray(chosen.cast(pa.large_string())), dtype=text)
 
     def same(value, where=None):
         codes = np.zeros(rows, dtype=np.int32) if where is None else np.where(where, 0, -1)
@@ -57,38 +55,42 @@ def report_frame(rows: int, seed: int = 7):
 
     def numbered(prefix, numbers, width):
         digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.large_string()), width, "0")
-        joined = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), digits,
-                                             pa.scalar("", pa.large_string()))
+        joined = pc.binary_join_element_wise(
+            pa.scalar(prefix, pa.large_string()), digits, pa.scalar("", pa.large_string())
+        )
         return pd.Series(pd.arrays.ArrowStringArray(joined), dtype=text)
 
-    names = ["Ava", "Ben", "Chloe", "Dan", "=HYPERLINK(\"x\")", "Zoë", "@Eve", "Li Wei"]
+    names = ["Ava", "Ben", "Chloe", "Dan", '=HYPERLINK("x")', "Zoë", "@Eve", "Li Wei"]
     campaign = numbered("C", np.arange(rows) // 50, 1)
-    frame = pd.DataFrame({
-        "row": pd.array(np.arange(2, rows + 2), dtype="Int64"),
-        "phone": numbered("+1415", rnd.integers(0, 10**7, rows), 7),
-        "name": pick(names, rnd.integers(0, len(names), rows)),
-        "status": pick(["sent", "skipped", "failed"], status),
-        "reason": pick(["opted_out", "server_error"], np.ma.masked_equal(status, 0) - 1),
-        "message": same("HTTP 503 from the server", failed),
-        "operation": same("SendMessageToMultipleNumbers", ~skipped),
-        "campaign_id": campaign.where(~skipped),
-        "batch_id": pd.array(np.where(skipped, None, np.arange(rows) // 50), dtype="Int64"),
-        "attempts": pd.array(np.where(skipped, None, 1), dtype="Int64"),
-        "first_attempt_at": pd.Series(first).where(~skipped).astype("datetime64[ns, UTC]"),
-        "finished_at": pd.Series(first + pd.Timedelta("300ms")).where(~skipped)
-                         .astype("datetime64[ns, UTC]"),
-        "scheduled_for": pd.Series(pd.NaT, index=range(rows), dtype="datetime64[ns, UTC]"),
-        "tz": same("America/Los_Angeles"),
-        "offset": pd.Series(pd.NA, index=range(rows), dtype=text),
-        "note": pd.Series(pd.NA, index=range(rows), dtype=text),
-        "segments": pd.array(np.ones(rows, dtype=np.int64), dtype="Int64"),
-        "encoding": same("GSM-7"),
-        "body": same("Doors open at 9! Reply STOP to opt out"),
-        "group": pd.Series(pd.NA, index=range(rows), dtype=text),
-        "place": pd.Series(pd.NA, index=range(rows), dtype=text),
-        "kind": same("text"),
-        "job_id": same("9f" * 32),
-    })
+    frame = pd.DataFrame(
+        {
+            "row": pd.array(np.arange(2, rows + 2), dtype="Int64"),
+            "phone": numbered("+1415", rnd.integers(0, 10**7, rows), 7),
+            "name": pick(names, rnd.integers(0, len(names), rows)),
+            "status": pick(["sent", "skipped", "failed"], status),
+            "reason": pick(["opted_out", "server_error"], np.ma.masked_equal(status, 0) - 1),
+            "message": same("HTTP 503 from the server", failed),
+            "operation": same("SendMessageToMultipleNumbers", ~skipped),
+            "campaign_id": campaign.where(~skipped),
+            "batch_id": pd.array(np.where(skipped, None, np.arange(rows) // 50), dtype="Int64"),
+            "attempts": pd.array(np.where(skipped, None, 1), dtype="Int64"),
+            "first_attempt_at": pd.Series(first).where(~skipped).astype("datetime64[ns, UTC]"),
+            "finished_at": pd.Series(first + pd.Timedelta("300ms"))
+            .where(~skipped)
+            .astype("datetime64[ns, UTC]"),
+            "scheduled_for": pd.Series(pd.NaT, index=range(rows), dtype="datetime64[ns, UTC]"),
+            "tz": same("America/Los_Angeles"),
+            "offset": pd.Series(pd.NA, index=range(rows), dtype=text),
+            "note": pd.Series(pd.NA, index=range(rows), dtype=text),
+            "segments": pd.array(np.ones(rows, dtype=np.int64), dtype="Int64"),
+            "encoding": same("GSM-7"),
+            "body": same("Doors open at 9! Reply STOP to opt out"),
+            "group": pd.Series(pd.NA, index=range(rows), dtype=text),
+            "place": pd.Series(pd.NA, index=range(rows), dtype=text),
+            "kind": same("text"),
+            "job_id": same("9f" * 32),
+        }
+    )
     assert tuple(frame.columns) == REPORT_COLUMNS
     return frame
 
@@ -96,8 +98,13 @@ def report_frame(rows: int, seed: int = 7):
 def naive_csv(frame, path: Path) -> None:
     from ptdata.sheets.excel_safe import neutralise_frame
 
-    neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig",
-                                   date_format="%Y-%m-%dT%H:%M:%SZ", lineterminator="\r\n")
+    neutralise_frame(frame).to_csv(
+        path,
+        index=False,
+        encoding="utf-8-sig",
+        date_format="%Y-%m-%dT%H:%M:%SZ",
+        lineterminator="\r\n",
+    )
 
 
 def naive_xlsx(frame, path: Path) -> None:
@@ -154,39 +161,57 @@ def _child(way: str, fmt: str, rows: int, out: str) -> None:
         naive_xlsx(frame, path)
     seconds = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"seconds": seconds, "cpu": (r1.ru_utime + r1.ru_stime) -
-                      (r0.ru_utime + r0.ru_stime), "peak_mb": r1.ru_maxrss / 1024,
-                      "frame_mb": base, "file_mb": path.stat().st_size / 1e6}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime),
+                "peak_mb": r1.ru_maxrss / 1024,
+                "frame_mb": base,
+                "file_mb": path.stat().st_size / 1e6,
+            }
+        )
+    )
 
 
 def measure(way: str, fmt: str, rows: int, tmp: Path) -> dict:
     out = tmp / f"{way}-{rows}.{fmt}"
-    done = subprocess.run([sys.executable, __file__, "--child", way, fmt, str(rows), str(out)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", way, fmt, str(rows), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out.unlink()
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _line(name: str, r: dict, scale: float = 1.0) -> str:
     scaled = f"  (x{scale:g} rows: ~{r['seconds'] * scale:.0f} s)" if scale != 1 else ""
-    return (f"{name:<28} {r['seconds']:7.2f} s (cpu {r['cpu']:6.2f} s)  peak {r['peak_mb']:5.0f} MB"
-            f" (frame alone {r['frame_mb']:4.0f} MB)  file {r['file_mb']:5.0f} MB{scaled}")
+    return (
+        f"{name:<28} {r['seconds']:7.2f} s (cpu {r['cpu']:6.2f} s)  peak {r['peak_mb']:5.0f} MB"
+        f" (frame alone {r['frame_mb']:4.0f} MB)  file {r['file_mb']:5.0f} MB{scaled}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--full-naive", action="store_true",
-                        help="run openpyxl on every row too (over three minutes at 1M rows)")
+    parser.add_argument(
+        "--full-naive",
+        action="store_true",
+        help="run openpyxl on every row too (over three minutes at 1M rows)",
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         way, fmt, rows, out = args.child
         return _child(way, fmt, int(rows), out)
     load = os.getloadavg()[0]
-    print(f"{args.rows:,}-row report; load average {load:.1f} on {os.cpu_count()} cores"
-          + (" (other work: wall times are inflated)" if load > (os.cpu_count() or 1) * 0.5
-             else ""))
+    print(
+        f"{args.rows:,}-row report; load average {load:.1f} on {os.cpu_count()} cores"
+        + (" (other work: wall times are inflated)" if load > (os.cpu_count() or 1) * 0.5 else "")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("csv", "xlsx", "parquet"):
             r = measure("ptdata", fmt, args.rows, Path(tmp))
@@ -200,9 +225,11 @@ def main() -> None:
                 if mb:
                     ok = r["peak_mb"] <= mb
                     added = r["peak_mb"] - r["frame_mb"]
-                    verdicts.append(f"<= {mb:g} MB: {'met' if ok else 'MISSED'} for the whole "
-                                    f"process (the write itself adds {added:.0f} MB to the "
-                                    "frame already in memory)")
+                    verdicts.append(
+                        f"<= {mb:g} MB: {'met' if ok else 'MISSED'} for the whole "
+                        f"process (the write itself adds {added:.0f} MB to the "
+                        "frame already in memory)"
+                    )
                 print("  target " + "; ".join(verdicts))
             if fmt == "csv":
                 naive = measure("naive", "csv", args.rows, Path(tmp))

@@ -39,18 +39,90 @@ from pathlib import Path
 import numpy as np
 
 # Area codes in use (US and a few Canadian and Caribbean ones, which take the +1 region chain).
-_US_AREAS = np.array(["201", "202", "206", "212", "213", "214", "305", "310", "312", "404", "408", "415",
-                      "469", "503", "512", "602", "612", "617", "646", "702", "713", "718", "720", "773",
-                      "786", "808", "813", "818", "832", "917"])
+_US_AREAS = np.array(
+    [
+        "201",
+        "202",
+        "206",
+        "212",
+        "213",
+        "214",
+        "305",
+        "310",
+        "312",
+        "404",
+        "408",
+        "415",
+        "469",
+        "503",
+        "512",
+        "602",
+        "612",
+        "617",
+        "646",
+        "702",
+        "713",
+        "718",
+        "720",
+        "773",
+        "786",
+        "808",
+        "813",
+        "818",
+        "832",
+        "917",
+    ]
+)
 _OTHER_NANP = np.array(["416", "604", "514", "403", "876", "787"])
-_OVERSEAS = np.array(["+44 20 7946 0", "+44 7700 900", "+49 30 901820", "+33 1 40 20 50", "+61 2 9374 4",
-                      "+52 55 5128 0"])
-_FIRST = np.array(["Ana", "Ben", "Chloé", "David", "Emma", "Farah", "George", "Hana", "Ivan", "Jade", "Kai",
-                   "Lena", "Marco", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tom"])
-_LAST = np.array(["García", "Okafor", "Martin", "Cohen", "Rossi", "Haddad", "Nowak", "Sato", "Petrov", "Lee"])
+_OVERSEAS = np.array(
+    [
+        "+44 20 7946 0",
+        "+44 7700 900",
+        "+49 30 901820",
+        "+33 1 40 20 50",
+        "+61 2 9374 4",
+        "+52 55 5128 0",
+    ]
+)
+_FIRST = np.array(
+    [
+        "Ana",
+        "Ben",
+        "Chloé",
+        "David",
+        "Emma",
+        "Farah",
+        "George",
+        "Hana",
+        "Ivan",
+        "Jade",
+        "Kai",
+        "Lena",
+        "Marco",
+        "Nadia",
+        "Omar",
+        "Priya",
+        "Quinn",
+        "Rosa",
+        "Sam",
+        "Tom",
+    ]
+)
+_LAST = np.array(
+    ["García", "Okafor", "Martin", "Cohen", "Rossi", "Haddad", "Nowak", "Sato", "Petrov", "Lee"]
+)
 _GROUPS = np.array(["VIP", "Newsletter", "VIP;Newsletter", "Staff | VIP", "", ""])
-_ZONES = np.array(["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-                   "America/Phoenix", "", ""])
+_ZONES = np.array(
+    [
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Los_Angeles",
+        "America/Phoenix",
+        "",
+        "",
+    ]
+)
 
 
 def build_sheet(path: Path, rows: int, seed: int = 7) -> None:
@@ -63,8 +135,12 @@ def build_sheet(path: Path, rows: int, seed: int = 7) -> None:
     line = np.char.zfill(rng.integers(0, 10000, rows).astype(str), 4)
     shape = rng.integers(0, 7, rows)
     templates = [
-        lambda a, e, n: f"({a}) {e}-{n}", lambda a, e, n: f"{a}-{e}-{n}", lambda a, e, n: f"+1 {a} {e} {n}",
-        lambda a, e, n: f"{a}.{e}.{n}", lambda a, e, n: f"1{a}{e}{n}", lambda a, e, n: f"+1{a}{e}{n}",
+        lambda a, e, n: f"({a}) {e}-{n}",
+        lambda a, e, n: f"{a}-{e}-{n}",
+        lambda a, e, n: f"+1 {a} {e} {n}",
+        lambda a, e, n: f"{a}.{e}.{n}",
+        lambda a, e, n: f"1{a}{e}{n}",
+        lambda a, e, n: f"+1{a}{e}{n}",
         lambda a, e, n: f"{a}{e}{n}",
     ]
     phones = [templates[s](a, e, n) for s, a, e, n in zip(shape, area, exchange, line)]
@@ -74,17 +150,17 @@ def build_sheet(path: Path, rows: int, seed: int = 7) -> None:
         if d < 0.015:
             phones[i] = _OVERSEAS[i % len(_OVERSEAS)] + f"{rng.integers(100, 1000)}"
         elif d < 0.022:
-            phones[i] = f"555-{line[i]}"                      # no area code
+            phones[i] = f"555-{line[i]}"  # no area code
         elif d < 0.027:
-            phones[i] = f"(200) {exchange[i]}-{line[i]}"      # unassigned area code
+            phones[i] = f"(200) {exchange[i]}-{line[i]}"  # unassigned area code
         elif d < 0.030:
-            phones[i] = f"{area[i][0]}.{area[i][1:]}{exchange[i][:3]}E+09"   # Excel scientific
+            phones[i] = f"{area[i][0]}.{area[i][1:]}{exchange[i][:3]}E+09"  # Excel scientific
         elif d < 0.033:
             phones[i] = f"{area[i]}{exchange[i]}{line[i]}.0"  # Excel decimal
         elif d < 0.036:
-            phones[i] = ""                                    # missing
+            phones[i] = ""  # missing
         elif d < 0.040:
-            phones[i] = phones[max(0, i - 1000)]              # duplicate of an earlier row
+            phones[i] = phones[max(0, i - 1000)]  # duplicate of an earlier row
         elif d < 0.043:
             phones[i] = f"{area[i]}-{exchange[i]}-{line[i]} x{rng.integers(1, 999)}"  # extension
         else:
@@ -93,7 +169,7 @@ def build_sheet(path: Path, rows: int, seed: int = 7) -> None:
     last = _LAST[rng.integers(0, len(_LAST), rows)]
     groups = _GROUPS[rng.integers(0, len(_GROUPS), rows)]
     zones = _ZONES[rng.integers(0, len(_ZONES), rows)]
-    zones[rng.random(rows) < 0.005] = "EST"                   # a fixed offset, refused
+    zones[rng.random(rows) < 0.005] = "EST"  # a fixed offset, refused
     zips = np.char.zfill(rng.integers(501, 99951, rows).astype(str), 5)
     blank = rng.random(rows) < 0.002
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -106,7 +182,16 @@ def build_sheet(path: Path, rows: int, seed: int = 7) -> None:
 
 
 _MOBILE_AREAS = np.array(["206", "212", "305", "312", "415", "503", "617", "702", "713", "917"])
-_FOREIGN = np.array(["+44 20 7946 ", "+44 7700 900", "+49 30 9018", "+33 1 40 20 5", "+61 2 9374 4", "+52 55 5128 0"])
+_FOREIGN = np.array(
+    [
+        "+44 20 7946 ",
+        "+44 7700 900",
+        "+49 30 9018",
+        "+33 1 40 20 5",
+        "+61 2 9374 4",
+        "+52 55 5128 0",
+    ]
+)
 _JUNK = np.array(["n/a", "call me", "-", "555", "none", "see notes", "0", "TBD"])
 
 
@@ -119,33 +204,48 @@ def build_messy(path: Path, rows: int, seed: int = 11) -> None:
         exchange = rng.integers(200, 1000, n).astype(str)
         line = np.char.zfill(rng.integers(0, 10000, n).astype(str), 4)
         shapes = rng.integers(0, 3, n)
-        out = np.where(shapes == 0, np.char.add(np.char.add(np.char.add("(", area), ") "), np.char.add(np.char.add(exchange, "-"), line)),
-                       np.where(shapes == 1, np.char.add(np.char.add(area, "."), np.char.add(np.char.add(exchange, "."), line)),
-                                np.char.add("+1", np.char.add(area, np.char.add(exchange, line)))))
+        out = np.where(
+            shapes == 0,
+            np.char.add(
+                np.char.add(np.char.add("(", area), ") "),
+                np.char.add(np.char.add(exchange, "-"), line),
+            ),
+            np.where(
+                shapes == 1,
+                np.char.add(np.char.add(area, "."), np.char.add(np.char.add(exchange, "."), line)),
+                np.char.add("+1", np.char.add(area, np.char.add(exchange, line))),
+            ),
+        )
         return out.astype(object)
 
     columns = {}
     for name, filled in (("Mobile", 0.6), ("Phone", 0.7), ("Home Phone", 0.5)):
         values = numbers(rows)
         values[rng.random(rows) > filled] = ""
-        odd = np.flatnonzero(rng.random(rows) < 0.2 / 3 * 2)   # about 20 % of the values overall
+        odd = np.flatnonzero(rng.random(rows) < 0.2 / 3 * 2)  # about 20 % of the values overall
         kind = rng.integers(0, 3, len(odd))
         digits = np.char.zfill(rng.integers(0, 1000, len(odd)).astype(str), 3)
-        values[odd[kind == 0]] = np.char.add(_FOREIGN[rng.integers(0, len(_FOREIGN), (kind == 0).sum())], digits[kind == 0])
-        values[odd[kind == 1]] = np.char.add(numbers((kind == 1).sum()).astype(str),
-                                             np.char.add(" x", rng.integers(1, 999, (kind == 1).sum()).astype(str)))
+        values[odd[kind == 0]] = np.char.add(
+            _FOREIGN[rng.integers(0, len(_FOREIGN), (kind == 0).sum())], digits[kind == 0]
+        )
+        values[odd[kind == 1]] = np.char.add(
+            numbers((kind == 1).sum()).astype(str),
+            np.char.add(" x", rng.integers(1, 999, (kind == 1).sum()).astype(str)),
+        )
         values[odd[kind == 2]] = _JUNK[rng.integers(0, len(_JUNK), (kind == 2).sum())]
         columns[name] = values
     repeat = np.flatnonzero(rng.random(rows) < 0.2)
     repeat = repeat[repeat > 0]
-    source = (rng.random(len(repeat)) * repeat).astype(np.int64)   # an earlier row
+    source = (rng.random(len(repeat)) * repeat).astype(np.int64)  # an earlier row
     for values in columns.values():
         values[repeat] = values[source]
     first = _FIRST[rng.integers(0, len(_FIRST), rows)]
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write("First Name,Mobile,Phone,Home Phone\n")
         for i in range(rows):
-            fh.write(f"{first[i]},{columns['Mobile'][i]},{columns['Phone'][i]},{columns['Home Phone'][i]}\n")
+            fh.write(
+                f"{first[i]},{columns['Mobile'][i]},{columns['Phone'][i]},{columns['Home Phone'][i]}\n"
+            )
 
 
 def naive_choice(rows: list[tuple[str, str, str]]) -> list[str | None]:
@@ -237,15 +337,19 @@ def libphonenumber(values: list) -> list:
         except phonenumbers.NumberParseException:
             out.append(None)
             continue
-        out.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-                   if phonenumbers.is_valid_number(number) else None)
+        out.append(
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(number)
+            else None
+        )
     return out
 
 
 def _in_child(code: str, *paths: Path) -> dict:
     """Run ``code`` in a fresh interpreter (its own memory figures, no warm caches); its JSON."""
-    child = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True,
-                           text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, check=True
+    )
     return json.loads(child.stdout)
 
 
@@ -258,18 +362,26 @@ def contacts_part(args, tmp: Path) -> int:
     started = time.perf_counter()
     build_sheet(sheet, args.rows, args.seed)
     size_mb = sheet.stat().st_size / 1e6
-    print(f"bench_sheets: {args.rows:,} rows, {size_mb:.1f} MB CSV (built in "
-          f"{time.perf_counter() - started:.1f} s), {os.cpu_count()} cores")
+    print(
+        f"bench_sheets: {args.rows:,} rows, {size_mb:.1f} MB CSV (built in "
+        f"{time.perf_counter() - started:.1f} s), {os.cpu_count()} cores"
+    )
 
     m = _in_child(_CHILD, sheet, clean_file)
     print(f"  read_sheet                          {m['read']:6.2f} s")
     print(f"  validate (map, normalise, schema)   {m['validate']:6.2f} s")
-    print(f"  read + validate + normalise         {m['total']:6.2f} s   (target <= 5 s: "
-          f"{'met' if m['total'] <= 5 else 'MISSED'})")
-    print(f"  peak memory of that process         {m['peak_kb'] / 1e6:6.2f} GB  "
-          f"({m['base_kb'] / 1e6:.2f} GB after imports and a one-row warm-up)")
-    print(f"  rows {m['rows']:,}: valid {m['valid']:,}, failed {m['failed']:,}, blank {m['blank']:,}; "
-          f"encoding {m['encoding']}")
+    print(
+        f"  read + validate + normalise         {m['total']:6.2f} s   (target <= 5 s: "
+        f"{'met' if m['total'] <= 5 else 'MISSED'})"
+    )
+    print(
+        f"  peak memory of that process         {m['peak_kb'] / 1e6:6.2f} GB  "
+        f"({m['base_kb'] / 1e6:.2f} GB after imports and a one-row warm-up)"
+    )
+    print(
+        f"  rows {m['rows']:,}: valid {m['valid']:,}, failed {m['failed']:,}, blank {m['blank']:,}; "
+        f"encoding {m['encoding']}"
+    )
     print("  failures by reason: " + ", ".join(f"{k} {v:,}" for k, v in m["reasons"].items()))
 
     phones = ptdata.read_sheet(sheet)["Phone"]
@@ -286,13 +398,19 @@ def contacts_part(args, tmp: Path) -> int:
 
     clean = pd.read_parquet(clean_file)
     expected = dict(zip(range(2, 2 + len(values)), naive))
-    clean_disagree = sum(1 for row, phone in zip(clean["row"], clean["Phone"]) if expected[row] != phone)
+    clean_disagree = sum(
+        1 for row, phone in zip(clean["row"], clean["Phone"]) if expected[row] != phone
+    )
 
     print(f"  normalize_phones alone              {t_ours:6.2f} s")
-    print(f"  per-row phonenumbers (naive)        {t_naive:6.2f} s   = {t_naive / t_ours:.1f}x "
-          f"normalize_phones, {t_naive / m['total']:.1f}x the whole read + validate")
-    print(f"  disagreements with libphonenumber   {disagree} of {len(values):,} (normalize_phones), "
-          f"{clean_disagree} of {len(clean):,} (validate's clean Phone)")
+    print(
+        f"  per-row phonenumbers (naive)        {t_naive:6.2f} s   = {t_naive / t_ours:.1f}x "
+        f"normalize_phones, {t_naive / m['total']:.1f}x the whole read + validate"
+    )
+    print(
+        f"  disagreements with libphonenumber   {disagree} of {len(values):,} (normalize_phones), "
+        f"{clean_disagree} of {len(clean):,} (validate's clean Phone)"
+    )
     return 1 if disagree or clean_disagree else 0
 
 
@@ -302,12 +420,16 @@ def messy_part(args, tmp: Path) -> int:
     sheet, chosen_file = tmp / "messy.csv", tmp / "chosen.parquet"
     started = time.perf_counter()
     build_messy(sheet, args.rows, args.seed)
-    print(f"messy export: {args.rows:,} rows x 3 phone columns (Mobile, Phone, Home Phone), "
-          f"{sheet.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"messy export: {args.rows:,} rows x 3 phone columns (Mobile, Phone, Home Phone), "
+        f"{sheet.stat().st_size / 1e6:.1f} MB (built in {time.perf_counter() - started:.1f} s)"
+    )
     m = _in_child(_MESSY_CHILD, sheet, chosen_file)
-    print(f"  each row's number (choose_phones)   {m['choose']:6.2f} s   ({'; '.join(m['order'] or [])})")
+    print(
+        f"  each row's number (choose_phones)   {m['choose']:6.2f} s   ({'; '.join(m['order'] or [])})"
+    )
     print(f"  read_sheet + validate (all checks)  {m['total']:6.2f} s")
-    print(f"  numbers from: " + ", ".join(f"{k} {v:,}" for k, v in m["columns"].items()))
+    print("  numbers from: " + ", ".join(f"{k} {v:,}" for k, v in m["columns"].items()))
     print("  failures by reason: " + ", ".join(f"{k} {v:,}" for k, v in m["reasons"].items()))
     raw = pd.read_csv(sheet, dtype=str, keep_default_na=False)
     cells = list(zip(raw["Mobile"], raw["Phone"], raw["Home Phone"]))
@@ -315,19 +437,25 @@ def messy_part(args, tmp: Path) -> int:
     naive = naive_choice(cells)
     t_naive = time.perf_counter() - t0
     chosen = pd.read_parquet(chosen_file)
-    ours = {row: None if pd.isna(phone) else phone for row, phone in zip(chosen["row"], chosen["Phone"])}
+    ours = {
+        row: None if pd.isna(phone) else phone for row, phone in zip(chosen["row"], chosen["Phone"])
+    }
     disagree = sum(1 for row, want in enumerate(naive, start=2) if ours.get(row) != want)
     ratio = t_naive / m["choose"]
-    print(f"  per-row phonenumbers (naive)        {t_naive:6.2f} s   = {ratio:.1f}x choose_phones (target "
-          f">= 5x: {'met' if ratio >= 5 else 'MISSED'}), {t_naive / m['total']:.1f}x the whole read + "
-          "validate")
+    print(
+        f"  per-row phonenumbers (naive)        {t_naive:6.2f} s   = {ratio:.1f}x choose_phones (target "
+        f">= 5x: {'met' if ratio >= 5 else 'MISSED'}), {t_naive / m['total']:.1f}x the whole read + "
+        "validate"
+    )
     print(f"  rows where the number chosen differs  {disagree} of {len(naive):,}")
     return 1 if disagree else 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in each sheet (default 1,000,000)")
+    parser.add_argument(
+        "--rows", type=int, default=1_000_000, help="rows in each sheet (default 1,000,000)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--part", choices=["contacts", "messy", "both"], default="both")
     args = parser.parse_args()

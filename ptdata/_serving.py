@@ -15,12 +15,19 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_BODY", "Limits", "BackgroundServer", "bind_socket", "socket_url", "uvicorn_config",
-           "uvicorn_server"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "Limits",
+    "BackgroundServer",
+    "bind_socket",
+    "socket_url",
+    "uvicorn_config",
+    "uvicorn_server",
+]
 
 #: The largest request body the webhook listener accepts by default (here, not in the listener,
 #: so that ``ptdata listen --help`` shows it without loading the listener and pandas).
-DEFAULT_MAX_BODY = 64 * 1024   # a Twilio payload is a few KB; 1,600 characters of body at most
+DEFAULT_MAX_BODY = 64 * 1024  # a Twilio payload is a few KB; 1,600 characters of body at most
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,10 @@ class Limits:
     A payload is one level deep (``{"Body": ...}``); a Twilio payload has 20 to 50 fields.
     """
 
-    max_body: int = DEFAULT_MAX_BODY   # bytes
-    max_depth: int = 8                 # levels of nesting in one payload
-    max_fields: int = 1000             # keys and list items in the whole request
-    read_timeout: float = 10.0         # seconds for the headers, and again for the body
+    max_body: int = DEFAULT_MAX_BODY  # bytes
+    max_depth: int = 8  # levels of nesting in one payload
+    max_fields: int = 1000  # keys and list items in the whole request
+    read_timeout: float = 10.0  # seconds for the headers, and again for the body
 
 
 def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
@@ -60,8 +67,14 @@ def socket_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = False,
-                   header_timeout: float | None = None, **config: Any):
+def uvicorn_config(
+    app: Any,
+    *,
+    log_level: str = "warning",
+    access_log: bool = False,
+    header_timeout: float | None = None,
+    **config: Any,
+):
     """Quiet uvicorn settings: no access log by default (URLs may hold secrets), logging
     configuration left to the application. ``header_timeout``: a connection whose request
     headers have not all arrived that many seconds after it opened (or after its last
@@ -72,8 +85,9 @@ def uvicorn_config(app: Any, *, log_level: str = "warning", access_log: bool = F
 
     if header_timeout is not None:
         config["http"] = _header_timeout_protocol(header_timeout)
-    return uvicorn.Config(app, log_config=None, log_level=log_level, access_log=access_log,
-                          **config)
+    return uvicorn.Config(
+        app, log_config=None, log_level=log_level, access_log=access_log, **config
+    )
 
 
 def _header_timeout_protocol(seconds: float) -> type:
@@ -83,7 +97,7 @@ def _header_timeout_protocol(seconds: float) -> type:
 
     class HeaderTimeoutProtocol(H11Protocol):
         _header_timer: Any = None
-        _partial = False   # some of a request's headers have come
+        _partial = False  # some of a request's headers have come
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -119,8 +133,10 @@ def _header_timeout_protocol(seconds: float) -> type:
             self._header_timer = None
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
                 if self._partial:  # part of a request came: say why (an idle one just closes)
-                    self.transport.write(b"HTTP/1.1 408 Request Timeout\r\nconnection: close"
-                                         b"\r\ncontent-length: 0\r\n\r\n")
+                    self.transport.write(
+                        b"HTTP/1.1 408 Request Timeout\r\nconnection: close"
+                        b"\r\ncontent-length: 0\r\n\r\n"
+                    )
                 self.transport.close()
 
     return HeaderTimeoutProtocol
@@ -145,7 +161,7 @@ class BackgroundServer:
     def _main(self) -> None:
         try:
             self.server.run(sockets=[self.sock])
-        except BaseException as exc:  # noqa: BLE001 - reported by start()
+        except BaseException as exc:
             self.error = exc
 
     @property
@@ -159,8 +175,10 @@ class BackgroundServer:
         while not self.server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the server did not start on {socket_url(self.sock)}"
-                                   + (f": {self.error!r}" if self.error else ""))
+                raise RuntimeError(
+                    f"the server did not start on {socket_url(self.sock)}"
+                    + (f": {self.error!r}" if self.error else "")
+                )
             time.sleep(0.005)
         return self
 

@@ -22,8 +22,15 @@ os.environ["PTDATA_HOME"] = tempfile.mkdtemp(prefix="ptdata-home-")
 import ptdata
 from ptdata.sandbox import Sandbox, serve_sandbox
 
-_DEFAULT_OPTIONS = dict(latency=0.0, rate_limit=None, error_rate=0.0, drop_rate=0.0,
-                        stall_rate=0.0, stall_seconds=30.0, error_statuses=(500, 502, 503))
+_DEFAULT_OPTIONS = dict(
+    latency=0.0,
+    rate_limit=None,
+    error_rate=0.0,
+    drop_rate=0.0,
+    stall_rate=0.0,
+    stall_seconds=30.0,
+    error_statuses=(500, 502, 503),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +75,9 @@ def local_sandbox():
 
 @pytest.fixture
 def local_client(local_sandbox, api_key):
-    with ptdata.PowerTextor(api_key=api_key, base_url="http://sandbox.local",
-                            transport=local_sandbox.transport()) as c:
+    with ptdata.PowerTextor(
+        api_key=api_key, base_url="http://sandbox.local", transport=local_sandbox.transport()
+    ) as c:
         yield c
 
 

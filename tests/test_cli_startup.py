@@ -28,10 +28,17 @@ def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tup
 
 
 def _imported(args: list[str]) -> tuple[subprocess.CompletedProcess, set[str]]:
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "ptdata", *args],
-                          capture_output=True, text=True, timeout=60)
-    names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
-             if line.startswith("import time:") and "|" in line}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ptdata", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    names = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
     return done, names
 
 

@@ -101,8 +101,11 @@ def retry_delay(
                     f"{exc.message}; the server asked to wait {exc.retry_after:g} s, more than "
                     f"max_retry_after={max_retry_after:g} s, so ptdata stopped instead of sleeping. "
                     "Try again later or lower the rate.",
-                    operation=exc.operation, status_code=429, retry_after=exc.retry_after,
-                    status=exc.status, server_message=exc.server_message,
+                    operation=exc.operation,
+                    status_code=429,
+                    retry_after=exc.retry_after,
+                    status=exc.status,
+                    server_message=exc.server_message,
                 ) from exc
             return exc.retry_after
         return min(max_retry_after, backoff * 2 ** (attempt - 1) * (1 + rand()))
@@ -278,12 +281,22 @@ class PowerTextor(FriendlyMethods):
     def _retry_or_raise(self, req, exc: PowerTextorError, attempt: int, before_retry) -> int:
         """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next attempt."""
         exc.attempts = attempt  # type: ignore[attr-defined]
-        delay = retry_delay(exc, attempt, method=req.method, max_retries=self.max_retries,
-                            max_retry_after=self.max_retry_after)
+        delay = retry_delay(
+            exc,
+            attempt,
+            method=req.method,
+            max_retries=self.max_retries,
+            max_retry_after=self.max_retry_after,
+        )
         if delay is None:
             raise exc
-        logger.info("%s: %s; retrying in %.2f s (attempt %d)",
-                    req.operation.op_id, type(exc).__name__, delay, attempt + 1)
+        logger.info(
+            "%s: %s; retrying in %.2f s (attempt %d)",
+            req.operation.op_id,
+            type(exc).__name__,
+            delay,
+            attempt + 1,
+        )
         self._sleep(delay)
         if before_retry is not None:
             before_retry()
@@ -296,11 +309,23 @@ class PowerTextor(FriendlyMethods):
         files = None
         if req.files:  # a fresh stream for each attempt
             files = {k: attachment_stream(v) for k, v in req.files.items()}
-        request = self._http.build_request(req.method, req.path, json=req.json, data=req.data,
-                                           files=files, headers={"ApiKey": self._key.reveal()})
-        return Exchange(self._http, request, deadline=self.deadline,
-                        max_bytes=self.max_reply_bytes, traced=self._traced, slots=self._slots,
-                        pool_timeout=self.timeout.pool)
+        request = self._http.build_request(
+            req.method,
+            req.path,
+            json=req.json,
+            data=req.data,
+            files=files,
+            headers={"ApiKey": self._key.reveal()},
+        )
+        return Exchange(
+            self._http,
+            request,
+            deadline=self.deadline,
+            max_bytes=self.max_reply_bytes,
+            traced=self._traced,
+            slots=self._slots,
+            pool_timeout=self.timeout.pool,
+        )
 
     def _finish(self, req: PreparedRequest, exchange: Exchange, attempt: int) -> Result:
         """The Result of one attempt, or the failure as one of ptdata's exceptions."""
@@ -310,10 +335,21 @@ class PowerTextor(FriendlyMethods):
         except (httpx.HTTPError, DeadlineExceeded, NoFreeConnection, ReplyTooLarge) as exc:
             failure = self._translate(exc, req.operation.op_id)
         else:
-            logger.debug("%s %s -> %s in %.3f s", req.method, req.path, status_code,
-                         time.perf_counter() - started)
-            return parse_response(req.operation, status_code, content, headers,
-                                  attempts=attempt, secret=self._key.reveal())
+            logger.debug(
+                "%s %s -> %s in %.3f s",
+                req.method,
+                req.path,
+                status_code,
+                time.perf_counter() - started,
+            )
+            return parse_response(
+                req.operation,
+                status_code,
+                content,
+                headers,
+                attempts=attempt,
+                secret=self._key.reveal(),
+            )
         raise failure  # outside the except: no httpx error (holding the request) chained to it
 
     def _translate(self, exc: Exception, name: str) -> PowerTextorError:
@@ -322,29 +358,46 @@ class PowerTextor(FriendlyMethods):
             if not exc.sent:
                 return RequestTimeoutError(
                     f"{name}: could not start sending within the {exc.deadline:g} s deadline "
-                    "(waiting for a connection); nothing was sent", operation=name,
-                    phase="deadline", sent=False)
+                    "(waiting for a connection); nothing was sent",
+                    operation=name,
+                    phase="deadline",
+                    sent=False,
+                )
             return RequestTimeoutError(
                 f"{name}: no complete reply within the {exc.deadline:g} s deadline; the server "
-                "may have acted on the request", operation=name, phase="deadline", sent=True)
+                "may have acted on the request",
+                operation=name,
+                phase="deadline",
+                sent=True,
+            )
         if isinstance(exc, ReplyTooLarge):
             return ResponseError(
                 f"{name}: the reply (HTTP {exc.status_code}) is larger than {exc.limit} bytes "
                 "(max_reply_bytes), so it was not read; the server may have acted on the request",
-                operation=name, status_code=exc.status_code)
+                operation=name,
+                status_code=exc.status_code,
+            )
         if isinstance(exc, httpx.ConnectTimeout):
-            return RequestTimeoutError(f"{name}: timed out connecting to {self.base_url}",
-                                       operation=name, phase="connect")
+            return RequestTimeoutError(
+                f"{name}: timed out connecting to {self.base_url}", operation=name, phase="connect"
+            )
         if isinstance(exc, (NoFreeConnection, httpx.PoolTimeout)):
-            return RequestTimeoutError(f"{name}: no free connection in time (pool timeout)",
-                                       operation=name, phase="pool")
+            return RequestTimeoutError(
+                f"{name}: no free connection in time (pool timeout)", operation=name, phase="pool"
+            )
         if isinstance(exc, httpx.WriteTimeout):
-            return RequestTimeoutError(f"{name}: timed out sending the request; the server may "
-                                       "have received it", operation=name, phase="write")
+            return RequestTimeoutError(
+                f"{name}: timed out sending the request; the server may have received it",
+                operation=name,
+                phase="write",
+            )
         if isinstance(exc, httpx.ReadTimeout):
-            return RequestTimeoutError(f"{name}: no reply within {self.timeout.read} s; the "
-                                       "server may have acted on the request", operation=name,
-                                       phase="read")
+            return RequestTimeoutError(
+                f"{name}: no reply within {self.timeout.read} s; the "
+                "server may have acted on the request",
+                operation=name,
+                phase="read",
+            )
         if isinstance(exc, httpx.ConnectError):
             bad_cert = _cause(exc, ssl.SSLCertVerificationError)
             if bad_cert is not None:  # waiting will not fix it
@@ -352,19 +405,33 @@ class PowerTextor(FriendlyMethods):
                     f"{name}: cannot connect to {self.base_url}: certificate verification "
                     f"failed ({bad_cert.verify_message or bad_cert}); not retried. Check the "
                     "base URL, or pass verify=ssl.create_default_context(cafile=...) with "
-                    "your network's CA", operation=name, retryable=False)
-            return ConnectError(f"{name}: cannot connect to {self.base_url} "
-                                f"({self._reason(exc)})", operation=name)
+                    "your network's CA",
+                    operation=name,
+                    retryable=False,
+                )
+            return ConnectError(
+                f"{name}: cannot connect to {self.base_url} ({self._reason(exc)})", operation=name
+            )
         if isinstance(exc, httpx.LocalProtocolError):  # refused before anything went out
             # its own words may quote the refused value, which may be the key: not repeated
-            return UsageError(f"{name}: the request cannot be sent as built (a header value "
-                              "has a line break or a character outside Latin-1)")
+            return UsageError(
+                f"{name}: the request cannot be sent as built (a header value "
+                "has a line break or a character outside Latin-1)"
+            )
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-            return TransportError(f"{name}: the connection broke before a reply "
-                                  f"({self._reason(exc)}); the server may have acted on the "
-                                  "request", operation=name, sent=True)
-        return TransportError(f"{name}: HTTP failure ({type(exc).__name__}); the server may "
-                              "have acted on the request", operation=name, sent=True)
+            return TransportError(
+                f"{name}: the connection broke before a reply "
+                f"({self._reason(exc)}); the server may have acted on the "
+                "request",
+                operation=name,
+                sent=True,
+            )
+        return TransportError(
+            f"{name}: HTTP failure ({type(exc).__name__}); the server may "
+            "have acted on the request",
+            operation=name,
+            sent=True,
+        )
 
     def _reason(self, exc: Exception) -> str:
         """An httpx error's own words, which may quote what the server sent: without the key."""
@@ -381,7 +448,6 @@ class PowerTextor(FriendlyMethods):
         with self._cache_lock:
             self._cache[key] = value
         return value
-
 
 
 def _cause(exc: BaseException | None, kind: type[_E]) -> _E | None:

@@ -94,8 +94,9 @@ class TransportError(PowerTextorError):
 class ConnectError(TransportError):
     """Could not connect: nothing was sent, so a retry cannot send anything twice."""
 
-    def __init__(self, message: str, *, operation: str | None = None,
-                 retryable: bool = True) -> None:
+    def __init__(
+        self, message: str, *, operation: str | None = None, retryable: bool = True
+    ) -> None:
         super().__init__(message, operation=operation, sent=False)
         self.retryable = retryable
 
@@ -105,8 +106,14 @@ class RequestTimeoutError(TransportError):
     ``deadline`` (the whole exchange took longer than allowed; ``sent`` says whether any of
     the request had gone out)."""
 
-    def __init__(self, message: str, *, operation: str | None = None, phase: str = "read",
-                 sent: bool | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        phase: str = "read",
+        sent: bool | None = None,
+    ) -> None:
         if sent is None:
             sent = phase not in ("connect", "pool")
         super().__init__(message, operation=operation, sent=sent)

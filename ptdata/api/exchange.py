@@ -62,13 +62,34 @@ class Exchange:
     to go out. With any other transport a deadline is always reported as "maybe sent".
     """
 
-    __slots__ = ("_abandoned", "_deadline", "_done", "_ends", "_http", "_lock", "_max_bytes",
-                 "_outcome", "_pool_timeout", "_request", "_sending", "_slots", "_stream",
-                 "_traced")
+    __slots__ = (
+        "_abandoned",
+        "_deadline",
+        "_done",
+        "_ends",
+        "_http",
+        "_lock",
+        "_max_bytes",
+        "_outcome",
+        "_pool_timeout",
+        "_request",
+        "_sending",
+        "_slots",
+        "_stream",
+        "_traced",
+    )
 
-    def __init__(self, http: httpx.Client, request: httpx.Request, *, deadline: float | None,
-                 max_bytes: int, traced: bool, slots: threading.BoundedSemaphore,
-                 pool_timeout: float | None) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        request: httpx.Request,
+        *,
+        deadline: float | None,
+        max_bytes: int,
+        traced: bool,
+        slots: threading.BoundedSemaphore,
+        pool_timeout: float | None,
+    ) -> None:
         self._http, self._request, self._max_bytes = http, request, max_bytes
         self._deadline, self._traced = deadline, traced
         self._slots, self._pool_timeout = slots, pool_timeout
@@ -107,7 +128,7 @@ class Exchange:
                 outcome: Any = self._exchange()
             finally:
                 self._slots.release()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller in wait()
+        except BaseException as exc:
             outcome = exc
         with self._lock:
             self._outcome = outcome

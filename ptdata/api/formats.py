@@ -4,15 +4,15 @@ Power Textor reads ``ScheduledDate``/``ScheduledTime`` and ``EventDate``/``Time`
 minute resolution. A naive ``datetime`` has no zone to convert from, so it is refused rather
 than guessed.
 
->>> from datetime import datetime, timezone
->>> schedule_strings(datetime(2026, 12, 3, 15, 30, tzinfo=timezone.utc))
+>>> from datetime import UTC, datetime
+>>> schedule_strings(datetime(2026, 12, 3, 15, 30, tzinfo=UTC))
 ('12/03/2026', '03:30 PM')
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from ptdata.api.errors import UsageError
 
@@ -47,7 +47,7 @@ def to_utc(moment: datetime, *, field: str = "time") -> datetime:
             "Pass a timezone-aware datetime, e.g. "
             "datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo('America/New_York'))."
         )
-    return moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def format_date(value: date | datetime, *, field: str = "date") -> str:
@@ -79,7 +79,7 @@ def format_time(value: datetime | time, *, field: str = "time") -> str:
 def schedule_strings(moment: datetime, *, field: str = "at") -> tuple[str, str]:
     """(``MM/DD/YYYY``, ``hh:mm AM/PM``) of an aware datetime, in UTC."""
     utc = to_utc(moment, field=field)
-    return format_date(utc.date()), format_time(utc.replace(tzinfo=timezone.utc).timetz())
+    return format_date(utc.date()), format_time(utc.replace(tzinfo=UTC).timetz())
 
 
 def parse_date_string(text: str) -> date:
@@ -99,7 +99,7 @@ def parse_time_string(text: str) -> time:
     hour, minute, half = int(m.group(1)), int(m.group(2)), m.group(3)
     if not 1 <= hour <= 12 or minute > 59:
         raise ValueError(f"{text!r} is not a valid hh:mm AM/PM time")
-    return time(hour % 12 + (12 if half == "PM" else 0), minute, tzinfo=timezone.utc)
+    return time(hour % 12 + (12 if half == "PM" else 0), minute, tzinfo=UTC)
 
 
 def check_date_string(text: str, *, field: str) -> str:

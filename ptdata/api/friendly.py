@@ -152,8 +152,12 @@ class FriendlyMethods:
     # -- messages ----------------------------------------------------------------------------
 
     def send_text(
-        self, body: str, *, at: datetime | None = None,
-        opt_out_footer: bool = False, **recipient: Any,
+        self,
+        body: str,
+        *,
+        at: datetime | None = None,
+        opt_out_footer: bool = False,
+        **recipient: Any,
     ) -> CampaignResult:
         """Send (or, with ``at=``, schedule) a text to one recipient shape.
 
@@ -171,44 +175,68 @@ class FriendlyMethods:
         self, number: str, body: str, *, opt_out_footer: bool = False
     ) -> CampaignResult:
         """Send a text to one number through the connector's ``SendTextMessage`` action."""
-        res = self.operation("SendTextMessage", To=number, Body=body,
-                             ReplySTOPToOptOut=opt_out_footer)
+        res = self.operation(
+            "SendTextMessage", To=number, Body=body, ReplySTOPToOptOut=opt_out_footer
+        )
         return CampaignResult.from_result(res)
 
     def send_review(
-        self, body: str, *, place: str | Place, at: datetime | None = None,
-        opt_out_footer: bool = False, **recipient: Any,
+        self,
+        body: str,
+        *,
+        place: str | Place,
+        at: datetime | None = None,
+        opt_out_footer: bool = False,
+        **recipient: Any,
     ) -> CampaignResult:
         """Send (or schedule) a Google review request for ``place`` (name or id).
 
         >>> client.send_review("Enjoyed your visit? Tell us!", place="Main St", contact="+1415...")
         """
         timing = "scheduled" if at is not None else "now"
-        return self._message("review", timing, body, recipient, at=at, place=place,
-                             footer=opt_out_footer)
+        return self._message(
+            "review", timing, body, recipient, at=at, place=place, footer=opt_out_footer
+        )
 
     def send_reminder(
-        self, text: str, *, event_date: date | str, days_before: int,
-        time: time | datetime | str, opt_out_footer: bool = False, **recipient: Any,
+        self,
+        text: str,
+        *,
+        event_date: date | str,
+        days_before: int,
+        time: time | datetime | str,
+        opt_out_footer: bool = False,
+        **recipient: Any,
     ) -> CampaignResult:
         """Schedule an event reminder: sent ``days_before`` days before ``event_date`` at ``time``.
 
         ``time`` is read as UTC by Power Textor: pass ``time(14, 0, tzinfo=timezone.utc)``,
         ``"02:00 PM"`` or an aware datetime (converted to UTC).
         """
-        return self._message("reminder", "event", text, recipient, footer=opt_out_footer,
-                             extra={"EventDate": event_date, "Day": days_before, "Time": time})
+        return self._message(
+            "reminder",
+            "event",
+            text,
+            recipient,
+            footer=opt_out_footer,
+            extra={"EventDate": event_date, "Day": days_before, "Time": time},
+        )
 
     def send_mms(
-        self, body: str, attachment: Any, *, opt_out_footer: bool = False,
+        self,
+        body: str,
+        attachment: Any,
+        *,
+        opt_out_footer: bool = False,
         **recipient: Any,
     ) -> CampaignResult:
         """Send an MMS with a file (a path, bytes or a binary file object).
 
         Recipients: ``number``, ``contact``, ``group`` or ``new_contact`` (one at a time).
         """
-        return self._message("mms", "now", body, recipient, footer=opt_out_footer,
-                             extra={"Attachment": attachment})
+        return self._message(
+            "mms", "now", body, recipient, footer=opt_out_footer, extra={"Attachment": attachment}
+        )
 
     # -- webhooks ----------------------------------------------------------------------------
 
@@ -222,7 +250,9 @@ class FriendlyMethods:
 
     def delete_webhook(self, registration: str | Registration) -> None:
         """Delete a webhook registration (by id or the object ``register_webhook`` returned)."""
-        reg_id = registration.registration_id if isinstance(registration, Registration) else registration
+        reg_id = (
+            registration.registration_id if isinstance(registration, Registration) else registration
+        )
         if not reg_id:
             raise UsageError("delete_webhook: no registration id")
         self.operation("InternalActionForWebhookDeletion", RegistrationId=reg_id)
@@ -230,8 +260,15 @@ class FriendlyMethods:
     # -- the shared path ---------------------------------------------------------------------
 
     def _message(
-        self, action: str, timing: str, text: str, recipient: dict[str, Any], *,
-        at: datetime | None = None, place: Any = None, footer: bool = False,
+        self,
+        action: str,
+        timing: str,
+        text: str,
+        recipient: dict[str, Any],
+        *,
+        at: datetime | None = None,
+        place: Any = None,
+        footer: bool = False,
         extra: dict[str, Any] | None = None,
     ) -> CampaignResult:
         target, fields = self._recipient_fields(recipient)
@@ -259,7 +296,8 @@ class FriendlyMethods:
         given = [k for k, v in recipient.items() if v is not None]
         if len(given) != 1:
             raise UsageError(
-                "give exactly one recipient: " + ", ".join(f"{k}=" for k in _RECIPIENT_KWARGS)
+                "give exactly one recipient: "
+                + ", ".join(f"{k}=" for k in _RECIPIENT_KWARGS)
                 + (f" (got {', '.join(given)})" if given else "")
             )
         target = given[0]
@@ -320,8 +358,20 @@ def _unknown(kind: str, value: Any, names: list[str]) -> str:
 
 
 def _no_operation(action: str, timing: str, target: str) -> str:
-    options = [t for t in ("number", "numbers", "contact", "contacts", "group", "groups",
-                           "new_contact", "new_group") if find_operation(action, timing, t)]
+    options = [
+        t
+        for t in (
+            "number",
+            "numbers",
+            "contact",
+            "contacts",
+            "group",
+            "groups",
+            "new_contact",
+            "new_group",
+        )
+        if find_operation(action, timing, t)
+    ]
     what = {"now": "send", "scheduled": "schedule", "event": "schedule"}[timing]
     return (
         f"Power Textor cannot {what} a {action} message to {target.replace('_', ' ')}; "

@@ -49,8 +49,10 @@ def read_price(value: Any = None, *, environ: Mapping[str, str] | None = None) -
     except InvalidOperation:
         price = Decimal("NaN")
     if not price.is_finite() or price < 0:
-        raise UsageError(f"{source} {str(value)!r} is not a price: write the price of one "
-                         "segment in dollars, e.g. 0.0079")
+        raise UsageError(
+            f"{source} {str(value)!r} is not a price: write the price of one "
+            "segment in dollars, e.g. 0.0079"
+        )
     return price
 
 

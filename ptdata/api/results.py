@@ -137,7 +137,9 @@ class Group:
 
     @classmethod
     def from_data(cls, d: dict[str, Any]) -> Group:
-        return cls(_str(d.get("GroupId")) or "", _str(d.get("Name")) or "", _int(d.get("ContactsCount")))
+        return cls(
+            _str(d.get("GroupId")) or "", _str(d.get("Name")) or "", _int(d.get("ContactsCount"))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,44 +317,62 @@ def parse_response(
         raise AuthenticationError(
             f"{name}: Power Textor refused the API key (HTTP {status_code}){detail}. "
             "Check POWERTEXTOR_API_KEY; keys expire, make a new one in the Power Textor app.",
-            operation=name, status_code=status_code, status=status, server_message=message,
+            operation=name,
+            status_code=status_code,
+            status=status,
+            server_message=message,
         )
     if status_code == 429:
         retry_after = parse_retry_after(headers.get("retry-after"))
         raise RateLimitedError(
             f"{name}: rate limited by Power Textor (HTTP 429"
-            + (f", retry after {retry_after:g} s" if retry_after is not None else "") + f"){detail}",
-            operation=name, status_code=429, status=status, server_message=message,
+            + (f", retry after {retry_after:g} s" if retry_after is not None else "")
+            + f"){detail}",
+            operation=name,
+            status_code=429,
+            status=status,
+            server_message=message,
             retry_after=retry_after,
         )
     if status_code >= 500:
         raise ServerError(
             f"{name}: Power Textor failed with HTTP {status_code}{detail}. For a send, the "
             "messages may or may not have gone out.",
-            operation=name, status_code=status_code, status=status, server_message=message,
+            operation=name,
+            status_code=status_code,
+            status=status,
+            server_message=message,
         )
     if 300 <= status_code < 400:
         raise ResponseError(
             f"{name}: the server redirected (HTTP {status_code}) to "
             f"{headers.get('location', '?')}; not followed, so the API key stays with the "
             "configured host. Check the base URL.",
-            operation=name, status_code=status_code,
+            operation=name,
+            status_code=status_code,
         )
     if status_code >= 400:
         raise RejectedError(
             f"{name}: Power Textor rejected the request (HTTP {status_code}){detail}",
-            operation=name, status_code=status_code, status=status, server_message=message,
+            operation=name,
+            status_code=status_code,
+            status=status,
+            server_message=message,
         )
     if not parsed or not isinstance(body, dict) or "Success" not in body:
         raise ResponseError(
             f"{name}: the reply (HTTP {status_code}) is not a Power Textor envelope"
             f" ({'not JSON' if not parsed else 'no Success field'}): {text[:200]!r}",
-            operation=name, status_code=status_code,
+            operation=name,
+            status_code=status_code,
         )
     if body.get("Success") is not True:
         raise RejectedError(
             f"{name}: Power Textor answered Success: false{detail or ' (no message)'}",
-            operation=name, status_code=status_code, status=status, server_message=message,
+            operation=name,
+            status_code=status_code,
+            status=status,
+            server_message=message,
         )
     return Result(
         operation=name,
@@ -371,4 +391,3 @@ def is_unknown_outcome(exc: BaseException) -> bool:
     if isinstance(exc, TransportError):
         return exc.sent
     return isinstance(exc, ServerError)
-

@@ -13,8 +13,18 @@ import pandas as pd
 
 from ptdata.api.errors import UsageError
 
-__all__ = ["INVALID_REASONS", "Marks", "Rows", "column", "input_frame", "quoted", "row_numbers",
-           "take", "take_int", "text_or_na"]
+__all__ = [
+    "INVALID_REASONS",
+    "Marks",
+    "Rows",
+    "column",
+    "input_frame",
+    "quoted",
+    "row_numbers",
+    "take",
+    "take_int",
+    "text_or_na",
+]
 
 #: skip reasons that are a fault in the sheet: the plan refuses them unless skip_invalid
 INVALID_REASONS = ("invalid", "invalid_timezone", "invalid_appointment", "blank_merge_field")
@@ -116,8 +126,10 @@ def input_frame(frame: Any, *, phone_columns: Any = None, columns: Any = None) -
 
     if hasattr(frame, "clean") and hasattr(frame, "failures"):
         if phone_columns is not None or columns:
-            raise UsageError("phone_columns= and columns= go to validate() (or read_sheet()); "
-                             "this Validation has its columns chosen already")
+            raise UsageError(
+                "phone_columns= and columns= go to validate() (or read_sheet()); "
+                "this Validation has its columns chosen already"
+            )
         data = frame.frame.reset_index(drop=True)
         failures = frame.failures
         if failures is None or len(failures) == 0:
@@ -130,8 +142,9 @@ def input_frame(frame: Any, *, phone_columns: Any = None, columns: Any = None) -
         only_dup = by_row["reason"].agg(lambda s: bool((s == "duplicate").all()))
         failed = data["row"].isin(msgs.index)
         reason = pd.Series(pd.NA, index=data.index, dtype="str")
-        reason[failed] = np.where(data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool),
-                                  "duplicate", "invalid")
+        reason[failed] = np.where(
+            data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool), "duplicate", "invalid"
+        )
         message = data["row"].map(msgs).astype("str").where(failed, pd.NA)
         return Rows(data, reason, message, None)
     if not isinstance(frame, pd.DataFrame):

@@ -9,11 +9,11 @@ and plans one row per sheet row and offset, each carrying the exact ``EventDate`
 express any minute (``EventDate`` - ``Day`` days at ``Time`` UTC), so every offset the
 timing module reads works, "same day 2 hours before" included.
 
->>> from datetime import datetime, timezone
+>>> from datetime import UTC, datetime
 >>> sheet = pd.DataFrame({"Phone": ["+13105550123"], "Appointment": ["2026-12-03 10:30"]})
 >>> p = ptdata.plan(sheet, body="See you", kind="reminder", to="new-contacts",
 ...                 appointments="Appointment", offsets=["1 day before at 18:00"],
-...                 now=datetime(2026, 11, 2, tzinfo=timezone.utc))    # doctest: +SKIP
+...                 now=datetime(2026, 11, 2, tzinfo=UTC))    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -35,30 +35,54 @@ __all__ = ["Reminders", "expand_appointments", "reminder_timing"]
 class Reminders(NamedTuple):
     """What ``appointment_reminders`` said, one row per planned row."""
 
-    positions: np.ndarray   # the sheet row each reminder row comes from (0-based)
-    frame: pd.DataFrame     # appointment_reminders' columns, index 0..n-1
+    positions: np.ndarray  # the sheet row each reminder row comes from (0-based)
+    frame: pd.DataFrame  # appointment_reminders' columns, index 0..n-1
 
 
-def expand_appointments(data: pd.DataFrame, phone: pd.Series, req: TimingRequest, *,
-                        appointments: str, offsets: Any, appointment_tz: str | None,
-                        skip_weekends: bool, holidays: Any,
-                        appointment_time: str | None = None) -> Reminders:
+def expand_appointments(
+    data: pd.DataFrame,
+    phone: pd.Series,
+    req: TimingRequest,
+    *,
+    appointments: str,
+    offsets: Any,
+    appointment_tz: str | None,
+    skip_weekends: bool,
+    holidays: Any,
+    appointment_time: str | None = None,
+) -> Reminders:
     """The reminder rows of a sheet: positions to repeat its rows by, and their timing."""
     if offsets is None or (not isinstance(offsets, str) and len(list(offsets)) == 0):
-        raise UsageError("appointments= needs offsets=, e.g. offsets=['1 day before at 18:00', "
-                         "'same day 2 hours before']")
+        raise UsageError(
+            "appointments= needs offsets=, e.g. offsets=['1 day before at 18:00', "
+            "'same day 2 hours before']"
+        )
     frame = zone_frame(data, phone)
-    for name, what in ((appointments, "the appointment times"), (appointment_time, "their times of day")):
+    for name, what in (
+        (appointments, "the appointment times"),
+        (appointment_time, "their times of day"),
+    ):
         if name is None:
             continue
         if name not in data.columns:
-            raise UsageError(f"the sheet has no {name!r} column ({what}); "
-                             f"its columns are: {', '.join(map(str, data.columns)) or '(none)'}")
+            raise UsageError(
+                f"the sheet has no {name!r} column ({what}); "
+                f"its columns are: {', '.join(map(str, data.columns)) or '(none)'}"
+            )
         frame[name] = data[name].reset_index(drop=True)
     rem = appointment_reminders(
-        frame, offsets, appointment=appointments, appointment_time=appointment_time, rule=req.tz_rule,
-        appointment_tz=appointment_tz, now=req.now, skip_weekends=skip_weekends,
-        holidays=holidays, quiet=req.quiet, quiet_policy=req.quiet_policy)
+        frame,
+        offsets,
+        appointment=appointments,
+        appointment_time=appointment_time,
+        rule=req.tz_rule,
+        appointment_tz=appointment_tz,
+        now=req.now,
+        skip_weekends=skip_weekends,
+        holidays=holidays,
+        quiet=req.quiet,
+        quiet_policy=req.quiet_policy,
+    )
     return Reminders(rem["row"].to_numpy(dtype=np.int64), rem.reset_index(drop=True))
 
 
@@ -71,11 +95,15 @@ def reminder_timing(rem: Reminders, req: TimingRequest) -> tuple[Timing, np.ndar
     message = note.copy()
     explain = np.isin(reason, ["after_appointment", "quiet_hours", "in_past"])
     if explain.any():
-        keys = pd.DataFrame({
-            "reason": reason[explain], "offset": f["offset"].to_numpy(dtype=object)[explain],
-            "appointment": f["appointment"].to_numpy()[explain],
-            "at": f["remind_at_utc"].dt.tz_localize(None).to_numpy()[explain],
-            "tz": f["tz"].to_numpy(dtype=object, na_value=None)[explain]})
+        keys = pd.DataFrame(
+            {
+                "reason": reason[explain],
+                "offset": f["offset"].to_numpy(dtype=object)[explain],
+                "appointment": f["appointment"].to_numpy()[explain],
+                "at": f["remind_at_utc"].dt.tz_localize(None).to_numpy()[explain],
+                "tz": f["tz"].to_numpy(dtype=object, na_value=None)[explain],
+            }
+        )
         codes = factorize_rows(keys)
         first = keys.iloc[np.unique(codes, return_index=True)[1]]
         texts = np.array([_why(k, req) for k in first.itertuples(index=False)], dtype=object)
@@ -89,7 +117,8 @@ def reminder_timing(rem: Reminders, req: TimingRequest) -> tuple[Timing, np.ndar
         api_date=f["EventDate"],
         api_time=f["Time"],
         api_day=pd.array(f["Day"].to_numpy(dtype=np.int64), dtype="Int64"),
-        tz=f["tz"], tz_source=f["tz_source"],
+        tz=f["tz"],
+        tz_source=f["tz_source"],
         note=_str(np.where(live, note, None)),
         shifted=f["shifted"].to_numpy(dtype=bool) & live,
     )
@@ -105,17 +134,22 @@ def _why(k, req: TimingRequest) -> str:
     appt = pd.Timestamp(k.appointment)
     appt_text = f"{appt:%m/%d/%Y %H:%M}" if not pd.isna(appt) else "?"
     at = pd.Timestamp(k.at)
-    local = (at.tz_localize("UTC").tz_convert(k.tz) if k.tz and not pd.isna(at) else None)
+    local = at.tz_localize("UTC").tz_convert(k.tz) if k.tz and not pd.isna(at) else None
     at_text = f"{local:%m/%d/%Y %H:%M} {k.tz}" if local is not None else "?"
     if k.reason == "after_appointment":
-        return (f"reminder {k.offset!r} falls at {at_text}, not before the appointment "
-                f"({appt_text})")
+        return f"reminder {k.offset!r} falls at {at_text}, not before the appointment ({appt_text})"
     if k.reason == "in_past":
         now = req.now
-        return (f"reminder {k.offset!r} was due {at_text}, already past (now is "
-                f"{now:%Y-%m-%d %H:%M} UTC)")
+        return (
+            f"reminder {k.offset!r} was due {at_text}, already past (now is "
+            f"{now:%Y-%m-%d %H:%M} UTC)"
+        )
     if req.quiet_policy == "skip":
-        return (f"reminder {k.offset!r} falls at {at_text}, in quiet hours; "
-                "quiet_policy='shift' would move it to the next allowed time")
-    return (f"reminder {k.offset!r}: no time within the allowed hours before the appointment "
-            f"({appt_text})")
+        return (
+            f"reminder {k.offset!r} falls at {at_text}, in quiet hours; "
+            "quiet_policy='shift' would move it to the next allowed time"
+        )
+    return (
+        f"reminder {k.offset!r}: no time within the allowed hours before the appointment "
+        f"({appt_text})"
+    )

@@ -14,7 +14,7 @@ a person's STOP, and scheduled messages still due to people who have opted out s
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -26,18 +26,50 @@ from ptdata.bulk.plans import campaign_label
 __all__ = ["HISTORY_COLUMNS", "history", "opt_out_audit"]
 
 HISTORY_COLUMNS = (
-    "phone", "group_id", "members", "campaign", "round", "status", "reason", "message",
-    "sent_at", "scheduled_for", "finished_at", "campaign_id", "reach", "sent_count",
-    "undelivered_count", "call_recipients", "attempts", "operation", "row", "text_fp", "test",
-    "job_id", "account",
+    "phone",
+    "group_id",
+    "members",
+    "campaign",
+    "round",
+    "status",
+    "reason",
+    "message",
+    "sent_at",
+    "scheduled_for",
+    "finished_at",
+    "campaign_id",
+    "reach",
+    "sent_count",
+    "undelivered_count",
+    "call_recipients",
+    "attempts",
+    "operation",
+    "row",
+    "text_fp",
+    "test",
+    "job_id",
+    "account",
 )
-_STATUS = {"sent": "sent", "scheduled": "scheduled", "rejected": "failed", "not_sent": "failed",
-           "unknown": "unknown", "intent": "unknown"}
+_STATUS = {
+    "sent": "sent",
+    "scheduled": "scheduled",
+    "rejected": "failed",
+    "not_sent": "failed",
+    "unknown": "unknown",
+    "intent": "unknown",
+}
 
 
-def history(*, campaign: str | None = None, phone: str | None = None, since: Any = None,
-            scheduled: bool = False, ledger: Ledger | str | os.PathLike[str] | None = None,
-            region: str = "US", now: datetime | None = None) -> pd.DataFrame:
+def history(
+    *,
+    campaign: str | None = None,
+    phone: str | None = None,
+    since: Any = None,
+    scheduled: bool = False,
+    ledger: Ledger | str | os.PathLike[str] | None = None,
+    region: str = "US",
+    now: datetime | None = None,
+) -> pd.DataFrame:
     """Every message in the send history, one row per recipient per API call, oldest first.
 
     Args:
@@ -61,7 +93,8 @@ def history(*, campaign: str | None = None, phone: str | None = None, since: Any
     keep = pd.Series(True, index=out.index)
     if campaign is not None:
         keep &= (out["campaign"] == campaign) | raw["campaign"].str.startswith(
-            "auto:" + str(campaign)).fillna(False).to_numpy()
+            "auto:" + str(campaign)
+        ).fillna(False).to_numpy()
     if phone is not None:
         from ptdata.sheets.phones import normalize_phones
 
@@ -73,7 +106,7 @@ def history(*, campaign: str | None = None, phone: str | None = None, since: Any
         moment = _moment(since, "since")
         keep &= (out["sent_at"] >= moment) | (out["scheduled_for"] >= moment)
     if scheduled:
-        at = pd.Timestamp(now or datetime.now(timezone.utc))
+        at = pd.Timestamp(now or datetime.now(UTC))
         keep &= (out["status"] == "scheduled") & (out["scheduled_for"] > at)
     return out[keep.fillna(False).to_numpy()].reset_index(drop=True)
 
@@ -83,45 +116,54 @@ def _frame(raw: pd.DataFrame) -> pd.DataFrame:
     text = lambda s: s.astype("str")  # noqa: E731
     when = lambda s: pd.to_datetime(s, utc=True, format="ISO8601")  # noqa: E731
     label = raw["campaign"].map(campaign_label, na_action="ignore")
-    return pd.DataFrame({
-        "phone": text(raw["recipient"].where(~group)),
-        "group_id": text(raw["recipient"].where(group)),
-        "members": raw["members"].astype("Int64"),
-        "campaign": text(label),
-        "round": raw["round"].astype("Int64"),
-        "status": text(raw["state"].map(_STATUS)),
-        "reason": text(raw["reason"]),
-        "message": text(raw["message"]),
-        "sent_at": when(raw["first_attempt_at"]),
-        "scheduled_for": when(raw["scheduled_for"]),
-        "finished_at": when(raw["finished_at"]),
-        "campaign_id": text(raw["campaign_id"]),
-        "reach": raw["reach"].astype("Int64"),
-        "sent_count": raw["sent_count"].astype("Int64"),
-        "undelivered_count": raw["undelivered_count"].astype("Int64"),
-        "call_recipients": raw["recipients"].astype("Int64"),
-        "attempts": raw["attempts"].astype("Int64"),
-        "operation": text(raw["operation"]),
-        "row": raw["row"].astype("Int64"),
-        "text_fp": text(raw["text_fp"]),
-        "test": raw["test"].astype(bool),
-        "job_id": text(raw["job_id"]),
-        "account": text(raw["account"]),
-    }, columns=list(HISTORY_COLUMNS))
+    return pd.DataFrame(
+        {
+            "phone": text(raw["recipient"].where(~group)),
+            "group_id": text(raw["recipient"].where(group)),
+            "members": raw["members"].astype("Int64"),
+            "campaign": text(label),
+            "round": raw["round"].astype("Int64"),
+            "status": text(raw["state"].map(_STATUS)),
+            "reason": text(raw["reason"]),
+            "message": text(raw["message"]),
+            "sent_at": when(raw["first_attempt_at"]),
+            "scheduled_for": when(raw["scheduled_for"]),
+            "finished_at": when(raw["finished_at"]),
+            "campaign_id": text(raw["campaign_id"]),
+            "reach": raw["reach"].astype("Int64"),
+            "sent_count": raw["sent_count"].astype("Int64"),
+            "undelivered_count": raw["undelivered_count"].astype("Int64"),
+            "call_recipients": raw["recipients"].astype("Int64"),
+            "attempts": raw["attempts"].astype("Int64"),
+            "operation": text(raw["operation"]),
+            "row": raw["row"].astype("Int64"),
+            "text_fp": text(raw["text_fp"]),
+            "test": raw["test"].astype(bool),
+            "job_id": text(raw["job_id"]),
+            "account": text(raw["account"]),
+        },
+        columns=list(HISTORY_COLUMNS),
+    )
 
 
 def _moment(value: Any, name: str) -> pd.Timestamp:
     try:
         moment = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise UsageError(f"{name}={value!r} is not a date or moment, e.g. 2026-11-01 or "
-                         "2026-11-01T09:00+00:00") from None
+        raise UsageError(
+            f"{name}={value!r} is not a date or moment, e.g. 2026-11-01 or 2026-11-01T09:00+00:00"
+        ) from None
     return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
 
 
-def opt_out_audit(inbound: Any, *, sent: pd.DataFrame | None = None,
-                  ledger: Ledger | str | os.PathLike[str] | None = None, region: str = "US",
-                  now: datetime | None = None) -> pd.DataFrame:
+def opt_out_audit(
+    inbound: Any,
+    *,
+    sent: pd.DataFrame | None = None,
+    ledger: Ledger | str | os.PathLike[str] | None = None,
+    region: str = "US",
+    now: datetime | None = None,
+) -> pd.DataFrame:
     """Texts that went out after the person's STOP, and scheduled ones still due to them.
 
     ``inbound`` is an inbound frame (``load_inbound``) or what ``load_inbound`` reads;
@@ -138,13 +180,24 @@ def opt_out_audit(inbound: Any, *, sent: pd.DataFrame | None = None,
     stopped = decisions[decisions["status"].isin(["opted_out", "review"])][["phone", "received_at"]]
     stopped = stopped.rename(columns={"received_at": "opted_out_at"})
     messages = sent if sent is not None else history(ledger=ledger)
-    at = pd.Timestamp(now or datetime.now(timezone.utc))
+    at = pd.Timestamp(now or datetime.now(UTC))
     both = messages.merge(stopped, on="phone", how="inner")
     goes_at = both["scheduled_for"].where(both["scheduled_for"].notna(), both["sent_at"])
     after = both["status"].isin(["sent", "unknown", "scheduled"]) & (goes_at > both["opted_out_at"])
     due = (both["status"] == "scheduled") & (both["scheduled_for"] > at)
     problem = pd.Series("sent_after_opt_out", index=both.index, dtype="str").where(
-        ~due, "scheduled_after_opt_out")
+        ~due, "scheduled_after_opt_out"
+    )
     out = both.assign(problem=problem)[after.fillna(False).to_numpy()]
-    return out[["phone", "opted_out_at", "problem", "campaign", "status", "sent_at",
-                "scheduled_for", "campaign_id"]].reset_index(drop=True)
+    return out[
+        [
+            "phone",
+            "opted_out_at",
+            "problem",
+            "campaign",
+            "status",
+            "sent_at",
+            "scheduled_for",
+            "campaign_id",
+        ]
+    ].reset_index(drop=True)

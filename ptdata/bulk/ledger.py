@@ -40,14 +40,21 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ptdata.api.errors import UsageError
 
-__all__ = ["CampaignChangedError", "JobLockedError", "Ledger", "LedgerDamagedError",
-           "LedgerRecord", "default_path", "utc_now"]
+__all__ = [
+    "CampaignChangedError",
+    "JobLockedError",
+    "Ledger",
+    "LedgerDamagedError",
+    "LedgerRecord",
+    "default_path",
+    "utc_now",
+]
 
 #: call states: ``intent`` (about to POST, or in flight), then sent / scheduled / rejected (the
 #: server said no) / not_sent (nothing reached the server, or it refused the key) / unknown
@@ -116,9 +123,11 @@ CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient);
 
 #: the messages of these accounts' real (not test) runs whose call reached or may have reached
 #: Power Textor; ``.format(account marks, state marks)``
-_REACHED = ("FROM jobs j JOIN messages m ON m.job_id = j.job_id "
-            "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
-            "WHERE j.account IN ({}) AND j.test = 0 AND c.state IN ({})")
+_REACHED = (
+    "FROM jobs j JOIN messages m ON m.job_id = j.job_id "
+    "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id "
+    "WHERE j.account IN ({}) AND j.test = 0 AND c.state IN ({})"
+)
 
 
 class JobLockedError(UsageError):
@@ -134,8 +143,9 @@ class CampaignChangedError(UsageError):
     """Kept for code that catches it: campaigns no longer refuse a changed plan (a later run of
     a campaign skips everyone who already got it, whatever changed)."""
 
-    def __init__(self, message: str, *, earlier_job_id: str = "", planned_at: str | None = None
-                 ) -> None:
+    def __init__(
+        self, message: str, *, earlier_job_id: str = "", planned_at: str | None = None
+    ) -> None:
         super().__init__(message)
         self.earlier_job_id = earlier_job_id
         self.planned_at = planned_at
@@ -185,7 +195,7 @@ def default_path() -> Path:
 
 def utc_now() -> str:
     """The current UTC time as ISO text (what the history stores)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _damaged(path: Path, what: str) -> LedgerDamagedError:
@@ -210,8 +220,9 @@ class Ledger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._marker = self.path.with_name(self.path.name + ".count")
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                       timeout=30)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
             # the first read rolls back what a killed writer left half-done (a hot journal):
             # only then do the file's size and its header agree
             if self._db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -257,8 +268,9 @@ class Ledger:
             size = self.path.stat().st_size
         except FileNotFoundError:
             if self._marker.exists() and int(self._read_marker() or 0) > 0:
-                raise _damaged(self.path, "the file is gone, but it held "
-                               f"{self._read_marker()} calls") from None
+                raise _damaged(
+                    self.path, f"the file is gone, but it held {self._read_marker()} calls"
+                ) from None
             return
         if size == 0:
             if int(self._read_marker() or 0) > 0:
@@ -275,8 +287,9 @@ class Ledger:
         page_size = 65536 if page_size == 1 else page_size
         pages = int.from_bytes(header[28:32], "big")
         if size % page_size or (pages and size < pages * page_size):
-            raise _damaged(self.path, f"the file is cut short: {size:,} bytes of "
-                           f"{pages * page_size:,}")
+            raise _damaged(
+                self.path, f"the file is cut short: {size:,} bytes of {pages * page_size:,}"
+            )
 
     def _read_marker(self) -> str | None:
         try:
@@ -291,8 +304,11 @@ class Ledger:
             return
         have = self._calls
         if have < int(known):
-            raise _damaged(self.path, f"it has {have:,} calls on record but had {int(known):,} "
-                           "after the last run: it was cut short or replaced")
+            raise _damaged(
+                self.path,
+                f"it has {have:,} calls on record but had {int(known):,} "
+                "after the last run: it was cut short or replaced",
+            )
 
     def _write_marker(self) -> None:
         """How many calls the file holds, beside it (written after they are committed)."""
@@ -304,8 +320,16 @@ class Ledger:
         version = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         if version is None:
             jobs = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
-            for name in ("finished_at", "stopped", "account", "campaign", "campaign_name",
-                         "round", "shape", "message"):
+            for name in (
+                "finished_at",
+                "stopped",
+                "account",
+                "campaign",
+                "campaign_name",
+                "round",
+                "shape",
+                "message",
+            ):
                 if name not in jobs:  # a ledger from before the history
                     self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
             if "test" not in jobs:
@@ -314,10 +338,12 @@ class Ledger:
             for name in ("reach", "sent_count", "undelivered_count"):
                 if name not in calls:
                     self._db.execute(f"ALTER TABLE calls ADD COLUMN {name} INTEGER")
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)",
-                             (_SCHEMA_VERSION,))
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)",
-                             (secrets.token_hex(16),))
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_SCHEMA_VERSION,)
+            )
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),)
+            )
 
     # -- one sender at a time -------------------------------------------------------------------
 
@@ -346,29 +372,39 @@ class Ledger:
     def salt(self) -> bytes:
         """This file's random salt for key fingerprints (a key is never stored)."""
         with self._lock:
-            return bytes.fromhex(self._db.execute(
-                "SELECT value FROM meta WHERE key = 'salt'").fetchone()[0])
+            return bytes.fromhex(
+                self._db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
+            )
 
     def account(self, server: str, account_id: str | None, key_fp: str) -> Account:
         """The account a run belongs to: by ``AccountId`` when known, else by the key."""
         with self._lock, self._writing() as db:
             if account_id:
                 key = f"{server}#{account_id}"
-                db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, ?, ?)",
-                           (key, server, account_id, utc_now()))
+                db.execute(
+                    "INSERT OR IGNORE INTO accounts VALUES (?, ?, ?, ?)",
+                    (key, server, account_id, utc_now()),
+                )
                 db.execute("INSERT OR REPLACE INTO account_keys VALUES (?, ?)", (key_fp, key))
                 return Account(key, server, True, (key,))
-            row = db.execute("SELECT a.account FROM account_keys k JOIN accounts a ON "
-                             "a.account = k.account WHERE k.key_fp = ? AND a.server = ?",
-                             (key_fp, server)).fetchone()
+            row = db.execute(
+                "SELECT a.account FROM account_keys k JOIN accounts a ON "
+                "a.account = k.account WHERE k.key_fp = ? AND a.server = ?",
+                (key_fp, server),
+            ).fetchone()
             if row is not None:
                 return Account(row[0], server, True, (row[0],))
             key = f"{server}#key:{key_fp[:16]}"
-            db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, NULL, ?)",
-                       (key, server, utc_now()))
+            db.execute(
+                "INSERT OR IGNORE INTO accounts VALUES (?, ?, NULL, ?)", (key, server, utc_now())
+            )
             db.execute("INSERT OR REPLACE INTO account_keys VALUES (?, ?)", (key_fp, key))
-            related = tuple(r[0] for r in db.execute(
-                "SELECT account FROM accounts WHERE server = ? ORDER BY account", (server,)))
+            related = tuple(
+                r[0]
+                for r in db.execute(
+                    "SELECT account FROM accounts WHERE server = ? ORDER BY account", (server,)
+                )
+            )
             return Account(key, server, False, related)
 
     def learn_account_id(self, account: Account, account_id: str) -> Account:
@@ -377,41 +413,72 @@ class Ledger:
             return account
         real = f"{account.server}#{account_id}"
         with self._lock, self._writing() as db:
-            db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, ?, ?)",
-                       (real, account.server, account_id, utc_now()))
+            db.execute(
+                "INSERT OR IGNORE INTO accounts VALUES (?, ?, ?, ?)",
+                (real, account.server, account_id, utc_now()),
+            )
             db.execute("UPDATE jobs SET account = ? WHERE account = ?", (real, account.key))
-            db.execute("UPDATE account_keys SET account = ? WHERE account = ?",
-                       (real, account.key))
+            db.execute("UPDATE account_keys SET account = ? WHERE account = ?", (real, account.key))
             db.execute("DELETE FROM accounts WHERE account = ?", (account.key,))
         return Account(real, account.server, True, (real,))
 
     # -- jobs -----------------------------------------------------------------------------------
 
-    def start_job(self, job_id: str, description: dict | None = None, *,
-                  account: str | None = None, campaign: str | None = None,
-                  campaign_name: str | None = None, round: int | None = None,
-                  shape: str | None = None, message: str | None = None,
-                  test: bool = False) -> None:
+    def start_job(
+        self,
+        job_id: str,
+        description: dict | None = None,
+        *,
+        account: str | None = None,
+        campaign: str | None = None,
+        campaign_name: str | None = None,
+        round: int | None = None,
+        shape: str | None = None,
+        message: str | None = None,
+        test: bool = False,
+    ) -> None:
         """Record a run (``INSERT OR IGNORE``: a job id met again is the same job)."""
         with self._lock, self._writing() as db:
             db.execute(
                 "INSERT OR IGNORE INTO jobs (job_id, created_at, description, account, campaign, "
                 "campaign_name, round, shape, message, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, utc_now(), json.dumps(description or {}, default=str), account,
-                 campaign, campaign_name, round, shape, message, int(test)))
+                (
+                    job_id,
+                    utc_now(),
+                    json.dumps(description or {}, default=str),
+                    account,
+                    campaign,
+                    campaign_name,
+                    round,
+                    shape,
+                    message,
+                    int(test),
+                ),
+            )
 
     def finish_job(self, job_id: str, stopped: str | None) -> None:
         """The run ended: how (``stopped`` is None when it went to the end)."""
         with self._lock, self._writing() as db:
-            db.execute("UPDATE jobs SET finished_at = ?, stopped = ? WHERE job_id = ?",
-                       (utc_now(), stopped, job_id))
+            db.execute(
+                "UPDATE jobs SET finished_at = ?, stopped = ? WHERE job_id = ?",
+                (utc_now(), stopped, job_id),
+            )
             self._write_marker()
 
     # -- calls ----------------------------------------------------------------------------------
 
-    def intent(self, job_id: str, batch_id: int, call_key: str, operation: str,
-               recipients: int, started_at: str, *, attempts: int = 0,
-               messages: Sequence[tuple] = ()) -> None:
+    def intent(
+        self,
+        job_id: str,
+        batch_id: int,
+        call_key: str,
+        operation: str,
+        recipients: int,
+        started_at: str,
+        *,
+        attempts: int = 0,
+        messages: Sequence[tuple] = (),
+    ) -> None:
         """Record, durably, that a call is about to be POSTed, and whom it reaches.
 
         ``messages``: (recipient, occasion, target, members, text_fp, scheduled_for, row) per
@@ -422,36 +489,58 @@ class Ledger:
                 "UPDATE calls SET call_key = ?, operation = ?, recipients = ?, state = 'intent', "
                 "reason = NULL, message = NULL, first_attempt_at = COALESCE(first_attempt_at, ?) "
                 "WHERE job_id = ? AND batch_id = ?",
-                (call_key, operation, recipients, started_at, job_id, batch_id)).rowcount
+                (call_key, operation, recipients, started_at, job_id, batch_id),
+            ).rowcount
             if not known:
                 db.execute(
                     "INSERT INTO calls (job_id, batch_id, call_key, operation, recipients, state, "
                     "attempts, first_attempt_at) VALUES (?, ?, ?, ?, ?, 'intent', ?, ?)",
-                    (job_id, batch_id, call_key, operation, recipients, attempts, started_at))
+                    (job_id, batch_id, call_key, operation, recipients, attempts, started_at),
+                )
             if messages:
                 db.executemany(
                     "INSERT OR REPLACE INTO messages (job_id, batch_id, recipient, occasion, "
                     "target, members, text_fp, scheduled_for, row) VALUES "
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(job_id, batch_id, *m) for m in messages])
+                    [(job_id, batch_id, *m) for m in messages],
+                )
             if not known:
                 self._calls += 1
         if not known and self._calls % 16 == 0:
             with self._lock:
                 self._write_marker()
 
-    def outcome(self, job_id: str, batch_id: int, state: str, *, reason: str | None = None,
-                message: str | None = None, campaign_id: str | None = None, attempts: int = 0,
-                finished_at: str | None = None, counts: Sequence[int | None] = (None,) * 3
-                ) -> None:
+    def outcome(
+        self,
+        job_id: str,
+        batch_id: int,
+        state: str,
+        *,
+        reason: str | None = None,
+        message: str | None = None,
+        campaign_id: str | None = None,
+        attempts: int = 0,
+        finished_at: str | None = None,
+        counts: Sequence[int | None] = (None,) * 3,
+    ) -> None:
         """Record, durably, how the call ended (``counts``: Reach, SentCount, UndeliveredCount)."""
         with self._lock, self._writing() as db:
             db.execute(
                 "UPDATE calls SET state = ?, reason = ?, message = ?, campaign_id = ?, "
                 "attempts = attempts + ?, finished_at = ?, reach = ?, sent_count = ?, "
                 "undelivered_count = ? WHERE job_id = ? AND batch_id = ?",
-                (state, reason, message, campaign_id, attempts, finished_at or utc_now(),
-                 *counts, job_id, batch_id))
+                (
+                    state,
+                    reason,
+                    message,
+                    campaign_id,
+                    attempts,
+                    finished_at or utc_now(),
+                    *counts,
+                    job_id,
+                    batch_id,
+                ),
+            )
 
     def records(self, job_id: str) -> dict[int, LedgerRecord]:
         """Every call of the job the history knows, by batch id."""
@@ -459,31 +548,43 @@ class Ledger:
             rows = self._db.execute(
                 "SELECT batch_id, call_key, operation, recipients, state, reason, message, "
                 "campaign_id, attempts, first_attempt_at, finished_at FROM calls WHERE job_id = ?",
-                (job_id,)).fetchall()
+                (job_id,),
+            ).fetchall()
         return {r[0]: LedgerRecord(*r) for r in rows}
 
-    def settle_interrupted(self, job_ids: Iterable[str] | None = None, *,
-                           account: str | None = None, campaign: str | None = None) -> int:
+    def settle_interrupted(
+        self,
+        job_ids: Iterable[str] | None = None,
+        *,
+        account: str | None = None,
+        campaign: str | None = None,
+    ) -> int:
         """Calls an earlier sender left in flight (it died) become ``unknown``; how many.
 
         Call it holding the lock of those jobs (or of the campaign): only a dead sender
         leaves an intent behind then.
         """
-        in_flight = ("the run stopped while this call was in flight; it may or may not have "
-                     "been sent")
+        in_flight = (
+            "the run stopped while this call was in flight; it may or may not have been sent"
+        )
         with self._lock, self._writing() as db:
             if job_ids is not None:
                 ids = list(job_ids)
             else:
-                ids = [r[0] for r in db.execute(
-                    "SELECT job_id FROM jobs WHERE account = ? AND campaign = ?",
-                    (account, campaign))]
+                ids = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT job_id FROM jobs WHERE account = ? AND campaign = ?",
+                        (account, campaign),
+                    )
+                ]
             n = 0
             for job_id in ids:
                 n += db.execute(
                     "UPDATE calls SET state = 'unknown', reason = 'interrupted', message = ?, "
                     "finished_at = ? WHERE job_id = ? AND state = 'intent'",
-                    (in_flight, utc_now(), job_id)).rowcount
+                    (in_flight, utc_now(), job_id),
+                ).rowcount
             return n
 
     # -- campaigns --------------------------------------------------------------------------
@@ -495,17 +596,24 @@ class Ledger:
             return self._db.execute(
                 f"SELECT campaign, message, MAX(created_at) FROM jobs WHERE account IN ({marks}) "
                 "AND shape = ? AND campaign_name IS NULL AND test = 0 GROUP BY campaign "
-                "ORDER BY MAX(created_at) DESC LIMIT 50", (*accounts, shape)).fetchall()
+                "ORDER BY MAX(created_at) DESC LIMIT 50",
+                (*accounts, shape),
+            ).fetchall()
 
     def rounds(self, accounts: Sequence[str], campaign: str) -> list[tuple[int, bool]]:
         """(round, finished) of the campaign, oldest first: finished when a run of it went to
         the end."""
         marks = ",".join("?" * len(accounts))
         with self._lock:
-            return [(int(r), bool(done)) for r, done in self._db.execute(
-                f"SELECT round, MAX(finished_at IS NOT NULL AND stopped IS NULL) FROM jobs "
-                f"WHERE account IN ({marks}) AND campaign = ? AND test = 0 GROUP BY round "
-                "ORDER BY round", (*accounts, campaign))]
+            return [
+                (int(r), bool(done))
+                for r, done in self._db.execute(
+                    f"SELECT round, MAX(finished_at IS NOT NULL AND stopped IS NULL) FROM jobs "
+                    f"WHERE account IN ({marks}) AND campaign = ? AND test = 0 GROUP BY round "
+                    "ORDER BY round",
+                    (*accounts, campaign),
+                )
+            ]
 
     def reached(self, accounts: Sequence[str], campaign: str, round: int) -> list[tuple]:
         """Every recipient the campaign's round reached or may have reached.
@@ -519,7 +627,8 @@ class Ledger:
                 "SELECT m.recipient, m.occasion, c.state, COALESCE(c.finished_at, "
                 f"c.first_attempt_at), m.job_id, c.campaign_id {_REACHED.format(marks, states)} "
                 "AND j.campaign = ? AND j.round = ? ORDER BY c.first_attempt_at",
-                (*accounts, *REACHED_STATES, campaign, round)).fetchall()
+                (*accounts, *REACHED_STATES, campaign, round),
+            ).fetchall()
 
     def sent_since(self, accounts: Sequence[str], since: str) -> list[tuple[str, int]]:
         """(recipient, messages) reached since ``since`` (ISO UTC) in any campaign, by when each
@@ -530,7 +639,8 @@ class Ledger:
             return self._db.execute(
                 f"SELECT m.recipient, COUNT(*) {_REACHED.format(marks, states)} AND "
                 "COALESCE(m.scheduled_for, c.first_attempt_at) >= ? GROUP BY m.recipient",
-                (*accounts, *REACHED_STATES, since)).fetchall()
+                (*accounts, *REACHED_STATES, since),
+            ).fetchall()
 
     def history_rows(self, where: str = "", params: Sequence[Any] = ()) -> tuple[list[str], list]:
         """Every recorded message (one row per recipient per call), for ``ptdata.history``."""
@@ -587,5 +697,7 @@ def _busy(lock_path: Path) -> str:
         pid = lock_path.read_text().strip()
     except OSError:
         pid = "?"
-    return (f"another ptdata process (pid {pid}) is sending this campaign right now; wait for it "
-            "to finish (or stop it), then run again: the history skips everyone it reached")
+    return (
+        f"another ptdata process (pid {pid}) is sending this campaign right now; wait for it "
+        "to finish (or stop it), then run again: the history skips everyone it reached"
+    )

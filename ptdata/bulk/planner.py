@@ -215,35 +215,76 @@ def plan(
         raise UsageError(f"to must be one of {', '.join(RECIPIENTS)}, not {to!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
-    if appointments is None and (offsets is not None or appointment_tz is not None
-                                 or skip_weekends or holidays is not None
-                                 or appointment_time_column is not None):
-        raise UsageError("offsets=, appointment_tz=, appointment_time_column=, skip_weekends= and "
-                         "holidays= go with appointments= (the column of appointment times)")
-    if appointments is not None and (kind != "reminder" or any(v is not None for v in (
-            event_date, event_date_column, days_before, time, days_before_column, time_column))):
-        raise UsageError("appointments= plans event reminders (kind='reminder') from the "
-                         "appointment times; leave out event_date/days_before/time")
+    if appointments is None and (
+        offsets is not None
+        or appointment_tz is not None
+        or skip_weekends
+        or holidays is not None
+        or appointment_time_column is not None
+    ):
+        raise UsageError(
+            "offsets=, appointment_tz=, appointment_time_column=, skip_weekends= and "
+            "holidays= go with appointments= (the column of appointment times)"
+        )
+    if appointments is not None and (
+        kind != "reminder"
+        or any(
+            v is not None
+            for v in (
+                event_date,
+                event_date_column,
+                days_before,
+                time,
+                days_before_column,
+                time_column,
+            )
+        )
+    ):
+        raise UsageError(
+            "appointments= plans event reminders (kind='reminder') from the "
+            "appointment times; leave out event_date/days_before/time"
+        )
     req = TimingRequest(
-        kind=kind, at=at, at_column=at_column, local_at=local_at,
-        local_at_column=local_at_column, event_date=event_date,
-        event_date_column=event_date_column, days_before=days_before, time=time,
-        days_before_column=days_before_column, time_column=time_column, tz_rule=tz_rule,
-        quiet=quiet, quiet_policy=quiet_policy, default_tz=default_tz,
-        now=current_utc(now).floor("min"))
+        kind=kind,
+        at=at,
+        at_column=at_column,
+        local_at=local_at,
+        local_at_column=local_at_column,
+        event_date=event_date,
+        event_date_column=event_date_column,
+        days_before=days_before,
+        time=time,
+        days_before_column=days_before_column,
+        time_column=time_column,
+        tz_rule=tz_rule,
+        quiet=quiet,
+        quiet_policy=quiet_policy,
+        default_tz=default_tz,
+        now=current_utc(now).floor("min"),
+    )
 
-    data, pre_reason, pre_message, layout = input_frame(frame, phone_columns=phone_columns,
-                                                        columns=columns)
+    data, pre_reason, pre_message, layout = input_frame(
+        frame, phone_columns=phone_columns, columns=columns
+    )
     kept = _kept_columns(data, keep_columns)
     rows = row_numbers(data)
     phones = recipient_phones(data, layout, region, required=to in _PHONE_TARGETS)
     reminders = None
     if appointments is not None:
-        placed = phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(len(data)), dtype="str")
+        placed = (
+            phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(len(data)), dtype="str")
+        )
         reminders = expand_appointments(
-            data, placed, req, appointments=appointments, offsets=offsets,
-            appointment_tz=appointment_tz, skip_weekends=skip_weekends, holidays=holidays,
-            appointment_time=appointment_time_column)
+            data,
+            placed,
+            req,
+            appointments=appointments,
+            offsets=offsets,
+            appointment_tz=appointment_tz,
+            skip_weekends=skip_weekends,
+            holidays=holidays,
+            appointment_time=appointment_time_column,
+        )
         pos = reminders.positions
         data, rows = data.iloc[pos].reset_index(drop=True), rows[pos]
         phones = type(phones)(*(s.iloc[pos].reset_index(drop=True) for s in phones))
@@ -269,18 +310,28 @@ def plan(
         if to == "contacts" and client is not None:
             contacts = list(client.contacts())
             known = normalise(pd.Series([c.phone for c in contacts], dtype="str"), region)
-            marks.mark((phone.notna() & ~phone.isin(set(known.dropna()))).to_numpy(), "invalid",
-                       "Phone " + quoted(raw) + " is not one of your Power Textor contacts "
-                       "(to='new-contacts' creates them)")
+            marks.mark(
+                (phone.notna() & ~phone.isin(set(known.dropna()))).to_numpy(),
+                "invalid",
+                "Phone " + quoted(raw) + " is not one of your Power Textor contacts "
+                "(to='new-contacts' creates them)",
+            )
             # Power Textor's own opt-out: a contact who replied STOP is no longer active there
-            inactive = {k: c.status for k, c in zip(known, contacts)
-                        if isinstance(k, str) and c.status and c.status.strip().casefold()
-                        not in ("active", "subscribed")}
+            inactive = {
+                k: c.status
+                for k, c in zip(known, contacts)
+                if isinstance(k, str)
+                and c.status
+                and c.status.strip().casefold() not in ("active", "subscribed")
+            }
             if inactive:
-                marks.mark(phone.isin(set(inactive)).to_numpy(), "unsubscribed_at_power_textor",
-                           "Power Textor lists this contact as "
-                           + phone.map(inactive).fillna("").astype("str")
-                           + " (they opted out there): not texted")
+                marks.mark(
+                    phone.isin(set(inactive)).to_numpy(),
+                    "unsubscribed_at_power_textor",
+                    "Power Textor lists this contact as "
+                    + phone.map(inactive).fillna("").astype("str")
+                    + " (they opted out there): not texted",
+                )
         if to == "new-group":
             if not group_name or not str(group_name).strip():
                 raise UsageError("to='new-group' needs group_name= (the new group's name)")
@@ -308,25 +359,38 @@ def plan(
     if on_blank == "invalid":
         fields = blank_fields.to_numpy(dtype=object, na_value=None)
         named = "{" + blank_fields.str.replace(", ", "}, {", regex=False) + "}"
-        marks.mark(blank_fields.notna().to_numpy(), "blank_merge_field",
-                   named + " is empty on this row: fill it in, give the field a fallback ("
-                   + pd.Series([f"{{{str(f).split(', ')[0]}|...}}" if f else "" for f in fields], dtype="str")
-                   + "), or send it as it is (on_blank='send')")
+        marks.mark(
+            blank_fields.notna().to_numpy(),
+            "blank_merge_field",
+            named
+            + " is empty on this row: fill it in, give the field a fallback ("
+            + pd.Series(
+                [f"{{{str(f).split(', ')[0]}|...}}" if f else "" for f in fields], dtype="str"
+            )
+            + "), or send it as it is (on_blank='send')",
+        )
     if not force_long:
         long_u = (seg["segments"].to_numpy() > MAX_SEGMENTS) | (seg["chars"].to_numpy() > MAX_CHARS)
         if long_u.any():
             too_long = np.isin(body_codes, np.flatnonzero(long_u))
             msg_u = pd.Series(
-                [f"the message is {s} segments / {c} characters (the limit is {MAX_SEGMENTS} "
-                 f"segments or {MAX_CHARS} characters); shorten it or pass force_long=True"
-                 for s, c in zip(seg["segments"], seg["chars"])], dtype="str")
+                [
+                    f"the message is {s} segments / {c} characters (the limit is {MAX_SEGMENTS} "
+                    f"segments or {MAX_CHARS} characters); shorten it or pass force_long=True"
+                    for s, c in zip(seg["segments"], seg["chars"])
+                ],
+                dtype="str",
+            )
             marks.mark(too_long, "invalid", take(msg_u, body_codes))
 
     # -- opted out: before timing, so a STOP number always says so -----------------------------
     suppressed = suppression(suppress, region)
     if suppressed and to in _PHONE_TARGETS:
-        marks.mark(phone.isin(suppressed).to_numpy(), "opted_out",
-                   "the number opted out (on the suppression list)")
+        marks.mark(
+            phone.isin(suppressed).to_numpy(),
+            "opted_out",
+            "the number opted out (on the suppression list)",
+        )
 
     # -- timing: zones, local times, reminders, quiet hours -----------------------------------
     if reminders is not None:
@@ -336,14 +400,18 @@ def plan(
         single_t, multi_t = RECIPIENTS[to]
         can_schedule = kind in ("text", "review") and bool(
             (single_t and find_operation(kind, "scheduled", single_t))
-            or (multi_t and find_operation(kind, "scheduled", multi_t)))
-        why_not = ("Power Textor sends an MMS right away (it cannot schedule one)"
-                   if kind == "mms" else
-                   f"Power Textor cannot schedule a {kind} to plain numbers")
+            or (multi_t and find_operation(kind, "scheduled", multi_t))
+        )
+        why_not = (
+            "Power Textor sends an MMS right away (it cannot schedule one)"
+            if kind == "mms"
+            else f"Power Textor cannot schedule a {kind} to plain numbers"
+        )
         # a group row's Phone (if any) is not where its members live
         placed = phone if to in _PHONE_TARGETS else pd.Series(pd.NA, index=range(n), dtype="str")
-        timed = plan_timing(data, placed, marks, req, can_schedule=can_schedule,
-                            no_schedule_why=why_not)
+        timed = plan_timing(
+            data, placed, marks, req, can_schedule=can_schedule, no_schedule_why=why_not
+        )
     timing, moment = timed.timing, timed.moment
     api_date, api_time, api_day = timed.api_date, timed.api_time, timed.api_day
 
@@ -357,81 +425,114 @@ def plan(
 
     invalid = np.isin(marks.reason, INVALID_REASONS)
     if invalid.any() and not skip_invalid:
-        raise InvalidRowsError(_invalid_message(rows, marks, invalid),
-                               [int(r) for r in rows[invalid]])
+        raise InvalidRowsError(
+            _invalid_message(rows, marks, invalid), [int(r) for r in rows[invalid]]
+        )
 
     # -- batches: identical body, UTC slot, place and attachment share a call -----------------
     send = marks.live
-    batch = _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att_col,
-                     batch_size)
+    batch = _batches(
+        send, to, ops, timing, body_codes, api_date, api_time, api_day, att_col, batch_size
+    )
     op_ids = _op_per_row(batch, send, ops, timing)
 
     status = np.where(send, "planned", "skipped")
-    offset = (reminders.frame["offset"] if reminders is not None
-              else pd.Series(pd.NA, index=range(n), dtype="str"))
-    out = pd.DataFrame({
-        "row": pd.array(rows, dtype="Int64"),
-        "phone": phone,
-        "phone_as_written": phones.written,
-        "phone_column": phones.column,
-        "name": name,
-        "last_name": last_name,
-        "group": group,
-        "members": members,
-        "recipient": recipient.astype("str"),
-        "kind": pd.Series(kind, index=range(n), dtype="str"),
-        "operation": pd.Series(op_ids, dtype="str"),
-        "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
-        "body": bodies.astype("str"),
-        "blank_fields": blank_fields.astype("str"),
-        "encoding": take(seg["encoding"].astype("str"), body_codes),
-        "segments": pd.array(take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
-        "timing": pd.Series(timing, dtype="str"),
-        "scheduled_for": moment.astype("datetime64[ns, UTC]").reset_index(drop=True),
-        "api_date": api_date.reset_index(drop=True),
-        "api_time": api_time.reset_index(drop=True),
-        "api_day": pd.array(api_day, dtype="Int64"),
-        "tz": timed.tz.reset_index(drop=True).astype("str"),
-        "tz_source": timed.tz_source.reset_index(drop=True).astype("str"),
-        "offset": offset.reset_index(drop=True).astype("str"),
-        "shifted": pd.Series(timed.shifted & send, dtype=bool),
-        "note": timed.note.reset_index(drop=True).astype("str"),
-        "place": pd.Series(place_name, index=range(n), dtype="str"),
-        "place_id": pd.Series(place_id, index=range(n), dtype="str"),
-        "attachment": att_col,
-        "opt_out_footer": pd.Series(bool(opt_out_footer), index=range(n), dtype=bool),
-        "status": pd.Series(status, dtype="str"),
-        "skip_reason": pd.Series(marks.reason, dtype="str"),
-        "message": pd.Series(marks.message, dtype="str"),
-    })
+    offset = (
+        reminders.frame["offset"]
+        if reminders is not None
+        else pd.Series(pd.NA, index=range(n), dtype="str")
+    )
+    out = pd.DataFrame(
+        {
+            "row": pd.array(rows, dtype="Int64"),
+            "phone": phone,
+            "phone_as_written": phones.written,
+            "phone_column": phones.column,
+            "name": name,
+            "last_name": last_name,
+            "group": group,
+            "members": members,
+            "recipient": recipient.astype("str"),
+            "kind": pd.Series(kind, index=range(n), dtype="str"),
+            "operation": pd.Series(op_ids, dtype="str"),
+            "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
+            "body": bodies.astype("str"),
+            "blank_fields": blank_fields.astype("str"),
+            "encoding": take(seg["encoding"].astype("str"), body_codes),
+            "segments": pd.array(take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
+            "timing": pd.Series(timing, dtype="str"),
+            "scheduled_for": moment.astype("datetime64[ns, UTC]").reset_index(drop=True),
+            "api_date": api_date.reset_index(drop=True),
+            "api_time": api_time.reset_index(drop=True),
+            "api_day": pd.array(api_day, dtype="Int64"),
+            "tz": timed.tz.reset_index(drop=True).astype("str"),
+            "tz_source": timed.tz_source.reset_index(drop=True).astype("str"),
+            "offset": offset.reset_index(drop=True).astype("str"),
+            "shifted": pd.Series(timed.shifted & send, dtype=bool),
+            "note": timed.note.reset_index(drop=True).astype("str"),
+            "place": pd.Series(place_name, index=range(n), dtype="str"),
+            "place_id": pd.Series(place_id, index=range(n), dtype="str"),
+            "attachment": att_col,
+            "opt_out_footer": pd.Series(bool(opt_out_footer), index=range(n), dtype=bool),
+            "status": pd.Series(status, dtype="str"),
+            "skip_reason": pd.Series(marks.reason, dtype="str"),
+            "message": pd.Series(marks.message, dtype="str"),
+        }
+    )
     out.loc[~send, "batch_id"] = pd.NA
     for c in kept:
         out[c] = data[c].astype("str").reset_index(drop=True)
     out.attrs["ptdata.keep_columns"] = list(kept)
     asked = {f.name: getattr(req, f.name) for f in dataclasses.fields(req) if f.name != "now"}
-    asked.update(appointments=appointments, offsets=offsets, appointment_tz=appointment_tz,
-                 skip_weekends=skip_weekends, holidays=holidays, suppress=suppress is not None)
+    asked.update(
+        appointments=appointments,
+        offsets=offsets,
+        appointment_tz=appointment_tz,
+        skip_weekends=skip_weekends,
+        holidays=holidays,
+        suppress=suppress is not None,
+    )
     timing_asked = {k: asked[k] for k in _TIMING_ASKED}
     if appointment_time_column is not None:  # only when given: older campaigns keep their identity
-        asked["appointment_time_column"] = timing_asked["appointment_time_column"] = appointment_time_column
+        asked["appointment_time_column"] = timing_asked["appointment_time_column"] = (
+            appointment_time_column
+        )
     if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
         raise UsageError(f"campaign= takes the campaign's name, not {campaign!r}")
-    settings = PlanSettings(kind=kind, to=to, group_name=group_name, batch_size=batch_size,
-                            opt_out_footer=bool(opt_out_footer), attachment=shared_att,
-                            place_name=place_name, place_id=place_id,
-                            request=json.dumps(asked, sort_keys=True, default=repr),
-                            planned_at=req.now.isoformat(),
-                            campaign_name=campaign.strip() if campaign else None,
-                            message_as_written=_as_written(body, template, body_column),
-                            timing_asked=json.dumps(timing_asked, sort_keys=True,
-                                                    default=_asked_text))
+    settings = PlanSettings(
+        kind=kind,
+        to=to,
+        group_name=group_name,
+        batch_size=batch_size,
+        opt_out_footer=bool(opt_out_footer),
+        attachment=shared_att,
+        place_name=place_name,
+        place_id=place_id,
+        request=json.dumps(asked, sort_keys=True, default=repr),
+        planned_at=req.now.isoformat(),
+        campaign_name=campaign.strip() if campaign else None,
+        message_as_written=_as_written(body, template, body_column),
+        timing_asked=json.dumps(timing_asked, sort_keys=True, default=_asked_text),
+    )
     return Plan(out, settings)
 
 
 #: what "timing as asked" is, for a campaign's identity (quiet hours and zones are rules)
-_TIMING_ASKED = ("at", "at_column", "local_at", "local_at_column", "event_date",
-                 "event_date_column", "days_before", "time", "days_before_column",
-                 "time_column", "appointments", "offsets", "appointment_tz")
+_TIMING_ASKED = (
+    "at",
+    "at_column",
+    "local_at",
+    "local_at_column",
+    "event_date",
+    "event_date_column",
+    "days_before",
+    "time",
+    "days_before_column",
+    "time_column",
+    "appointments",
+    "offsets",
+    "appointment_tz",
+)
 
 
 def _as_written(body: str | None, template: str | None, body_column: str | None) -> str:
@@ -465,17 +566,50 @@ def _kept_columns(data: pd.DataFrame, keep_columns: Any) -> list[str]:
         raise UsageError(str(exc)) from None
     taken = [c for c in kept if c in _PLAN_COLUMNS]
     if taken:
-        raise UsageError(f"keep_columns: {taken[0]!r} is also a column of the plan; rename it in "
-                         "the sheet (or leave it out)")
+        raise UsageError(
+            f"keep_columns: {taken[0]!r} is also a column of the plan; rename it in "
+            "the sheet (or leave it out)"
+        )
     return kept
 
 
 #: the plan frame's own columns (kept sheet columns come after them)
-_PLAN_COLUMNS = frozenset((
-    "row", "phone", "phone_as_written", "phone_column", "name", "last_name", "group", "recipient",
-    "kind", "operation", "batch_id", "body", "blank_fields", "encoding", "segments", "timing", "scheduled_for",
-    "api_date", "api_time", "api_day", "tz", "tz_source", "offset", "shifted", "note", "place",
-    "place_id", "attachment", "opt_out_footer", "status", "skip_reason", "message"))
+_PLAN_COLUMNS = frozenset(
+    (
+        "row",
+        "phone",
+        "phone_as_written",
+        "phone_column",
+        "name",
+        "last_name",
+        "group",
+        "recipient",
+        "kind",
+        "operation",
+        "batch_id",
+        "body",
+        "blank_fields",
+        "encoding",
+        "segments",
+        "timing",
+        "scheduled_for",
+        "api_date",
+        "api_time",
+        "api_day",
+        "tz",
+        "tz_source",
+        "offset",
+        "shifted",
+        "note",
+        "place",
+        "place_id",
+        "attachment",
+        "opt_out_footer",
+        "status",
+        "skip_reason",
+        "message",
+    )
+)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -483,11 +617,16 @@ _PLAN_COLUMNS = frozenset((
 
 def _bodies(data, *, body, template, body_column) -> tuple[pd.Series, pd.Series]:
     """Each row's text, and the template fields empty on it (NA where none)."""
-    given = [k for k, v in (("body", body), ("template", template), ("body_column", body_column))
-             if v is not None]
+    given = [
+        k
+        for k, v in (("body", body), ("template", template), ("body_column", body_column))
+        if v is not None
+    ]
     if len(given) != 1:
-        raise UsageError("give the message as exactly one of body=, template= or body_column="
-                         + (f" (got {', '.join(given)})" if given else ""))
+        raise UsageError(
+            "give the message as exactly one of body=, template= or body_column="
+            + (f" (got {', '.join(given)})" if given else "")
+        )
     n = len(data)
     none = pd.Series(pd.NA, index=range(n), dtype="str")
     if body is not None:
@@ -498,8 +637,10 @@ def _bodies(data, *, body, template, body_column) -> tuple[pd.Series, pd.Series]
         _no_merge_fields(body, data.columns)
         return pd.Series(body, index=range(n), dtype="str"), none
     if body_column is not None:
-        return (column(data, body_column, "each row's message").astype("str").reset_index(drop=True),
-                none)
+        return (
+            column(data, body_column, "each row's message").astype("str").reset_index(drop=True),
+            none,
+        )
     from ptdata.sheets.errors import TemplateError
     from ptdata.sheets.templates import blank_merge_values, render
 
@@ -510,8 +651,10 @@ def _bodies(data, *, body, template, body_column) -> tuple[pd.Series, pd.Series]
         blanks = blank_merge_values(template, data)
     except TemplateError as exc:
         raise UsageError(f"template: {exc}") from None
-    return (pd.Series(rendered, dtype="str").reset_index(drop=True),
-            pd.Series(blanks, dtype="str").reset_index(drop=True))
+    return (
+        pd.Series(rendered, dtype="str").reset_index(drop=True),
+        pd.Series(blanks, dtype="str").reset_index(drop=True),
+    )
 
 
 def _no_merge_fields(body: str, columns: Any) -> None:
@@ -535,8 +678,14 @@ def _segments(uniques: list[str], footer: bool) -> pd.DataFrame:
     from ptdata.sheets.segments import segments_frame
 
     if not uniques:
-        return pd.DataFrame({"encoding": pd.Series([], dtype="str"), "units": [],
-                             "segments": np.array([], dtype=np.int64), "chars": []})
+        return pd.DataFrame(
+            {
+                "encoding": pd.Series([], dtype="str"),
+                "units": [],
+                "segments": np.array([], dtype=np.int64),
+                "chars": [],
+            }
+        )
     seg = segments_frame(pd.Series(uniques, dtype="str"), opt_out_footer=footer)
     seg = seg.reset_index(drop=True)
     seg["chars"] = np.array([len(u) for u in uniques], dtype=np.int64)
@@ -553,8 +702,10 @@ def _place(kind: str, place: Any, client: Any) -> tuple[Any, Any]:
     if hasattr(place, "google_place_id"):
         return place.name, place.google_place_id
     if client is None:
-        raise UsageError(f"to find place {place!r} ptdata needs client= (it asks GetPlaces for its "
-                         "GooglePlaceId)")
+        raise UsageError(
+            f"to find place {place!r} ptdata needs client= (it asks GetPlaces for its "
+            "GooglePlaceId)"
+        )
     p = client.resolve_place(place)
     return p.name, p.google_place_id
 
@@ -578,15 +729,21 @@ def _attachments(kind, data, attachment, attachment_column, marks):
     return None, col.reset_index(drop=True)
 
 
-def _operations(kind: str, to: str, timings: set[str]) -> dict[str, tuple[Operation | None, Operation | None]]:
+def _operations(
+    kind: str, to: str, timings: set[str]
+) -> dict[str, tuple[Operation | None, Operation | None]]:
     single_t, multi_t = RECIPIENTS[to]
     ops: dict[str, tuple[Operation | None, Operation | None]] = {}
     for timing in sorted(timings):
         single = find_operation(kind, timing, single_t) if single_t else None
         multi = find_operation(kind, timing, multi_t) if multi_t else None
         if single is None and multi is None:
-            options = [t for t, (s, m) in RECIPIENTS.items()
-                       if (s and find_operation(kind, timing, s)) or (m and find_operation(kind, timing, m))]
+            options = [
+                t
+                for t, (s, m) in RECIPIENTS.items()
+                if (s and find_operation(kind, timing, s))
+                or (m and find_operation(kind, timing, m))
+            ]
             what = {"now": "send", "scheduled": "schedule", "event": "schedule"}[timing]
             raise UsageError(
                 f"Power Textor cannot {what} a {kind} message to {to}; use to= one of: "
@@ -600,9 +757,11 @@ def _invalid_message(rows: np.ndarray, marks: Marks, invalid: np.ndarray) -> str
     idx = np.flatnonzero(invalid)
     shown = "; ".join(f"row {rows[i]}: {marks.message[i]}" for i in idx[:10])
     more = f"; and {len(idx) - 10} more" if len(idx) > 10 else ""
-    return (f"{len(idx)} row{'s' if len(idx) != 1 else ''} cannot be sent ({shown}{more}). "
-            "Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they are then "
-            "listed in the report as skipped/invalid.")
+    return (
+        f"{len(idx)} row{'s' if len(idx) != 1 else ''} cannot be sent ({shown}{more}). "
+        "Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they are then "
+        "listed in the report as skipped/invalid."
+    )
 
 
 def _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att_col, batch_size):
@@ -611,12 +770,15 @@ def _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att
     idx = np.flatnonzero(send)
     if len(idx) == 0:
         return batch
-    keys = pd.DataFrame({
-        "b": body_codes[idx], "d": api_date.to_numpy(dtype=object, na_value="")[idx],
-        "t": api_time.to_numpy(dtype=object, na_value="")[idx],
-        "y": pd.Series(api_day, dtype="Int64").fillna(-1).to_numpy()[idx],
-        "a": att_col.to_numpy(dtype=object, na_value="")[idx],
-    })
+    keys = pd.DataFrame(
+        {
+            "b": body_codes[idx],
+            "d": api_date.to_numpy(dtype=object, na_value="")[idx],
+            "t": api_time.to_numpy(dtype=object, na_value="")[idx],
+            "y": pd.Series(api_day, dtype="Int64").fillna(-1).to_numpy()[idx],
+            "a": att_col.to_numpy(dtype=object, na_value="")[idx],
+        }
+    )
     gid = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
     if to == "new-group":
         if gid.max() > 0:
@@ -627,8 +789,11 @@ def _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att
             )
         batch[idx] = 0
         return batch
-    multi_ok = np.array([ops[t][1] is not None for t in timing[idx]], dtype=bool) \
-        if len(ops) > 1 else np.full(len(idx), next(iter(ops.values()))[1] is not None)
+    multi_ok = (
+        np.array([ops[t][1] is not None for t in timing[idx]], dtype=bool)
+        if len(ops) > 1
+        else np.full(len(idx), next(iter(ops.values()))[1] is not None)
+    )
     pos = pd.Series(gid).groupby(gid).cumcount().to_numpy()
     chunk = np.where(multi_ok, pos // batch_size, pos)
     combined = gid.astype(np.int64) * (int(chunk.max()) + 1) + chunk

@@ -136,8 +136,9 @@ class Plan:
         """Messages each API call carries, by batch id (what a progress bar counts)."""
         live = self._send_mask
         batch = self.frame["batch_id"].to_numpy(dtype=np.int64, na_value=-1)[live]
-        return np.bincount(batch, weights=self.row_messages[live],
-                           minlength=self.n_calls).astype(np.int64)
+        return np.bincount(batch, weights=self.row_messages[live], minlength=self.n_calls).astype(
+            np.int64
+        )
 
     @cached_property
     def n_calls(self) -> int:
@@ -157,12 +158,37 @@ class Plan:
         """A digest of the plan's content: the same sheet and message give the same job id."""
         h = hashlib.sha256(_JOB_VERSION.encode())
         s = self.settings
-        h.update(json.dumps([s.kind, s.to, s.group_name, s.opt_out_footer, s.batch_size,
-                             None if s.place_id is pd.NA else s.place_id], default=str).encode())
+        h.update(
+            json.dumps(
+                [
+                    s.kind,
+                    s.to,
+                    s.group_name,
+                    s.opt_out_footer,
+                    s.batch_size,
+                    None if s.place_id is pd.NA else s.place_id,
+                ],
+                default=str,
+            ).encode()
+        )
         if s.attachment is not None:
             h.update(hashlib.sha256(s.attachment.content).digest())
-        for col in ("row", "status", "skip_reason", "batch_id", "operation", "recipient", "name",
-                    "last_name", "group", "body", "api_date", "api_time", "api_day", "attachment"):
+        for col in (
+            "row",
+            "status",
+            "skip_reason",
+            "batch_id",
+            "operation",
+            "recipient",
+            "name",
+            "last_name",
+            "group",
+            "body",
+            "api_date",
+            "api_time",
+            "api_day",
+            "attachment",
+        ):
             _hash_column(h, col, self.frame[col])
         return h.hexdigest()
 
@@ -171,9 +197,18 @@ class Plan:
         """A digest of the campaign's kind, target kind, place, timing as asked and attachment."""
         s = self.settings
         h = hashlib.sha256(_CAMPAIGN_VERSION.encode())
-        h.update(json.dumps([s.kind, s.to, s.group_name,
-                             None if s.place_id is pd.NA else s.place_id, s.timing_asked],
-                            default=str).encode())
+        h.update(
+            json.dumps(
+                [
+                    s.kind,
+                    s.to,
+                    s.group_name,
+                    None if s.place_id is pd.NA else s.place_id,
+                    s.timing_asked,
+                ],
+                default=str,
+            ).encode()
+        )
         if s.attachment is not None:
             h.update(hashlib.sha256(s.attachment.content).digest())
         return h.hexdigest()
@@ -198,17 +233,25 @@ class Plan:
         f = self.frame
         recipient = f["recipient"].astype("str")
         if self.settings.kind == "reminder":
-            occasion = (f["api_date"].astype("str").fillna("") + "|"
-                        + f["offset"].astype("str").fillna(""))
+            occasion = (
+                f["api_date"].astype("str").fillna("") + "|" + f["offset"].astype("str").fillna("")
+            )
         else:
             occasion = pd.Series("", index=f.index, dtype="str")
         footer = "1" if self.settings.opt_out_footer else "0"
         codes, uniques = pd.factorize(f["body"].astype("str"), use_na_sentinel=True)
-        fps = np.array([hashlib.sha256((footer + u).encode()).hexdigest()[:16] for u in uniques]
-                       + [None], dtype=object)
-        return pd.DataFrame({"recipient": recipient, "occasion": occasion,
-                             "text_fp": fps[np.where(codes < 0, len(uniques), codes)]},
-                            index=f.index)
+        fps = np.array(
+            [hashlib.sha256((footer + u).encode()).hexdigest()[:16] for u in uniques] + [None],
+            dtype=object,
+        )
+        return pd.DataFrame(
+            {
+                "recipient": recipient,
+                "occasion": occasion,
+                "text_fp": fps[np.where(codes < 0, len(uniques), codes)],
+            },
+            index=f.index,
+        )
 
     def skip(self, mask: np.ndarray, reason: str, message: Any) -> Plan:
         """The same plan with the rows of ``mask`` skipped for ``reason``; calls renumbered.
@@ -233,12 +276,16 @@ class Plan:
     def summary(self) -> Summary:
         """``N rows → M API calls, S segments``, then what is skipped and why."""
         f = self.frame
-        lines = [f"{_n(self.recipients, 'row')} → {_n(self.n_calls, 'API call')}, "
-                 f"{_n(self.segments, 'segment')}"]
+        lines = [
+            f"{_n(self.recipients, 'row')} → {_n(self.n_calls, 'API call')}, "
+            f"{_n(self.segments, 'segment')}"
+        ]
         if self.messages != self.recipients:
             live = f[self._send_mask]
             sizes = live.groupby("group", sort=False)["members"].first()
-            each = ", ".join(f"{g} {'?' if pd.isna(m) else f'{int(m):,}'}" for g, m in sizes.items())
+            each = ", ".join(
+                f"{g} {'?' if pd.isna(m) else f'{int(m):,}'}" for g, m in sizes.items()
+            )
             lines.append(f"  {self.messages:,} messages: a group counts its members ({each})")
         skipped = f.loc[~self._send_mask, "skip_reason"].value_counts()
         if len(skipped):
@@ -250,8 +297,10 @@ class Plan:
             lines.append("  calls: " + ", ".join(f"{k} ×{v:,}" for k, v in ops.items()))
             enc = live["encoding"].value_counts()
             if "UCS-2" in enc.index:
-                lines.append(f"  {int(enc['UCS-2']):,} messages are UCS-2 (70 characters per "
-                             "segment): a character outside GSM-7 makes them cost more")
+                lines.append(
+                    f"  {int(enc['UCS-2']):,} messages are UCS-2 (70 characters per "
+                    "segment): a character outside GSM-7 makes them cost more"
+                )
             when = live["scheduled_for"].dropna()
             if len(when):
                 lo, hi = when.min(), when.max()
@@ -259,11 +308,16 @@ class Plan:
                 lines.append(f"  scheduled for {span} UTC ({len(when):,} rows)")
             moved = int(live["shifted"].sum()) if "shifted" in live.columns else 0
             if moved:
-                lines.append(f"  {_n(moved, 'row')} moved out of quiet hours to the next "
-                             "allowed time (see note)")
+                lines.append(
+                    f"  {_n(moved, 'row')} moved out of quiet hours to the next "
+                    "allowed time (see note)"
+                )
         name = self.settings.campaign_name
-        lines.append(f"  campaign {name!r}" if name else
-                     f"  campaign {campaign_label(self.campaign)} (no name given)")
+        lines.append(
+            f"  campaign {name!r}"
+            if name
+            else f"  campaign {campaign_label(self.campaign)} (no name given)"
+        )
         return Summary("\n".join(lines))
 
     # -- calls --------------------------------------------------------------------------------
@@ -279,8 +333,19 @@ class Plan:
 
     @cached_property
     def _columns(self) -> dict[str, np.ndarray]:
-        cols = ("recipient", "name", "last_name", "group", "body", "operation", "api_date",
-                "api_time", "api_day", "attachment", "segments")
+        cols = (
+            "recipient",
+            "name",
+            "last_name",
+            "group",
+            "body",
+            "operation",
+            "api_date",
+            "api_time",
+            "api_day",
+            "attachment",
+            "segments",
+        )
         return {c: self.frame[c].to_numpy(dtype=object, na_value=None) for c in cols}
 
     def call(self, batch_id: int) -> Call:
@@ -288,7 +353,7 @@ class Plan:
         order, starts = self._order
         if not 0 <= batch_id < self.n_calls:
             raise IndexError(f"batch {batch_id} is not in this plan (it has {self.n_calls} calls)")
-        rows = order[starts[batch_id]:starts[batch_id + 1]]
+        rows = order[starts[batch_id] : starts[batch_id + 1]]
         return self._make_call(batch_id, rows)
 
     def calls(self, batch_ids: Iterable[int] | None = None) -> Iterator[Call]:
@@ -302,7 +367,10 @@ class Plan:
         first = rows[0]
         op = get_operation(c["operation"][first])
         s = self.settings
-        fields: dict[str, Any] = {op.text_field: c["body"][first], "ReplySTOPToOptOut": s.opt_out_footer}
+        fields: dict[str, Any] = {
+            op.text_field: c["body"][first],
+            "ReplySTOPToOptOut": s.opt_out_footer,
+        }
         values = [c["recipient"][i] for i in rows]
         spec = op.field(op.recipient_field)
         if spec.type == "array":
@@ -326,7 +394,9 @@ class Plan:
             fields["Day"] = int(c["api_day"][first])
             fields["Time"] = c["api_time"][first]
         if op.action == "mms":
-            fields["Attachment"] = s.attachment if s.attachment is not None else c["attachment"][first]
+            fields["Attachment"] = (
+                s.attachment if s.attachment is not None else c["attachment"][first]
+            )
         fields = {k: v for k, v in fields.items() if v is not None}
         segs = int(sum(c["segments"][i] or 0 for i in rows))
         return Call(batch_id, op, fields, rows, len(rows), segs)
@@ -369,10 +439,10 @@ def _hash_column(h: Any, name: str, s: pd.Series) -> None:
         arr = arr.cast(pa.large_string())
         nulls = arr.is_null().to_numpy(zero_copy_only=False)
         bufs = arr.buffers()
-        offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+        offsets = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
         h.update(np.diff(offsets).astype("<i8").tobytes())
         if bufs[2] is not None and len(offsets):
-            h.update(memoryview(bufs[2])[offsets[0]:offsets[-1]])
+            h.update(memoryview(bufs[2])[offsets[0] : offsets[-1]])
     else:
         nulls = s.isna().to_numpy()
         h.update(s.to_numpy(dtype=np.int64, na_value=-1).astype("<i8").tobytes())

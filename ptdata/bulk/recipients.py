@@ -21,14 +21,23 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.bulk._rows import take
 
-__all__ = ["Phones", "mark_duplicates", "normalise", "recipient_phones", "resolve_groups", "suppression"]
+__all__ = [
+    "Phones",
+    "mark_duplicates",
+    "normalise",
+    "recipient_phones",
+    "resolve_groups",
+    "suppression",
+]
 
 
 def normalise(raw: pd.Series, region: str) -> pd.Series:
     from ptdata.sheets.phones import normalize_phones
 
     codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
-    normal = pd.Series(normalize_phones(pd.Series(uniques, dtype="str"), region=region), dtype="str")
+    normal = pd.Series(
+        normalize_phones(pd.Series(uniques, dtype="str"), region=region), dtype="str"
+    )
     return take(normal, codes)
 
 
@@ -41,8 +50,9 @@ class Phones(NamedTuple):
     written: pd.Series
 
 
-def recipient_phones(data: pd.DataFrame, layout: Any, region: str | None, *,
-                     required: bool = True) -> Phones:
+def recipient_phones(
+    data: pd.DataFrame, layout: Any, region: str | None, *, required: bool = True
+) -> Phones:
     """Each row's number: from a validated frame as it is, from a raw one by ``choose_phones``.
 
     ``layout`` is None for validated rows (``Phone`` is E.164, ``phone_column`` and
@@ -53,10 +63,19 @@ def recipient_phones(data: pd.DataFrame, layout: Any, region: str | None, *,
     na = pd.Series(pd.NA, index=range(n), dtype="str")
     if layout is None:
         phone = normalise(data["Phone"], region) if "Phone" in data.columns else na
-        column = data["phone_column"].astype("str").reset_index(drop=True) if "phone_column" in data else na
-        written = data["phone_as_written"].astype("str").reset_index(drop=True) \
-            if "phone_as_written" in data else data.get("Phone", na).astype("str").reset_index(drop=True)
-        message = pd.Series("no valid phone number", index=range(n), dtype="str").where(phone.isna())
+        column = (
+            data["phone_column"].astype("str").reset_index(drop=True)
+            if "phone_column" in data
+            else na
+        )
+        written = (
+            data["phone_as_written"].astype("str").reset_index(drop=True)
+            if "phone_as_written" in data
+            else data.get("Phone", na).astype("str").reset_index(drop=True)
+        )
+        message = pd.Series("no valid phone number", index=range(n), dtype="str").where(
+            phone.isna()
+        )
         return Phones(phone, message, column, written)
     if not layout.phones:
         if not required:
@@ -66,7 +85,8 @@ def recipient_phones(data: pd.DataFrame, layout: Any, region: str | None, *,
         raise UsageError(
             f"the sheet has no phone column (the recipients' numbers); its columns are: "
             f"{', '.join(map(str, data.columns)) or '(none)'}{phone_hint([str(c) for c in data.columns])}. "
-            "Name the column with phone_columns=[...] (--phone-column COL)")
+            "Name the column with phone_columns=[...] (--phone-column COL)"
+        )
     from ptdata.sheets.messages import failure_message
     from ptdata.sheets.phone_choice import choose_phones
 
@@ -77,16 +97,23 @@ def recipient_phones(data: pd.DataFrame, layout: Any, region: str | None, *,
     if bad.any():
         keys = pd.DataFrame({"p": got.problem[bad], "c": got.column[bad], "w": got.written[bad]})
         codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.astype(object).fillna("")))
-        texts = [failure_message(p, c, w or None, region=region or "US", phone_labels=labels)
-                 for p, c, w in uniques]
+        texts = [
+            failure_message(p, c, w or None, region=region or "US", phone_labels=labels)
+            for p, c, w in uniques
+        ]
         shown = [f"{c}: {t}" if c and p != "missing" else t for (p, c, _), t in zip(uniques, texts)]
         message[bad] = np.array(shown, dtype=object)[codes]
-    return Phones(got.e164.reset_index(drop=True), message, got.column.reset_index(drop=True),
-                  got.written.reset_index(drop=True))
+    return Phones(
+        got.e164.reset_index(drop=True),
+        message,
+        got.column.reset_index(drop=True),
+        got.written.reset_index(drop=True),
+    )
 
 
-def resolve_groups(raw: pd.Series, client: Any) -> tuple[pd.Series, pd.Series, pd.Series,
-                                                         pd.Series]:
+def resolve_groups(
+    raw: pd.Series, client: Any
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """(group name, GroupId, error, members) per row; names are looked up once each through
     GetGroups, whose ContactsCount is the group's members (NA when it does not say)."""
     names = raw.astype("str").str.strip().reset_index(drop=True)
@@ -136,7 +163,9 @@ def suppression(suppress: Any, region: str) -> set[str]:
         elif isinstance(src, Iterable):
             plain.extend(str(v) for v in src)
         else:
-            raise UsageError(f"suppress= takes numbers, a file or a frame, not {type(src).__name__}")
+            raise UsageError(
+                f"suppress= takes numbers, a file or a frame, not {type(src).__name__}"
+            )
     if files:
         from ptdata.inbound import suppression_list
 
@@ -151,21 +180,27 @@ def suppression(suppress: Any, region: str) -> set[str]:
 
 
 def _looks_like_path(text: str) -> bool:
-    return any(c in text for c in "/\\") or text.lower().endswith((".csv", ".txt", ".jsonl", ".xlsx"))
+    return any(c in text for c in "/\\") or text.lower().endswith(
+        (".csv", ".txt", ".jsonl", ".xlsx")
+    )
 
 
 def mark_duplicates(marks, recipient, api_date, api_time, api_day, rows) -> None:
     """A recipient gets one message per send moment: later rows repeating one are duplicates."""
     live = marks.reason == None  # noqa: E711
-    keys = pd.DataFrame({"r": recipient, "d": api_date, "t": api_time,
-                         "y": pd.Series(api_day, dtype="Int64")})[live]
+    keys = pd.DataFrame(
+        {"r": recipient, "d": api_date, "t": api_time, "y": pd.Series(api_day, dtype="Int64")}
+    )[live]
     if keys.empty:
         return
     dup = keys.duplicated(keep="first")
     if not dup.any():
         return
-    first = pd.Series(rows[live], index=keys.index).groupby(
-        [keys["r"], keys["d"], keys["t"], keys["y"]], dropna=False, sort=False).transform("first")
+    first = (
+        pd.Series(rows[live], index=keys.index)
+        .groupby([keys["r"], keys["d"], keys["t"], keys["y"]], dropna=False, sort=False)
+        .transform("first")
+    )
     mask = np.zeros(len(live), dtype=bool)
     mask[dup.index[dup.to_numpy()]] = True
     msg = pd.Series(pd.NA, index=range(len(live)), dtype="str")

@@ -30,24 +30,81 @@ from ptdata.bulk.writers import write_frame
 if TYPE_CHECKING:
     from ptdata.bulk.plans import Plan
 
-__all__ = ["REPORT_COLUMNS", "RULE_REASONS", "STATUSES", "Report", "RowOutcomes", "kept_columns",
-           "planned_frame", "results_frame"]
+__all__ = [
+    "REPORT_COLUMNS",
+    "RULE_REASONS",
+    "STATUSES",
+    "Report",
+    "RowOutcomes",
+    "kept_columns",
+    "planned_frame",
+    "results_frame",
+]
 
 REPORT_COLUMNS = (
-    "row", "phone", "phone_as_written", "phone_column", "name", "status", "reason", "message",
-    "operation", "campaign_id", "batch_id", "attempts", "first_attempt_at", "finished_at",
-    "scheduled_for", "tz", "offset", "note", "segments", "encoding", "body", "group", "place",
-    "kind", "reach", "sent_count", "undelivered_count", "call_recipients", "campaign", "job_id",
+    "row",
+    "phone",
+    "phone_as_written",
+    "phone_column",
+    "name",
+    "status",
+    "reason",
+    "message",
+    "operation",
+    "campaign_id",
+    "batch_id",
+    "attempts",
+    "first_attempt_at",
+    "finished_at",
+    "scheduled_for",
+    "tz",
+    "offset",
+    "note",
+    "segments",
+    "encoding",
+    "body",
+    "group",
+    "place",
+    "kind",
+    "reach",
+    "sent_count",
+    "undelivered_count",
+    "call_recipients",
+    "campaign",
+    "job_id",
 )
 STATUSES = ("sent", "scheduled", "failed", "unknown", "skipped", "planned")
 #: skip reasons that are the rules doing their job (a run that only has these is a success)
-RULE_REASONS = ("invalid", "duplicate", "opted_out", "in_past", "quiet_hours",
-                "quiet_hours_no_schedule", "unknown_timezone", "ambiguous_timezone",
-                "invalid_timezone", "invalid_appointment", "after_appointment", "already_sent",
-                "unsubscribed_at_power_textor", "frequency_cap", "blank_merge_field")
+RULE_REASONS = (
+    "invalid",
+    "duplicate",
+    "opted_out",
+    "in_past",
+    "quiet_hours",
+    "quiet_hours_no_schedule",
+    "unknown_timezone",
+    "ambiguous_timezone",
+    "invalid_timezone",
+    "invalid_appointment",
+    "after_appointment",
+    "already_sent",
+    "unsubscribed_at_power_textor",
+    "frequency_cap",
+    "blank_merge_field",
+)
 
-_OUTCOME_COLUMNS = ("status", "reason", "message", "campaign_id", "attempts",
-                    "first_attempt_at", "finished_at", "reach", "sent_count", "undelivered_count")
+_OUTCOME_COLUMNS = (
+    "status",
+    "reason",
+    "message",
+    "campaign_id",
+    "attempts",
+    "first_attempt_at",
+    "finished_at",
+    "reach",
+    "sent_count",
+    "undelivered_count",
+)
 _COUNTS = ("reach", "sent_count", "undelivered_count")
 
 
@@ -59,39 +116,42 @@ def planned_frame(plan: Plan, *, job_id: str | None = None) -> pd.DataFrame:
     sizes = f["batch_id"].map(f["batch_id"].value_counts()).astype("Int64")
     na = pd.Series(pd.NA, index=range(n), dtype="str")
     nat = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]")
-    return pd.DataFrame({
-        "row": f["row"],
-        "phone": f["phone"],
-        "phone_as_written": f["phone_as_written"],
-        "phone_column": f["phone_column"],
-        "name": f["name"],
-        "status": f["status"],
-        "reason": f["skip_reason"],
-        "message": f["message"],
-        "operation": f["operation"],
-        "campaign_id": na,
-        "batch_id": f["batch_id"],
-        "attempts": pd.array([0] * n, dtype="Int64"),
-        "first_attempt_at": nat,
-        "finished_at": nat.copy(),
-        "scheduled_for": f["scheduled_for"],
-        "tz": f["tz"],
-        "offset": f["offset"],
-        "note": f["note"],
-        "segments": f["segments"],
-        "encoding": f["encoding"],
-        "body": f["body"],
-        "group": f["group"],
-        "place": f["place"],
-        "kind": f["kind"],
-        "reach": no_count,
-        "sent_count": no_count.copy(),
-        "undelivered_count": no_count.copy(),
-        "call_recipients": sizes,
-        "campaign": pd.Series(campaign_label(plan.campaign), index=range(n), dtype="str"),
-        "job_id": pd.Series(job_id or plan.job_id, index=range(n), dtype="str"),
-        **{c: f[c] for c in kept_columns(f)},
-    }, columns=list(REPORT_COLUMNS) + kept_columns(f))
+    return pd.DataFrame(
+        {
+            "row": f["row"],
+            "phone": f["phone"],
+            "phone_as_written": f["phone_as_written"],
+            "phone_column": f["phone_column"],
+            "name": f["name"],
+            "status": f["status"],
+            "reason": f["skip_reason"],
+            "message": f["message"],
+            "operation": f["operation"],
+            "campaign_id": na,
+            "batch_id": f["batch_id"],
+            "attempts": pd.array([0] * n, dtype="Int64"),
+            "first_attempt_at": nat,
+            "finished_at": nat.copy(),
+            "scheduled_for": f["scheduled_for"],
+            "tz": f["tz"],
+            "offset": f["offset"],
+            "note": f["note"],
+            "segments": f["segments"],
+            "encoding": f["encoding"],
+            "body": f["body"],
+            "group": f["group"],
+            "place": f["place"],
+            "kind": f["kind"],
+            "reach": no_count,
+            "sent_count": no_count.copy(),
+            "undelivered_count": no_count.copy(),
+            "call_recipients": sizes,
+            "campaign": pd.Series(campaign_label(plan.campaign), index=range(n), dtype="str"),
+            "job_id": pd.Series(job_id or plan.job_id, index=range(n), dtype="str"),
+            **{c: f[c] for c in kept_columns(f)},
+        },
+        columns=list(REPORT_COLUMNS) + kept_columns(f),
+    )
 
 
 def kept_columns(frame: pd.DataFrame) -> list[str]:
@@ -100,9 +160,13 @@ def kept_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in kept if c in frame.columns]
 
 
-
-def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[str, str, str],
-                  job_id: str | None = None) -> pd.DataFrame:
+def results_frame(
+    plan: Plan,
+    outcomes: pd.DataFrame,
+    *,
+    not_attempted: tuple[str, str, str],
+    job_id: str | None = None,
+) -> pd.DataFrame:
     """The report after a run: each planned row takes the outcome of its call.
 
     ``outcomes`` is indexed by batch id with the columns of ``_OUTCOME_COLUMNS``; planned
@@ -130,22 +194,34 @@ def results_frame(plan: Plan, outcomes: pd.DataFrame, *, not_attempted: tuple[st
             new.iloc[idx] = pd.array(values.astype(np.int64), dtype="Int64")
         elif col in _COUNTS:
             new = out[col].copy()
-            new.iloc[idx] = pd.array(pd.Series(values, dtype=object).where(
-                pd.notna(values), None).tolist(), dtype="Int64")
+            new.iloc[idx] = pd.array(
+                pd.Series(values, dtype=object).where(pd.notna(values), None).tolist(),
+                dtype="Int64",
+            )
         elif col in ("first_attempt_at", "finished_at"):
             new = out[col].copy()
-            new.iloc[idx] = pd.to_datetime(pd.Series(values), utc=True, format="ISO8601").dt.floor("s").to_numpy()
+            new.iloc[idx] = (
+                pd.to_datetime(pd.Series(values), utc=True, format="ISO8601")
+                .dt.floor("s")
+                .to_numpy()
+            )
         else:
             new = out[col].to_numpy(dtype=object, na_value=None)
             new[idx] = values
             new = pd.Series(new, dtype="str")
         out[col] = new
-    single = (out["call_recipients"] == 1) & (out["undelivered_count"] > 0) & (
-        out["sent_count"].fillna(0) == 0) & out["status"].isin(["sent", "scheduled"])
+    single = (
+        (out["call_recipients"] == 1)
+        & (out["undelivered_count"] > 0)
+        & (out["sent_count"].fillna(0) == 0)
+        & out["status"].isin(["sent", "scheduled"])
+    )
     single = single.fillna(False).to_numpy(dtype=bool)
     out.loc[single, "reason"] = "undelivered"
-    out.loc[single, "message"] = ("Power Textor accepted the call but counted it undelivered "
-                                  "(UndeliveredCount 1: the contact may have opted out there)")
+    out.loc[single, "message"] = (
+        "Power Textor accepted the call but counted it undelivered "
+        "(UndeliveredCount 1: the contact may have opted out there)"
+    )
     return out
 
 
@@ -159,8 +235,14 @@ class RowOutcomes:
     STATUSES: tuple[str, ...] = STATUSES
     RULE_REASONS: tuple[str, ...] = RULE_REASONS
 
-    def __init__(self, frame: pd.DataFrame, *, calls_made: int = 0, stopped: str | None = None,
-                 dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        calls_made: int = 0,
+        stopped: str | None = None,
+        dry_run: bool = False,
+    ) -> None:
         self.frame = frame
         self.calls_made = calls_made
         self.stopped = stopped
@@ -215,9 +297,17 @@ class Report(RowOutcomes):
     ``RULE_REASONS``); ``stopped`` explains a run that stopped early.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, job_id: str, calls_made: int = 0,
-                 stopped: str | None = None, dry_run: bool = False, already_sent: int = 0,
-                 notes: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        job_id: str,
+        calls_made: int = 0,
+        stopped: str | None = None,
+        dry_run: bool = False,
+        already_sent: int = 0,
+        notes: list[str] | None = None,
+    ) -> None:
         super().__init__(frame, calls_made=calls_made, stopped=stopped, dry_run=dry_run)
         self.job_id = job_id
         self.already_sent = already_sent
@@ -237,13 +327,18 @@ class Report(RowOutcomes):
         """Rows by status and reason, API calls made and segments sent."""
         lines = [f"job {self.job_id[:12]}: {len(self.frame):,} rows", *self._status_lines()]
         if not self.dry_run:
-            lines.append(f"  {_n(self.calls_made, 'API call')} made, "
-                         f"{_n(self.segments_sent, 'segment')} sent or scheduled")
-        if self.already_sent and not (self.frame["status"].isin(["sent", "scheduled"]).any()
-                                      or self.calls_made):
-            lines.append(f"  everyone already got this campaign ({self.already_sent:,} skipped "
-                         "as already_sent): nothing sent. To send it again on purpose, pass "
-                         "--again (again=True) or give it another --campaign name.")
+            lines.append(
+                f"  {_n(self.calls_made, 'API call')} made, "
+                f"{_n(self.segments_sent, 'segment')} sent or scheduled"
+            )
+        if self.already_sent and not (
+            self.frame["status"].isin(["sent", "scheduled"]).any() or self.calls_made
+        ):
+            lines.append(
+                f"  everyone already got this campaign ({self.already_sent:,} skipped "
+                "as already_sent): nothing sent. To send it again on purpose, pass "
+                "--again (again=True) or give it another --campaign name."
+            )
         lines.extend(f"  note: {n}" for n in self.notes)
         if self.stopped:
             lines.append(f"  stopped: {self.stopped}")

@@ -53,10 +53,26 @@ from ptdata.bulk.plans import Call
 
 __all__ = ["CallsRun", "run_calls"]
 
-_STATE_TO_STATUS = {"sent": "sent", "scheduled": "scheduled", "rejected": "failed",
-                    "not_sent": "failed", "unknown": "unknown", "intent": "unknown"}
-OUTCOME_COLUMNS = ["status", "reason", "message", "campaign_id", "attempts", "first_attempt_at",
-                   "finished_at", "reach", "sent_count", "undelivered_count"]
+_STATE_TO_STATUS = {
+    "sent": "sent",
+    "scheduled": "scheduled",
+    "rejected": "failed",
+    "not_sent": "failed",
+    "unknown": "unknown",
+    "intent": "unknown",
+}
+OUTCOME_COLUMNS = [
+    "status",
+    "reason",
+    "message",
+    "campaign_id",
+    "attempts",
+    "first_attempt_at",
+    "finished_at",
+    "reach",
+    "sent_count",
+    "undelivered_count",
+]
 
 
 class CallsRun(NamedTuple):
@@ -71,7 +87,9 @@ class CallsRun(NamedTuple):
     account_id: str | None = None
 
 
-def open_ledger(ledger: Ledger | str | os.PathLike[str] | bool | None) -> tuple[Ledger | None, bool]:
+def open_ledger(
+    ledger: Ledger | str | os.PathLike[str] | bool | None,
+) -> tuple[Ledger | None, bool]:
     """The history to use (None for none) and whether the caller opened it (and closes it)."""
     if ledger is False:
         return None, False
@@ -120,10 +138,19 @@ def run_calls(
     'sent'
     """
     limiter = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
-    options = dict(sizes=sizes, concurrency=concurrency, progress=progress,
-                   stop_on_auth=stop_on_auth, resend_unknown=resend_unknown, replay=replay,
-                   messages=messages, max_rate_limited=max_rate_limited, clock=clock,
-                   unit=unit, desc=desc)
+    options = dict(
+        sizes=sizes,
+        concurrency=concurrency,
+        progress=progress,
+        stop_on_auth=stop_on_auth,
+        resend_unknown=resend_unknown,
+        replay=replay,
+        messages=messages,
+        max_rate_limited=max_rate_limited,
+        clock=clock,
+        unit=unit,
+        desc=desc,
+    )
     book, own = open_ledger(ledger)
     try:
         if book is None:
@@ -131,8 +158,9 @@ def run_calls(
         with book.hold(hold or job_id):
             book.start_job(job_id, description, **(job or {}))
             book.settle_interrupted([job_id])
-            run = _Run(job_id, batch_ids, call_for, client, limiter, book,
-                       book.records(job_id), **options).go()
+            run = _Run(
+                job_id, batch_ids, call_for, client, limiter, book, book.records(job_id), **options
+            ).go()
             book.finish_job(job_id, run.stopped)
             return run
     finally:
@@ -141,9 +169,28 @@ def run_calls(
 
 
 class _Run:
-    def __init__(self, job_id, batch_ids, call_for, client, limiter, book, earlier, *, sizes,
-                 concurrency, progress, stop_on_auth, resend_unknown, replay, messages,
-                 max_rate_limited, clock, unit, desc):
+    def __init__(
+        self,
+        job_id,
+        batch_ids,
+        call_for,
+        client,
+        limiter,
+        book,
+        earlier,
+        *,
+        sizes,
+        concurrency,
+        progress,
+        stop_on_auth,
+        resend_unknown,
+        replay,
+        messages,
+        max_rate_limited,
+        clock,
+        unit,
+        desc,
+    ):
         self.call_for, self.client, self.limiter, self.book = call_for, client, limiter, book
         self.job_id = job_id
         self.stop_on_auth = stop_on_auth
@@ -151,8 +198,10 @@ class _Run:
         self.max_rate_limited = max_rate_limited
         self.clock = clock
         if replay is None:
+
             def replay(b, rec):
                 return not (rec.state == "not_sent" or (rec.state == "unknown" and resend_unknown))
+
         wanted = set(batch_ids)
         self.earlier: dict[int, LedgerRecord] = {}
         self.outcomes: dict[int, tuple] = {}
@@ -167,8 +216,9 @@ class _Run:
                 self.outcomes[b] = _earlier_outcome(rec)
         self.todo = [b for b in batch_ids if b not in self.outcomes]
         # enough threads to hold the pace with replies taking about a second
-        self.workers = max(1, min(len(self.todo) or 1,
-                                  concurrency or (min(32, math.ceil(limiter.rate)) + 2)))
+        self.workers = max(
+            1, min(len(self.todo) or 1, concurrency or (min(32, math.ceil(limiter.rate)) + 2))
+        )
         self._lock = threading.Lock()
         self._next = iter(self.todo)
         self._stop = threading.Event()
@@ -184,8 +234,14 @@ class _Run:
             total = int(self.sizes[self.todo].sum()) if self.todo else 0
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=total, unit=unit, desc=desc, disable=not progress or total == 0,
-                        dynamic_ncols=True, smoothing=0.1)
+        self.bar = tqdm(
+            total=total,
+            unit=unit,
+            desc=desc,
+            disable=not progress or total == 0,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        )
 
     def go(self) -> CallsRun:
         try:
@@ -196,8 +252,10 @@ class _Run:
                     for f in futures:
                         f.result()
                 except KeyboardInterrupt:
-                    self._halt("interrupted (Ctrl-C): the calls in flight were finished and "
-                               "recorded; run again to send the rest")
+                    self._halt(
+                        "interrupted (Ctrl-C): the calls in flight were finished and "
+                        "recorded; run again to send the rest"
+                    )
                     for f in futures:
                         f.result()
                 finally:
@@ -228,8 +286,9 @@ class _Run:
         try:
             req = call.prepared()
         except UsageError as exc:
-            self._record(call, ("failed", "bad_request", str(exc), None, 0, None, utc_now()),
-                         "not_sent", 0)
+            self._record(
+                call, ("failed", "bad_request", str(exc), None, 0, None, utc_now()), "not_sent", 0
+            )
             return
         before = self.earlier.get(call.batch_id)
         earlier_attempts = before.attempts if before else 0
@@ -238,15 +297,26 @@ class _Run:
             self.limiter.pace()
             if self._stop.is_set():  # not attempted: reported as skipped/run_stopped
                 if recorded and self.book is not None:  # its intent: a 429 sent nothing
-                    self.book.outcome(self.job_id, call.batch_id, "not_sent",
-                                      reason="run_stopped",
-                                      message="the run stopped before this call was sent")
+                    self.book.outcome(
+                        self.job_id,
+                        call.batch_id,
+                        "not_sent",
+                        reason="run_stopped",
+                        message="the run stopped before this call was sent",
+                    )
                 return
             started = utc_now()
             if self.book is not None and not recorded:
-                self.book.intent(self.job_id, call.batch_id, call.key, call.operation.op_id,
-                                 call.recipients, started, attempts=earlier_attempts,
-                                 messages=self.messages(call) if self.messages else ())
+                self.book.intent(
+                    self.job_id,
+                    call.batch_id,
+                    call.key,
+                    call.operation.op_id,
+                    call.recipients,
+                    started,
+                    attempts=earlier_attempts,
+                    messages=self.messages(call) if self.messages else (),
+                )
                 recorded = True
             self.limiter.space()  # the write took its time: never closer than the limit allows
             try:
@@ -257,7 +327,7 @@ class _Run:
                     continue  # a 429 was not acted on: the same call again, later
                 self._failed(call, exc, started, earlier_attempts)
                 return
-            except Exception as exc:  # noqa: BLE001 - classified in _failed
+            except Exception as exc:
                 self._failed(call, exc, started, earlier_attempts)
                 return
             with self._lock:
@@ -286,32 +356,73 @@ class _Run:
             self.account_id = str(account)
         campaign_id = data.get("CampaignId")
         state = "scheduled" if call.operation.scheduled else "sent"
-        self._record(call, (state, None, None, None if campaign_id is None else str(campaign_id),
-                            earlier_attempts + result.attempts, started, utc_now(), *counts),
-                     state, result.attempts, counts)
+        self._record(
+            call,
+            (
+                state,
+                None,
+                None,
+                None if campaign_id is None else str(campaign_id),
+                earlier_attempts + result.attempts,
+                started,
+                utc_now(),
+                *counts,
+            ),
+            state,
+            result.attempts,
+            counts,
+        )
 
     def _failed(self, call: Call, exc: Exception, started: str, earlier_attempts: int) -> None:
         if not isinstance(exc, PowerTextorError):  # a bug, not a server answer: maybe sent
-            self._record(call, ("unknown", "error", f"{type(exc).__name__}: {exc}", None,
-                                earlier_attempts + 1, started, utc_now()), "unknown", 1)
+            self._record(
+                call,
+                (
+                    "unknown",
+                    "error",
+                    f"{type(exc).__name__}: {exc}",
+                    None,
+                    earlier_attempts + 1,
+                    started,
+                    utc_now(),
+                ),
+                "unknown",
+                1,
+            )
             return
         state, reason, message = self._classify(exc)
         attempts = getattr(exc, "attempts", 1)
-        self._record(call, (_STATE_TO_STATUS[state], reason, message, None,
-                            earlier_attempts + attempts, started, utc_now()), state, attempts)
+        self._record(
+            call,
+            (
+                _STATE_TO_STATUS[state],
+                reason,
+                message,
+                None,
+                earlier_attempts + attempts,
+                started,
+                utc_now(),
+            ),
+            state,
+            attempts,
+        )
 
     def _classify(self, exc: PowerTextorError) -> tuple[str, str, str]:
         msg = str(exc)
         if isinstance(exc, AuthenticationError):
             if self.stop_on_auth:
-                self._halt(f"Power Textor refused the API key (HTTP {exc.status_code}); fix "
-                           "POWERTEXTOR_API_KEY and run again: the history skips what was sent")
+                self._halt(
+                    f"Power Textor refused the API key (HTTP {exc.status_code}); fix "
+                    "POWERTEXTOR_API_KEY and run again: the history skips what was sent"
+                )
             return "not_sent", "auth", msg
         if isinstance(exc, RateLimitedError):
             minutes = self.max_rate_limited / 60
-            self._halt(f"Power Textor kept refusing with 429 (too many requests) for "
-                       f"{minutes:g} minute{'s' if minutes != 1 else ''}: {msg} Run the same "
-                       "command again later: the history skips everyone it reached.")
+            self._halt(
+                f"Power Textor kept refusing with 429 (too many requests) for "
+                f"{minutes:g} minute{'s' if minutes != 1 else ''}: {msg} Run the same "
+                "command again later: the history skips everyone it reached."
+            )
             return "not_sent", "rate_limited", msg
         if isinstance(exc, RejectedError):
             return "rejected", "rejected", exc.server_message or msg
@@ -327,14 +438,28 @@ class _Run:
             return "unknown", reason, msg
         return "not_sent", "connect_failed", msg
 
-    def _record(self, call: Call, outcome: tuple, state: str, attempts: int,
-                counts: tuple = (None, None, None)) -> None:
+    def _record(
+        self,
+        call: Call,
+        outcome: tuple,
+        state: str,
+        attempts: int,
+        counts: tuple = (None, None, None),
+    ) -> None:
         outcome = outcome + (None,) * (len(OUTCOME_COLUMNS) - len(outcome))
         status, reason, message, campaign_id, _, _, finished = outcome[:7]
         if self.book is not None:
-            self.book.outcome(self.job_id, call.batch_id, state, reason=reason, message=message,
-                              campaign_id=campaign_id, attempts=attempts, finished_at=finished,
-                              counts=counts)
+            self.book.outcome(
+                self.job_id,
+                call.batch_id,
+                state,
+                reason=reason,
+                message=message,
+                campaign_id=campaign_id,
+                attempts=attempts,
+                finished_at=finished,
+                counts=counts,
+            )
         with self._lock:
             self.outcomes[call.batch_id] = outcome
             if attempts:
@@ -342,10 +467,12 @@ class _Run:
             self.failed += status == "failed"
             self.unknown += status == "unknown"
             if not self.bar.disable:
-                self.bar.set_postfix(calls=self.calls_made, failed=self.failed,
-                                     unknown=self.unknown, refresh=False)
-                self.bar.update(call.recipients if self.sizes is None
-                                else int(self.sizes[call.batch_id]))
+                self.bar.set_postfix(
+                    calls=self.calls_made, failed=self.failed, unknown=self.unknown, refresh=False
+                )
+                self.bar.update(
+                    call.recipients if self.sizes is None else int(self.sizes[call.batch_id])
+                )
 
 
 def _int(value: Any) -> int | None:
@@ -358,9 +485,31 @@ def _int(value: Any) -> int | None:
 def _earlier_outcome(rec: LedgerRecord) -> tuple:
     status = _STATE_TO_STATUS.get(rec.state, "unknown")
     if status == "unknown":
-        note = " (left unknown by an earlier run: pass resend_unknown=True / --resend-unknown " \
-               "to send it again if you know it did not go out)"
-        return (status, rec.reason or "unknown", (rec.message or "") + note, rec.campaign_id,
-                rec.attempts, rec.first_attempt_at, rec.finished_at, None, None, None)
-    return (status, "earlier_run", rec.message, rec.campaign_id, rec.attempts,
-            rec.first_attempt_at, rec.finished_at, None, None, None)
+        note = (
+            " (left unknown by an earlier run: pass resend_unknown=True / --resend-unknown "
+            "to send it again if you know it did not go out)"
+        )
+        return (
+            status,
+            rec.reason or "unknown",
+            (rec.message or "") + note,
+            rec.campaign_id,
+            rec.attempts,
+            rec.first_attempt_at,
+            rec.finished_at,
+            None,
+            None,
+            None,
+        )
+    return (
+        status,
+        "earlier_run",
+        rec.message,
+        rec.campaign_id,
+        rec.attempts,
+        rec.first_attempt_at,
+        rec.finished_at,
+        None,
+        None,
+        None,
+    )

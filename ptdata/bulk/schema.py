@@ -61,11 +61,17 @@ REPORT_SCHEMA = pa.DataFrameSchema(
     },
     checks=[
         # every row skipped or failed says why
-        pa.Check(lambda f: ~f["status"].isin(["skipped", "failed", "unknown"]) | f["reason"].notna(),
-                 name="reason_given", element_wise=False),
+        pa.Check(
+            lambda f: ~f["status"].isin(["skipped", "failed", "unknown"]) | f["reason"].notna(),
+            name="reason_given",
+            element_wise=False,
+        ),
         # a sent or scheduled row names its operation
-        pa.Check(lambda f: ~f["status"].isin(["sent", "scheduled"]) | f["operation"].notna(),
-                 name="operation_given", element_wise=False),
+        pa.Check(
+            lambda f: ~f["status"].isin(["sent", "scheduled"]) | f["operation"].notna(),
+            name="operation_given",
+            element_wise=False,
+        ),
     ],
     unique=["row", "offset"],
     strict=False,  # the sheet columns asked for with keep_columns follow the report's own

@@ -25,7 +25,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -42,8 +42,13 @@ __all__ = ["PendingSend", "send"]
 
 #: how alike two messages must be for an unnamed campaign to be taken as the earlier one
 SIMILAR = 0.9
-_TARGETS = {"numbers": "number", "contacts": "contact", "new-contacts": "contact",
-            "groups": "group", "new-group": "number"}
+_TARGETS = {
+    "numbers": "number",
+    "contacts": "contact",
+    "new-contacts": "contact",
+    "groups": "group",
+    "new-group": "number",
+}
 
 
 def send(
@@ -89,11 +94,24 @@ def send(
     >>> print(report.summary())
     """
     RateLimiter(rate, burst=burst)  # bad settings refused before anything is asked or sent
-    with PendingSend(plan, client, ledger=ledger, again=again, resend_unknown=resend_unknown,
-                     max_per_recipient=max_per_recipient) as pending:
-        return pending.run(rate=rate, burst=burst, concurrency=concurrency, progress=progress,
-                           stop_on_auth=stop_on_auth, max_rate_limited=max_rate_limited,
-                           clock=clock, sleep=sleep)
+    with PendingSend(
+        plan,
+        client,
+        ledger=ledger,
+        again=again,
+        resend_unknown=resend_unknown,
+        max_per_recipient=max_per_recipient,
+    ) as pending:
+        return pending.run(
+            rate=rate,
+            burst=burst,
+            concurrency=concurrency,
+            progress=progress,
+            stop_on_auth=stop_on_auth,
+            max_rate_limited=max_rate_limited,
+            clock=clock,
+            sleep=sleep,
+        )
 
 
 class PendingSend:
@@ -103,21 +121,28 @@ class PendingSend:
     skipped), ``summary()`` says so, ``run()`` sends.
     """
 
-    def __init__(self, plan: Plan, client: Any, *,
-                 ledger: Ledger | str | os.PathLike[str] | bool | None = None,
-                 again: bool = False, resend_unknown: bool = False,
-                 max_per_recipient: tuple[int, float] | None = None,
-                 now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        client: Any,
+        *,
+        ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+        again: bool = False,
+        resend_unknown: bool = False,
+        max_per_recipient: tuple[int, float] | None = None,
+        now: datetime | None = None,
+    ) -> None:
         if not isinstance(plan, Plan):
-            raise UsageError(f"send() takes the Plan made by ptdata.plan(...), not "
-                             f"{type(plan).__name__}")
+            raise UsageError(
+                f"send() takes the Plan made by ptdata.plan(...), not {type(plan).__name__}"
+            )
         self.original = plan
         self.plan = plan
         self.client = client
         self.again = bool(again)
         self.resend_unknown = bool(resend_unknown)
         self.cap = _cap(max_per_recipient)
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
         self.job_id = uuid.uuid4().hex
         self._ledger_arg = ledger
         self._stack = contextlib.ExitStack()
@@ -151,11 +176,14 @@ class PendingSend:
         if own:
             self._stack.callback(book.close)
         self.book = book
-        self.account = book.account(server_of(self.client), _account_id(self.client),
-                                    self.client.key_fingerprint(book.salt))
+        self.account = book.account(
+            server_of(self.client), _account_id(self.client), self.client.key_fingerprint(book.salt)
+        )
         if not self.account.exact:
-            self.notes.append("Power Textor has not named this key's account yet: the history of "
-                              "every account on this server counts, to be safe")
+            self.notes.append(
+                "Power Textor has not named this key's account yet: the history of "
+                "every account on this server counts, to be safe"
+            )
         accounts = self.account.related
         self.campaign = self._campaign(book, accounts)
         self._stack.enter_context(book.hold(f"{self.account.key}|{self.campaign}"))
@@ -180,7 +208,8 @@ class PendingSend:
                     f"this message is {matcher.ratio():.0%} like that of an earlier campaign "
                     f"(last sent {_when(last)}), so it is taken as that campaign: whoever got "
                     "that message is skipped. If it is a new message, pass --again "
-                    "(again=True) or name it with --campaign NAME")
+                    "(again=True) or name it with --campaign NAME"
+                )
                 return campaign
         return plan.campaign
 
@@ -193,34 +222,44 @@ class PendingSend:
             return latest
         if finished:
             return latest + 1
-        self.notes.append(f"round {latest} of this campaign did not finish (its run stopped): "
-                          "--again resumes it instead of starting another; once it has "
-                          "finished, --again starts a new round")
+        self.notes.append(
+            f"round {latest} of this campaign did not finish (its run stopped): "
+            "--again resumes it instead of starting another; once it has "
+            "finished, --again starts a new round"
+        )
         return latest
 
     def _skip_reached(self, book: Ledger, accounts: tuple[str, ...]) -> None:
         rows = book.reached(accounts, self.campaign, self.round)
         if not rows:
             return
-        earlier = pd.DataFrame(rows, columns=["recipient", "occasion", "state", "when", "job_id",
-                                              "campaign_id"])
+        earlier = pd.DataFrame(
+            rows, columns=["recipient", "occasion", "state", "when", "job_id", "campaign_id"]
+        )
         earlier = earlier.drop_duplicates(["recipient", "occasion"], keep="last")
         keys = self.plan.recipient_keys()
         planned = (self.plan.frame["status"] == "planned").to_numpy()
         merged = keys.reset_index(drop=True).merge(
-            earlier, how="left", on=["recipient", "occasion"], sort=False)
+            earlier, how="left", on=["recipient", "occasion"], sort=False
+        )
         state = merged["state"].to_numpy(dtype=object, na_value=None)
         done = planned & np.isin(state, ["sent", "scheduled"])
         unsure = planned & np.isin(state, ["unknown", "intent"]) & (not self.resend_unknown)
         self._earlier = merged[["campaign_id", "when", "job_id"]]
         when = merged["when"].map(_when, na_action="ignore").astype("str")
         job = merged["job_id"].astype("str").str.slice(0, 12)
-        plan = self.plan.skip(done, "already_sent", "already sent on " + when + " (job " + job
-                              + "); --again (again=True) sends it again")
-        self.plan = plan.skip(unsure, "earlier_unknown",
-                              "an earlier run on " + when + " (job " + job + ") may or may not "
-                              "have sent it; --resend-unknown (resend_unknown=True) sends it "
-                              "again if you know it did not go out")
+        plan = self.plan.skip(
+            done,
+            "already_sent",
+            "already sent on " + when + " (job " + job + "); --again (again=True) sends it again",
+        )
+        self.plan = plan.skip(
+            unsure,
+            "earlier_unknown",
+            "an earlier run on " + when + " (job " + job + ") may or may not "
+            "have sent it; --resend-unknown (resend_unknown=True) sends it "
+            "again if you know it did not go out",
+        )
         self.already_sent = int(done.sum())
         self.earlier_unknown = int(unsure.sum())
 
@@ -234,9 +273,12 @@ class PendingSend:
         # this run's own messages count too, in plan order
         rank = recipient.where(planned).groupby(recipient.where(planned)).cumcount()
         over = (planned & (before + rank.reindex(recipient.index).fillna(0) >= n)).to_numpy()
-        self.plan = self.plan.skip(over, "frequency_cap",
-                                   f"already {n} message{'s' if n != 1 else ''} within "
-                                   f"{hours:g} hours (max_per_recipient / --max-per-recipient)")
+        self.plan = self.plan.skip(
+            over,
+            "frequency_cap",
+            f"already {n} message{'s' if n != 1 else ''} within "
+            f"{hours:g} hours (max_per_recipient / --max-per-recipient)",
+        )
 
     # -- what it says ---------------------------------------------------------------------------
 
@@ -251,15 +293,18 @@ class PendingSend:
         lines = [p.summary()]
         if self.already_sent or self.earlier_unknown:
             last = self._last_sent()
-            lines.append(f"  {self.already_sent:,} already got this campaign"
-                         + (f" (last on {last})" if last else "")
-                         + (f", {self.earlier_unknown:,} may have (unknown)"
-                            if self.earlier_unknown else "")
-                         + ": skipped")
+            lines.append(
+                f"  {self.already_sent:,} already got this campaign"
+                + (f" (last on {last})" if last else "")
+                + (f", {self.earlier_unknown:,} may have (unknown)" if self.earlier_unknown else "")
+                + ": skipped"
+            )
         if self.everyone_reached:
-            lines.append(f"  Everyone in this plan already got this campaign: nothing to send. "
-                         "To send it again on purpose, pass --again (again=True) or give it "
-                         "another --campaign name.")
+            lines.append(
+                "  Everyone in this plan already got this campaign: nothing to send. "
+                "To send it again on purpose, pass --again (again=True) or give it "
+                "another --campaign name."
+            )
         lines.extend(f"  note: {n}" for n in self.notes)
         return Summary("\n".join(lines))
 
@@ -271,10 +316,18 @@ class PendingSend:
 
     # -- sending --------------------------------------------------------------------------------
 
-    def run(self, *, rate: float = 5.0, burst: int = 1, concurrency: int | None = None,
-            progress: bool = True, stop_on_auth: bool = True, max_rate_limited: float = 300.0,
-            clock: Callable[[], float] = time.monotonic,
-            sleep: Callable[[float], None] = time.sleep) -> Report:
+    def run(
+        self,
+        *,
+        rate: float = 5.0,
+        burst: int = 1,
+        concurrency: int | None = None,
+        progress: bool = True,
+        stop_on_auth: bool = True,
+        max_rate_limited: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Report:
         """Send what is left to send; the report of every row."""
         RateLimiter(rate, burst=burst)  # checks rate and burst even when there is nothing to send
         plan = self.plan
@@ -285,22 +338,46 @@ class PendingSend:
         sizes = plan.messages_per_call  # a group counts its members on the progress bar
         job = None
         if self.account is not None:
-            job = dict(account=self.account.key, campaign=self.campaign,
-                       campaign_name=plan.settings.campaign_name, round=self.round,
-                       shape=plan.shape, message=plan.settings.message_as_written)
+            job = dict(
+                account=self.account.key,
+                campaign=self.campaign,
+                campaign_name=plan.settings.campaign_name,
+                round=self.round,
+                shape=plan.shape,
+                message=plan.settings.message_as_written,
+            )
         run = run_calls(
-            self.job_id, range(plan.n_calls), plan.call, self.client, sizes=sizes,
-            description={"rows": len(plan.frame), "calls": plan.n_calls,
-                         "kind": plan.settings.kind, "to": plan.settings.to},
-            messages=self._messages(), rate=rate, burst=burst, concurrency=concurrency,
-            progress=progress, ledger=self.book if self.book is not None else False,
-            stop_on_auth=stop_on_auth, max_rate_limited=max_rate_limited, job=job,
-            clock=clock, sleep=sleep)
+            self.job_id,
+            range(plan.n_calls),
+            plan.call,
+            self.client,
+            sizes=sizes,
+            description={
+                "rows": len(plan.frame),
+                "calls": plan.n_calls,
+                "kind": plan.settings.kind,
+                "to": plan.settings.to,
+            },
+            messages=self._messages(),
+            rate=rate,
+            burst=burst,
+            concurrency=concurrency,
+            progress=progress,
+            ledger=self.book if self.book is not None else False,
+            stop_on_auth=stop_on_auth,
+            max_rate_limited=max_rate_limited,
+            job=job,
+            clock=clock,
+            sleep=sleep,
+        )
         if self.book is not None and self.account is not None and run.account_id:
             self.account = self.book.learn_account_id(self.account, run.account_id)
-        frame = results_frame(plan, run.outcomes, job_id=self.job_id,
-                              not_attempted=("skipped", "run_stopped",
-                                             run.stopped or "not attempted"))
+        frame = results_frame(
+            plan,
+            run.outcomes,
+            job_id=self.job_id,
+            not_attempted=("skipped", "run_stopped", run.stopped or "not attempted"),
+        )
         return self._report(frame, run.calls_made, run.stopped)
 
     def _report(self, frame: pd.DataFrame, calls_made: int, stopped: str | None) -> Report:
@@ -310,8 +387,14 @@ class PendingSend:
             frame.loc[earlier, "campaign_id"] = e.loc[earlier, "campaign_id"].astype("str").values
             frame.loc[frame["reason"] == "earlier_unknown", "status"] = "unknown"
         frame["campaign"] = campaign_label(self.campaign)
-        return Report(frame, job_id=self.job_id, calls_made=calls_made, stopped=stopped,
-                      already_sent=self.already_sent, notes=list(self.notes))
+        return Report(
+            frame,
+            job_id=self.job_id,
+            calls_made=calls_made,
+            stopped=stopped,
+            already_sent=self.already_sent,
+            notes=list(self.notes),
+        )
 
     def _messages(self) -> Callable[[Call], list[tuple]] | None:
         """Whom each call reaches, as its intent records it."""
@@ -323,18 +406,21 @@ class PendingSend:
         occasion = keys["occasion"].to_numpy(dtype=object, na_value="")
         text_fp = keys["text_fp"].to_numpy(dtype=object)
         when = plan.frame["scheduled_for"]
-        when = when.dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00").to_numpy(dtype=object,
-                                                                         na_value=None)
+        when = when.dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00").to_numpy(dtype=object, na_value=None)
         rows = plan.frame["row"].to_numpy(dtype=object, na_value=None)
         target = _TARGETS[plan.settings.to]
         # a group's members, as the plan read them from GetGroups' ContactsCount
-        members = (plan.frame["members"].astype("Int64").to_numpy(dtype=object, na_value=None)
-                   if target == "group" and "members" in plan.frame.columns
-                   else np.full(len(plan.frame), None, dtype=object))
+        members = (
+            plan.frame["members"].astype("Int64").to_numpy(dtype=object, na_value=None)
+            if target == "group" and "members" in plan.frame.columns
+            else np.full(len(plan.frame), None, dtype=object)
+        )
 
         def messages(call: Call) -> list[tuple]:
-            return [(recipient[i], occasion[i], target, members[i], text_fp[i], when[i], rows[i])
-                    for i in call.rows]
+            return [
+                (recipient[i], occasion[i], target, members[i], text_fp[i], when[i], rows[i])
+                for i in call.rows
+            ]
 
         return messages
 
@@ -356,7 +442,7 @@ def _account_id(client: Any) -> str | None:
         places = client.places(refresh=False)
     except AuthenticationError:
         raise
-    except Exception:  # noqa: BLE001 - no places to learn it from: the key stands in
+    except Exception:
         return None
     return next((str(p.account_id) for p in places if p.account_id), None)
 
@@ -368,7 +454,9 @@ def _cap(value: Any) -> tuple[int, float] | None:
         n, hours = value
         n, hours = int(n), float(hours)
     except (TypeError, ValueError):
-        raise UsageError(f"max_per_recipient takes (N, hours), e.g. (3, 24), not {value!r}") from None
+        raise UsageError(
+            f"max_per_recipient takes (N, hours), e.g. (3, 24), not {value!r}"
+        ) from None
     if n < 1 or not hours > 0:
         raise UsageError(f"max_per_recipient: N must be ≥ 1 and hours > 0, not {value!r}")
     return n, hours

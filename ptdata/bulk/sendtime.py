@@ -71,20 +71,28 @@ class TimingRequest:
 
     def __post_init__(self) -> None:
         if self.quiet is not None and not isinstance(self.quiet, QuietHours):
-            raise UsageError("quiet= takes a ptdata.QuietHours (e.g. QuietHours(time(9), "
-                             "time(20))) or None to send at any hour")
+            raise UsageError(
+                "quiet= takes a ptdata.QuietHours (e.g. QuietHours(time(9), "
+                "time(20))) or None to send at any hour"
+            )
         if self.quiet_policy not in ("shift", "skip"):
             raise UsageError(f"quiet_policy must be 'shift' or 'skip', not {self.quiet_policy!r}")
         if self.tz_rule not in ("strictest", "first", "skip"):
-            raise UsageError(f"tz_rule must be 'strictest', 'first' or 'skip', not "
-                             f"{self.tz_rule!r}")
-        timings = [k for k in ("at", "at_column", "local_at", "local_at_column")
-                   if getattr(self, k) is not None]
+            raise UsageError(
+                f"tz_rule must be 'strictest', 'first' or 'skip', not {self.tz_rule!r}"
+            )
+        timings = [
+            k
+            for k in ("at", "at_column", "local_at", "local_at_column")
+            if getattr(self, k) is not None
+        ]
         if len(timings) > 1:
             raise UsageError(f"give one timing, not {' and '.join(f'{k}=' for k in timings)}")
         if self.kind == "reminder" and timings:
-            raise UsageError(f"a reminder is timed by event_date/days_before/time or by "
-                             f"appointments/offsets, not {timings[0]}=")
+            raise UsageError(
+                f"a reminder is timed by event_date/days_before/time or by "
+                f"appointments/offsets, not {timings[0]}="
+            )
 
     @property
     def local(self) -> bool:
@@ -99,15 +107,15 @@ class TimingRequest:
 class Timing(NamedTuple):
     """Per row: how it goes, when (UTC), the API's strings, the zone used and a note."""
 
-    timing: np.ndarray        # "now" | "scheduled" | "event"
-    moment: pd.Series         # datetime64[ns, UTC]; NaT = now
+    timing: np.ndarray  # "now" | "scheduled" | "event"
+    moment: pd.Series  # datetime64[ns, UTC]; NaT = now
     api_date: pd.Series
     api_time: pd.Series
-    api_day: Any              # Int64 array
+    api_day: Any  # Int64 array
     tz: pd.Series
     tz_source: pd.Series
     note: pd.Series
-    shifted: np.ndarray       # moved by quiet hours (or off a weekend/holiday)
+    shifted: np.ndarray  # moved by quiet hours (or off a weekend/holiday)
 
 
 def zone_frame(data: pd.DataFrame, phone: pd.Series) -> pd.DataFrame:
@@ -119,8 +127,15 @@ def zone_frame(data: pd.DataFrame, phone: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def plan_timing(data: pd.DataFrame, phone: pd.Series, marks: Marks, req: TimingRequest, *,
-                can_schedule: bool, no_schedule_why: str) -> Timing:
+def plan_timing(
+    data: pd.DataFrame,
+    phone: pd.Series,
+    marks: Marks,
+    req: TimingRequest,
+    *,
+    can_schedule: bool,
+    no_schedule_why: str,
+) -> Timing:
     """The timing of every row; rows that cannot go are marked in ``marks``.
 
     ``can_schedule``: the recipient shape has a scheduled operation (a send-now row in quiet
@@ -130,8 +145,9 @@ def plan_timing(data: pd.DataFrame, phone: pd.Series, marks: Marks, req: TimingR
     na = pd.Series(pd.NA, index=range(n), dtype="str")
     zones = None
     if req.needs_zones:
-        zones = resolve_timezones(zone_frame(data, phone), rule=req.tz_rule,
-                                  default_tz=req.default_tz)
+        zones = resolve_timezones(
+            zone_frame(data, phone), rule=req.tz_rule, default_tz=req.default_tz
+        )
     timing, moment, api_date, api_time, api_day, local_note = _base(data, req, marks, zones)
     if zones is not None:
         needed = np.ones(n, dtype=bool) if req.quiet is not None else moment.notna().to_numpy()
@@ -141,11 +157,13 @@ def plan_timing(data: pd.DataFrame, phone: pd.Series, marks: Marks, req: TimingR
     shifted = np.zeros(n, dtype=bool)
     if zones is not None:
         detail = zones["tz_detail"].to_numpy(dtype=object, na_value=None)
-        notes.append(np.where(zones["tz_source"].to_numpy(dtype=object) == "ambiguous",
-                              detail, None))
+        notes.append(
+            np.where(zones["tz_source"].to_numpy(dtype=object) == "ambiguous", detail, None)
+        )
     if req.quiet is not None:
-        timing, moment, shift_note = _quiet(timing, moment, zones, marks, req, can_schedule,
-                                            no_schedule_why)
+        timing, moment, shift_note = _quiet(
+            timing, moment, zones, marks, req, can_schedule, no_schedule_why
+        )
         notes.append(shift_note)
         shifted = ~pd.isna(shift_note)
     sched = timing == "scheduled"
@@ -157,10 +175,17 @@ def plan_timing(data: pd.DataFrame, phone: pd.Series, marks: Marks, req: TimingR
         api_date = _event_dates(moment, api_day, api_date, moved_event)
         _, t = when.format_moments(moment.where(moved_event))
         api_time = api_time.where(~moved_event, t)
-    return Timing(timing, moment, api_date, api_time, api_day,
-                  zones["tz"] if zones is not None else na,
-                  zones["tz_source"] if zones is not None else na.copy(),
-                  _join_notes(notes, n), shifted)
+    return Timing(
+        timing,
+        moment,
+        api_date,
+        api_time,
+        api_day,
+        zones["tz"] if zones is not None else na,
+        zones["tz_source"] if zones is not None else na.copy(),
+        _join_notes(notes, n),
+        shifted,
+    )
 
 
 # -- the moment each row is asked for ---------------------------------------------------------
@@ -174,17 +199,26 @@ def _base(data, req, marks, zones):
     no_note = np.full(n, None, dtype=object)
     if req.kind == "reminder":
         return (*_reminder_fields(data, req, marks), no_note)
-    if any(v is not None for v in (req.event_date, req.event_date_column, req.days_before,
-                                   req.time, req.days_before_column, req.time_column)):
+    if any(
+        v is not None
+        for v in (
+            req.event_date,
+            req.event_date_column,
+            req.days_before,
+            req.time,
+            req.days_before_column,
+            req.time_column,
+        )
+    ):
         raise UsageError("event_date/days_before/time go with kind='reminder'")
     if req.at is not None:
         utc = when.parse_at(req.at)
         moment = pd.Series(pd.Timestamp(utc), index=range(n), dtype="datetime64[ns, UTC]")
-        return (np.full(n, "scheduled", dtype=object), moment, na_str, na_str.copy(), day,
-                no_note)
+        return (np.full(n, "scheduled", dtype=object), moment, na_str, na_str.copy(), day, no_note)
     if req.at_column is not None:
-        moment, err = when.parse_at_column(column(data, req.at_column, "each row's send time"),
-                                           req.at_column)
+        moment, err = when.parse_at_column(
+            column(data, req.at_column, "each row's send time"), req.at_column
+        )
         marks.mark(err.notna().to_numpy(), "invalid", err)
         timing = np.where(moment.isna().to_numpy(), "now", "scheduled").astype(object)
         return timing, moment, na_str, na_str.copy(), day, no_note
@@ -193,17 +227,23 @@ def _base(data, req, marks, zones):
             naive = when.parse_local_at(req.local_at)
         else:
             naive, err = when.parse_local_column(
-                column(data, req.local_at_column, "each row's local send time"),
-                req.local_at_column)
+                column(data, req.local_at_column, "each row's local send time"), req.local_at_column
+            )
             marks.mark(err.notna().to_numpy(), "invalid", err)
         out = local_schedule(naive, zones["tz"])
         moment = out["send_at_utc"].astype("datetime64[ns, UTC]")
-        has_time = (pd.Series(naive, index=range(n)).notna().to_numpy()
-                    if isinstance(naive, pd.Series) else np.ones(n, dtype=bool))
+        has_time = (
+            pd.Series(naive, index=range(n)).notna().to_numpy()
+            if isinstance(naive, pd.Series)
+            else np.ones(n, dtype=bool)
+        )
         timing = np.where(has_time, "scheduled", "now").astype(object)
         # rows with no zone get their reason from the zone check, not a note
-        note = np.where(zones["tz"].notna().to_numpy() & has_time,
-                        out["note"].to_numpy(dtype=object, na_value=None), None)
+        note = np.where(
+            zones["tz"].notna().to_numpy() & has_time,
+            out["note"].to_numpy(dtype=object, na_value=None),
+            None,
+        )
         return timing, moment, na_str, na_str.copy(), day, note
     return np.full(n, "now", dtype=object), nat, na_str, na_str.copy(), day, no_note
 
@@ -212,21 +252,29 @@ def _reminder_fields(data, req, marks):
     """Event reminders from one date/days/time (UTC) or from per-row columns."""
     n = len(data)
     if (req.event_date is None) == (req.event_date_column is None):
-        raise UsageError("a reminder needs event_date= (one date) or event_date_column=, or "
-                         "appointments= with offsets=")
-    if (req.days_before is None) == (req.days_before_column is None) or \
-            (req.time is None) == (req.time_column is None):
-        raise UsageError("a reminder needs days_before= (days before the event) and time= "
-                         "(the UTC time of day it goes out, e.g. '14:00'), or their columns")
-    if req.days_before is not None and (isinstance(req.days_before, bool) or
-                                        not isinstance(req.days_before, int)
-                                        or req.days_before < 0):
+        raise UsageError(
+            "a reminder needs event_date= (one date) or event_date_column=, or "
+            "appointments= with offsets="
+        )
+    if (req.days_before is None) == (req.days_before_column is None) or (req.time is None) == (
+        req.time_column is None
+    ):
+        raise UsageError(
+            "a reminder needs days_before= (days before the event) and time= "
+            "(the UTC time of day it goes out, e.g. '14:00'), or their columns"
+        )
+    if req.days_before is not None and (
+        isinstance(req.days_before, bool)
+        or not isinstance(req.days_before, int)
+        or req.days_before < 0
+    ):
         raise UsageError(f"days_before must be a whole number ≥ 0, not {req.days_before!r}")
     if req.event_date is not None:
         dates = pd.Series([when.parse_event_date(req.event_date)] * n, dtype=object)
     else:
         dates, err = when.parse_event_date_column(
-            column(data, req.event_date_column, "the event dates"), req.event_date_column)
+            column(data, req.event_date_column, "the event dates"), req.event_date_column
+        )
         marks.mark(err.notna().to_numpy(), "invalid", err)
     if req.days_before is not None:
         days = np.full(n, req.days_before, dtype=np.int64)
@@ -234,8 +282,11 @@ def _reminder_fields(data, req, marks):
         raw = column(data, req.days_before_column, "the days before each event")
         num = pd.to_numeric(raw, errors="coerce")
         bad = (num.isna() | (num < 0) | (num % 1 != 0)).to_numpy(dtype=bool)
-        marks.mark(bad, "invalid", req.days_before_column + ": " + quoted(raw)
-                   + " is not a whole number of days ≥ 0")
+        marks.mark(
+            bad,
+            "invalid",
+            req.days_before_column + ": " + quoted(raw) + " is not a whole number of days ≥ 0",
+        )
         days = num.fillna(0).clip(lower=0).to_numpy().astype(np.int64)
     if req.time is not None:
         times = pd.Series(when.parse_event_time(req.time), index=range(n), dtype="str")
@@ -262,10 +313,17 @@ def _reminder_fields(data, req, marks):
         ok = d is not None and isinstance(t, str)
         u_moment.append(reminder_instant(d, int(y), t) if ok else pd.NaT)
         u_date.append(format_date(d) if d is not None else None)
-    moment = pd.Series(pd.to_datetime(pd.Series(u_moment, dtype=object), utc=True)
-                       .to_numpy()[codes], dtype="datetime64[ns, UTC]")
-    return (np.full(n, "event", dtype=object), moment,
-            take(pd.Series(u_date, dtype="str"), codes), times, pd.array(days, dtype="Int64"))
+    moment = pd.Series(
+        pd.to_datetime(pd.Series(u_moment, dtype=object), utc=True).to_numpy()[codes],
+        dtype="datetime64[ns, UTC]",
+    )
+    return (
+        np.full(n, "event", dtype=object),
+        moment,
+        take(pd.Series(u_date, dtype="str"), codes),
+        times,
+        pd.array(days, dtype="Int64"),
+    )
 
 
 # -- zones and the past -----------------------------------------------------------------------
@@ -280,11 +338,13 @@ def _mark_zones(marks: Marks, zones: pd.DataFrame, needed: np.ndarray, phone: pd
         detail = detail.copy()
         detail[unknown & has_phone] = (
             "no time zone: the number does not say where its owner lives (toll-free or "
-            "non-geographic); add a TimeZone, ZIP or State column, or pass default_tz=")
+            "non-geographic); add a TimeZone, ZIP or State column, or pass default_tz="
+        )
         detail[unknown & ~has_phone] = (
             "no time zone: the row has no number to place and no TimeZone, ZIP or State "
             "column (a group's members are not known here); add a TimeZone column, pass "
-            "default_tz=, or send at any hour with quiet=None")
+            "default_tz=, or send at any hour with quiet=None"
+        )
     marks.mark(needed, np.where(needed, reason, None), detail)
 
 
@@ -296,10 +356,15 @@ def _mark_past(marks: Marks, moment: pd.Series, req: TimingRequest) -> None:
     if req.at is not None:
         raise UsageError(f"at={req.at!s} is in the past (now is {now:%Y-%m-%d %H:%M} UTC)")
     if req.local_at is not None and past[marks.live & moment.notna().to_numpy()].all():
-        raise UsageError(f"local_at={req.local_at!s} is already past in every recipient's "
-                         f"time zone (now is {now:%Y-%m-%d %H:%M} UTC)")
-    marks.mark(past, "in_past", "scheduled for " + moment.dt.strftime("%Y-%m-%d %H:%M")
-               .fillna("") + " UTC, already past")
+        raise UsageError(
+            f"local_at={req.local_at!s} is already past in every recipient's "
+            f"time zone (now is {now:%Y-%m-%d %H:%M} UTC)"
+        )
+    marks.mark(
+        past,
+        "in_past",
+        "scheduled for " + moment.dt.strftime("%Y-%m-%d %H:%M").fillna("") + " UTC, already past",
+    )
 
 
 # -- quiet hours ------------------------------------------------------------------------------
@@ -323,25 +388,34 @@ def _quiet(timing, moment, zones, marks, req, can_schedule, no_schedule_why):
     key["at"], key["now"] = given, now_row
     code = factorize_rows(key)
     first = rows[np.unique(code, return_index=True)[1]]
-    q = apply_quiet_hours(moment.iloc[first].reset_index(drop=True),
-                          zones["check_zones"].iloc[first].reset_index(drop=True),
-                          req.quiet, policy=req.quiet_policy,
-                          states=zones["state"].iloc[first].reset_index(drop=True), now=req.now)
+    q = apply_quiet_hours(
+        moment.iloc[first].reset_index(drop=True),
+        zones["check_zones"].iloc[first].reset_index(drop=True),
+        req.quiet,
+        policy=req.quiet_policy,
+        states=zones["state"].iloc[first].reset_index(drop=True),
+        now=req.now,
+    )
     at_u = moment.iloc[first].reset_index(drop=True)
-    u = pd.DataFrame({
-        "zones": zones["check_zones"].iloc[first].to_numpy(dtype=object),
-        "tz": zones["tz"].iloc[first].to_numpy(dtype=object),
-        "window": q["quiet_window"].to_numpy(dtype=object, na_value=None),
-        "given": _naive(at_u.fillna(req.now)), "to": _naive(q["send_at_utc"])})
+    u = pd.DataFrame(
+        {
+            "zones": zones["check_zones"].iloc[first].to_numpy(dtype=object),
+            "tz": zones["tz"].iloc[first].to_numpy(dtype=object),
+            "window": q["quiet_window"].to_numpy(dtype=object, na_value=None),
+            "given": _naive(at_u.fillna(req.now)),
+            "to": _naive(q["send_at_utc"]),
+        }
+    )
     reason_u = q["skip_reason"].to_numpy(dtype=object, na_value=None)
     shifted_u = q["shifted"].to_numpy(dtype=bool)
     now_u = timing[first] == "now"
     blocked_u = reason_u == "quiet_hours"
     stuck_u = shifted_u & now_u & (not can_schedule)
     moved_u = shifted_u & ~stuck_u
-    for mask_u, reason, text in ((blocked_u, "quiet_hours",
-                                  lambda k: _blocked_text(k, req.quiet_policy)),
-                                 (stuck_u, NO_SCHEDULE, lambda k: _stuck_text(k, no_schedule_why))):
+    for mask_u, reason, text in (
+        (blocked_u, "quiet_hours", lambda k: _blocked_text(k, req.quiet_policy)),
+        (stuck_u, NO_SCHEDULE, lambda k: _stuck_text(k, no_schedule_why)),
+    ):
         if mask_u.any():
             msg_u = _texts(u, mask_u, text)
             marks.mark(_spread(mask_u[code], rows, n), reason, _spread(msg_u[code], rows, n))
@@ -364,8 +438,9 @@ def _naive(instants: pd.Series) -> np.ndarray:
 
 def _texts(u: pd.DataFrame, mask: np.ndarray, fn) -> np.ndarray:
     """``fn`` of each distinct case in ``mask`` (None for the others)."""
-    return np.array([fn(k) if m else None for k, m in zip(u.itertuples(index=False), mask)],
-                    dtype=object)
+    return np.array(
+        [fn(k) if m else None for k, m in zip(u.itertuples(index=False), mask)], dtype=object
+    )
 
 
 def _spread(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
@@ -386,23 +461,31 @@ def _where(zones: str) -> str:
 def _blocked_text(k, policy: str) -> str:
     local = _local(k.given, k.tz)
     if policy == "skip":
-        return (f"{local:%H:%M} on {local:%m/%d/%Y} in {_where(k.zones)} is outside the allowed "
-                f"hours {k.window}; quiet_policy='shift' would move it to the next allowed time")
-    return (f"no time within the allowed hours {k.window} in every one of {_where(k.zones)} "
-            "(a moment allowed in all of them) could be found")
+        return (
+            f"{local:%H:%M} on {local:%m/%d/%Y} in {_where(k.zones)} is outside the allowed "
+            f"hours {k.window}; quiet_policy='shift' would move it to the next allowed time"
+        )
+    return (
+        f"no time within the allowed hours {k.window} in every one of {_where(k.zones)} "
+        "(a moment allowed in all of them) could be found"
+    )
 
 
 def _stuck_text(k, why: str) -> str:
     local, to = _local(k.given, k.tz), _local(k.to, k.tz)
-    return (f"it is {local:%H:%M} in {_where(k.zones)}, outside the allowed hours {k.window}, "
-            f"and {why}; send it after {to:%H:%M} on {to:%m/%d/%Y} local time, or to "
-            "contacts/new-contacts, which Power Textor can schedule")
+    return (
+        f"it is {local:%H:%M} in {_where(k.zones)}, outside the allowed hours {k.window}, "
+        f"and {why}; send it after {to:%H:%M} on {to:%m/%d/%Y} local time, or to "
+        "contacts/new-contacts, which Power Textor can schedule"
+    )
 
 
 def _moved_text(k) -> str:
     local, to = _local(k.given, k.tz), _local(k.to, k.tz)
-    return (f"quiet hours {k.window}: moved from {local:%m/%d %H:%M} to {to:%m/%d %H:%M} "
-            f"{to:%Z} ({k.tz})")
+    return (
+        f"quiet hours {k.window}: moved from {local:%m/%d %H:%M} to {to:%m/%d %H:%M} "
+        f"{to:%Z} ({k.tz})"
+    )
 
 
 def _event_dates(moment, api_day, api_date, event: np.ndarray) -> pd.Series:
@@ -411,9 +494,13 @@ def _event_dates(moment, api_day, api_date, event: np.ndarray) -> pd.Series:
     keys = pd.DataFrame({"at": _naive(moment)[event], "day": day[event]})
     codes = factorize_rows(keys)
     first = keys.iloc[np.unique(codes, return_index=True)[1]]
-    dates = pd.Series([reminder_fields(pd.Timestamp(a).tz_localize("UTC").to_pydatetime(),
-                                       int(d))[0] for a, d in first.itertuples(index=False)],
-                      dtype="str")
+    dates = pd.Series(
+        [
+            reminder_fields(pd.Timestamp(a).tz_localize("UTC").to_pydatetime(), int(d))[0]
+            for a, d in first.itertuples(index=False)
+        ],
+        dtype="str",
+    )
     out = api_date.copy()
     out[event] = take(dates, codes).to_numpy()
     return out

@@ -13,7 +13,7 @@ datetime.datetime(2026, 12, 3, 10, 0)
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,9 @@ def parse_at(at: datetime | str) -> datetime:
         try:
             at = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
-            raise UsageError(f"at={text!r} is not an ISO date-time like 2026-12-03T10:00-05:00") from None
+            raise UsageError(
+                f"at={text!r} is not an ISO date-time like 2026-12-03T10:00-05:00"
+            ) from None
     if not isinstance(at, datetime):
         raise UsageError(f"at= takes an aware datetime or ISO text, not {type(at).__name__}")
     return to_utc(at, field="at")
@@ -79,12 +81,16 @@ def parse_at_column(values: pd.Series, column: str) -> tuple[pd.Series, pd.Serie
         moment, err = _one_at(v, column)
         parsed.append(moment)
         errors.append(err)
-    parsed_u = pd.Series(pd.to_datetime(parsed, utc=True) if parsed else [], dtype="datetime64[ns, UTC]")
+    parsed_u = pd.Series(
+        pd.to_datetime(parsed, utc=True) if parsed else [], dtype="datetime64[ns, UTC]"
+    )
     err_u = pd.Series(errors, dtype="str")
     take = np.where(codes < 0, 0, codes)
     if len(uniques) == 0:
-        return (pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
-                pd.Series(pd.NA, index=range(n), dtype="str"))
+        return (
+            pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
+            pd.Series(pd.NA, index=range(n), dtype="str"),
+        )
     utc = pd.Series(parsed_u.to_numpy()[take], dtype="datetime64[ns, UTC]")
     utc[codes < 0] = pd.NaT
     err = pd.Series(err_u.to_numpy()[take], dtype="str")
@@ -180,7 +186,7 @@ def parse_event_time(value: time | datetime | str, *, field: str = "time") -> st
             hour, minute = int(m.group(1)), int(m.group(2))
             if hour > 23 or minute > 59:
                 raise UsageError(f"{field}: {text!r} is not a time of day (HH:MM, 00:00-23:59)")
-            value = time(hour, minute, tzinfo=timezone.utc)
+            value = time(hour, minute, tzinfo=UTC)
         else:
             try:
                 parse_time_string(text)
@@ -194,7 +200,8 @@ def parse_event_time(value: time | datetime | str, *, field: str = "time") -> st
 
 _LOCAL_PHRASE = re.compile(
     r"^(?P<clock>\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?)\s+(?:local\s+)?(?:time\s+)?on\s+(?P<date>.+)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def parse_local_at(value: datetime | str, *, field: str = "local_at") -> datetime:
@@ -211,11 +218,14 @@ def parse_local_at(value: datetime | str, *, field: str = "local_at") -> datetim
             raise UsageError(
                 f"{field}={value.isoformat()} has a time zone, so it is one instant for "
                 "everybody: use at= for that, or give the wall-clock time without a zone, "
-                "e.g. datetime(2026, 12, 3, 10, 0)")
+                "e.g. datetime(2026, 12, 3, 10, 0)"
+            )
         return value.replace(second=0, microsecond=0)
     if not isinstance(value, str):
-        raise UsageError(f"{field} takes a naive datetime or text like '2026-12-03 10:00', "
-                         f"not {type(value).__name__}")
+        raise UsageError(
+            f"{field} takes a naive datetime or text like '2026-12-03 10:00', "
+            f"not {type(value).__name__}"
+        )
     text = " ".join(value.split())
     m = _LOCAL_PHRASE.match(text)
     if m:  # "10:00 local on 12/03/2026"
@@ -230,7 +240,8 @@ def parse_local_at(value: datetime | str, *, field: str = "local_at") -> datetim
             return parse_local_at(moment, field=field)  # explains at= instead
         raise UsageError(
             f"{field}={value!r} is not a local date and time; write it like 2026-12-03 10:00, "
-            "12/03/2026 10:00 AM or '10:00 local on 12/03/2026'")
+            "12/03/2026 10:00 AM or '10:00 local on 12/03/2026'"
+        )
     return parsed.to_pydatetime()
 
 
@@ -242,8 +253,10 @@ def parse_local_column(values: pd.Series, column: str) -> tuple[pd.Series, pd.Se
     """
     values = values.reset_index(drop=True)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        raise UsageError(f"column {column!r} holds instants with a time zone: send them with "
-                         f"at_column={column!r}; local_at_column takes wall-clock times")
+        raise UsageError(
+            f"column {column!r} holds instants with a time zone: send them with "
+            f"at_column={column!r}; local_at_column takes wall-clock times"
+        )
     naive = parse_wall_times(values)
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return naive, pd.Series(pd.NA, index=values.index, dtype="str")
@@ -252,7 +265,9 @@ def parse_local_column(values: pd.Series, column: str) -> tuple[pd.Series, pd.Se
     err = pd.Series(pd.NA, index=values.index, dtype="str")
     if bad.any():
         shown = "'" + text[bad] + "'"
-        err[bad] = (column + ": " + shown + " is not a local date and time (write it like "
-                    "2026-12-03 10:00 or 12/03/2026 10:00 AM; a time with a UTC offset goes "
-                    "in at_column=)")
+        err[bad] = (
+            column + ": " + shown + " is not a local date and time (write it like "
+            "2026-12-03 10:00 or 12/03/2026 10:00 AM; a time with a UTC offset goes "
+            "in at_column=)"
+        )
     return naive, err

@@ -33,8 +33,14 @@ import pyarrow.compute as pc
 
 from ptdata.api.errors import PtdataError, UsageError
 
-__all__ = ["FORMULA_PREFIXES", "ReportWriteError", "neutralise", "read_report", "unneutralise",
-           "write_frame"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "ReportWriteError",
+    "neutralise",
+    "read_report",
+    "unneutralise",
+    "write_frame",
+]
 
 #: first characters that make Excel (or LibreOffice) read a cell as a formula
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -42,8 +48,8 @@ _TRIGGER = r"^[=+\-@\t\r\n]"
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 _ALREADY_QUOTED = r"^'+[=+\-@\t\r\n]"
 _ILLEGAL_XLSX = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-_BATCH = 50_000        # rows converted and written at a time
-_BAR_ROWS = 100_000    # reports this big show a progress bar
+_BATCH = 50_000  # rows converted and written at a time
+_BAR_ROWS = 100_000  # reports this big show a progress bar
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -126,7 +132,7 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
                 progress.update(len(frame))
             else:
                 _write_xlsx(frame, f, progress)
-            if f.failed is not None:   # a library that swallowed the error
+            if f.failed is not None:  # a library that swallowed the error
                 raise f.failed
         os.replace(partial, path)
     except OSError as exc:
@@ -154,7 +160,7 @@ class _Sink:
     def __init__(self, f) -> None:
         self._f = f
         self.failed: OSError | None = None
-        self._at = 0   # where the file was when last asked (what tell() says after a failure)
+        self._at = 0  # where the file was when last asked (what tell() says after a failure)
 
     def write(self, data) -> int:
         if self.failed is None:
@@ -177,6 +183,7 @@ class _Sink:
             if name in ("tell", "seek"):
                 self._at = out
             return out
+
         return call
 
 
@@ -187,8 +194,10 @@ def _write_error(exc: OSError, path: Path, done: int, total: int) -> ReportWrite
         why = exc.strerror or str(exc)
     where = f" after {done:,} of {total:,} rows" if 0 < done < total else ""
     old = " (the file that was there is unchanged)" if path.exists() else ""
-    return ReportWriteError(exc.errno, f"could not write the report {path}{where}: {why}; "
-                                       f"nothing half-written was left{old}")
+    return ReportWriteError(
+        exc.errno,
+        f"could not write the report {path}{where}: {why}; nothing half-written was left{old}",
+    )
 
 
 class _Progress:
@@ -200,8 +209,14 @@ class _Progress:
         if total >= _BAR_ROWS:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, unit=" rows", desc=f"writing {name}", disable=None,
-                            dynamic_ncols=True, leave=False)
+            self.bar = tqdm(
+                total=total,
+                unit=" rows",
+                desc=f"writing {name}",
+                disable=None,
+                dynamic_ncols=True,
+                leave=False,
+            )
 
     def update(self, n: int) -> None:
         self.done += n
@@ -215,7 +230,7 @@ class _Progress:
 
 def _batches(frame: pd.DataFrame):
     for start in range(0, len(frame), _BATCH):
-        yield frame.iloc[start:start + _BATCH]
+        yield frame.iloc[start : start + _BATCH]
 
 
 def _csv_column(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
@@ -233,8 +248,9 @@ def _csv_column(col: pa.ChunkedArray | pa.Array) -> pa.Array | pa.ChunkedArray:
             seconds = seconds.combine_chunks()
         # formatting is slow (~1 us a value) and a report's times repeat: format each once
         codes = pc.dictionary_encode(seconds)
-        text = pc.strftime(codes.dictionary,
-                           format="%Y-%m-%dT%H:%M:%SZ" if tz else "%Y-%m-%dT%H:%M:%S")
+        text = pc.strftime(
+            codes.dictionary, format="%Y-%m-%dT%H:%M:%SZ" if tz else "%Y-%m-%dT%H:%M:%S"
+        )
         return pc.take(text, codes.indices)
     if pa.types.is_boolean(t):
         return pc.if_else(col, "True", "False")
@@ -274,8 +290,12 @@ def _arrow_table(batch: pd.DataFrame) -> pa.Table:
         try:
             arrays.append(pa.array(s, from_pandas=True))
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays.append(pa.array(s.map(lambda v: None if pd.isna(v) else str(v),
-                                         na_action="ignore"), pa.large_string()))
+            arrays.append(
+                pa.array(
+                    s.map(lambda v: None if pd.isna(v) else str(v), na_action="ignore"),
+                    pa.large_string(),
+                )
+            )
         if pa.types.is_null(arrays[-1].type):
             arrays[-1] = pa.nulls(len(s), pa.large_string())
         elif pa.types.is_string(arrays[-1].type):
@@ -289,9 +309,16 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
     import xlsxwriter
     import xlsxwriter.exceptions
 
-    wb = xlsxwriter.Workbook(f, {"constant_memory": True, "strings_to_numbers": False,
-                                 "strings_to_formulas": False, "strings_to_urls": False,
-                                 "nan_inf_to_errors": True})
+    wb = xlsxwriter.Workbook(
+        f,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "nan_inf_to_errors": True,
+        },
+    )
     ws = wb.add_worksheet("report")
     when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     for c, name in enumerate(frame.columns):
@@ -320,9 +347,12 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
         progress.update(len(batch))
     try:
         wb.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:   # it wraps the OSError
-        raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(
-            errno.EIO, str(exc))) from None
+    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError
+        raise (
+            exc.args[0]
+            if exc.args and isinstance(exc.args[0], OSError)
+            else OSError(errno.EIO, str(exc))
+        ) from None
 
 
 def _xlsx_column(s: pd.Series, text, number, boolean, moment):
@@ -338,9 +368,13 @@ def _xlsx_column(s: pd.Series, text, number, boolean, moment):
     if pd.api.types.is_numeric_dtype(s.dtype):
         values = s.astype("float64").to_numpy()
         return number, [None if v != v else v for v in values.tolist()]
-    col = pa.array(s.astype("str"), pa.large_string()) if _is_text(s) else \
-        pa.array(s.map(lambda v: None if pd.isna(v) else str(v), na_action="ignore"),
-                 pa.large_string())
+    col = (
+        pa.array(s.astype("str"), pa.large_string())
+        if _is_text(s)
+        else pa.array(
+            s.map(lambda v: None if pd.isna(v) else str(v), na_action="ignore"), pa.large_string()
+        )
+    )
     if pc.any(pc.match_substring_regex(col, _ILLEGAL_XLSX)).as_py():
         col = pc.replace_substring_regex(col, _ILLEGAL_XLSX, "\ufffd")  # not allowed in XML
     blank = pc.equal(col, pa.scalar("", col.type))

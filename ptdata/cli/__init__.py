@@ -23,7 +23,12 @@ def main() -> None:
 
 #: One module per command (or command group); each defines ``COMMANDS``, a list of click commands.
 _COMMAND_MODULES: tuple[str, ...] = (
-    "contacts_cmd", "demo_cmd", "history_cmd", "inbound_cmd", "sandbox_cmd", "send_cmd",
+    "contacts_cmd",
+    "demo_cmd",
+    "history_cmd",
+    "inbound_cmd",
+    "sandbox_cmd",
+    "send_cmd",
     "validate_cmd",
 )
 

@@ -13,14 +13,26 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-__all__ = ["SheetOptions", "cli_words", "confirm_or_exit", "finish", "planning_errors", "open_client",
-           "parse_now", "plural", "read_or_exit", "region_option", "server_options", "sheet_options",
-           "write_plan"]
+__all__ = [
+    "SheetOptions",
+    "cli_words",
+    "confirm_or_exit",
+    "finish",
+    "planning_errors",
+    "open_client",
+    "parse_now",
+    "plural",
+    "read_or_exit",
+    "region_option",
+    "server_options",
+    "sheet_options",
+    "write_plan",
+]
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -34,15 +46,21 @@ def _region(ctx: click.Context, param: click.Parameter, value: str) -> str | Non
     if value.lower() == "none":
         return None
     if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise click.BadParameter(f"{value!r} is not a region code; use a two-letter code like US, CA or GB")
+        raise click.BadParameter(
+            f"{value!r} is not a region code; use a two-letter code like US, CA or GB"
+        )
     return value.upper()
 
 
 #: --region, as the commands that read phone numbers from a sheet take it
 region_option = click.option(
-    "--region", default="US", show_default=True, callback=_region,
+    "--region",
+    default="US",
+    show_default=True,
+    callback=_region,
     help="How numbers written without + are read (two-letter code, e.g. US, CA, DE; 'none' "
-         "accepts only + numbers).")
+    "accepts only + numbers).",
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,14 @@ class SheetOptions:
 
     def read_kwargs(self) -> dict[str, Any]:
         """The ``read_sheet`` arguments."""
-        return {"sheet": self.sheet, "encoding": self.encoding, "delimiter": self.delimiter,
-                "header_row": self.header_row, "phone_columns": list(self.phone_columns) or None,
-                "columns": dict(self.columns) or None}
+        return {
+            "sheet": self.sheet,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "header_row": self.header_row,
+            "phone_columns": list(self.phone_columns) or None,
+            "columns": dict(self.columns) or None,
+        }
 
 
 def _sheet(ctx: click.Context, param: click.Parameter, value: str | None) -> str | int | None:
@@ -70,8 +93,9 @@ def _sheet(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     if value.strip().lstrip("-").isdigit():
         number = int(value)
         if number < 1:
-            raise click.BadParameter("sheets count from 1 (the first sheet is --sheet 1), or give "
-                                     "the sheet's name")
+            raise click.BadParameter(
+                "sheets count from 1 (the first sheet is --sheet 1), or give the sheet's name"
+            )
         return number - 1
     return value
 
@@ -86,12 +110,16 @@ def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
-def _column_map(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+def _column_map(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in value:
         name, sep, header = item.partition("=")
         if not sep or not name.strip() or not header.strip():
-            raise click.BadParameter(f"{item!r}: write NAME=HEADER, e.g. --column Name=\"Given Name\"")
+            raise click.BadParameter(
+                f'{item!r}: write NAME=HEADER, e.g. --column Name="Given Name"'
+            )
         out[name.strip()] = header.strip()
     return out
 
@@ -101,22 +129,55 @@ def _keep(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) ->
 
 
 _SHEET_OPTIONS = (
-    click.option("--sheet", "sheet_name", metavar="NAME|N", callback=_sheet,
-                 help="XLSX: the sheet to read, by name or number (1 = the first; default the first)."),
-    click.option("--encoding", metavar="NAME",
-                 help="CSV: read with this encoding (e.g. cp1252, latin-1) instead of detecting it."),
-    click.option("--delimiter", metavar="CHAR", callback=_delimiter,
-                 help="CSV: the delimiter (, ; | or tab) instead of sniffing it."),
-    click.option("--header-row", type=click.IntRange(min=1), metavar="N",
-                 help="The row holding the column names (default: found, skipping title rows)."),
-    click.option("--phone-column", "phone_columns", multiple=True, metavar="COL",
-                 help="Take numbers from this column (repeatable, in priority order: the first "
-                      "valid number of each row is used). Default: mobile columns first, then "
-                      "the other phone columns."),
-    click.option("--column", "column_map", multiple=True, metavar="NAME=HEADER", callback=_column_map,
-                 help="Read the column HEADER as NAME (repeatable), e.g. --column Name=\"Given Name\"."),
-    click.option("--keep-columns", "keep_columns", multiple=True, metavar="COL,...", callback=_keep,
-                 help="Carry these sheet columns into the report (your own ids, to join it back)."),
+    click.option(
+        "--sheet",
+        "sheet_name",
+        metavar="NAME|N",
+        callback=_sheet,
+        help="XLSX: the sheet to read, by name or number (1 = the first; default the first).",
+    ),
+    click.option(
+        "--encoding",
+        metavar="NAME",
+        help="CSV: read with this encoding (e.g. cp1252, latin-1) instead of detecting it.",
+    ),
+    click.option(
+        "--delimiter",
+        metavar="CHAR",
+        callback=_delimiter,
+        help="CSV: the delimiter (, ; | or tab) instead of sniffing it.",
+    ),
+    click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="The row holding the column names (default: found, skipping title rows).",
+    ),
+    click.option(
+        "--phone-column",
+        "phone_columns",
+        multiple=True,
+        metavar="COL",
+        help="Take numbers from this column (repeatable, in priority order: the first "
+        "valid number of each row is used). Default: mobile columns first, then "
+        "the other phone columns.",
+    ),
+    click.option(
+        "--column",
+        "column_map",
+        multiple=True,
+        metavar="NAME=HEADER",
+        callback=_column_map,
+        help='Read the column HEADER as NAME (repeatable), e.g. --column Name="Given Name".',
+    ),
+    click.option(
+        "--keep-columns",
+        "keep_columns",
+        multiple=True,
+        metavar="COL,...",
+        callback=_keep,
+        help="Carry these sheet columns into the report (your own ids, to join it back).",
+    ),
 )
 
 
@@ -126,10 +187,14 @@ def sheet_options(command):
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         opts = SheetOptions(
-            sheet=kwargs.pop("sheet_name"), encoding=kwargs.pop("encoding"),
-            delimiter=kwargs.pop("delimiter"), header_row=kwargs.pop("header_row"),
-            phone_columns=tuple(kwargs.pop("phone_columns")), columns=kwargs.pop("column_map"),
-            keep_columns=kwargs.pop("keep_columns"))
+            sheet=kwargs.pop("sheet_name"),
+            encoding=kwargs.pop("encoding"),
+            delimiter=kwargs.pop("delimiter"),
+            header_row=kwargs.pop("header_row"),
+            phone_columns=tuple(kwargs.pop("phone_columns")),
+            columns=kwargs.pop("column_map"),
+            keep_columns=kwargs.pop("keep_columns"),
+        )
         return command(*args, sheet_options=opts, **kwargs)
 
     for option in reversed(_SHEET_OPTIONS):
@@ -154,23 +219,49 @@ def read_or_exit(path: str, opts: SheetOptions):
 
 #: library keyword -> the option that says it on the command line
 _OPTIONS = {
-    "skip_invalid": "--skip-invalid", "force_long": "--force-long", "to": "--to",
-    "group_name": "--group-name", "body": "--body", "template": "--template",
-    "body_column": "--body-column", "place": "--review", "attachment": "--mms",
-    "appointments": "--appointments", "offsets": "--offset", "appointment_tz": "--appointment-tz",
-    "appointment_time_column": "--appointment-time-column", "skip_weekends": "--skip-weekends",
-    "event_date": "--remind", "event_date_column": "--remind-column",
-    "days_before": "--days-before", "time": "--time", "at": "--at", "at_column": "--at-column",
-    "local_at": "--local-time", "local_at_column": "--local-time-column",
-    "quiet_policy": "--quiet-policy", "tz_rule": "--tz-rule", "default_tz": "--default-tz",
-    "batch_size": "--batch-size", "suppress": "--suppress", "on_blank": "--on-blank",
-    "keep_columns": "--keep-columns", "phone_columns": "--phone-column", "columns": "--column",
-    "header_row": "--header-row", "region": "--region",
+    "skip_invalid": "--skip-invalid",
+    "force_long": "--force-long",
+    "to": "--to",
+    "group_name": "--group-name",
+    "body": "--body",
+    "template": "--template",
+    "body_column": "--body-column",
+    "place": "--review",
+    "attachment": "--mms",
+    "appointments": "--appointments",
+    "offsets": "--offset",
+    "appointment_tz": "--appointment-tz",
+    "appointment_time_column": "--appointment-time-column",
+    "skip_weekends": "--skip-weekends",
+    "event_date": "--remind",
+    "event_date_column": "--remind-column",
+    "days_before": "--days-before",
+    "time": "--time",
+    "at": "--at",
+    "at_column": "--at-column",
+    "local_at": "--local-time",
+    "local_at_column": "--local-time-column",
+    "quiet_policy": "--quiet-policy",
+    "tz_rule": "--tz-rule",
+    "default_tz": "--default-tz",
+    "batch_size": "--batch-size",
+    "suppress": "--suppress",
+    "on_blank": "--on-blank",
+    "keep_columns": "--keep-columns",
+    "phone_columns": "--phone-column",
+    "columns": "--column",
+    "header_row": "--header-row",
+    "region": "--region",
 }
 _KINDS = {"review": "--review", "reminder": "--remind", "mms": "--mms"}
-_BOTH = re.compile(r"\b[a-z_]+=(?:\[[^\]]*\]|\{[^}]*\}|'[^']*'|[^\s(),;]*)\s*\((?:CLI: )?(--[^)]*)\)")
-_KWARG = re.compile(r"\b(" + "|".join(sorted(_OPTIONS, key=len, reverse=True)) +
-                    r")=('([^']*)'|True\b|\[[^\]]*\]|([^\s,;()'\"]*[^\s,;:()'\".]))?")
+_BOTH = re.compile(
+    r"\b[a-z_]+=(?:\[[^\]]*\]|\{[^}]*\}|'[^']*'|[^\s(),;]*)\s*\((?:CLI: )?(--[^)]*)\)"
+)
+_KWARG = re.compile(
+    r"\b("
+    + "|".join(sorted(_OPTIONS, key=len, reverse=True))
+    + r")=('([^']*)'|True\b|\[[^\]]*\]|([^\s,;()'\"]*[^\s,;:()'\".]))?"
+)
 _KIND = re.compile(r" \(kind='(?:review|reminder|mms)'\)|kind='(review|reminder|mms)'")
 
 
@@ -198,16 +289,21 @@ def cli_words(message: str) -> str:
 def server_options(command):
     """--base-url and --sandbox: which Power Textor a command talks to."""
     command = click.option(
-        "--sandbox", "use_sandbox", is_flag=True,
-        help="Run against a local sandbox started for this run (any key works).")(command)
+        "--sandbox",
+        "use_sandbox",
+        is_flag=True,
+        help="Run against a local sandbox started for this run (any key works).",
+    )(command)
     return click.option(
-        "--base-url", metavar="URL",
+        "--base-url",
+        metavar="URL",
         help="Power Textor address (default POWERTEXTOR_BASE_URL, else the real service).",
     )(command)
 
 
-def open_client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *,
-                needed: bool = True) -> Any:
+def open_client(
+    stack: contextlib.ExitStack, base_url: str | None, use_sandbox: bool, *, needed: bool = True
+) -> Any:
     """The ``PowerTextor`` client, closed with ``stack``; ``--sandbox`` starts a local one.
 
     ``needed=False`` (a dry run that asks nothing of the server) returns None unless
@@ -229,8 +325,9 @@ def open_client(stack: contextlib.ExitStack, base_url: str | None, use_sandbox: 
     return stack.enter_context(PowerTextor(base_url=base_url))
 
 
-def confirm_or_exit(question: str, yes: bool, *, verb: str = "send",
-                    declined: str = "nothing sent.") -> None:
+def confirm_or_exit(
+    question: str, yes: bool, *, verb: str = "send", declined: str = "nothing sent."
+) -> None:
     """Ask ``question`` on the terminal unless ``--yes``; exit 2 with no terminal, 1 on "no"."""
     if yes:
         return
@@ -251,9 +348,10 @@ def parse_now(text: str | None) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise click.UsageError(f"--now {text!r}: give an ISO date-time with an offset, e.g. "
-                               "2026-11-03T01:55:00+00:00")
-    return moment.astimezone(timezone.utc)
+        raise click.UsageError(
+            f"--now {text!r}: give an ISO date-time with an offset, e.g. 2026-11-03T01:55:00+00:00"
+        )
+    return moment.astimezone(UTC)
 
 
 def finish(result: Any, report_path: str) -> None:
@@ -284,9 +382,11 @@ def _how_to_get_the_report(result: Any, report_path: str) -> str:
     campaigns = result.frame["campaign"].dropna().unique() if "campaign" in result.frame else []
     if len(campaigns) != 1:
         return "Free some space and run the same command again."
-    return ("Every outcome is in the send history: free some space and run `ptdata history "
-            f"--campaign {shlex.quote(str(campaigns[0]))} --report {shlex.quote(str(report_path))}`"
-            " (running the send again texts nobody twice).")
+    return (
+        "Every outcome is in the send history: free some space and run `ptdata history "
+        f"--campaign {shlex.quote(str(campaigns[0]))} --report {shlex.quote(str(report_path))}`"
+        " (running the send again texts nobody twice)."
+    )
 
 
 def write_plan(plan: Any, report_path: str) -> Any:
@@ -296,8 +396,10 @@ def write_plan(plan: Any, report_path: str) -> Any:
     try:
         return plan.write(report_path)
     except ReportWriteError as exc:
-        click.echo(f"error: {exc}. Nothing was sent: free some space and run the same command "
-                   "again.", err=True)
+        click.echo(
+            f"error: {exc}. Nothing was sent: free some space and run the same command again.",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -306,7 +408,6 @@ def planning_errors():
     """While planning: invalid sheet rows exit 1 (the message names them), other errors exit 2."""
     from ptdata.api.errors import PowerTextorError
     from ptdata.bulk.planner import InvalidRowsError
-
     from ptdata.sheets.errors import SheetError
 
     try:

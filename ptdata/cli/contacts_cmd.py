@@ -34,29 +34,62 @@ def contacts() -> None:
 
 @contacts.command("sync")
 @click.argument("sheet", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--report", "report_path", required=True, metavar="OUT",
-              type=click.Path(dir_okay=False),
-              help="Where to write the report: .csv (Excel-safe), .xlsx or .parquet.")
-@click.option("--dry-run", is_flag=True,
-              help="Only compare: write the diff as the report (status planned); change nothing.")
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0,
-              show_default=True, help="API calls per second, never exceeded.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Sync the valid rows and list invalid ones as skipped (default: refuse).")
+@click.option(
+    "--report",
+    "report_path",
+    required=True,
+    metavar="OUT",
+    type=click.Path(dir_okay=False),
+    help="Where to write the report: .csv (Excel-safe), .xlsx or .parquet.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only compare: write the diff as the report (status planned); change nothing.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="API calls per second, never exceeded.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Sync the valid rows and list invalid ones as skipped (default: refuse).",
+)
 @region_option
 @click.option("--yes", "-y", is_flag=True, help="Make the changes without asking.")
 @server_options
-@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
-              help="The ledger (default .ptdata/ledger.sqlite): a call an earlier sync left "
-                   "unknown is not made again.")
-@click.option("--resend-unknown", is_flag=True,
-              help="Make again the calls an earlier sync left unknown.")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="The ledger (default .ptdata/ledger.sqlite): a call an earlier sync left "
+    "unknown is not made again.",
+)
+@click.option(
+    "--resend-unknown", is_flag=True, help="Make again the calls an earlier sync left unknown."
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @sheet_options
-def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid: bool,
-         region: str, yes: bool, base_url: str | None, use_sandbox: bool,
-         ledger_path: str | None, resend_unknown: bool, no_progress: bool,
-         sheet_options: SheetOptions) -> None:
+def sync(
+    sheet: str,
+    report_path: str,
+    dry_run: bool,
+    rate: float,
+    skip_invalid: bool,
+    region: str,
+    yes: bool,
+    base_url: str | None,
+    use_sandbox: bool,
+    ledger_path: str | None,
+    resend_unknown: bool,
+    no_progress: bool,
+    sheet_options: SheetOptions,
+) -> None:
     """Create the contacts of SHEET that Power Textor lacks and rename those whose name differs.
 
     Contacts are matched by phone number (E.164, however either side writes it); a sheet
@@ -84,8 +117,13 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
         frame = read_or_exit(sheet, sheet_options)
         with planning_errors():
             client = open_client(stack, base_url, use_sandbox)
-            the_plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid,
-                                 keep_columns=list(sheet_options.keep_columns) or None)
+            the_plan = plan_sync(
+                frame,
+                client,
+                region=region,
+                skip_invalid=skip_invalid,
+                keep_columns=list(sheet_options.keep_columns) or None,
+            )
         click.echo(the_plan.summary())
         if dry_run:
             out = write_plan(the_plan, report_path)
@@ -93,13 +131,23 @@ def sync(sheet: str, report_path: str, dry_run: bool, rate: float, skip_invalid:
             return
         if the_plan.n_calls:
             c = the_plan.counts
-            confirm_or_exit(f"Create {plural(c['create'], 'contact')} and update {plural(c['update'], 'contact')} "
-                            f"({plural(the_plan.n_calls, 'API call')}) in Power Textor at "
-                            f"{client.base_url}?", yes, verb="make the changes",
-                            declined="nothing changed.")
+            confirm_or_exit(
+                f"Create {plural(c['create'], 'contact')} and update {plural(c['update'], 'contact')} "
+                f"({plural(the_plan.n_calls, 'API call')}) in Power Textor at "
+                f"{client.base_url}?",
+                yes,
+                verb="make the changes",
+                declined="nothing changed.",
+            )
         try:
-            result = apply_sync(the_plan, client, rate=rate, progress=not no_progress,
-                                ledger=ledger_path, resend_unknown=resend_unknown)
+            result = apply_sync(
+                the_plan,
+                client,
+                rate=rate,
+                progress=not no_progress,
+                ledger=ledger_path,
+                resend_unknown=resend_unknown,
+            )
         except UsageError as exc:
             raise click.UsageError(cli_words(str(exc))) from None
         finish(result, report_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -13,23 +13,47 @@ from ptdata.cli._common import parse_now
 __all__ = ["COMMANDS", "demo"]
 
 _FALLBACK = {  # used when the sample sheets are not found
-    "Phone": ["(415) 555-0142", "415.555.0143", "+1 415 555 0144", "4155550145", "555-0199",
-              "415-555-0142", "+14155550146"],
+    "Phone": [
+        "(415) 555-0142",
+        "415.555.0143",
+        "+1 415 555 0144",
+        "4155550145",
+        "555-0199",
+        "415-555-0142",
+        "+14155550146",
+    ],
     "Name": ["Ana", "Bo", "Chen", "Dee", "Eve", "Ana", "Finn"],
-    "Appointment": ["2030-06-12 10:30", "2030-06-12 11:00", "2030-06-13 09:00",
-                    "2030-06-13 15:00", "2030-06-14 10:00", "2030-06-12 10:30", "2030-06-14 16:00"],
+    "Appointment": [
+        "2030-06-12 10:30",
+        "2030-06-12 11:00",
+        "2030-06-13 09:00",
+        "2030-06-13 15:00",
+        "2030-06-14 10:00",
+        "2030-06-12 10:30",
+        "2030-06-14 16:00",
+    ],
     "TimeZone": ["America/Los_Angeles"] * 7,
     "Provider": ["Dr. Patel"] * 7,
 }
 
 
 @click.command("demo")
-@click.option("--out", "out_dir", default="demo_output", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for the reports.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="demo_output",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the reports.",
+)
 @click.option("--progress/--no-progress", default=False, help="Show progress bars.")
-@click.option("--now", "now_text", metavar="WHEN",
-              help="Run as if it were this moment (ISO with an offset, e.g. "
-                   "2030-06-10T18:00Z) instead of the clock: the same answers any time.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="WHEN",
+    help="Run as if it were this moment (ISO with an offset, e.g. "
+    "2030-06-10T18:00Z) instead of the clock: the same answers any time.",
+)
 def demo(out_dir: str, progress: bool, now_text: str | None) -> None:
     """Run the sample campaign against a local sandbox and write the reports.
 
@@ -58,21 +82,48 @@ def demo(out_dir: str, progress: bool, now_text: str | None) -> None:
     tomorrow = (now + timedelta(days=1)).replace(hour=17, minute=0, second=0, microsecond=0)
     reminders = _moved(appointments, now)
     ledger = out / "ledger.sqlite"
-    with ptdata.serve_sandbox(latency=0.02) as server, \
-            ptdata.PowerTextor(api_key="demo", base_url=server.url) as client:
+    with (
+        ptdata.serve_sandbox(latency=0.02) as server,
+        ptdata.PowerTextor(api_key="demo", base_url=server.url) as client,
+    ):
         click.echo(f"sandbox: {server.url} (a local Power Textor; nothing leaves this machine)\n")
         first_phone = contacts.clean["Phone"].iloc[-1] if hasattr(contacts, "clean") else None
         jobs = [
-            ("1-text", "A text to every contact", contacts, dict(
-                body="Spring sale: 20% off everything this weekend!", to="numbers",
-                suppress=[first_phone] if first_phone else None, opt_out_footer=True)),
-            ("2-review", "Review request, scheduled for tomorrow", contacts, dict(
-                kind="review", place="Main Street Bakery", at=tomorrow, to="new-contacts",
-                template="Hi {Name}, thanks for visiting! Would you leave us a quick review?")),
-            ("3-reminder", "Appointment reminders", reminders, dict(
-                kind="reminder", appointments="Appointment", offsets=["1 day before at 18:00"],
-                to="new-contacts",
-                template="Hi {Name}, a reminder: you see {Provider} tomorrow.")),
+            (
+                "1-text",
+                "A text to every contact",
+                contacts,
+                dict(
+                    body="Spring sale: 20% off everything this weekend!",
+                    to="numbers",
+                    suppress=[first_phone] if first_phone else None,
+                    opt_out_footer=True,
+                ),
+            ),
+            (
+                "2-review",
+                "Review request, scheduled for tomorrow",
+                contacts,
+                dict(
+                    kind="review",
+                    place="Main Street Bakery",
+                    at=tomorrow,
+                    to="new-contacts",
+                    template="Hi {Name}, thanks for visiting! Would you leave us a quick review?",
+                ),
+            ),
+            (
+                "3-reminder",
+                "Appointment reminders",
+                reminders,
+                dict(
+                    kind="reminder",
+                    appointments="Appointment",
+                    offsets=["1 day before at 18:00"],
+                    to="new-contacts",
+                    template="Hi {Name}, a reminder: you see {Provider} tomorrow.",
+                ),
+            ),
         ]
         failed = False
         for name, title, frame, options in jobs:
@@ -83,8 +134,10 @@ def demo(out_dir: str, progress: bool, now_text: str | None) -> None:
             click.echo(f"{report.summary()}\n  report: {path}\n")
             failed |= not report.ok
         received = len(server.sandbox.requests())
-        click.echo(f"The sandbox received {received} API requests. The reports are in {out}/ "
-                   "(safe to open in Excel).")
+        click.echo(
+            f"The sandbox received {received} API requests. The reports are in {out}/ "
+            "(safe to open in Excel)."
+        )
     if failed:
         raise SystemExit(1)
 
@@ -106,7 +159,7 @@ def _samples():
 
 
 def _now(text: str | None) -> datetime:
-    return parse_now(text) or datetime.now(timezone.utc)
+    return parse_now(text) or datetime.now(UTC)
 
 
 def _moved(appointments, now: datetime):

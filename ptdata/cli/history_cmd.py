@@ -8,22 +8,53 @@ __all__ = ["COMMANDS", "history"]
 
 
 @click.command("history")
-@click.option("--campaign", metavar="NAME", help="Only this campaign (its name, or the start "
-              "of an unnamed campaign's id as reports show it).")
+@click.option(
+    "--campaign",
+    metavar="NAME",
+    help="Only this campaign (its name, or the start "
+    "of an unnamed campaign's id as reports show it).",
+)
 @click.option("--phone", metavar="NUMBER", help="Only messages to this number.")
-@click.option("--since", metavar="WHEN", help="Only messages sent or due since then "
-              "(2026-11-01, or 2026-11-01T09:00+00:00).")
-@click.option("--scheduled", is_flag=True, help="Only scheduled messages still due: Power "
-              "Textor cannot list or cancel them, so this is where to see them.")
-@click.option("--report", "report_path", metavar="OUT", type=click.Path(dir_okay=False),
-              help="Write the rows to OUT (.csv, .xlsx or .parquet).")
-@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
-              help="The send history (default: history.sqlite in your data folder, or "
-                   "$PTDATA_HOME).")
-@click.option("--region", default="US", show_default=True,
-              help="Region for a --phone written without a country code.")
-def history(campaign: str | None, phone: str | None, since: str | None, scheduled: bool,
-            report_path: str | None, ledger_path: str | None, region: str) -> None:
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Only messages sent or due since then (2026-11-01, or 2026-11-01T09:00+00:00).",
+)
+@click.option(
+    "--scheduled",
+    is_flag=True,
+    help="Only scheduled messages still due: Power "
+    "Textor cannot list or cancel them, so this is where to see them.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    metavar="OUT",
+    type=click.Path(dir_okay=False),
+    help="Write the rows to OUT (.csv, .xlsx or .parquet).",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="The send history (default: history.sqlite in your data folder, or $PTDATA_HOME).",
+)
+@click.option(
+    "--region",
+    default="US",
+    show_default=True,
+    help="Region for a --phone written without a country code.",
+)
+def history(
+    campaign: str | None,
+    phone: str | None,
+    since: str | None,
+    scheduled: bool,
+    report_path: str | None,
+    ledger_path: str | None,
+    region: str,
+) -> None:
     """List the messages ptdata sent or scheduled, one row per recipient.
 
     \b
@@ -37,8 +68,14 @@ def history(campaign: str | None, phone: str | None, since: str | None, schedule
     from ptdata.bulk.writers import write_frame
 
     try:
-        rows = read_history(campaign=campaign, phone=phone, since=since, scheduled=scheduled,
-                            ledger=ledger_path, region=region)
+        rows = read_history(
+            campaign=campaign,
+            phone=phone,
+            since=since,
+            scheduled=scheduled,
+            ledger=ledger_path,
+            region=region,
+        )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     what = "scheduled messages still due" if scheduled else "messages"

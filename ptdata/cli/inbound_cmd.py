@@ -30,38 +30,94 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subpro
 
 
 @click.command("listen")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to bind; keep 127.0.0.1 and put a tunnel or proxy in front.")
-@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 picks a free one).")
-@click.option("--secret", envvar="PTDATA_LISTENER_SECRET", default=None, metavar="S",
-              help="The secret part of the URL (default: a new random one each start). "
-                   "Also read from PTDATA_LISTENER_SECRET.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The dump to append payloads to (JSON lines; created if missing).")
-@click.option("--register", "public_url", default=None, metavar="PUBLIC_URL",
-              help="Register PUBLIC_URL/<secret>/sms and /mms with Power Textor now and "
-                   "delete both registrations on exit (needs POWERTEXTOR_API_KEY).")
-@click.option("--base-url", envvar="POWERTEXTOR_BASE_URL", default=None, metavar="URL",
-              help="Power Textor address for --register (default: POWERTEXTOR_BASE_URL or "
-                   "the real service).")
-@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True,
-              type=click.IntRange(min=1), metavar="BYTES",
-              help="Largest request body accepted; bigger ones get 413.")
-@click.option("--max-depth", default=Limits.max_depth, show_default=True,
-              type=click.IntRange(1, 100), metavar="N",
-              help="Deepest nesting of a JSON payload (a flat payload is 1); deeper gets 400.")
-@click.option("--max-fields", default=Limits.max_fields, show_default=True,
-              type=click.IntRange(min=1), metavar="N",
-              help="Most fields (keys and list items, all payloads together) in one request; "
-                   "more gets 400.")
-@click.option("--read-timeout", default=Limits.read_timeout, show_default=True,
-              type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Time a client has to send its request headers, and again its body; "
-                   "slower ones get 408 and are disconnected.")
-def listen(host: str, port: int, secret: str | None, out: Path, public_url: str | None,
-           base_url: str | None, max_body: int, max_depth: int, max_fields: int,
-           read_timeout: float) -> None:
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; keep 127.0.0.1 and put a tunnel or proxy in front.",
+)
+@click.option(
+    "--port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--secret",
+    envvar="PTDATA_LISTENER_SECRET",
+    default=None,
+    metavar="S",
+    help="The secret part of the URL (default: a new random one each start). "
+    "Also read from PTDATA_LISTENER_SECRET.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The dump to append payloads to (JSON lines; created if missing).",
+)
+@click.option(
+    "--register",
+    "public_url",
+    default=None,
+    metavar="PUBLIC_URL",
+    help="Register PUBLIC_URL/<secret>/sms and /mms with Power Textor now and "
+    "delete both registrations on exit (needs POWERTEXTOR_API_KEY).",
+)
+@click.option(
+    "--base-url",
+    envvar="POWERTEXTOR_BASE_URL",
+    default=None,
+    metavar="URL",
+    help="Power Textor address for --register (default: POWERTEXTOR_BASE_URL or the real service).",
+)
+@click.option(
+    "--max-body",
+    default=DEFAULT_MAX_BODY,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="BYTES",
+    help="Largest request body accepted; bigger ones get 413.",
+)
+@click.option(
+    "--max-depth",
+    default=Limits.max_depth,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    metavar="N",
+    help="Deepest nesting of a JSON payload (a flat payload is 1); deeper gets 400.",
+)
+@click.option(
+    "--max-fields",
+    default=Limits.max_fields,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Most fields (keys and list items, all payloads together) in one request; more gets 400.",
+)
+@click.option(
+    "--read-timeout",
+    default=Limits.read_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Time a client has to send its request headers, and again its body; "
+    "slower ones get 408 and are disconnected.",
+)
+def listen(
+    host: str,
+    port: int,
+    secret: str | None,
+    out: Path,
+    public_url: str | None,
+    base_url: str | None,
+    max_body: int,
+    max_depth: int,
+    max_fields: int,
+    read_timeout: float,
+) -> None:
     """Receive inbound SMS/MMS webhooks and append each payload to a JSON-lines dump.
 
     \b
@@ -87,8 +143,14 @@ def listen(host: str, port: int, secret: str | None, out: Path, public_url: str 
         if client is not None:
             stack.callback(client.close)
         try:
-            app = create_listener_app(out, secret, max_body=max_body, max_depth=max_depth,
-                                      max_fields=max_fields, read_timeout=read_timeout)
+            app = create_listener_app(
+                out,
+                secret,
+                max_body=max_body,
+                max_depth=max_depth,
+                max_fields=max_fields,
+                read_timeout=read_timeout,
+            )
         except (RuntimeError, OSError) as exc:
             raise click.UsageError(f"cannot write the dump: {exc}") from None
         stack.callback(app.state.writer.close)
@@ -148,11 +210,12 @@ def _register(client, url: str, done: list, echo: _Echo) -> None:
         try:
             reg = client.register_webhook(f"{url}/{kind}", kind=kind)
         except PowerTextorError as exc:
-            raise _ConfigError(f"could not register the {kind.upper()} webhook: {exc}") \
-                from None
+            raise _ConfigError(f"could not register the {kind.upper()} webhook: {exc}") from None
         done.append(reg)
-        echo(f"Registered the {kind.upper()} webhook with Power Textor "
-             f"(registration {reg.registration_id or '(no id returned)'}).")
+        echo(
+            f"Registered the {kind.upper()} webhook with Power Textor "
+            f"(registration {reg.registration_id or '(no id returned)'})."
+        )
 
 
 def _unregister(client, registrations, echo: _Echo) -> None:
@@ -162,8 +225,11 @@ def _unregister(client, registrations, echo: _Echo) -> None:
 
     for reg in registrations:
         if not reg.registration_id:
-            echo(f"warning: the {reg.kind.upper()} registration has no id; delete it in "
-                 "Power Textor yourself", err=True)
+            echo(
+                f"warning: the {reg.kind.upper()} registration has no id; delete it in "
+                "Power Textor yourself",
+                err=True,
+            )
             continue
         try:
             client.delete_webhook(reg)
@@ -179,20 +245,50 @@ def inbound() -> None:
 
 @inbound.command("summary")
 @click.argument("dumps", nargs=-1, required=True)
-@click.option("--sent", "sent", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, metavar="REPORT",
-              help="The report of a send (CSV/XLSX/Parquet): adds reply and opt-out rates.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              metavar="DIR", help="Write the tables (CSV) and charts (PNG) into DIR.")
-@click.option("--tz", default="UTC", show_default=True,
-              help="Time zone for the by-hour and by-weekday tables.")
-@click.option("--history", "audit", is_flag=True,
-              help="Audit the send history against the opt-outs: texts sent after a STOP, and "
-                   "scheduled messages still due to people who opted out (exit 1 if any).")
-@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
-              help="With --history: the send history (default: the one in your data folder).")
-def summary(dumps: tuple[str, ...], sent: Path | None, out_dir: Path | None, tz: str,
-            audit: bool, ledger_path: str | None) -> None:
+@click.option(
+    "--sent",
+    "sent",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="REPORT",
+    help="The report of a send (CSV/XLSX/Parquet): adds reply and opt-out rates.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Write the tables (CSV) and charts (PNG) into DIR.",
+)
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    help="Time zone for the by-hour and by-weekday tables.",
+)
+@click.option(
+    "--history",
+    "audit",
+    is_flag=True,
+    help="Audit the send history against the opt-outs: texts sent after a STOP, and "
+    "scheduled messages still due to people who opted out (exit 1 if any).",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="With --history: the send history (default: the one in your data folder).",
+)
+def summary(
+    dumps: tuple[str, ...],
+    sent: Path | None,
+    out_dir: Path | None,
+    tz: str,
+    audit: bool,
+    ledger_path: str | None,
+) -> None:
     """Summarise inbound dumps: messages, senders, opt-outs, skipped lines; tables and charts.
 
     \b
@@ -222,14 +318,18 @@ def _audit(dumps: list[str], out_dir: Path | None, ledger_path: str | None) -> N
         problems = opt_out_audit(load_inbound(dumps), ledger=ledger_path)
     after = int((problems["problem"] == "sent_after_opt_out").sum())
     due = int((problems["problem"] == "scheduled_after_opt_out").sum())
-    click.echo(f"Opt-out audit: {after:,} text{'s' if after != 1 else ''} sent after the "
-               f"person opted out, {due:,} scheduled message{'s' if due != 1 else ''} still due "
-               "to people who have opted out since")
+    click.echo(
+        f"Opt-out audit: {after:,} text{'s' if after != 1 else ''} sent after the "
+        f"person opted out, {due:,} scheduled message{'s' if due != 1 else ''} still due "
+        "to people who have opted out since"
+    )
     if len(problems):
         click.echo(problems.head(20).to_string(index=False, na_rep=""))
         if due:
-            click.echo("Power Textor cannot cancel a scheduled message: ask its support to, "
-                       "or reply to these people yourself.")
+            click.echo(
+                "Power Textor cannot cancel a scheduled message: ask its support to, "
+                "or reply to these people yourself."
+            )
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         problems.to_csv(out_dir / "opt_out_audit.csv", index=False, encoding="utf-8-sig")

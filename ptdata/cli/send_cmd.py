@@ -38,140 +38,332 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 @click.command("send")
 @click.argument("sheet", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--body", metavar="TEXT", help="The message, the same for every row.")
-@click.option("--template", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
-              help="A file with a merge-field template, e.g. 'Hi {Name}!', rendered per row.")
+@click.option(
+    "--template",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file with a merge-field template, e.g. 'Hi {Name}!', rendered per row.",
+)
 @click.option("--body-column", metavar="COL", help="The column holding each row's message.")
-@click.option("--kind", type=click.Choice(["text", "review", "reminder", "mms"]), default=None,
-              help="What to send (default text; --review, --remind and --mms imply theirs).")
-@click.option("--review", "review_place", metavar="PLACE",
-              help="Send a Google review request for this place (name or id, see GetPlaces).")
-@click.option("--remind", "event_date", metavar="EVENT_DATE",
-              help="Schedule an event reminder for this date (YYYY-MM-DD); with --days-before "
-                   "and --time.")
-@click.option("--remind-column", "event_date_column", metavar="COL",
-              help="Like --remind, with each row's event date in this column.")
-@click.option("--days-before", type=click.IntRange(min=0), metavar="N",
-              help="Days before the event the reminder goes out.")
-@click.option("--time", "remind_time", metavar="HH:MM",
-              help="Time of day (UTC, as Power Textor reads it) the reminder goes out.")
-@click.option("--mms", "mms_file", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
-              help="Send an MMS with this file attached.")
-@click.option("--at", "at", metavar="WHEN",
-              help="Schedule for this moment: ISO with an offset (2026-12-03T10:00-05:00), or "
-                   "local time with --tz.")
-@click.option("--tz", metavar="ZONE", help="Time zone of --at when it has no offset "
-              "(e.g. America/New_York).")
-@click.option("--at-column", metavar="COL",
-              help="Schedule each row at the moment in this column (ISO with offset; blank = now).")
-@click.option("--local-time", "local_time", metavar="WHEN",
-              help="Schedule at this wall-clock time in each recipient's own time zone, e.g. "
-                   "'2026-12-03 10:00' or '10:00 local on 12/03/2026'. The zone comes from "
-                   "the TimeZone column, else ZIP, else State, else the number.")
-@click.option("--local-time-column", metavar="COL",
-              help="Like --local-time, each row's local time in this column (blank = now).")
-@click.option("--appointments", "appointments", metavar="COL",
-              help="Event reminders from this column of appointment times (local wall-clock "
-                   "time as exports write it: 2026-12-03 10:30, 12/03/2026 10:30 AM, December 3, "
-                   "2026 10:30 am); with one or more --offset.")
-@click.option("--appointment-time-column", metavar="COL",
-              help="With --appointments naming a date column: the column with each appointment's "
-                   "time of day (e.g. --appointments 'Appt Date' --appointment-time-column 'Appt Time').")
-@click.option("--offset", "offsets", multiple=True, metavar="TEXT",
-              help="When a reminder goes, relative to the appointment (repeatable): '2 days "
-                   "before at 09:00', 'the day before at 18:00', 'same day 2 hours before'. "
-                   "Times of day are the recipient's local time.")
-@click.option("--appointment-tz", metavar="ZONE",
-              help="The zone the appointment times are written in (e.g. the clinic's); default "
-                   "each recipient's zone.")
-@click.option("--skip-weekends", is_flag=True,
-              help="Move reminders that fall on a Saturday or Sunday (local) to the Friday before.")
-@click.option("--quiet-hours", "quiet_hours", metavar="HH:MM-HH:MM", default="08:00-21:00",
-              show_default=True,
-              help="Allowed hours in each recipient's local time (stricter state windows, e.g. "
-                   "Florida 08:00-20:00, apply too), checked when each message goes out.")
-@click.option("--no-quiet-hours", is_flag=True,
-              help="Send at any hour: only for messages recipients asked to get at that time.")
-@click.option("--quiet-policy", type=click.Choice(["shift", "skip"]), default="shift",
-              show_default=True,
-              help="A message in quiet hours: shift it to the next allowed time (a send-now "
-                   "message becomes scheduled; plain numbers and MMS cannot be scheduled, so "
-                   "those are skipped), or skip it.")
-@click.option("--tz-rule", type=click.Choice(["strictest", "first", "skip"]),
-              default="strictest", show_default=True,
-              help="A number or place spanning two time zones: quiet hours must hold in all "
-                   "(strictest), use the first, or skip the row.")
-@click.option("--default-tz", metavar="ZONE",
-              help="Time zone of rows nothing else places (e.g. groups); without it such rows "
-                   "are skipped as unknown_timezone while quiet hours are on.")
-@click.option("--to", "to", type=click.Choice(_TO), default="numbers", show_default=True,
-              help="Who the rows are: plain numbers, existing contacts, new contacts (created "
-                   "with Name/LastName), groups (the Groups column) or a new group.")
-@click.option("--group-name", "--new-group", "group_name", metavar="NAME",
-              help="Name of the new group (with --to new-group; --new-group NAME implies it).")
-@click.option("--opt-out-footer", is_flag=True,
-              help="Append Power Textor's 'STOP to opt out' footer (counts toward segments).")
-@click.option("--suppress", multiple=True, metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False),
-              help="Never text these numbers: a suppression CSV/TXT or an inbound dump "
-                   "(repeatable). Their rows are skipped as opted_out.")
-@click.option("--report", "report_path", required=True, metavar="OUT",
-              type=click.Path(dir_okay=False),
-              help="Where to write the report: .csv (Excel-safe), .xlsx or .parquet.")
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=5.0,
-              show_default=True, help="API calls per second, never exceeded.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Most recipients in one multi-recipient call.")
-@click.option("--dry-run", is_flag=True,
-              help="Plan only: write the plan as the report (status planned); send nothing.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Send the valid rows and list invalid ones as skipped (default: refuse).")
-@click.option("--on-blank", type=click.Choice(["invalid", "send"]), default="invalid", show_default=True,
-              help="A template field empty on a row and without a fallback ({First Name|there}): "
-                   "the row is invalid (blank_merge_field: nothing goes out unless "
-                   "--skip-invalid), or it is sent with the hole.")
-@click.option("--force-long", is_flag=True,
-              help="Allow messages over 10 segments or 1,600 characters.")
+@click.option(
+    "--kind",
+    type=click.Choice(["text", "review", "reminder", "mms"]),
+    default=None,
+    help="What to send (default text; --review, --remind and --mms imply theirs).",
+)
+@click.option(
+    "--review",
+    "review_place",
+    metavar="PLACE",
+    help="Send a Google review request for this place (name or id, see GetPlaces).",
+)
+@click.option(
+    "--remind",
+    "event_date",
+    metavar="EVENT_DATE",
+    help="Schedule an event reminder for this date (YYYY-MM-DD); with --days-before and --time.",
+)
+@click.option(
+    "--remind-column",
+    "event_date_column",
+    metavar="COL",
+    help="Like --remind, with each row's event date in this column.",
+)
+@click.option(
+    "--days-before",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Days before the event the reminder goes out.",
+)
+@click.option(
+    "--time",
+    "remind_time",
+    metavar="HH:MM",
+    help="Time of day (UTC, as Power Textor reads it) the reminder goes out.",
+)
+@click.option(
+    "--mms",
+    "mms_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Send an MMS with this file attached.",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="WHEN",
+    help="Schedule for this moment: ISO with an offset (2026-12-03T10:00-05:00), or "
+    "local time with --tz.",
+)
+@click.option(
+    "--tz", metavar="ZONE", help="Time zone of --at when it has no offset (e.g. America/New_York)."
+)
+@click.option(
+    "--at-column",
+    metavar="COL",
+    help="Schedule each row at the moment in this column (ISO with offset; blank = now).",
+)
+@click.option(
+    "--local-time",
+    "local_time",
+    metavar="WHEN",
+    help="Schedule at this wall-clock time in each recipient's own time zone, e.g. "
+    "'2026-12-03 10:00' or '10:00 local on 12/03/2026'. The zone comes from "
+    "the TimeZone column, else ZIP, else State, else the number.",
+)
+@click.option(
+    "--local-time-column",
+    metavar="COL",
+    help="Like --local-time, each row's local time in this column (blank = now).",
+)
+@click.option(
+    "--appointments",
+    "appointments",
+    metavar="COL",
+    help="Event reminders from this column of appointment times (local wall-clock "
+    "time as exports write it: 2026-12-03 10:30, 12/03/2026 10:30 AM, December 3, "
+    "2026 10:30 am); with one or more --offset.",
+)
+@click.option(
+    "--appointment-time-column",
+    metavar="COL",
+    help="With --appointments naming a date column: the column with each appointment's "
+    "time of day (e.g. --appointments 'Appt Date' --appointment-time-column 'Appt Time').",
+)
+@click.option(
+    "--offset",
+    "offsets",
+    multiple=True,
+    metavar="TEXT",
+    help="When a reminder goes, relative to the appointment (repeatable): '2 days "
+    "before at 09:00', 'the day before at 18:00', 'same day 2 hours before'. "
+    "Times of day are the recipient's local time.",
+)
+@click.option(
+    "--appointment-tz",
+    metavar="ZONE",
+    help="The zone the appointment times are written in (e.g. the clinic's); default "
+    "each recipient's zone.",
+)
+@click.option(
+    "--skip-weekends",
+    is_flag=True,
+    help="Move reminders that fall on a Saturday or Sunday (local) to the Friday before.",
+)
+@click.option(
+    "--quiet-hours",
+    "quiet_hours",
+    metavar="HH:MM-HH:MM",
+    default="08:00-21:00",
+    show_default=True,
+    help="Allowed hours in each recipient's local time (stricter state windows, e.g. "
+    "Florida 08:00-20:00, apply too), checked when each message goes out.",
+)
+@click.option(
+    "--no-quiet-hours",
+    is_flag=True,
+    help="Send at any hour: only for messages recipients asked to get at that time.",
+)
+@click.option(
+    "--quiet-policy",
+    type=click.Choice(["shift", "skip"]),
+    default="shift",
+    show_default=True,
+    help="A message in quiet hours: shift it to the next allowed time (a send-now "
+    "message becomes scheduled; plain numbers and MMS cannot be scheduled, so "
+    "those are skipped), or skip it.",
+)
+@click.option(
+    "--tz-rule",
+    type=click.Choice(["strictest", "first", "skip"]),
+    default="strictest",
+    show_default=True,
+    help="A number or place spanning two time zones: quiet hours must hold in all "
+    "(strictest), use the first, or skip the row.",
+)
+@click.option(
+    "--default-tz",
+    metavar="ZONE",
+    help="Time zone of rows nothing else places (e.g. groups); without it such rows "
+    "are skipped as unknown_timezone while quiet hours are on.",
+)
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(_TO),
+    default="numbers",
+    show_default=True,
+    help="Who the rows are: plain numbers, existing contacts, new contacts (created "
+    "with Name/LastName), groups (the Groups column) or a new group.",
+)
+@click.option(
+    "--group-name",
+    "--new-group",
+    "group_name",
+    metavar="NAME",
+    help="Name of the new group (with --to new-group; --new-group NAME implies it).",
+)
+@click.option(
+    "--opt-out-footer",
+    is_flag=True,
+    help="Append Power Textor's 'STOP to opt out' footer (counts toward segments).",
+)
+@click.option(
+    "--suppress",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Never text these numbers: a suppression CSV/TXT or an inbound dump "
+    "(repeatable). Their rows are skipped as opted_out.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    required=True,
+    metavar="OUT",
+    type=click.Path(dir_okay=False),
+    help="Where to write the report: .csv (Excel-safe), .xlsx or .parquet.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="API calls per second, never exceeded.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Most recipients in one multi-recipient call.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan only: write the plan as the report (status planned); send nothing.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Send the valid rows and list invalid ones as skipped (default: refuse).",
+)
+@click.option(
+    "--on-blank",
+    type=click.Choice(["invalid", "send"]),
+    default="invalid",
+    show_default=True,
+    help="A template field empty on a row and without a fallback ({First Name|there}): "
+    "the row is invalid (blank_merge_field: nothing goes out unless "
+    "--skip-invalid), or it is sent with the hole.",
+)
+@click.option(
+    "--force-long", is_flag=True, help="Allow messages over 10 segments or 1,600 characters."
+)
 @region_option
 @click.option("--yes", "-y", is_flag=True, help="Send without asking for confirmation.")
 @server_options
-@click.option("--campaign", "campaign", metavar="NAME",
-              help="The campaign's name. A later send of the same campaign skips everyone who "
-                   "already got it, whatever changed in the sheet. Without a name the campaign "
-                   "is the message as written, its kind, place, timing and target.")
-@click.option("--again", is_flag=True,
-              help="Send the campaign again to everyone, including those who already got it.")
-@click.option("--resend-unknown", is_flag=True,
-              help="Send again to recipients an earlier run left unknown (only if you know "
-                   "it did not go out).")
-@click.option("--max-per-recipient", "max_per_recipient", metavar="N/HOURS",
-              help="Skip anyone who already has N messages from this account within HOURS "
-                   "(scheduled ones still due count), e.g. 3/24.")
-@click.option("--ledger", "ledger_path", metavar="PATH", type=click.Path(dir_okay=False),
-              help="The send history (default: history.sqlite in your data folder, or "
-                   "$PTDATA_HOME): who got which campaign, the same from every folder.")
-@click.option("--now", "now_text", metavar="WHEN",
-              help="Plan as if it were this moment (ISO with offset), e.g. to see what a run "
-                   "tomorrow morning would do in a dry run.")
+@click.option(
+    "--campaign",
+    "campaign",
+    metavar="NAME",
+    help="The campaign's name. A later send of the same campaign skips everyone who "
+    "already got it, whatever changed in the sheet. Without a name the campaign "
+    "is the message as written, its kind, place, timing and target.",
+)
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Send the campaign again to everyone, including those who already got it.",
+)
+@click.option(
+    "--resend-unknown",
+    is_flag=True,
+    help="Send again to recipients an earlier run left unknown (only if you know "
+    "it did not go out).",
+)
+@click.option(
+    "--max-per-recipient",
+    "max_per_recipient",
+    metavar="N/HOURS",
+    help="Skip anyone who already has N messages from this account within HOURS "
+    "(scheduled ones still due count), e.g. 3/24.",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="The send history (default: history.sqlite in your data folder, or "
+    "$PTDATA_HOME): who got which campaign, the same from every folder.",
+)
+@click.option(
+    "--now",
+    "now_text",
+    metavar="WHEN",
+    help="Plan as if it were this moment (ISO with offset), e.g. to see what a run "
+    "tomorrow morning would do in a dry run.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-@click.option("--price-per-segment", metavar="DOLLARS",
-              help="What one segment costs you, e.g. 0.0079 (default "
-                   "POWERTEXTOR_PRICE_PER_SEGMENT): the summary shows the estimated cost.")
+@click.option(
+    "--price-per-segment",
+    metavar="DOLLARS",
+    help="What one segment costs you, e.g. 0.0079 (default "
+    "POWERTEXTOR_PRICE_PER_SEGMENT): the summary shows the estimated cost.",
+)
 @sheet_options
-def send(sheet: str, body: str | None, template: str | None, body_column: str | None,
-         kind: str | None, review_place: str | None, event_date: str | None,
-         event_date_column: str | None, days_before: int | None, remind_time: str | None,
-         mms_file: str | None, at: str | None, tz: str | None, at_column: str | None,
-         local_time: str | None, local_time_column: str | None, appointments: str | None,
-         appointment_time_column: str | None, offsets: tuple[str, ...],
-         appointment_tz: str | None, skip_weekends: bool,
-         quiet_hours: str, no_quiet_hours: bool, quiet_policy: str, tz_rule: str,
-         default_tz: str | None, to: str, group_name: str | None, opt_out_footer: bool, suppress: tuple[str, ...],
-         report_path: str, rate: float, batch_size: int, dry_run: bool, skip_invalid: bool,
-         on_blank: str, force_long: bool, region: str, yes: bool, base_url: str | None, use_sandbox: bool,
-         campaign: str | None, again: bool, resend_unknown: bool,
-         max_per_recipient: str | None, ledger_path: str | None, now_text: str | None,
-         no_progress: bool, price_per_segment: str | None,
-         sheet_options: SheetOptions) -> None:
+def send(
+    sheet: str,
+    body: str | None,
+    template: str | None,
+    body_column: str | None,
+    kind: str | None,
+    review_place: str | None,
+    event_date: str | None,
+    event_date_column: str | None,
+    days_before: int | None,
+    remind_time: str | None,
+    mms_file: str | None,
+    at: str | None,
+    tz: str | None,
+    at_column: str | None,
+    local_time: str | None,
+    local_time_column: str | None,
+    appointments: str | None,
+    appointment_time_column: str | None,
+    offsets: tuple[str, ...],
+    appointment_tz: str | None,
+    skip_weekends: bool,
+    quiet_hours: str,
+    no_quiet_hours: bool,
+    quiet_policy: str,
+    tz_rule: str,
+    default_tz: str | None,
+    to: str,
+    group_name: str | None,
+    opt_out_footer: bool,
+    suppress: tuple[str, ...],
+    report_path: str,
+    rate: float,
+    batch_size: int,
+    dry_run: bool,
+    skip_invalid: bool,
+    on_blank: str,
+    force_long: bool,
+    region: str,
+    yes: bool,
+    base_url: str | None,
+    use_sandbox: bool,
+    campaign: str | None,
+    again: bool,
+    resend_unknown: bool,
+    max_per_recipient: str | None,
+    ledger_path: str | None,
+    now_text: str | None,
+    no_progress: bool,
+    price_per_segment: str | None,
+    sheet_options: SheetOptions,
+) -> None:
     """Send (or schedule) a message to every row of SHEET and write a report of every row.
 
     \b
@@ -211,38 +403,74 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
     A real send asks for confirmation unless --yes; without a terminal it needs --yes.
     """
 
-    opts = _plan_options(body=body, template=template, body_column=body_column, kind=kind,
-                         review_place=review_place, event_date=event_date,
-                         event_date_column=event_date_column, days_before=days_before,
-                         remind_time=remind_time, mms_file=mms_file, at=at, tz=tz,
-                         at_column=at_column, to=to, group_name=group_name)
-    opts.update(_timing_options(
-        local_time=local_time, local_time_column=local_time_column, appointments=appointments,
-        appointment_time_column=appointment_time_column, offsets=offsets,
-        appointment_tz=appointment_tz, skip_weekends=skip_weekends,
-        quiet_hours=quiet_hours, no_quiet_hours=no_quiet_hours, quiet_policy=quiet_policy,
-        tz_rule=tz_rule, default_tz=default_tz))
+    opts = _plan_options(
+        body=body,
+        template=template,
+        body_column=body_column,
+        kind=kind,
+        review_place=review_place,
+        event_date=event_date,
+        event_date_column=event_date_column,
+        days_before=days_before,
+        remind_time=remind_time,
+        mms_file=mms_file,
+        at=at,
+        tz=tz,
+        at_column=at_column,
+        to=to,
+        group_name=group_name,
+    )
+    opts.update(
+        _timing_options(
+            local_time=local_time,
+            local_time_column=local_time_column,
+            appointments=appointments,
+            appointment_time_column=appointment_time_column,
+            offsets=offsets,
+            appointment_tz=appointment_tz,
+            skip_weekends=skip_weekends,
+            quiet_hours=quiet_hours,
+            no_quiet_hours=no_quiet_hours,
+            quiet_policy=quiet_policy,
+            tz_rule=tz_rule,
+            default_tz=default_tz,
+        )
+    )
     if appointments:
         if opts["kind"] not in ("text", "reminder") or event_date or event_date_column:
-            raise click.UsageError("--appointments plans event reminders: leave out --remind, "
-                                   "--review and --mms")
+            raise click.UsageError(
+                "--appointments plans event reminders: leave out --remind, --review and --mms"
+            )
         opts["kind"] = "reminder"
     cap = _cap(max_per_recipient)
     with contextlib.ExitStack() as stack:
         frame = _read(sheet, sheet_options, opts["to"], region)
         with planning_errors():
             # a dry run reads the send history too when it can reach the server
-            client = open_client(stack, base_url, use_sandbox, needed=not dry_run or bool(
-                opts["needs_client"] or base_url or os.environ.get("POWERTEXTOR_API_KEY")))
+            client = open_client(
+                stack,
+                base_url,
+                use_sandbox,
+                needed=not dry_run
+                or bool(opts["needs_client"] or base_url or os.environ.get("POWERTEXTOR_API_KEY")),
+            )
             price = read_price(price_per_segment)
             plan_kwargs = {k: v for k, v in opts.items() if k != "needs_client"}
-            the_plan = _make_plan(frame, plan_kwargs, client=client, opt_out_footer=opt_out_footer,
-                                  suppress=[Path(s) for s in suppress] or None,
-                                  batch_size=batch_size, skip_invalid=skip_invalid,
-                                  force_long=force_long, region=region, campaign=campaign,
-                                  on_blank=on_blank,
-                                  keep_columns=list(sheet_options.keep_columns) or None,
-                                  now=parse_now(now_text))
+            the_plan = _make_plan(
+                frame,
+                plan_kwargs,
+                client=client,
+                opt_out_footer=opt_out_footer,
+                suppress=[Path(s) for s in suppress] or None,
+                batch_size=batch_size,
+                skip_invalid=skip_invalid,
+                force_long=force_long,
+                region=region,
+                campaign=campaign,
+                on_blank=on_blank,
+                keep_columns=list(sheet_options.keep_columns) or None,
+                now=parse_now(now_text),
+            )
         cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
         if hasattr(frame, "summary"):
             click.echo(frame.summary(details=False))
@@ -250,16 +478,25 @@ def send(sheet: str, body: str | None, template: str | None, body_column: str | 
             click.echo(the_plan.summary() + cost)
             _blank_note(the_plan)
             out = write_plan(the_plan, report_path)
-            click.echo("dry run: nothing sent (no API key or server given, so the send history "
-                       f"was not checked); the plan is in {out}")
+            click.echo(
+                "dry run: nothing sent (no API key or server given, so the send history "
+                f"was not checked); the plan is in {out}"
+            )
             return
         ledger: Any = ledger_path
         if use_sandbox and ledger_path is None:  # a throwaway server: a throwaway history
             import tempfile
 
             ledger = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "history.sqlite"
-        pending = _pending(stack, the_plan, client, ledger=ledger, again=again,
-                           resend_unknown=resend_unknown, max_per_recipient=cap)
+        pending = _pending(
+            stack,
+            the_plan,
+            client,
+            ledger=ledger,
+            again=again,
+            resend_unknown=resend_unknown,
+            max_per_recipient=cap,
+        )
         cost = "" if price is None else f"\n  {cost_text(pending.plan.segments, price)}"
         click.echo(pending.summary() + cost)
         _blank_note(pending.plan)
@@ -280,8 +517,10 @@ def _cap(text: str | None) -> tuple[int, float] | None:
 
     m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*h?\s*", text)
     if not m or int(m[1]) < 1 or float(m[2]) <= 0:
-        raise click.UsageError(f"--max-per-recipient {text!r}: write N/HOURS, e.g. 3/24 (at "
-                               "most 3 messages per person in 24 hours)")
+        raise click.UsageError(
+            f"--max-per-recipient {text!r}: write N/HOURS, e.g. 3/24 (at "
+            "most 3 messages per person in 24 hours)"
+        )
     return int(m[1]), float(m[2])
 
 
@@ -295,15 +534,38 @@ def _pending(stack, the_plan, client, **kwargs):
         raise click.UsageError(str(exc)) from None
 
 
-def _plan_options(*, body, template, body_column, kind, review_place, event_date,
-                  event_date_column, days_before, remind_time, mms_file, at, tz, at_column, to,
-                  group_name) -> dict[str, Any]:
+def _plan_options(
+    *,
+    body,
+    template,
+    body_column,
+    kind,
+    review_place,
+    event_date,
+    event_date_column,
+    days_before,
+    remind_time,
+    mms_file,
+    at,
+    tz,
+    at_column,
+    to,
+    group_name,
+) -> dict[str, Any]:
     messages = [x for x in (body, template, body_column) if x is not None]
     if len(messages) != 1:
-        raise click.UsageError("give the message as exactly one of --body, --template or "
-                               "--body-column")
-    implied = [k for k, on in (("review", review_place), ("reminder", event_date or event_date_column),
-                               ("mms", mms_file)) if on]
+        raise click.UsageError(
+            "give the message as exactly one of --body, --template or --body-column"
+        )
+    implied = [
+        k
+        for k, on in (
+            ("review", review_place),
+            ("reminder", event_date or event_date_column),
+            ("mms", mms_file),
+        )
+        if on
+    ]
     if len(implied) > 1:
         raise click.UsageError("choose one of --review, --remind/--remind-column and --mms")
     if kind and implied and kind != implied[0]:
@@ -320,36 +582,66 @@ def _plan_options(*, body, template, body_column, kind, review_place, event_date
     if template is not None:
         text = Path(template).read_text(encoding="utf-8-sig").rstrip("\r\n")
     return {
-        "body": body, "template": text, "body_column": body_column, "kind": kind, "to": to,
-        "group_name": group_name if to == "new-group" else None, "at": moment,
-        "at_column": at_column, "place": review_place, "event_date": event_date,
-        "event_date_column": event_date_column, "days_before": days_before, "time": remind_time,
+        "body": body,
+        "template": text,
+        "body_column": body_column,
+        "kind": kind,
+        "to": to,
+        "group_name": group_name if to == "new-group" else None,
+        "at": moment,
+        "at_column": at_column,
+        "place": review_place,
+        "event_date": event_date,
+        "event_date_column": event_date_column,
+        "days_before": days_before,
+        "time": remind_time,
         "attachment": Path(mms_file) if mms_file else None,
         "needs_client": bool(review_place) or to == "groups",
     }
 
 
-def _timing_options(*, local_time, local_time_column, appointments, appointment_time_column,
-                    offsets, appointment_tz, skip_weekends, quiet_hours, no_quiet_hours, quiet_policy, tz_rule,
-                    default_tz) -> dict[str, Any]:
+def _timing_options(
+    *,
+    local_time,
+    local_time_column,
+    appointments,
+    appointment_time_column,
+    offsets,
+    appointment_tz,
+    skip_weekends,
+    quiet_hours,
+    no_quiet_hours,
+    quiet_policy,
+    tz_rule,
+    default_tz,
+) -> dict[str, Any]:
     """The plan arguments for local times, reminders from appointments and quiet hours."""
     if offsets and not appointments:
         raise click.UsageError("--offset goes with --appointments COL (the appointment times)")
     if appointments and not offsets:
-        raise click.UsageError("--appointments needs at least one --offset, e.g. "
-                               "--offset '1 day before at 18:00'")
+        raise click.UsageError(
+            "--appointments needs at least one --offset, e.g. --offset '1 day before at 18:00'"
+        )
     if (appointment_tz or skip_weekends or appointment_time_column) and not appointments:
-        raise click.UsageError("--appointment-tz, --appointment-time-column and --skip-weekends go "
-                               "with --appointments")
+        raise click.UsageError(
+            "--appointment-tz, --appointment-time-column and --skip-weekends go with --appointments"
+        )
     out: dict[str, Any] = {
-        "local_at": local_time, "local_at_column": local_time_column,
+        "local_at": local_time,
+        "local_at_column": local_time_column,
         "quiet": None if no_quiet_hours else _quiet_hours(quiet_hours),
-        "quiet_policy": quiet_policy, "tz_rule": tz_rule, "default_tz": default_tz,
+        "quiet_policy": quiet_policy,
+        "tz_rule": tz_rule,
+        "default_tz": default_tz,
     }
     if appointments:
-        out.update(appointments=appointments, offsets=list(offsets),
-                   appointment_time_column=appointment_time_column,
-                   appointment_tz=appointment_tz, skip_weekends=skip_weekends)
+        out.update(
+            appointments=appointments,
+            offsets=list(offsets),
+            appointment_time_column=appointment_time_column,
+            appointment_tz=appointment_tz,
+            skip_weekends=skip_weekends,
+        )
     return out
 
 
@@ -378,8 +670,10 @@ def _parse_at(at: str, tz: str | None) -> datetime:
         raise click.UsageError(f"--at {at!r} is not an ISO date-time like 2026-12-03T10:00-05:00")
     if moment.tzinfo is None:
         if not tz:
-            raise click.UsageError(f"--at {at!r} has no UTC offset: add one "
-                                   "(2026-12-03T10:00-05:00) or give --tz America/New_York")
+            raise click.UsageError(
+                f"--at {at!r} has no UTC offset: add one "
+                "(2026-12-03T10:00-05:00) or give --tz America/New_York"
+            )
         try:
             moment = moment.replace(tzinfo=ZoneInfo(tz))
         except (ZoneInfoNotFoundError, ValueError):
@@ -409,29 +703,37 @@ def _blanks(the_plan) -> tuple[int, int]:
     """(rows skipped for an empty merge field, planned messages sent with one)."""
     f = the_plan.frame
     has = f["blank_fields"].notna()
-    return int((has & (f["skip_reason"] == "blank_merge_field")).sum()), int((has & (f["status"] == "planned")).sum())
+    return int((has & (f["skip_reason"] == "blank_merge_field")).sum()), int(
+        (has & (f["status"] == "planned")).sum()
+    )
 
 
 def _blank_note(the_plan) -> None:
     skipped, sent = _blanks(the_plan)
     if sent:
-        fields = ", ".join(sorted(set(", ".join(the_plan.frame["blank_fields"].dropna()).split(", "))))
-        click.echo(f"  {plural(sent, 'message')} with an empty merge field ({fields}) "
-                   f"{'goes' if sent == 1 else 'go'} out as {'it is' if sent == 1 else 'they are'} "
-                   "(--on-blank send)")
+        fields = ", ".join(
+            sorted(set(", ".join(the_plan.frame["blank_fields"].dropna()).split(", ")))
+        )
+        click.echo(
+            f"  {plural(sent, 'message')} with an empty merge field ({fields}) "
+            f"{'goes' if sent == 1 else 'go'} out as {'it is' if sent == 1 else 'they are'} "
+            "(--on-blank send)"
+        )
 
 
 def _confirm(pending, client, yes: bool) -> None:
     p = pending.plan
-    skipped = (f"; {pending.already_sent:,} skipped as already sent" if pending.already_sent
-               else "")
+    skipped = f"; {pending.already_sent:,} skipped as already sent" if pending.already_sent else ""
     blank_skipped, blank_sent = _blanks(p)
     if blank_skipped:
         skipped += f"; {plural(blank_skipped, 'row')} skipped for an empty merge field"
     if blank_sent:
         skipped += f"; {blank_sent:,} with an empty merge field"
-    confirm_or_exit(f"Send {plural(p.recipients, 'message')} in {plural(p.n_calls, 'API call')} "
-                    f"({plural(p.segments, 'segment')}{skipped}) through {client.base_url}?", yes)
+    confirm_or_exit(
+        f"Send {plural(p.recipients, 'message')} in {plural(p.n_calls, 'API call')} "
+        f"({plural(p.segments, 'segment')}{skipped}) through {client.base_url}?",
+        yes,
+    )
 
 
 def _send_and_write(pending, report_path, rate, no_progress) -> None:

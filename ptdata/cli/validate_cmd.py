@@ -10,7 +10,14 @@ import sys
 
 import click
 
-from ptdata.cli._common import SheetOptions, cli_words, plural, read_or_exit, region_option, sheet_options
+from ptdata.cli._common import (
+    SheetOptions,
+    cli_words,
+    plural,
+    read_or_exit,
+    region_option,
+    sheet_options,
+)
 
 __all__ = ["COMMANDS", "validate_command"]
 
@@ -19,16 +26,25 @@ _SHOWN_FAILURES = 10
 
 @click.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--kind", type=click.Choice(["contacts", "groups", "campaign"]), default="contacts",
-              show_default=True, help="What the sheet holds: people, group memberships, or one "
-              "message per row.")
+@click.option(
+    "--kind",
+    type=click.Choice(["contacts", "groups", "campaign"]),
+    default="contacts",
+    show_default=True,
+    help="What the sheet holds: people, group memberships, or one message per row.",
+)
 @region_option
-@click.option("--report", type=click.Path(dir_okay=False, writable=True), metavar="OUT",
-              help="Write every failure (row, column, value, reason, message) to this file: "
-                   ".csv (UTF-8 with BOM, safe to open in Excel), .xlsx or .parquet.")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="OUT",
+    help="Write every failure (row, column, value, reason, message) to this file: "
+    ".csv (UTF-8 with BOM, safe to open in Excel), .xlsx or .parquet.",
+)
 @sheet_options
-def validate_command(file: str, kind: str, region: str | None, report: str | None,
-                     sheet_options: SheetOptions) -> None:
+def validate_command(
+    file: str, kind: str, region: str | None, report: str | None, sheet_options: SheetOptions
+) -> None:
     """Check FILE (CSV, TSV or XLSX; - for stdin) and report every row that cannot be used.
 
     Prints rows read, valid and failed by reason, duplicates, blank rows, how the file was
@@ -56,13 +72,15 @@ def validate_command(file: str, kind: str, region: str | None, report: str | Non
         click.echo(f"row {line.row}, {line.column}: {line.message}")
     if len(failures) > _SHOWN_FAILURES:
         more = len(failures) - _SHOWN_FAILURES
-        click.echo(f"... and {more} more{'' if report else ' (write them all with --report OUT.csv)'}")
+        click.echo(
+            f"... and {more} more{'' if report else ' (write them all with --report OUT.csv)'}"
+        )
     if report:
         if kept:
             by_row = result.frame.set_index("row")[kept]
             failures = failures.join(by_row, on="row")
         try:
-            write_frame(failures, report)   # by its extension, as send writes its report
+            write_frame(failures, report)  # by its extension, as send writes its report
         except (OSError, ValueError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)

@@ -39,16 +39,38 @@ import pandas as pd
 
 from ptdata.sheets.phones import normalize_phones
 
-__all__ = ["ACTIONS", "DIFF_COLUMNS", "GroupResolution", "diff_contacts", "names_match",
-           "resolve_group_names"]
+__all__ = [
+    "ACTIONS",
+    "DIFF_COLUMNS",
+    "GroupResolution",
+    "diff_contacts",
+    "names_match",
+    "resolve_group_names",
+]
 
 #: what the sync does with each row
 ACTIONS = ("create", "update", "unchanged", "skipped", "only_in_powertextor")
 
 DIFF_COLUMNS = (
-    "row", "phone", "phone_as_written", "phone_column", "action", "current_name", "new_name", "name", "last_name", "reason",
-    "message", "pt_phone", "contact_id", "groups", "group_ids", "current_groups",
-    "missing_groups", "extra_groups", "unknown_groups",
+    "row",
+    "phone",
+    "phone_as_written",
+    "phone_column",
+    "action",
+    "current_name",
+    "new_name",
+    "name",
+    "last_name",
+    "reason",
+    "message",
+    "pt_phone",
+    "contact_id",
+    "groups",
+    "group_ids",
+    "current_groups",
+    "missing_groups",
+    "extra_groups",
+    "unknown_groups",
 )
 _SPACES = re.compile(r"\s+")
 
@@ -168,16 +190,23 @@ def diff_contacts(
     """
     n = len(sheet)
     pt = powertextor.reset_index(drop=True)
-    pt_e164 = normalize_phones(pt["pt_phone"].astype("str"), region) if len(pt) else \
-        pd.Series([], dtype="str")
+    pt_e164 = (
+        normalize_phones(pt["pt_phone"].astype("str"), region)
+        if len(pt)
+        else pd.Series([], dtype="str")
+    )
     pt = pt.assign(phone=pt_e164.to_numpy())
     first_of_number = pt.loc[pt["phone"].notna()].drop_duplicates("phone", keep="first")
     matched = pd.DataFrame({"phone": sheet["Phone"].astype("str").to_numpy()}).merge(
         first_of_number[["phone", "contact_id", "pt_phone", "current_name", "current_groups"]],
-        on="phone", how="left")
+        on="phone",
+        how="left",
+    )
 
-    first, last = _col(sheet, "Name").to_numpy(object, na_value=None), \
-        _col(sheet, "LastName").to_numpy(object, na_value=None)
+    first, last = (
+        _col(sheet, "Name").to_numpy(object, na_value=None),
+        _col(sheet, "LastName").to_numpy(object, na_value=None),
+    )
     current = matched["current_name"].to_numpy(object, na_value=None)
     exists = matched["contact_id"].notna().to_numpy() | matched["pt_phone"].notna().to_numpy()
     same = np.array([names_match(a, b, c) for a, b, c in zip(first, last, current)], dtype=bool)
@@ -187,23 +216,25 @@ def diff_contacts(
     no_name = np.array([not _norm(a) and not _norm(b) for a, b in zip(first, last)], dtype=bool)
     message[exists & no_name] = "the sheet gives no name: Power Textor's is kept"
 
-    out = pd.DataFrame({
-        "row": pd.array(sheet["row"].to_numpy(), dtype="Int64"),
-        "phone": matched["phone"].astype("str"),
-        "phone_as_written": _col(sheet, "phone_as_written").reset_index(drop=True),
-        "phone_column": _col(sheet, "phone_column").reset_index(drop=True),
-        "action": pd.Series(action, dtype="str"),
-        "current_name": matched["current_name"].astype("str"),
-        "new_name": pd.Series(new_name, dtype="str"),
-        "name": pd.Series(first, dtype="str"),
-        "last_name": pd.Series(last, dtype="str"),
-        "reason": pd.Series(pd.NA, index=range(n), dtype="str"),
-        "message": pd.Series(message, dtype="str"),
-        "pt_phone": matched["pt_phone"].astype("str"),
-        "contact_id": matched["contact_id"].astype("str"),
-        "groups": _col(sheet, "Groups").reset_index(drop=True),
-        "current_groups": matched["current_groups"].astype("str"),
-    })
+    out = pd.DataFrame(
+        {
+            "row": pd.array(sheet["row"].to_numpy(), dtype="Int64"),
+            "phone": matched["phone"].astype("str"),
+            "phone_as_written": _col(sheet, "phone_as_written").reset_index(drop=True),
+            "phone_column": _col(sheet, "phone_column").reset_index(drop=True),
+            "action": pd.Series(action, dtype="str"),
+            "current_name": matched["current_name"].astype("str"),
+            "new_name": pd.Series(new_name, dtype="str"),
+            "name": pd.Series(first, dtype="str"),
+            "last_name": pd.Series(last, dtype="str"),
+            "reason": pd.Series(pd.NA, index=range(n), dtype="str"),
+            "message": pd.Series(message, dtype="str"),
+            "pt_phone": matched["pt_phone"].astype("str"),
+            "contact_id": matched["contact_id"].astype("str"),
+            "groups": _col(sheet, "Groups").reset_index(drop=True),
+            "current_groups": matched["current_groups"].astype("str"),
+        }
+    )
     for c in keep:
         out[c] = _col(sheet, c).reset_index(drop=True)
     has_groups_column = "Groups" in sheet.columns
@@ -219,8 +250,9 @@ def diff_contacts(
     parts = [p for p in parts if len(p)]
     diff = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else out
     in_sheet = diff["row"].notna()
-    order = np.lexsort((np.arange(len(diff)), diff["row"].fillna(0).to_numpy(dtype=np.int64),
-                        ~in_sheet.to_numpy()))
+    order = np.lexsort(
+        (np.arange(len(diff)), diff["row"].fillna(0).to_numpy(dtype=np.int64), ~in_sheet.to_numpy())
+    )
     diff = diff.iloc[order].reset_index(drop=True)
     for c in (*DIFF_COLUMNS, *keep):
         if c not in diff.columns:
@@ -247,8 +279,9 @@ def _group_columns(out: pd.DataFrame, groups: Sequence[Any], has_groups_column: 
             now_folded = {g.casefold() for g in now}
             want_folded = {name.casefold() for _, name in resolved}
             ids[i] = ";".join(dict.fromkeys(gid for gid, _ in resolved)) or None
-            missing[i] = ";".join(name for _, name in resolved
-                                  if name.casefold() not in now_folded) or None
+            missing[i] = (
+                ";".join(name for _, name in resolved if name.casefold() not in now_folded) or None
+            )
             extra[i] = ";".join(g for g in now if g.casefold() not in want_folded) or None
             unknown[i] = "; ".join(bad) or None
     out["group_ids"] = pd.Series(ids, dtype="str")
@@ -259,22 +292,29 @@ def _group_columns(out: pd.DataFrame, groups: Sequence[Any], has_groups_column: 
 
 def _skipped_rows(skipped: pd.DataFrame) -> pd.DataFrame:
     m = len(skipped)
-    own = {c: _col(skipped, c).to_numpy() for c in skipped.columns
-           if c not in ("row", "phone", "reason", "message")}
-    return pd.DataFrame({
-        "row": pd.array(skipped["row"].to_numpy(), dtype="Int64"),
-        "phone": skipped["phone"].astype("str").to_numpy() if "phone" in skipped else
-        pd.Series(pd.NA, index=range(m), dtype="str"),
-        "action": pd.Series("skipped", index=range(m), dtype="str"),
-        "new_name": _col(skipped, "new_name").to_numpy(),
-        "reason": skipped["reason"].astype("str").to_numpy(),
-        "message": skipped["message"].astype("str").to_numpy(),
-        **own,
-    })
+    own = {
+        c: _col(skipped, c).to_numpy()
+        for c in skipped.columns
+        if c not in ("row", "phone", "reason", "message")
+    }
+    return pd.DataFrame(
+        {
+            "row": pd.array(skipped["row"].to_numpy(), dtype="Int64"),
+            "phone": skipped["phone"].astype("str").to_numpy()
+            if "phone" in skipped
+            else pd.Series(pd.NA, index=range(m), dtype="str"),
+            "action": pd.Series("skipped", index=range(m), dtype="str"),
+            "new_name": _col(skipped, "new_name").to_numpy(),
+            "reason": skipped["reason"].astype("str").to_numpy(),
+            "message": skipped["message"].astype("str").to_numpy(),
+            **own,
+        }
+    )
 
 
-def _only_in_powertextor(pt: pd.DataFrame, first_of_number: pd.DataFrame,
-                         sheet_phones: set[str]) -> pd.DataFrame:
+def _only_in_powertextor(
+    pt: pd.DataFrame, first_of_number: pd.DataFrame, sheet_phones: set[str]
+) -> pd.DataFrame:
     if not len(pt):
         return pd.DataFrame()
     in_sheet = pt["phone"].isin(sheet_phones).to_numpy()
@@ -290,19 +330,23 @@ def _only_in_powertextor(pt: pd.DataFrame, first_of_number: pd.DataFrame,
     dup_idx = np.flatnonzero(duplicate[keep])
     for i in dup_idx:
         phone = rest["phone"].iat[i]
-        message[i] = (f"Power Textor holds this number twice; the contact stored as "
-                      f"{kept_first[phone]!r} is the one compared with the sheet")
+        message[i] = (
+            f"Power Textor holds this number twice; the contact stored as "
+            f"{kept_first[phone]!r} is the one compared with the sheet"
+        )
     bad_idx = np.flatnonzero(rest["phone"].isna().to_numpy())
     for i in bad_idx:
         message[i] = "Power Textor's number is not a valid phone number"
-    return pd.DataFrame({
-        "row": pd.array([pd.NA] * len(rest), dtype="Int64"),
-        "phone": rest["phone"].astype("str").to_numpy(),
-        "action": pd.Series("only_in_powertextor", index=range(len(rest)), dtype="str"),
-        "current_name": rest["current_name"].astype("str").to_numpy(),
-        "reason": pd.Series(reason, dtype="str"),
-        "message": pd.Series(message, dtype="str"),
-        "pt_phone": rest["pt_phone"].astype("str").to_numpy(),
-        "contact_id": rest["contact_id"].astype("str").to_numpy(),
-        "current_groups": rest["current_groups"].astype("str").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "row": pd.array([pd.NA] * len(rest), dtype="Int64"),
+            "phone": rest["phone"].astype("str").to_numpy(),
+            "action": pd.Series("only_in_powertextor", index=range(len(rest)), dtype="str"),
+            "current_name": rest["current_name"].astype("str").to_numpy(),
+            "reason": pd.Series(reason, dtype="str"),
+            "message": pd.Series(message, dtype="str"),
+            "pt_phone": rest["pt_phone"].astype("str").to_numpy(),
+            "contact_id": rest["contact_id"].astype("str").to_numpy(),
+            "current_groups": rest["current_groups"].astype("str").to_numpy(),
+        }
+    )

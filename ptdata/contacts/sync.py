@@ -45,23 +45,60 @@ from ptdata.bulk.report import RowOutcomes, kept_columns
 from ptdata.bulk.writers import write_frame
 from ptdata.contacts.diff import GroupResolution, diff_contacts, resolve_group_names
 
-__all__ = ["NO_GROUP_ACTION", "REPORT_COLUMNS", "STATUSES", "SyncPlan", "SyncResult", "apply_sync",
-           "plan_sync", "sync_contacts"]
+__all__ = [
+    "NO_GROUP_ACTION",
+    "REPORT_COLUMNS",
+    "STATUSES",
+    "SyncPlan",
+    "SyncResult",
+    "apply_sync",
+    "plan_sync",
+    "sync_contacts",
+]
 
 #: what became of each row
-STATUSES = ("created", "updated", "unchanged", "failed", "unknown", "skipped", "planned",
-            "only_in_powertextor")
+STATUSES = (
+    "created",
+    "updated",
+    "unchanged",
+    "failed",
+    "unknown",
+    "skipped",
+    "planned",
+    "only_in_powertextor",
+)
 #: skip reasons that are the rules doing their job (a sync with only these is a success)
 RULE_REASONS = ("invalid", "duplicate", "names_not_updated")
 REPORT_COLUMNS = (
-    "row", "phone", "phone_as_written", "phone_column", "action", "status", "reason", "message", "name", "previous_name",
-    "operation", "attempts", "first_attempt_at", "finished_at", "groups", "group_ids",
-    "current_groups", "missing_groups", "extra_groups", "unknown_groups", "contact_id",
-    "pt_phone", "job_id",
+    "row",
+    "phone",
+    "phone_as_written",
+    "phone_column",
+    "action",
+    "status",
+    "reason",
+    "message",
+    "name",
+    "previous_name",
+    "operation",
+    "attempts",
+    "first_attempt_at",
+    "finished_at",
+    "groups",
+    "group_ids",
+    "current_groups",
+    "missing_groups",
+    "extra_groups",
+    "unknown_groups",
+    "contact_id",
+    "pt_phone",
+    "job_id",
 )
-NO_GROUP_ACTION = ("Power Textor's API has no action that adds a contact to a group (groups "
-                   "are only made by the new-group send actions): group differences are "
-                   "reported, not changed")
+NO_GROUP_ACTION = (
+    "Power Textor's API has no action that adds a contact to a group (groups "
+    "are only made by the new-group send actions): group differences are "
+    "reported, not changed"
+)
 _JOB_VERSION = "ptdata-contacts-sync-1"
 _CREATE = get_operation("CreateAContact")
 _UPDATE = get_operation("UpdateAPowerTextorContact")
@@ -70,8 +107,15 @@ _UPDATE = get_operation("UpdateAPowerTextorContact")
 class SyncPlan:
     """The contact diff (``frame``, one row per sheet row then Power Textor's other contacts)."""
 
-    def __init__(self, frame: pd.DataFrame, *, groups: GroupResolution, powertextor_contacts: int,
-                 job_id: str, update_names: bool = True) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        groups: GroupResolution,
+        powertextor_contacts: int,
+        job_id: str,
+        update_names: bool = True,
+    ) -> None:
         self.frame = frame
         self.groups = groups
         self.powertextor_contacts = powertextor_contacts
@@ -113,8 +157,11 @@ class SyncPlan:
                 fields = {"Phone": r.phone, "Name": name, "LastName": last}
                 op = _CREATE
             else:
-                fields = {"Contact": r.pt_phone, "UpdatedContactName": name,
-                          "UpdatedContactLastName": last}
+                fields = {
+                    "Contact": r.pt_phone,
+                    "UpdatedContactName": name,
+                    "UpdatedContactLastName": last,
+                }
                 op = _UPDATE
             fields = {k: v for k, v in fields.items() if v is not None}
             out[batch_id] = Call(batch_id, op, fields, np.array([pos]), 1, 0)
@@ -125,27 +172,36 @@ class SyncPlan:
         c = self.counts
         f = self.frame
         sheet_rows = int(f["row"].notna().sum())
-        lines = [f"{_count(sheet_rows, 'sheet row')} against "
-                 f"{_count(self.powertextor_contacts, 'Power Textor contact')}: {c['create']:,} create, {c['update']:,} update, "
-                 f"{c['unchanged']:,} unchanged, {c['only_in_powertextor']:,} only in Power Textor"]
+        lines = [
+            f"{_count(sheet_rows, 'sheet row')} against "
+            f"{_count(self.powertextor_contacts, 'Power Textor contact')}: {c['create']:,} create, {c['update']:,} update, "
+            f"{c['unchanged']:,} unchanged, {c['only_in_powertextor']:,} only in Power Textor"
+        ]
         if c["skipped"]:
             reasons = f.loc[f["action"] == "skipped", "reason"].value_counts()
-            lines.append(f"  skipped {_rows(c['skipped'])}: "
-                         + ", ".join(f"{k} {v:,}" for k, v in reasons.items()))
+            lines.append(
+                f"  skipped {_rows(c['skipped'])}: "
+                + ", ".join(f"{k} {v:,}" for k, v in reasons.items())
+            )
         if c["update"] and not self.update_names:
-            lines.append(f"  {_rows(c['update'])} with another name left as they are "
-                         "(update_names=False)")
+            lines.append(
+                f"  {_rows(c['update'])} with another name left as they are (update_names=False)"
+            )
         if c["only_in_powertextor"]:
-            lines.append("  contacts only in Power Textor are listed, never deleted (the API "
-                         "has no delete)")
+            lines.append(
+                "  contacts only in Power Textor are listed, never deleted (the API has no delete)"
+            )
         if self.groups.unknown or self.groups.ambiguous:
             names = list(self.groups.ambiguous) + list(self.groups.unknown)
-            lines.append("  unknown group names: "
-                         + "; ".join(self.groups.describe_unknown(n) for n in names))
+            lines.append(
+                "  unknown group names: "
+                + "; ".join(self.groups.describe_unknown(n) for n in names)
+            )
         differ = int((f["missing_groups"].notna() | f["extra_groups"].notna()).sum())
         if differ:
-            lines.append(f"  group membership differs on {_rows(differ)} (see missing_groups, "
-                         "extra_groups)")
+            lines.append(
+                f"  group membership differs on {_rows(differ)} (see missing_groups, extra_groups)"
+            )
         if differ or self.groups.unknown or self.groups.ambiguous:
             lines.append(f"  note: {NO_GROUP_ACTION}")
         lines.append(f"  {_count(self.n_calls, 'API call')} to make")
@@ -166,16 +222,26 @@ class SyncResult(RowOutcomes):
     STATUSES = STATUSES
     RULE_REASONS = RULE_REASONS
 
-    def __init__(self, plan: SyncPlan, frame: pd.DataFrame, *, calls_made: int = 0,
-                 stopped: str | None = None, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        plan: SyncPlan,
+        frame: pd.DataFrame,
+        *,
+        calls_made: int = 0,
+        stopped: str | None = None,
+        dry_run: bool = False,
+    ) -> None:
         super().__init__(frame, calls_made=calls_made, stopped=stopped, dry_run=dry_run)
         self.plan = plan
 
     def summary(self) -> Summary:
         """Rows by status (with reasons) and the API calls made."""
         f = self.frame
-        lines = [("dry run, nothing changed: " if self.dry_run else "contacts sync: ")
-                 + f"{_rows(int(f['row'].notna().sum()))} of the sheet", *self._status_lines()]
+        lines = [
+            ("dry run, nothing changed: " if self.dry_run else "contacts sync: ")
+            + f"{_rows(int(f['row'].notna().sum()))} of the sheet",
+            *self._status_lines(),
+        ]
         if not self.dry_run:
             lines.append(f"  {_count(self.calls_made, 'API call')} made")
         if self.stopped:
@@ -194,9 +260,17 @@ def _rows(n: int) -> str:
 # -- building the plan -------------------------------------------------------------------------
 
 
-def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invalid: bool = False,
-              update_names: bool = True, phone_columns: Any = None, columns: Any = None,
-              keep_columns: Any = None) -> SyncPlan:
+def plan_sync(
+    frame: Any,
+    client: Any,
+    *,
+    region: str | None = "US",
+    skip_invalid: bool = False,
+    update_names: bool = True,
+    phone_columns: Any = None,
+    columns: Any = None,
+    keep_columns: Any = None,
+) -> SyncPlan:
     """Diff a contact sheet against Power Textor's contacts (``GetContacts``); changes nothing.
 
     ``frame``: a sheet from ``read_sheet`` (validated here as ``contacts``), a ``Validation``,
@@ -212,29 +286,57 @@ def plan_sync(frame: Any, client: Any, *, region: str | None = "US", skip_invali
     """
     from ptdata.api.results import Records
 
-    clean, skipped, keep = _sheet_rows(frame, region, skip_invalid, phone_columns=phone_columns,
-                                       columns=columns, keep_columns=keep_columns)
+    clean, skipped, keep = _sheet_rows(
+        frame,
+        region,
+        skip_invalid,
+        phone_columns=phone_columns,
+        columns=columns,
+        keep_columns=keep_columns,
+    )
     contacts = client.contacts()
-    pt = Records(contacts).to_frame() if contacts else pd.DataFrame(
-        columns=["contact_id", "phone", "name", "groups"])
-    pt = pd.DataFrame({"contact_id": pt["contact_id"].astype("str"),
-                       "pt_phone": pt["phone"].astype("str"),
-                       "current_name": pt["name"].astype("str"),
-                       "current_groups": pt["groups"].astype("str")})
+    pt = (
+        Records(contacts).to_frame()
+        if contacts
+        else pd.DataFrame(columns=["contact_id", "phone", "name", "groups"])
+    )
+    pt = pd.DataFrame(
+        {
+            "contact_id": pt["contact_id"].astype("str"),
+            "pt_phone": pt["phone"].astype("str"),
+            "current_name": pt["name"].astype("str"),
+            "current_groups": pt["groups"].astype("str"),
+        }
+    )
     wants_groups = "Groups" in clean.columns and clean["Groups"].notna().any()
     groups = list(client.groups()) if wants_groups else []
     diff = diff_contacts(clean, pt, groups, region=region, skipped=skipped, keep=keep)
-    names = [g for v in clean.get("Groups", pd.Series(dtype="str")).dropna()
-             for g in (p.strip() for p in str(v).split(";")) if g]
+    names = [
+        g
+        for v in clean.get("Groups", pd.Series(dtype="str")).dropna()
+        for g in (p.strip() for p in str(v).split(";"))
+        if g
+    ]
     resolution = resolve_group_names(names, groups) if wants_groups else GroupResolution()
     job = hashlib.sha256(f"{_JOB_VERSION}\x1e{getattr(client, 'base_url', '')}".encode())
-    return SyncPlan(diff, groups=resolution, powertextor_contacts=len(pt),
-                    job_id=job.hexdigest(), update_names=update_names)
+    return SyncPlan(
+        diff,
+        groups=resolution,
+        powertextor_contacts=len(pt),
+        job_id=job.hexdigest(),
+        update_names=update_names,
+    )
 
 
-def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool, *, phone_columns: Any = None,
-                columns: Any = None, keep_columns: Any = None,
-                ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _sheet_rows(
+    frame: Any,
+    region: str | None,
+    skip_invalid: bool,
+    *,
+    phone_columns: Any = None,
+    columns: Any = None,
+    keep_columns: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(clean rows, skipped rows with their own values and reason, kept columns)."""
     from ptdata.bulk.planner import InvalidRowsError
     from ptdata.sheets.mapping import resolve_columns
@@ -242,26 +344,33 @@ def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool, *, phone_col
 
     if not (hasattr(frame, "clean") and hasattr(frame, "failures")):
         if not isinstance(frame, pd.DataFrame):
-            raise UsageError(f"plan_sync() takes a sheet (DataFrame) or a Validation, not "
-                             f"{type(frame).__name__}")
+            raise UsageError(
+                f"plan_sync() takes a sheet (DataFrame) or a Validation, not {type(frame).__name__}"
+            )
         if "row" in frame.columns and frame.index.name != "row":
             frame = frame.set_index("row")
         try:
-            frame = validate(frame, kind="contacts", region=region, phone_columns=phone_columns,
-                             columns=columns)
+            frame = validate(
+                frame, kind="contacts", region=region, phone_columns=phone_columns, columns=columns
+            )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     elif phone_columns is not None or columns:
-        raise UsageError("phone_columns= and columns= go to validate() (or read_sheet()); this "
-                         "Validation has its columns chosen already")
+        raise UsageError(
+            "phone_columns= and columns= go to validate() (or read_sheet()); this "
+            "Validation has its columns chosen already"
+        )
     failures = frame.failures
     header = failures[failures["row"] <= 1]
     if len(header):
         raise UsageError("; ".join(header["message"]))
     rows = frame.frame
     try:
-        keep = resolve_columns(rows, [keep_columns] if isinstance(keep_columns, str)
-                               else list(keep_columns or ()), what="keep_columns")
+        keep = resolve_columns(
+            rows,
+            [keep_columns] if isinstance(keep_columns, str) else list(keep_columns or ()),
+            what="keep_columns",
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     by_row = failures.groupby("row", sort=True)
@@ -274,30 +383,39 @@ def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool, *, phone_col
         raise InvalidRowsError(
             f"{len(invalid)} row{'s' if len(invalid) != 1 else ''} cannot be synced ({shown}"
             f"{more}). Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they "
-            "are then listed in the report as skipped/invalid.", [int(r) for r in invalid.index])
+            "are then listed in the report as skipped/invalid.",
+            [int(r) for r in invalid.index],
+        )
     # a skipped row keeps its own values; a duplicate's number is valid (kept on an earlier
     # row), an invalid one is not shown repaired (e.g. an Excel-damaged 4.15555E+09)
     own = rows.set_index("row").reindex(reason.index)
 
     def col(name: str) -> np.ndarray:
-        return (own[name] if name in own.columns else pd.Series(pd.NA, index=own.index, dtype="str")
-                ).astype("str").to_numpy(dtype=object, na_value=None)
+        return (
+            (own[name] if name in own.columns else pd.Series(pd.NA, index=own.index, dtype="str"))
+            .astype("str")
+            .to_numpy(dtype=object, na_value=None)
+        )
 
     first, last = col("Name"), col("LastName")
-    skipped = pd.DataFrame({
-        "row": reason.index.to_numpy(dtype=np.int64),
-        "phone": col("Phone"),
-        "reason": reason.to_numpy(),
-        "message": message.to_numpy(),
-        "name": first,
-        "last_name": last,
-        "new_name": [" ".join(p.strip() for p in (a, b) if p and p.strip()) or None
-                     for a, b in zip(first, last)],
-        "phone_as_written": col("phone_as_written"),
-        "phone_column": col("phone_column"),
-        "groups": col("Groups"),
-        **{c: col(c) for c in keep},
-    })
+    skipped = pd.DataFrame(
+        {
+            "row": reason.index.to_numpy(dtype=np.int64),
+            "phone": col("Phone"),
+            "reason": reason.to_numpy(),
+            "message": message.to_numpy(),
+            "name": first,
+            "last_name": last,
+            "new_name": [
+                " ".join(p.strip() for p in (a, b) if p and p.strip()) or None
+                for a, b in zip(first, last)
+            ],
+            "phone_as_written": col("phone_as_written"),
+            "phone_column": col("phone_column"),
+            "groups": col("Groups"),
+            **{c: col(c) for c in keep},
+        }
+    )
     clean = frame.clean.reset_index(drop=True)
     return clean, skipped, keep
 
@@ -305,11 +423,18 @@ def _sheet_rows(frame: Any, region: str | None, skip_invalid: bool, *, phone_col
 # -- applying it -------------------------------------------------------------------------------
 
 
-def apply_sync(plan: SyncPlan, client: Any, *, rate: float = 5.0, progress: bool = True,
-               ledger: Ledger | str | os.PathLike[str] | bool | None = None,
-               resend_unknown: bool = False, concurrency: int | None = None,
-               clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep) -> SyncResult:
+def apply_sync(
+    plan: SyncPlan,
+    client: Any,
+    *,
+    rate: float = 5.0,
+    progress: bool = True,
+    ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+    resend_unknown: bool = False,
+    concurrency: int | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncResult:
     """Make the plan's creates and updates, paced and recorded in the ledger; the report.
 
     Same rules as ``ptdata.send``: ``rate`` calls per second at most; only failures before
@@ -324,8 +449,9 @@ def apply_sync(plan: SyncPlan, client: Any, *, rate: float = 5.0, progress: bool
     from ptdata.bulk.runner import run_calls
 
     if not isinstance(plan, SyncPlan):
-        raise UsageError(f"apply_sync() takes the SyncPlan made by plan_sync(...), not "
-                         f"{type(plan).__name__}")
+        raise UsageError(
+            f"apply_sync() takes the SyncPlan made by plan_sync(...), not {type(plan).__name__}"
+        )
     calls = plan.calls()
     if not calls:
         return SyncResult(plan, _report_frame(plan, {}, dry_run=False))
@@ -339,21 +465,47 @@ def apply_sync(plan: SyncPlan, client: Any, *, rate: float = 5.0, progress: bool
             return None
         return record.state in ("unknown", "intent") and not resend_unknown
 
-    run = run_calls(plan.job_id, list(calls), calls.__getitem__, client,
-                    description={"sync": "contacts", "calls": len(calls)}, replay=replay,
-                    rate=rate, concurrency=concurrency, progress=progress, ledger=ledger,
-                    resend_unknown=resend_unknown, clock=clock, sleep=sleep, unit="contact",
-                    desc="syncing contacts")
-    return SyncResult(plan, _report_frame(plan, run.outcomes, dry_run=False, stopped=run.stopped),
-                      calls_made=run.calls_made, stopped=run.stopped)
+    run = run_calls(
+        plan.job_id,
+        list(calls),
+        calls.__getitem__,
+        client,
+        description={"sync": "contacts", "calls": len(calls)},
+        replay=replay,
+        rate=rate,
+        concurrency=concurrency,
+        progress=progress,
+        ledger=ledger,
+        resend_unknown=resend_unknown,
+        clock=clock,
+        sleep=sleep,
+        unit="contact",
+        desc="syncing contacts",
+    )
+    return SyncResult(
+        plan,
+        _report_frame(plan, run.outcomes, dry_run=False, stopped=run.stopped),
+        calls_made=run.calls_made,
+        stopped=run.stopped,
+    )
 
 
-def sync_contacts(frame: Any, client: Any, *, dry_run: bool = False, region: str | None = "US",
-                  rate: float = 5.0, progress: bool = True,
-                  ledger: Ledger | str | os.PathLike[str] | bool | None = None,
-                  update_names: bool = True, skip_invalid: bool = False,
-                  resend_unknown: bool = False, phone_columns: Any = None, columns: Any = None,
-                  keep_columns: Any = None) -> SyncResult:
+def sync_contacts(
+    frame: Any,
+    client: Any,
+    *,
+    dry_run: bool = False,
+    region: str | None = "US",
+    rate: float = 5.0,
+    progress: bool = True,
+    ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+    update_names: bool = True,
+    skip_invalid: bool = False,
+    resend_unknown: bool = False,
+    phone_columns: Any = None,
+    columns: Any = None,
+    keep_columns: Any = None,
+) -> SyncResult:
     """Bring Power Textor's contacts in step with a sheet: create the new, rename the changed.
 
     ``plan_sync`` then (unless ``dry_run``) ``apply_sync``; ``result.plan.frame`` is the diff,
@@ -363,13 +515,21 @@ def sync_contacts(frame: Any, client: Any, *, dry_run: bool = False, region: str
     >>> result = ptdata.sync_contacts(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor())
     >>> print(result.plan.summary()); print(result.summary())
     """
-    plan = plan_sync(frame, client, region=region, skip_invalid=skip_invalid,
-                     update_names=update_names, phone_columns=phone_columns, columns=columns,
-                     keep_columns=keep_columns)
+    plan = plan_sync(
+        frame,
+        client,
+        region=region,
+        skip_invalid=skip_invalid,
+        update_names=update_names,
+        phone_columns=phone_columns,
+        columns=columns,
+        keep_columns=keep_columns,
+    )
     if dry_run:
         return SyncResult(plan, plan.report_frame(), dry_run=True)
-    return apply_sync(plan, client, rate=rate, progress=progress, ledger=ledger,
-                      resend_unknown=resend_unknown)
+    return apply_sync(
+        plan, client, rate=rate, progress=progress, ledger=ledger, resend_unknown=resend_unknown
+    )
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -377,8 +537,9 @@ def sync_contacts(frame: Any, client: Any, *, dry_run: bool = False, region: str
 _DONE = {"create": "created", "update": "updated"}
 
 
-def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: bool,
-                  stopped: str | None = None) -> pd.DataFrame:
+def _report_frame(
+    plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: bool, stopped: str | None = None
+) -> pd.DataFrame:
     f = plan.frame
     n = len(f)
     action = f["action"].to_numpy(dtype=object)
@@ -403,11 +564,23 @@ def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: boo
         status[todo] = "planned"
     else:
         idx = np.flatnonzero(todo)
-        batch = np.array([int(p[1:]) for p in f["phone"].to_numpy(dtype=object)[idx]],
-                         dtype=np.int64)
-        o = outcomes if isinstance(outcomes, pd.DataFrame) and len(outcomes) else \
-            pd.DataFrame(columns=["status", "reason", "message", "attempts", "first_attempt_at",
-                                  "finished_at"])
+        batch = np.array(
+            [int(p[1:]) for p in f["phone"].to_numpy(dtype=object)[idx]], dtype=np.int64
+        )
+        o = (
+            outcomes
+            if isinstance(outcomes, pd.DataFrame) and len(outcomes)
+            else pd.DataFrame(
+                columns=[
+                    "status",
+                    "reason",
+                    "message",
+                    "attempts",
+                    "first_attempt_at",
+                    "finished_at",
+                ]
+            )
+        )
         got = o.reindex(batch)
         st = got["status"].to_numpy(dtype=object, na_value=None)
         has = st != None  # noqa: E711 - elementwise
@@ -425,36 +598,55 @@ def _report_frame(plan: SyncPlan, outcomes: pd.DataFrame | dict, *, dry_run: boo
     for i, note in enumerate(_group_notes(f)):
         if note:
             message[i] = f"{message[i]}; {note}" if message[i] else note
-    times = {c: pd.to_datetime(pd.Series(v, dtype=object), utc=True, format="ISO8601")
-             .dt.floor("s").astype("datetime64[ns, UTC]") for c, v in
-             (("first_attempt_at", first_at), ("finished_at", finished))}
+    times = {
+        c: pd.to_datetime(pd.Series(v, dtype=object), utc=True, format="ISO8601")
+        .dt.floor("s")
+        .astype("datetime64[ns, UTC]")
+        for c, v in (("first_attempt_at", first_at), ("finished_at", finished))
+    }
     kept = kept_columns(f)
-    out = pd.DataFrame({
-        "row": f["row"],
-        "phone": f["phone"],
-        "phone_as_written": f["phone_as_written"],
-        "phone_column": f["phone_column"],
-        "action": f["action"],
-        "status": pd.Series(status, dtype="str"),
-        "reason": pd.Series(reason, dtype="str"),
-        "message": pd.Series(message, dtype="str"),
-        "name": f["new_name"],
-        "previous_name": f["current_name"],
-        "operation": pd.Series(operation, dtype="str"),
-        "attempts": pd.array(attempts, dtype="Int64"),
-        **times,
-        **{c: f[c] for c in ("groups", "group_ids", "current_groups", "missing_groups",
-                             "extra_groups", "unknown_groups", "contact_id", "pt_phone")},
-        "job_id": pd.Series(plan.job_id, index=range(n), dtype="str"),
-        **{c: f[c] for c in kept},
-    }, columns=list(REPORT_COLUMNS) + kept)
+    out = pd.DataFrame(
+        {
+            "row": f["row"],
+            "phone": f["phone"],
+            "phone_as_written": f["phone_as_written"],
+            "phone_column": f["phone_column"],
+            "action": f["action"],
+            "status": pd.Series(status, dtype="str"),
+            "reason": pd.Series(reason, dtype="str"),
+            "message": pd.Series(message, dtype="str"),
+            "name": f["new_name"],
+            "previous_name": f["current_name"],
+            "operation": pd.Series(operation, dtype="str"),
+            "attempts": pd.array(attempts, dtype="Int64"),
+            **times,
+            **{
+                c: f[c]
+                for c in (
+                    "groups",
+                    "group_ids",
+                    "current_groups",
+                    "missing_groups",
+                    "extra_groups",
+                    "unknown_groups",
+                    "contact_id",
+                    "pt_phone",
+                )
+            },
+            "job_id": pd.Series(plan.job_id, index=range(n), dtype="str"),
+            **{c: f[c] for c in kept},
+        },
+        columns=list(REPORT_COLUMNS) + kept,
+    )
     return out
 
 
 def _group_notes(f: pd.DataFrame) -> list[str | None]:
     """Per row, the group differences in words (the API cannot act on them)."""
-    cols = [f[c].to_numpy(dtype=object, na_value=None)
-            for c in ("missing_groups", "extra_groups", "unknown_groups")]
+    cols = [
+        f[c].to_numpy(dtype=object, na_value=None)
+        for c in ("missing_groups", "extra_groups", "unknown_groups")
+    ]
     notes: list[str | None] = []
     for missing, extra, unknown in zip(*cols):
         parts = []
@@ -464,6 +656,10 @@ def _group_notes(f: pd.DataFrame) -> list[str | None]:
             parts.append(f"also in {extra.replace(';', ', ')}")
         if unknown:
             parts.append(f"unknown group {unknown}")
-        notes.append("groups: " + "; ".join(parts) + " (not changed: the API cannot add a "
-                     "contact to a group)" if parts else None)
+        notes.append(
+            "groups: " + "; ".join(parts) + " (not changed: the API cannot add a "
+            "contact to a group)"
+            if parts
+            else None
+        )
     return notes

@@ -85,34 +85,51 @@ def _attributed(report: pd.DataFrame, inbound: pd.DataFrame, within, region) -> 
     sends = rep.loc[rep["_sent"] & rep["_phone"].notna(), ["_row", "_phone", "_at"]]
     if sends.empty or inbound.empty:
         return rep
-    replies = pd.DataFrame({
-        "_phone": _normalise(inbound["From"], region).to_numpy(),
-        "reply_at": inbound["received_at"].astype(_UTC).to_numpy(),
-        "_body": inbound["Body"].astype("str").to_numpy() if "Body" in inbound else None,
-        "_oot": inbound["OptOutType"].astype("str").to_numpy() if "OptOutType" in inbound else None,
-    }).dropna(subset=["_phone", "reply_at"])
+    replies = pd.DataFrame(
+        {
+            "_phone": _normalise(inbound["From"], region).to_numpy(),
+            "reply_at": inbound["received_at"].astype(_UTC).to_numpy(),
+            "_body": inbound["Body"].astype("str").to_numpy() if "Body" in inbound else None,
+            "_oot": inbound["OptOutType"].astype("str").to_numpy()
+            if "OptOutType" in inbound
+            else None,
+        }
+    ).dropna(subset=["_phone", "reply_at"])
     if replies.empty:
         return rep
     floor = pd.Timestamp("1970-01-01", tz="UTC")
     sends = sends.assign(_key=sends["_at"].fillna(floor), _undated=sends["_at"].isna())
     sends = sends.sort_values(["_key", "_row"])
     replies = replies.sort_values("reply_at")
-    joined = pd.merge_asof(replies, sends, left_on="reply_at", right_on="_key", by="_phone",
-                           direction="backward", allow_exact_matches=True)
+    joined = pd.merge_asof(
+        replies,
+        sends,
+        left_on="reply_at",
+        right_on="_key",
+        by="_phone",
+        direction="backward",
+        allow_exact_matches=True,
+    )
     joined = joined[joined["_row"].notna()]
     if within is not None:
         late = (joined["reply_at"] - joined["_key"]) > pd.Timedelta(within)
         joined = joined[~late | joined["_undated"].astype(bool)]
     if joined.empty:
         return rep
-    status = [classify_reply(None if pd.isna(b) else b, None if pd.isna(o) else o)[0]
-              for b, o in zip(joined["_body"], joined["_oot"])]
-    joined = joined.assign(_out=[s == "opted_out" for s in status],
-                           _review=[s == "review" for s in status],
-                           _row=joined["_row"].astype(np.int64))
+    status = [
+        classify_reply(None if pd.isna(b) else b, None if pd.isna(o) else o)[0]
+        for b, o in zip(joined["_body"], joined["_oot"])
+    ]
+    joined = joined.assign(
+        _out=[s == "opted_out" for s in status],
+        _review=[s == "review" for s in status],
+        _row=joined["_row"].astype(np.int64),
+    )
     per_row = joined.groupby("_row").agg(
-        replies=("reply_at", "size"), first_reply_at=("reply_at", "min"),
-        opted_out=("_out", "any"), review=("_review", "any"),
+        replies=("reply_at", "size"),
+        first_reply_at=("reply_at", "min"),
+        opted_out=("_out", "any"),
+        review=("_review", "any"),
     )
     idx = per_row.index.to_numpy()
     for col in ("replies", "opted_out", "review"):
@@ -129,25 +146,45 @@ def _summarise(rep: pd.DataFrame, key: str | None) -> pd.DataFrame:
     sent = rep[rep["_sent"]].copy()
     sent["_replied"] = sent["replies"] > 0
     sent["_delay"] = sent["first_reply_at"] - sent["_at"]
-    group = sent.groupby(key, dropna=False, sort=True) if key else sent.groupby(
-        np.zeros(len(sent), dtype=int))
+    group = (
+        sent.groupby(key, dropna=False, sort=True)
+        if key
+        else sent.groupby(np.zeros(len(sent), dtype=int))
+    )
     out = group.agg(
-        sent=("_sent", "size"), replied=("_replied", "sum"), replies=("replies", "sum"),
-        opted_out=("opted_out", "sum"), review=("review", "sum"),
+        sent=("_sent", "size"),
+        replied=("_replied", "sum"),
+        replies=("replies", "sum"),
+        opted_out=("opted_out", "sum"),
+        review=("review", "sum"),
     )
     out["median_time_to_first_reply"] = group["_delay"].median()
     for col in ("sent", "replied", "replies", "opted_out", "review"):
         out[col] = out[col].astype(np.int64)
     out["reply_rate"] = out["replied"] / out["sent"]
     out["opt_out_rate"] = out["opted_out"] / out["sent"]
-    cols = ["sent", "replied", "reply_rate", "replies", "opted_out", "opt_out_rate", "review",
-            "median_time_to_first_reply"]
+    cols = [
+        "sent",
+        "replied",
+        "reply_rate",
+        "replies",
+        "opted_out",
+        "opt_out_rate",
+        "review",
+        "median_time_to_first_reply",
+    ]
     out = out[cols]
     return out.reset_index() if key else out.reset_index(drop=True)
 
 
-def reply_stats(inbound: pd.DataFrame, sent_report: pd.DataFrame, *, by: str | None = "campaign",
-                within=pd.Timedelta(days=7), region: str | None = "US") -> pd.DataFrame:
+def reply_stats(
+    inbound: pd.DataFrame,
+    sent_report: pd.DataFrame,
+    *,
+    by: str | None = "campaign",
+    within=pd.Timedelta(days=7),
+    region: str | None = "US",
+) -> pd.DataFrame:
     """Reply rate, opt-out rate and time to first reply per campaign, group or body.
 
     ``by``: ``"campaign"`` (column ``campaign_id``), ``"group"``, ``"body"`` (``body``, else
@@ -166,8 +203,13 @@ def reply_stats(inbound: pd.DataFrame, sent_report: pd.DataFrame, *, by: str | N
     return _summarise(_attributed(sent_report, inbound, within, region), key)
 
 
-def review_funnel(report: pd.DataFrame, inbound: pd.DataFrame, *, within=pd.Timedelta(days=7),
-                  region: str | None = "US") -> pd.DataFrame:
+def review_funnel(
+    report: pd.DataFrame,
+    inbound: pd.DataFrame,
+    *,
+    within=pd.Timedelta(days=7),
+    region: str | None = "US",
+) -> pd.DataFrame:
     """Per place: review requests, sent, failed, unknown (outcome not known), replied, opted out.
 
     ``reply_rate`` and ``opt_out_rate`` are shares of the requests sent.
@@ -179,14 +221,24 @@ def review_funnel(report: pd.DataFrame, inbound: pd.DataFrame, *, within=pd.Time
     rows = report[place.notna() & (place != "")]
     rep = _attributed(rows, inbound, within, region)
     status = rep["status"].astype("str").str.strip()
-    rep = rep.assign(_failed=(status == "failed").to_numpy(),
-                     _unknown=(status == "unknown").to_numpy(),
-                     _replied=(rep["_sent"] & (rep["replies"] > 0)).to_numpy(),
-                     _out=(rep["_sent"] & rep["opted_out"].astype(bool)).to_numpy())
-    out = rep.groupby("place", sort=True).agg(
-        requests=("_row", "size"), sent=("_sent", "sum"), failed=("_failed", "sum"),
-        unknown=("_unknown", "sum"), replied=("_replied", "sum"), opted_out=("_out", "sum"),
-    ).astype(np.int64)
+    rep = rep.assign(
+        _failed=(status == "failed").to_numpy(),
+        _unknown=(status == "unknown").to_numpy(),
+        _replied=(rep["_sent"] & (rep["replies"] > 0)).to_numpy(),
+        _out=(rep["_sent"] & rep["opted_out"].astype(bool)).to_numpy(),
+    )
+    out = (
+        rep.groupby("place", sort=True)
+        .agg(
+            requests=("_row", "size"),
+            sent=("_sent", "sum"),
+            failed=("_failed", "sum"),
+            unknown=("_unknown", "sum"),
+            replied=("_replied", "sum"),
+            opted_out=("_out", "sum"),
+        )
+        .astype(np.int64)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["reply_rate"] = out["replied"] / out["sent"].replace(0, np.nan)
         out["opt_out_rate"] = out["opted_out"] / out["sent"].replace(0, np.nan)
@@ -199,9 +251,16 @@ def _local(inbound: pd.DataFrame, tz: str) -> pd.Series:
 
 
 def _volume(inbound: pd.DataFrame, unit: pd.Series, labels, name: str) -> pd.DataFrame:
-    kind = inbound["kind"].astype("str") if "kind" in inbound else pd.Series("sms", index=inbound.index)
-    table = pd.crosstab(unit, kind).reindex(index=range(len(labels)), columns=["sms", "mms"],
-                                            fill_value=0).astype(np.int64)
+    kind = (
+        inbound["kind"].astype("str")
+        if "kind" in inbound
+        else pd.Series("sms", index=inbound.index)
+    )
+    table = (
+        pd.crosstab(unit, kind)
+        .reindex(index=range(len(labels)), columns=["sms", "mms"], fill_value=0)
+        .astype(np.int64)
+    )
     table["messages"] = table["sms"] + table["mms"]
     table.index = pd.Index(labels, name=name)
     table.columns.name = None
@@ -223,7 +282,9 @@ def volume_by_weekday(inbound: pd.DataFrame, *, tz: str = "UTC") -> pd.DataFrame
     return _volume(inbound, local.dt.day_of_week, list(WEEKDAYS), "weekday")
 
 
-def geography(inbound: pd.DataFrame, *, by: tuple[str, ...] = ("FromState", "FromCity")) -> pd.DataFrame:
+def geography(
+    inbound: pd.DataFrame, *, by: tuple[str, ...] = ("FromState", "FromCity")
+) -> pd.DataFrame:
     """Messages and distinct senders per sender state and city, most messages first.
 
     >>> ptdata.geography(inbound).head(10)                          # doctest: +SKIP
@@ -231,9 +292,15 @@ def geography(inbound: pd.DataFrame, *, by: tuple[str, ...] = ("FromState", "Fro
     cols = [c for c in by if c in inbound.columns]
     if not cols:
         raise UsageError(f"geography needs one of the columns {', '.join(by)}")
-    out = inbound.groupby(cols, dropna=False, sort=True).agg(
-        messages=("kind", "size") if "kind" in inbound else (cols[0], "size"),
-        senders=("From", "nunique"),
-    ).astype(np.int64).reset_index()
-    return out.sort_values(["messages", *cols], ascending=[False] + [True] * len(cols),
-                           kind="stable").reset_index(drop=True)
+    out = (
+        inbound.groupby(cols, dropna=False, sort=True)
+        .agg(
+            messages=("kind", "size") if "kind" in inbound else (cols[0], "size"),
+            senders=("From", "nunique"),
+        )
+        .astype(np.int64)
+        .reset_index()
+    )
+    return out.sort_values(
+        ["messages", *cols], ascending=[False] + [True] * len(cols), kind="stable"
+    ).reset_index(drop=True)

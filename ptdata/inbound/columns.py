@@ -17,8 +17,14 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["TEXT", "arrow_allocations", "arrow_pool", "concat_text_tables", "records_table",
-           "text_columns"]
+__all__ = [
+    "TEXT",
+    "arrow_allocations",
+    "arrow_pool",
+    "concat_text_tables",
+    "records_table",
+    "text_columns",
+]
 
 #: The Arrow type of every text column: pandas' ``str`` keeps text as large_string, so text
 #: read as that from the start is never copied on its way into the frame.
@@ -101,8 +107,13 @@ def text_columns(table: pa.Table) -> pa.Table:
             pass
         elif pa.types.is_null(t):
             col = pa.nulls(len(col), TEXT)
-        elif pa.types.is_string(t) or pa.types.is_integer(t) or pa.types.is_boolean(t) \
-                or pa.types.is_floating(t) or pa.types.is_timestamp(t):
+        elif (
+            pa.types.is_string(t)
+            or pa.types.is_integer(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_timestamp(t)
+        ):
             col = pc.cast(col, TEXT)
         else:
             col = pa.array([_text(v) for v in col.to_pylist()], TEXT)

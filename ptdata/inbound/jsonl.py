@@ -37,11 +37,11 @@ _STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS, *INTEGER_FIELDS)
 #: Lines nested deeper are skipped (a payload nests two or three levels; pyarrow's reader
 #: crashes the process somewhere past ten thousand).
 MAX_DEPTH = 100
-_MAX_RESTARTS = 64   # per chunk; then its remaining lines go through the slow path
+_MAX_RESTARTS = 64  # per chunk; then its remaining lines go through the slow path
 _CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from")
 _ROW = re.compile(r" in row (\d+)\s*$")
 _BAD_UTF8 = re.compile(r"Invalid UTF8 sequence at string index (\d+)")
-_PARSE_BLOCK = 4 << 20   # pyarrow parses a chunk this much at a time, on all cores
+_PARSE_BLOCK = 4 << 20  # pyarrow parses a chunk this much at a time, on all cores
 _BLANK = b" \t\r"
 
 
@@ -105,7 +105,7 @@ def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int
     another way (a pretty-printed object); it returns a table or None.
     """
     skipped: list[tuple[int, str]] = []
-    free: list[bytearray] = []   # the chunk buffer, read into again once parsed
+    free: list[bytearray] = []  # the chunk buffer, read into again once parsed
     strings = set(_STRING_FIELDS)
     out: list[pa.Table] = []
     with _filler(source) as fill:
@@ -151,8 +151,9 @@ def _chain(*items_then_iterator) -> Iterator:
     yield from rest
 
 
-def _line_chunks(fill, skipped: list, free: list[bytearray]
-                 ) -> Iterator[tuple[bytearray, int, int, int, int]]:
+def _line_chunks(
+    fill, skipped: list, free: list[bytearray]
+) -> Iterator[tuple[bytearray, int, int, int, int]]:
     """Chunks of whole lines as (buffer, start, end, how many lines, number of the first
     line); a line longer than a chunk is skipped (and recorded), never kept. The file is read
     straight into the buffers (taken from ``free`` when there are some to reuse)."""
@@ -162,8 +163,8 @@ def _line_chunks(fill, skipped: list, free: list[bytearray]
     overlong: int | None = None
     while True:
         buf = free.pop() if free else bytearray(2 * size)
-        buf[:len(carry)] = carry
-        n = fill(memoryview(buf)[len(carry):len(carry) + size])
+        buf[: len(carry)] = carry
+        n = fill(memoryview(buf)[len(carry) : len(carry) + size])
         if not n:
             break
         start, total = 0, len(carry) + n
@@ -176,7 +177,7 @@ def _line_chunks(fill, skipped: list, free: list[bytearray]
             skipped.append((overlong, f"a line longer than {size >> 20} MiB: not a payload"))
             line_no, overlong, start = overlong + 1, None, nl + 1
         cut = buf.rfind(b"\n", start, total) + 1
-        carry = bytes(buf[max(cut, start):total])
+        carry = bytes(buf[max(cut, start) : total])
         if cut:
             lines = buf.count(b"\n", start, cut)
             yield buf, start, cut, lines, line_no
@@ -199,17 +200,17 @@ class _Lines:
         arr = np.frombuffer(view, dtype=np.uint8)
         nl = np.flatnonzero(arr == 10)
         self.starts = np.concatenate(([0], nl + 1))
-        self.ends = np.concatenate((nl, [len(arr)]))   # where each line's newline is
+        self.ends = np.concatenate((nl, [len(arr)]))  # where each line's newline is
         lengths = self.ends - self.starts
         blank = lengths == 0
         for i in np.flatnonzero((lengths > 0) & (lengths <= 8)):  # "\r", a few spaces
-            blank[i] = not bytes(view[self.starts[i]:self.ends[i]]).strip(_BLANK)
-        self.rows = np.flatnonzero(~blank)        # the line of each JSON row
+            blank[i] = not bytes(view[self.starts[i] : self.ends[i]]).strip(_BLANK)
+        self.rows = np.flatnonzero(~blank)  # the line of each JSON row
         self.row_starts = self.starts[self.rows]
         self.view = view
 
     def line(self, i: int) -> bytes:
-        return bytes(self.view[self.starts[i]:self.ends[i]])
+        return bytes(self.view[self.starts[i] : self.ends[i]])
 
     def line_of_row(self, pos: int, row: int) -> int | None:
         """The line holding the ``row``-th JSON row counted from byte ``pos`` (a line start)."""
@@ -270,8 +271,9 @@ class _Chunk:
         return [t for t in self.out if t.num_columns]
 
 
-def _parse_chunk(data: bytearray, start: int, stop: int, newlines: int, strings: set[str],
-                 whole_document=None) -> tuple[list[pa.Table], list[tuple[int, str]], set[str]]:
+def _parse_chunk(
+    data: bytearray, start: int, stop: int, newlines: int, strings: set[str], whole_document=None
+) -> tuple[list[pa.Table], list[tuple[int, str]], set[str]]:
     """One chunk of whole lines: its tables (in line order), the skipped lines (index in the
     chunk, reason) and the fields to read as text from now on."""
     chunk = _Chunk(data, start, stop)
@@ -296,10 +298,10 @@ def _parse_chunk(data: bytearray, start: int, stop: int, newlines: int, strings:
                 line = None if bad.row is None else chunk.lines.line_of_row(pos, bad.row)
                 at = limit if line is None else int(chunk.lines.starts[line])
                 if line is None or at >= limit:
-                    chunk.slow(pos, limit)       # no row to go by
+                    chunk.slow(pos, limit)  # no row to go by
                     pos = limit
                     continue
-                if at > pos:                 # the lines before it are fine: parse them
+                if at > pos:  # the lines before it are fine: parse them
                     try:
                         chunk.add(_parse(view[pos:at], strings))
                     except _BadRow:
@@ -341,10 +343,12 @@ def _parse(view, strings: set[str], *, whole: bool = False) -> pa.Table:
         schema = pa.schema([(n, TEXT) for n in sorted(strings)])
         opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
         try:
-            table = pj.read_json(pa.BufferReader(pa.py_buffer(view)), parse_options=opts,
-                                 read_options=pj.ReadOptions(block_size=block,
-                                                             use_threads=not whole),
-                                 memory_pool=arrow_pool())
+            table = pj.read_json(
+                pa.BufferReader(pa.py_buffer(view)),
+                parse_options=opts,
+                read_options=pj.ReadOptions(block_size=block, use_threads=not whole),
+                memory_pool=arrow_pool(),
+            )
         except pa.ArrowInvalid as exc:
             msg = str(exc)
             if "Empty JSON file" in msg:

@@ -48,9 +48,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ptdata.api.errors import UsageError
 from ptdata._serving import DEFAULT_MAX_BODY, BackgroundServer, bind_socket, socket_url
 from ptdata._serving import uvicorn_server as quiet_server
+from ptdata.api.errors import UsageError
 from ptdata.inbound.payloads import (
     DEFAULT_MAX_BODY,
     Limits,
@@ -170,7 +170,7 @@ class DumpWriter:
         self._needs_newline = True  # until the whole batch is on disk
         view = memoryview(data)
         while view:
-            view = view[os.write(self._fd, view):]
+            view = view[os.write(self._fd, view) :]
         os.fsync(self._fd)
         self._needs_newline = False
 
@@ -212,9 +212,14 @@ def _ends_mid_line(path: Path) -> bool:
 
 
 def create_listener_app(
-    out_path: str | os.PathLike, secret: str, *, max_body: int = DEFAULT_MAX_BODY,
-    max_depth: int = Limits.max_depth, max_fields: int = Limits.max_fields,
-    read_timeout: float = Limits.read_timeout, clock=lambda: datetime.now(UTC),
+    out_path: str | os.PathLike,
+    secret: str,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    max_depth: int = Limits.max_depth,
+    max_fields: int = Limits.max_fields,
+    read_timeout: float = Limits.read_timeout,
+    clock=lambda: datetime.now(UTC),
 ) -> Starlette:
     """The ASGI app: POST payloads to ``/<secret>/sms``, ``/<secret>/mms`` or ``/<secret>``.
 
@@ -226,8 +231,9 @@ def create_listener_app(
     """
     if not secret:
         raise UsageError("the listener needs a non-empty secret")
-    limits = Limits(max_body=max_body, max_depth=max_depth, max_fields=max_fields,
-                    read_timeout=read_timeout)
+    limits = Limits(
+        max_body=max_body, max_depth=max_depth, max_fields=max_fields, read_timeout=read_timeout
+    )
     writer = DumpWriter(out_path)
     expected = secret.encode()
 
@@ -239,8 +245,9 @@ def create_listener_app(
         if request.method in ("GET", "HEAD"):
             return PlainTextResponse("ptdata listener: POST inbound messages here\n")
         if request.method != "POST":
-            return PlainTextResponse("Method Not Allowed", status_code=405,
-                                     headers={"Allow": "GET, HEAD, POST"})
+            return PlainTextResponse(
+                "Method Not Allowed", status_code=405, headers={"Allow": "GET, HEAD, POST"}
+            )
         try:
             body = await read_body(request, limits)
             payloads = await parse_payloads(request, body, limits)
@@ -248,8 +255,11 @@ def create_listener_app(
             return PlainTextResponse(f"Payload Too Large (limit {max_body} bytes)", status_code=413)
         except TooSlow:
             logger.warning("a request body took longer than %s s: connection closed", read_timeout)
-            return PlainTextResponse(f"Request Timeout (the body took over {read_timeout:g} s)",
-                                     status_code=408, headers={"Connection": "close"})
+            return PlainTextResponse(
+                f"Request Timeout (the body took over {read_timeout:g} s)",
+                status_code=408,
+                headers={"Connection": "close"},
+            )
         except PayloadError as exc:
             logger.warning("refused a payload: %s", exc)
             return PlainTextResponse(f"Bad Request: {exc}", status_code=400)
@@ -305,14 +315,23 @@ class ListenerHandle:
 def uvicorn_server(app, *, log_level: str = "warning"):
     """A uvicorn server for ``app`` with the access log off (URLs hold the secret) and
     request headers that must arrive within the app's ``read_timeout``."""
-    return quiet_server(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=5,
-                        header_timeout=app.state.limits.read_timeout)
+    return quiet_server(
+        app,
+        log_level=log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        header_timeout=app.state.limits.read_timeout,
+    )
 
 
 @contextlib.contextmanager
 def serve_listener(
-    out_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 0,
-    secret: str | None = None, **limits,
+    out_path: str | os.PathLike,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    secret: str | None = None,
+    **limits,
 ) -> Iterator[ListenerHandle]:
     """Run the listener in a background thread for the ``with`` block (tests, notebooks).
 
@@ -324,8 +343,7 @@ def serve_listener(
     """
     secret = secret or new_secret()
     app = create_listener_app(out_path, secret, **limits)
-    serving = BackgroundServer(uvicorn_server(app), bind_socket(host, port),
-                               name="ptdata-listener")
+    serving = BackgroundServer(uvicorn_server(app), bind_socket(host, port), name="ptdata-listener")
     try:
         serving.start()
     except RuntimeError:

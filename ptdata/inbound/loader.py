@@ -56,8 +56,18 @@ logger = logging.getLogger("ptdata.inbound")
 #: Suffixes a folder is searched for (each also as ``.gz``).
 DUMP_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".txt", ".form")
 #: Where the receive time may be when a source has no ``received_at`` (exports from elsewhere).
-_TIME_ALIASES = ("ReceivedAt", "receivedAt", "DateReceived", "date_received", "DateSent",
-                 "date_sent", "DateCreated", "date_created", "timestamp", "Timestamp")
+_TIME_ALIASES = (
+    "ReceivedAt",
+    "receivedAt",
+    "DateReceived",
+    "date_received",
+    "DateSent",
+    "date_sent",
+    "DateCreated",
+    "date_created",
+    "timestamp",
+    "Timestamp",
+)
 _MAX_LISTED = 20
 
 
@@ -106,9 +116,12 @@ def frame_from_records(records: list[dict]) -> pd.DataFrame:
 
 # -- inputs -----------------------------------------------------------------------------------
 
+
 def resolve_paths(path_or_paths) -> list[Path]:
     """The files a path, folder, glob or list of those names, in a stable order."""
-    items = [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else list(path_or_paths)
+    items = (
+        [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else list(path_or_paths)
+    )
     if not items:
         raise FileNotFoundError("load_inbound: no files given")
     files: list[Path] = []
@@ -116,8 +129,10 @@ def resolve_paths(path_or_paths) -> list[Path]:
         p = Path(item)
         if p.is_dir():
             found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and _is_dump_name(f.name)
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and _is_dump_name(f.name)
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             if not found:
@@ -129,8 +144,9 @@ def resolve_paths(path_or_paths) -> list[Path]:
         elif p.is_file():
             files.append(p)
         elif any(c in str(item) for c in "*?["):
-            found = sorted(Path(f) for f in glob.glob(str(item), recursive=True)
-                           if Path(f).is_file())
+            found = sorted(
+                Path(f) for f in glob.glob(str(item), recursive=True) if Path(f).is_file()
+            )
             if not found:
                 raise FileNotFoundError(f"no files match {str(item)!r}")
             files.extend(found)
@@ -146,6 +162,7 @@ def _is_dump_name(name: str) -> bool:
 
 
 # -- typing -----------------------------------------------------------------------------------
+
 
 def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
     """The typed inbound frame from the files' tables, and the load report.
@@ -183,14 +200,15 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
         "duplicates": duplicates,
         "skipped": sum(len(p.skipped) for p in parts),
         "skipped_lines": skipped_lines,
-        "problems": problems[:_MAX_LISTED] + (
-            [f"... and {len(problems) - _MAX_LISTED} more"] if len(problems) > _MAX_LISTED else []
-        ),
+        "problems": problems[:_MAX_LISTED]
+        + ([f"... and {len(problems) - _MAX_LISTED} more"] if len(problems) > _MAX_LISTED else []),
         "bad_received_at": counts.get("received_at", 0),
         "bad_integers": {k: v for k, v in counts.items() if k in INTEGER_FIELDS},
     }
     for name, n in report["bad_integers"].items():
-        report["problems"].append(f"{n} row(s) have a {name} that is not a whole number (left empty)")
+        report["problems"].append(
+            f"{n} row(s) have a {name} that is not a whole number (left empty)"
+        )
     if report["bad_received_at"]:
         report["problems"].append(
             f"{report['bad_received_at']} row(s) have a received_at that is not a date and time"
@@ -217,8 +235,9 @@ def _first_deliveries(table: pa.Table) -> tuple[np.ndarray | None, int]:
         key = sms
     elif sms is None:
         key = message
-    elif pc.all(pc.or_kleene(pc.is_null(message), pc.equal(message, sms)),
-                skip_nulls=False).as_py():
+    elif pc.all(
+        pc.or_kleene(pc.is_null(message), pc.equal(message, sms)), skip_nulls=False
+    ).as_py():
         key = sms  # Twilio's MMS carry MessageSid == SmsSid: no need to build a copy
     else:
         key = pc.coalesce(message, sms)
@@ -236,15 +255,17 @@ def _first_deliveries(table: pa.Table) -> tuple[np.ndarray | None, int]:
     return (keep if duplicates else None), duplicates
 
 
-def _typed_columns(columns: dict[str, pa.ChunkedArray], n: int,
-                   counts: dict[str, int]) -> dict[str, object]:
+def _typed_columns(
+    columns: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int]
+) -> dict[str, object]:
     """received_at, kind and the integer fields, for every row read (before dedupe)."""
     names = list(columns)
     typed: dict[str, object] = {
         name: _integers(columns.pop(name), counts, name) for name in INTEGER_FIELDS if name in names
     }
     typed["received_at"] = _received_at(
-        {k: columns[k] for k in names if k == "received_at" or k in _TIME_ALIASES}, n, counts)
+        {k: columns[k] for k in names if k == "received_at" or k in _TIME_ALIASES}, n, counts
+    )
     columns.pop("received_at", None)
     media = [columns[k] for k in ("mediaURL", "MediaUrl0") if k in names]
     typed["kind"] = _kind(columns.pop("kind", None), typed.get("NumMedia"), media, n)
@@ -266,19 +287,20 @@ def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
     return list(zip(starts.tolist(), lengths.tolist()))
 
 
-def _select(col: pa.ChunkedArray, mask: np.ndarray | None,
-            runs: list[tuple[int, int]] | None) -> pa.ChunkedArray:
+def _select(
+    col: pa.ChunkedArray, mask: np.ndarray | None, runs: list[tuple[int, int]] | None
+) -> pa.ChunkedArray:
     """The kept rows of a column: zero-copy slices when the runs are long, else a copy."""
     if mask is None:
         return col
     if runs is None:
         return col.filter(pa.array(mask))
-    return pa.chunked_array([c for start, n in runs for c in col.slice(start, n).chunks],
-                            col.type)
+    return pa.chunked_array([c for start, n in runs for c in col.slice(start, n).chunks], col.type)
 
 
-def _to_frame(columns: dict[str, pa.ChunkedArray], typed: dict[str, object],
-              mask: np.ndarray | None) -> pd.DataFrame:
+def _to_frame(
+    columns: dict[str, pa.ChunkedArray], typed: dict[str, object], mask: np.ndarray | None
+) -> pd.DataFrame:
     """The frame in the standard column order; each text column leaves ``columns`` as it
     enters the frame (only the first deliveries: a few dropped rows cost no copy of the
     text, see :func:`_kept_runs`)."""
@@ -328,8 +350,9 @@ def _integers(col: pa.ChunkedArray, counts: dict[str, int], name: str) -> pd.Ser
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             s = pd.to_numeric(pd.Series(col.to_pylist(), dtype=object), errors="coerce")
             whole = s.notna() & (s == s.round()) & (s >= 0)
-            counts[name] = int((col.is_valid().to_numpy(zero_copy_only=False)
-                                & ~whole.to_numpy()).sum())
+            counts[name] = int(
+                (col.is_valid().to_numpy(zero_copy_only=False) & ~whole.to_numpy()).sum()
+            )
             return s.where(whole).astype("Int64")
     neg = pc.less(ints, 0)
     bad = int(pc.sum(neg).as_py() or 0)
@@ -341,8 +364,11 @@ def _integers(col: pa.ChunkedArray, counts: dict[str, int], name: str) -> pd.Ser
 
 def _received_at(cols: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int]) -> pd.Series:
     dtype = pd.DatetimeTZDtype("us", "UTC")
-    source = "received_at" if "received_at" in cols else next(
-        (a for a in _TIME_ALIASES if a in cols), None)
+    source = (
+        "received_at"
+        if "received_at" in cols
+        else next((a for a in _TIME_ALIASES if a in cols), None)
+    )
     if source is None:
         return pd.Series(pd.NaT, index=range(n), dtype=dtype)
     col = cols[source]
@@ -362,8 +388,12 @@ def _received_at(cols: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int
     return parsed.astype(dtype)
 
 
-def _kind(given: pa.ChunkedArray | None, num_media: pd.Series | None,
-          media_urls: list[pa.ChunkedArray], n: int) -> pa.ChunkedArray:
+def _kind(
+    given: pa.ChunkedArray | None,
+    num_media: pd.Series | None,
+    media_urls: list[pa.ChunkedArray],
+    n: int,
+) -> pa.ChunkedArray:
     """``sms``/``mms`` as the listener recorded it, else MMS when media came with it."""
     kinds = pa.array(KINDS, TEXT)
     if given is not None and given.null_count == 0 and pc.all(pc.is_in(given, kinds)).as_py():
@@ -379,8 +409,9 @@ def _kind(given: pa.ChunkedArray | None, num_media: pd.Series | None,
         return pa.chunked_array([inferred])
     given = pc.utf8_lower(pc.utf8_trim_whitespace(given))
     ok = pc.fill_null(pc.is_in(given, value_set=kinds), False)
-    return pc.if_else(ok, given, pa.chunked_array([inferred]) if isinstance(given, pa.ChunkedArray)
-                      else inferred)
+    return pc.if_else(
+        ok, given, pa.chunked_array([inferred]) if isinstance(given, pa.ChunkedArray) else inferred
+    )
 
 
 def format_load_report(report: dict) -> str:
@@ -391,7 +422,9 @@ def format_load_report(report: dict) -> str:
         f"{report['skipped']} torn or invalid line(s) skipped."
     ]
     for file, nums in report.get("skipped_lines", {}).items():
-        shown = ", ".join(map(str, nums[:_MAX_LISTED])) + (" ..." if len(nums) > _MAX_LISTED else "")
+        shown = ", ".join(map(str, nums[:_MAX_LISTED])) + (
+            " ..." if len(nums) > _MAX_LISTED else ""
+        )
         lines.append(f"  skipped in {file}: line(s) {shown}")
     lines += [f"  {p}" for p in report.get("problems", []) if ", line " not in p]
     return "\n".join(lines)

@@ -67,16 +67,42 @@ HELP_KEYWORDS = ("help", "info")
 STATUSES = ("opted_out", "resubscribed", "review", "help")
 OPT_OUT_COLUMNS = ("phone", "status", "keyword", "reason", "received_at", "body")
 
-_FILLER = {"please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "asap", "it",
-           "all", "me", "immediately", "already", "again", "ok", "okay", "sorry", "just"}
+_FILLER = {
+    "please",
+    "pls",
+    "plz",
+    "now",
+    "thanks",
+    "thank",
+    "you",
+    "thx",
+    "ty",
+    "asap",
+    "it",
+    "all",
+    "me",
+    "immediately",
+    "already",
+    "again",
+    "ok",
+    "okay",
+    "sorry",
+    "just",
+}
 _STOP_VERB = r"(?:stop|quit|cease|end|halt)"
-_BETWEEN = (r"(?:me|all|the|these|those|this|your|ur|you|with|any|more|future|such|of|"
-            r"marketing|promotional|promo|automated|annoying|stupid|damn|fucking|freaking)")
-_MSG_OBJECT = (r"(?:text(?:s|ing|ed)?|txt(?:s|ing)?|msgs?|messag(?:e|es|ing)|sms|"
-               r"send(?:ing)?|contact(?:ing)?|spam(?:ming)?|e-?mail(?:s|ing)?|call(?:s|ing)?|"
-               r"this|these|those|it|them)")
-_NEGATED_VERB = re.compile(r"\b(?:don'?t|do not|never|not|can'?t|cannot|didn'?t|doesn'?t)"
-                           r"\s+(?:ever\s+)?$")
+_BETWEEN = (
+    r"(?:me|all|the|these|those|this|your|ur|you|with|any|more|future|such|of|"
+    r"marketing|promotional|promo|automated|annoying|stupid|damn|fucking|freaking)"
+)
+_MSG_OBJECT = (
+    r"(?:text(?:s|ing|ed)?|txt(?:s|ing)?|msgs?|messag(?:e|es|ing)|sms|"
+    r"send(?:ing)?|contact(?:ing)?|spam(?:ming)?|e-?mail(?:s|ing)?|call(?:s|ing)?|"
+    r"this|these|those|it|them)"
+)
+_NEGATED_VERB = re.compile(
+    r"\b(?:don'?t|do not|never|not|can'?t|cannot|didn'?t|doesn'?t)"
+    r"\s+(?:ever\s+)?$"
+)
 _STOP_MESSAGES = re.compile(rf"\b{_STOP_VERB}(?:\s+{_BETWEEN})*\s+{_MSG_OBJECT}\b")
 _PHRASES = re.compile(
     r"\b(?:unsubscribe|unsub|opt[\s-]*(?:me\s+)?out|remove\s+(?:me|my\s+(?:number|name|info|"
@@ -85,12 +111,16 @@ _PHRASES = re.compile(
 )
 _NEGATION = r"(?:do\s+not|don'?t|never|no\s+more|no\s+longer)"
 _CONTACT_WORD = r"(?:text|txt|message|msg|contact|sms|e-?mail|call|send)\w*"
-_MIDDLE = (r"(?:want|wish|need|like|to|me|receive|get|getting|any|more|these|those|your|ur|"
-           r"ever|please|pls|plz|again|send|sending|want\s+to)")
+_MIDDLE = (
+    r"(?:want|wish|need|like|to|me|receive|get|getting|any|more|these|those|your|ur|"
+    r"ever|please|pls|plz|again|send|sending|want\s+to)"
+)
 _DONT_CONTACT = re.compile(rf"\b{_NEGATION}(?:\s+{_MIDDLE}){{0,4}}\s+{_CONTACT_WORD}\b")
 #: Cheap pre-filter: a message with none of these stems cannot be classified.
-_CANDIDATE = (r"stop|quit|cancel|end|revoke|opt|unsub|start|yes|help|info|remove|take|"
-              r"delete|leave|text|txt|msg|messag|sms|contact|send|spam|halt|cease|mail|call")
+_CANDIDATE = (
+    r"stop|quit|cancel|end|revoke|opt|unsub|start|yes|help|info|remove|take|"
+    r"delete|leave|text|txt|msg|messag|sms|contact|send|spam|halt|cease|mail|call"
+)
 
 
 def _words(body: str) -> tuple[str, list[str]]:
@@ -100,7 +130,9 @@ def _words(body: str) -> tuple[str, list[str]]:
 
 
 @lru_cache(maxsize=65536)
-def classify_reply(body: str | None, opt_out_type: str | None = None) -> tuple[str | None, str | None, str]:
+def classify_reply(
+    body: str | None, opt_out_type: str | None = None
+) -> tuple[str | None, str | None, str]:
     """``(status, keyword, reason)`` for one message; status None when it decides nothing.
 
     >>> classify_reply("Stop.")
@@ -128,15 +160,17 @@ def classify_reply(body: str | None, opt_out_type: str | None = None) -> tuple[s
             kw = (joined if joined in keywords else words[0]).upper()
             return status, kw, f"the whole message is the {what} keyword {kw}"
     for m in _STOP_MESSAGES.finditer(text):
-        if not _NEGATED_VERB.search(text[:m.start()]):
+        if not _NEGATED_VERB.search(text[: m.start()]):
             return "review", None, f'asks to stop messages in a sentence: "{m.group(0)}"'
     m = _PHRASES.search(text) or _DONT_CONTACT.search(text)
     if m:
         return "review", None, f'asks to stop messages in a sentence: "{m.group(0)}"'
     core = [w for w in words if w not in _FILLER]
     if len(core) == 1 and core[0] in OPT_OUT_KEYWORDS and len(words) <= 5:
-        return "review", core[0].upper(), (
-            f'the keyword {core[0].upper()} with other words around it ("{text}")'
+        return (
+            "review",
+            core[0].upper(),
+            (f'the keyword {core[0].upper()} with other words around it ("{text}")'),
         )
     if len(core) == 1 and core[0] in HELP_KEYWORDS and len(words) <= 4:
         return "help", core[0].upper(), f"the help keyword {core[0].upper()} with other words"
@@ -174,11 +208,16 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
         )
     body = _text_col(inbound, "Body")
     oot = _text_col(inbound, "OptOutType")
-    when = inbound["received_at"] if "received_at" in inbound.columns else pd.Series(
-        pd.NaT, index=inbound.index, dtype="datetime64[us, UTC]")
+    when = (
+        inbound["received_at"]
+        if "received_at" in inbound.columns
+        else pd.Series(pd.NaT, index=inbound.index, dtype="datetime64[us, UTC]")
+    )
     arr_body = pa.array(body.array)
     candidate = pc.fill_null(pc.match_substring_regex(pc.utf8_lower(arr_body), _CANDIDATE), False)
-    has_oot = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(pa.array(oot.array))), 0), False)
+    has_oot = pc.fill_null(
+        pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(pa.array(oot.array))), 0), False
+    )
     pick = np.flatnonzero(pc.or_(candidate, has_oot).to_numpy(zero_copy_only=False))
     if len(pick) == 0:
         return _empty()
@@ -193,15 +232,17 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
     raw_from = inbound["From"].astype("str").iloc[rows].reset_index(drop=True)
     phone = _normalise(raw_from, region)
     phone = phone.where(phone.notna(), raw_from.str.strip())
-    events = pd.DataFrame({
-        "phone": phone.to_numpy(dtype=object),
-        "status": status[hit],
-        "keyword": [verdicts[i][1] for i in hit],
-        "reason": [verdicts[i][2] for i in hit],
-        "received_at": when.iloc[rows].to_numpy(),
-        "body": b[hit],
-        "_order": rows,
-    })
+    events = pd.DataFrame(
+        {
+            "phone": phone.to_numpy(dtype=object),
+            "status": status[hit],
+            "keyword": [verdicts[i][1] for i in hit],
+            "reason": [verdicts[i][2] for i in hit],
+            "received_at": when.iloc[rows].to_numpy(),
+            "body": b[hit],
+            "_order": rows,
+        }
+    )
     events = events[events["phone"].notna()]
     # undated rows (exports without a time) count as the oldest; ties keep file order
     events = events.sort_values(["received_at", "_order"], na_position="first", kind="stable")
@@ -209,11 +250,14 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
     state: dict[str, str] = {}
     for i, (ph, st) in enumerate(zip(events["phone"].to_numpy(), events["status"].to_numpy())):
         cur = state.get(ph)
-        if st == "opted_out" or (st == "review" and cur != "opted_out"):
-            new = st
-        elif st == "resubscribed" and cur in ("opted_out", "review"):
-            new = st
-        elif st == "help" and cur is None:
+        if (
+            st == "opted_out"
+            or (st == "review" and cur != "opted_out")
+            or st == "resubscribed"
+            and cur in ("opted_out", "review")
+            or st == "help"
+            and cur is None
+        ):
             new = st
         else:
             continue
@@ -238,8 +282,21 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 # -- the suppression list ---------------------------------------------------------------------
 
-_PHONE_HEADERS = ("phone", "phone_number", "phonenumber", "number", "mobile", "cell", "msisdn",
-                  "e164", "from", "to", "contact", "telephone", "tel")
+_PHONE_HEADERS = (
+    "phone",
+    "phone_number",
+    "phonenumber",
+    "number",
+    "mobile",
+    "cell",
+    "msisdn",
+    "e164",
+    "from",
+    "to",
+    "contact",
+    "telephone",
+    "tel",
+)
 
 
 def suppression_list(source, *, include_review: bool = True, region: str | None = "US") -> set[str]:
@@ -363,6 +420,9 @@ def _from_values(values: pd.Series, region, what: str) -> set[str]:
         shown = ", ".join(repr(v) for v in text[present].to_numpy()[bad][:5])
         logger.warning(
             "%s: %d entr%s not a valid phone number and cannot be matched: %s",
-            what, int(bad.sum()), "y is" if bad.sum() == 1 else "ies are", shown,
+            what,
+            int(bad.sum()),
+            "y is" if bad.sum() == 1 else "ies are",
+            shown,
         )
     return set(e164.dropna().tolist())

@@ -78,8 +78,10 @@ async def parse_payloads(request: Request, body: bytes, limits: Limits) -> list[
     """The posted fields, JSON (an object, or an array of them) or form-encoded (or
     multipart), exactly as sent; raises :class:`PayloadError` for anything else."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype == "application/json" or ctype.endswith("+json") or (
-        ctype not in _FORM_TYPES and body.lstrip()[:1] in (b"{", b"[")
+    if (
+        ctype == "application/json"
+        or ctype.endswith("+json")
+        or (ctype not in _FORM_TYPES and body.lstrip()[:1] in (b"{", b"["))
     ):
         items = _json_payloads(body)
         check_payloads(items, limits)
@@ -88,14 +90,18 @@ async def parse_payloads(request: Request, body: bytes, limits: Limits) -> list[
         if ctype == "multipart/form-data":
             pairs = await _multipart(request, body, limits)
         else:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, encoding="utf-8",
-                              errors="strict", max_num_fields=limits.max_fields)
+            pairs = parse_qsl(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                encoding="utf-8",
+                errors="strict",
+                max_num_fields=limits.max_fields,
+            )
     except UnicodeDecodeError:
         raise PayloadError("the form is not UTF-8 text") from None
     except ValueError as exc:  # "Max number of fields exceeded", or multipart's own
         if "fields" in str(exc):
-            raise PayloadError(f"more than {limits.max_fields} fields (see --max-fields)") \
-                from None
+            raise PayloadError(f"more than {limits.max_fields} fields (see --max-fields)") from None
         raise PayloadError(str(exc)) from None
     payload: dict = {}
     for key, value in pairs:
@@ -133,13 +139,16 @@ async def _multipart(request: Request, body: bytes, limits: Limits) -> list[tupl
     try:
         from starlette.requests import Request
 
-        form = await Request(request.scope, replay).form(max_fields=limits.max_fields,
-                                                         max_files=limits.max_fields)
+        form = await Request(request.scope, replay).form(
+            max_fields=limits.max_fields, max_files=limits.max_fields
+        )
     except (MultiPartException, HTTPException) as exc:  # starlette raises either
-        raise ValueError(getattr(exc, "detail", None) or getattr(exc, "message", str(exc))) \
-            from None
-    return [(k, (v.filename or "") if isinstance(v, UploadFile) else v)
-            for k, v in form.multi_items()]
+        raise ValueError(
+            getattr(exc, "detail", None) or getattr(exc, "message", str(exc))
+        ) from None
+    return [
+        (k, (v.filename or "") if isinstance(v, UploadFile) else v) for k, v in form.multi_items()
+    ]
 
 
 def check_payloads(items: list[dict], limits: Limits) -> None:
@@ -152,8 +161,10 @@ def check_payloads(items: list[dict], limits: Limits) -> None:
             value, depth, top = todo.pop()
             if isinstance(value, dict):
                 if depth > limits.max_depth:
-                    raise PayloadError(f"field {_shown(top)} nests deeper than "
-                                       f"{limits.max_depth} levels (see --max-depth)")
+                    raise PayloadError(
+                        f"field {_shown(top)} nests deeper than "
+                        f"{limits.max_depth} levels (see --max-depth)"
+                    )
                 fields += len(value)
                 for key, item in value.items():
                     name = top or key
@@ -161,8 +172,10 @@ def check_payloads(items: list[dict], limits: Limits) -> None:
                     todo.append((item, depth + 1, name))
             elif isinstance(value, list):
                 if depth > limits.max_depth:
-                    raise PayloadError(f"field {_shown(top)} nests deeper than "
-                                       f"{limits.max_depth} levels (see --max-depth)")
+                    raise PayloadError(
+                        f"field {_shown(top)} nests deeper than "
+                        f"{limits.max_depth} levels (see --max-depth)"
+                    )
                 fields += len(value)
                 todo.extend((item, depth + 1, top) for item in value)
             elif isinstance(value, str):

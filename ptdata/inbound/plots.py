@@ -52,8 +52,7 @@ def plot_volume_by_hour(table: pd.DataFrame):
 
 def plot_volume_by_weekday(table: pd.DataFrame):
     """Stacked bars of SMS and MMS received per weekday (the ``volume_by_weekday`` table)."""
-    return _stacked(table.assign(weekday=table["weekday"].str[:3]), "weekday",
-                    "Replies by weekday")
+    return _stacked(table.assign(weekday=table["weekday"].str[:3]), "weekday", "Replies by weekday")
 
 
 def plot_geography(table: pd.DataFrame, *, top: int = 15):
@@ -72,15 +71,24 @@ def plot_geography(table: pd.DataFrame, *, top: int = 15):
 def plot_reply_stats(stats: pd.DataFrame):
     """Reply rate and opt-out rate side by side for each row of a ``reply_stats`` table."""
     key = stats.columns[0] if stats.columns[0] != "sent" else None
-    labels = ["all"] if key is None else [
-        "(none)" if pd.isna(k) else (str(k)[:24] + ("…" if len(str(k)) > 24 else ""))
-        for k in stats[key]
-    ]
+    labels = (
+        ["all"]
+        if key is None
+        else [
+            "(none)" if pd.isna(k) else (str(k)[:24] + ("…" if len(str(k)) > 24 else ""))
+            for k in stats[key]
+        ]
+    )
     fig, ax = _figure(max(6.0, 0.9 * len(labels) + 2), 4.0)
     x = np.arange(len(labels))
     ax.bar(x - 0.2, stats["reply_rate"] * 100, width=0.4, label="reply rate", color="#4C72B0")
     ax.bar(x + 0.2, stats["opt_out_rate"] * 100, width=0.4, label="opt-out rate", color="#C44E52")
-    ax.set_xticks(x, labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
+    ax.set_xticks(
+        x,
+        labels,
+        rotation=30 if len(labels) > 4 else 0,
+        ha="right" if len(labels) > 4 else "center",
+    )
     ax.set_ylabel("% of messages sent")
     ax.set_title(f"Replies per {key or 'send'}")
     ax.legend()
@@ -91,8 +99,11 @@ def plot_review_funnel(funnel: pd.DataFrame):
     """Requests sent, replied and opted out per place (the ``review_funnel`` table)."""
     fig, ax = _figure(max(6.0, 1.2 * len(funnel) + 2), 4.0)
     x = np.arange(len(funnel))
-    for offset, col, color in ((-0.27, "sent", "#4C72B0"), (0.0, "replied", "#55A868"),
-                               (0.27, "opted_out", "#C44E52")):
+    for offset, col, color in (
+        (-0.27, "sent", "#4C72B0"),
+        (0.0, "replied", "#55A868"),
+        (0.27, "opted_out", "#C44E52"),
+    ):
         ax.bar(x + offset, funnel[col], width=0.27, label=col.replace("_", " "), color=color)
     ax.set_xticks(x, [str(p) for p in funnel["place"]])
     ax.set_ylabel("review requests")

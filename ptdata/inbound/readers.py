@@ -41,10 +41,11 @@ class Part:
     file: str
     table: pa.Table | None
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
-    problems: list[str] = field(default_factory=list)               # file-level notes
+    problems: list[str] = field(default_factory=list)  # file-level notes
 
 
 # -- format detection ------------------------------------------------------------------------
+
 
 def sniff_format(name: str, head: bytes) -> str:
     """``"jsonl"``, ``"json"`` (an array or one document), ``"form"`` or ``"csv"``."""
@@ -139,6 +140,7 @@ def _read_json_document(name: str, data: bytes) -> Part:
 
 # -- form-encoded lines and CSV ---------------------------------------------------------------
 
+
 def _read_form(name: str, data: bytes) -> Part:
     """One ``a=1&b=2`` payload per line (what Twilio posts); ``#`` lines are comments."""
     records, skipped = [], []
@@ -147,8 +149,13 @@ def _read_form(name: str, data: bytes) -> Part:
         if not line or line.startswith(b"#"):
             continue
         try:
-            pairs = parse_qsl(line.decode("utf-8"), keep_blank_values=True,
-                              strict_parsing=True, encoding="utf-8", errors="strict")
+            pairs = parse_qsl(
+                line.decode("utf-8"),
+                keep_blank_values=True,
+                strict_parsing=True,
+                encoding="utf-8",
+                errors="strict",
+            )
         except UnicodeDecodeError:
             skipped.append((i, "not UTF-8 text"))
             continue
@@ -191,8 +198,9 @@ def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
         return Part(name, pa.table({}), problems=problems)
     header = [h.strip() for h in header]
     if inbound_only and not {"From", "Body", "SmsSid", "MessageSid"} & set(header):
-        problems.append("no From, Body, SmsSid or MessageSid column: not an inbound export, "
-                        "skipped")
+        problems.append(
+            "no From, Body, SmsSid or MessageSid column: not an inbound export, skipped"
+        )
         return Part(name, pa.table({}), problems=problems)
     columns: list[list[str]] = [[] for _ in header]
     skipped = []
@@ -200,7 +208,9 @@ def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != len(header):
-            skipped.append((reader.line_num, f"{len(row)} cells where the header has {len(header)}"))
+            skipped.append(
+                (reader.line_num, f"{len(row)} cells where the header has {len(header)}")
+            )
             continue
         for col, cell in zip(columns, row):
             col.append(cell)

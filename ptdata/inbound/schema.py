@@ -33,9 +33,25 @@ META_FIELDS = ("received_at", "kind")
 
 #: Text fields of the SMS and MMS triggers (x-ms-notification-content), most useful first.
 TEXT_FIELDS = (
-    "From", "To", "Body", "SmsSid", "MessageSid", "OptOutType", "mediaURL", "contentType",
-    "MessageStatus", "MessagingServiceSid", "AccountSid",
-    "FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
+    "From",
+    "To",
+    "Body",
+    "SmsSid",
+    "MessageSid",
+    "OptOutType",
+    "mediaURL",
+    "contentType",
+    "MessageStatus",
+    "MessagingServiceSid",
+    "AccountSid",
+    "FromCity",
+    "FromState",
+    "FromZip",
+    "FromCountry",
+    "ToCity",
+    "ToState",
+    "ToZip",
+    "ToCountry",
 )
 
 #: Fields the MMS trigger declares as integers.
@@ -43,9 +59,28 @@ INTEGER_FIELDS = ("NumMedia", "ReferralNumMedia")
 
 #: Every inbound frame has these columns, in this order; extra fields follow.
 STANDARD_COLUMNS = (
-    "received_at", "kind", "From", "To", "Body", "SmsSid", "MessageSid", "OptOutType",
-    "NumMedia", "mediaURL", "contentType", "MessageStatus", "MessagingServiceSid", "AccountSid",
-    "FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
+    "received_at",
+    "kind",
+    "From",
+    "To",
+    "Body",
+    "SmsSid",
+    "MessageSid",
+    "OptOutType",
+    "NumMedia",
+    "mediaURL",
+    "contentType",
+    "MessageStatus",
+    "MessagingServiceSid",
+    "AccountSid",
+    "FromCity",
+    "FromState",
+    "FromZip",
+    "FromCountry",
+    "ToCity",
+    "ToState",
+    "ToZip",
+    "ToCountry",
     "ReferralNumMedia",
 )
 
@@ -63,10 +98,7 @@ INBOUND_SCHEMA = pa.DataFrameSchema(
         "received_at": pa.Column(pd.DatetimeTZDtype("us", "UTC"), nullable=True),
         "kind": pa.Column(_TEXT, pa.Check.isin(KINDS), nullable=False),
         **{name: _text_column() for name in TEXT_FIELDS},
-        **{
-            name: pa.Column("Int64", pa.Check.ge(0), nullable=True)
-            for name in INTEGER_FIELDS
-        },
+        **{name: pa.Column("Int64", pa.Check.ge(0), nullable=True) for name in INTEGER_FIELDS},
     },
     strict=False,  # Twilio adds fields without notice: extra columns are kept
     ordered=False,

@@ -83,7 +83,7 @@ class DumpSource:
                     if not left:
                         break
                 n = min(len(left), len(view) - done)
-                view[done:done + n] = left[:n]
+                view[done : done + n] = left[:n]
                 left, done = left[n:], done + n
             return done
 
@@ -121,7 +121,7 @@ class DumpSource:
                 nonlocal done, last
                 got = 0
                 while got < len(view) and done < expected:
-                    n = f.readinto(view[got:got + min(len(view) - got, expected - done)])
+                    n = f.readinto(view[got : got + min(len(view) - got, expected - done)])
                     if not n:
                         now = os.fstat(f.fileno()).st_size
                         raise InboundLoadError(
@@ -130,7 +130,7 @@ class DumpSource:
                             "it). Load it again once nothing is rewriting it."
                         )
                     got, done = got + n, done + n
-                    last = bytes(view[got - 1:got])
+                    last = bytes(view[got - 1 : got])
                 while got < len(view) and last != b"\n":  # the line still being appended
                     piece = f.read(min(_LINE_END_READ, len(view) - got))
                     if not piece:
@@ -138,7 +138,7 @@ class DumpSource:
                         break
                     cut = piece.find(b"\n") + 1
                     piece = piece[:cut] if cut else piece
-                    view[got:got + len(piece)] = piece
+                    view[got : got + len(piece)] = piece
                     got += len(piece)
                     last = piece[-1:]
                 return got

@@ -28,19 +28,28 @@ def summary_text(inbound: pd.DataFrame, decisions: pd.DataFrame, stats: pd.DataF
     n = len(inbound)
     kinds = inbound["kind"].value_counts()
     senders = inbound["From"].nunique()
-    lines = [f"{n} message(s) ({int(kinds.get('sms', 0))} SMS, {int(kinds.get('mms', 0))} MMS) "
-             f"from {senders} sender(s)"]
+    lines = [
+        f"{n} message(s) ({int(kinds.get('sms', 0))} SMS, {int(kinds.get('mms', 0))} MMS) "
+        f"from {senders} sender(s)"
+    ]
     when = inbound["received_at"].dropna()
     if len(when):
-        lines[0] += (f", {when.min():%Y-%m-%d %H:%M} to {when.max():%Y-%m-%d %H:%M} UTC")
+        lines[0] += f", {when.min():%Y-%m-%d %H:%M} to {when.max():%Y-%m-%d %H:%M} UTC"
     counts = decisions["status"].value_counts()
     lines.append(
-        "Opt-outs: " + ", ".join(f"{int(counts.get(s, 0))} {label}" for s, label in zip(
-            STATUSES, ("opted out", "re-subscribed", "to review (suppressed)", "asked for help")))
+        "Opt-outs: "
+        + ", ".join(
+            f"{int(counts.get(s, 0))} {label}"
+            for s, label in zip(
+                STATUSES, ("opted out", "re-subscribed", "to review (suppressed)", "asked for help")
+            )
+        )
     )
     skipped = report.get("skipped", 0)
-    lines.append(f"Skipped: {report.get('duplicates', 0)} duplicate deliveries, "
-                 f"{skipped} torn or invalid line(s)")
+    lines.append(
+        f"Skipped: {report.get('duplicates', 0)} duplicate deliveries, "
+        f"{skipped} torn or invalid line(s)"
+    )
     for file, nums in report.get("skipped_lines", {}).items():
         shown = ", ".join(map(str, nums[:20])) + (" ..." if len(nums) > 20 else "")
         lines.append(f"  {file}: line(s) {shown}")
@@ -49,8 +58,10 @@ def summary_text(inbound: pd.DataFrame, decisions: pd.DataFrame, stats: pd.DataF
             lines.append(f"  {problem}")
     if stats is not None and len(stats):
         sent, replied, out = (int(stats[c].sum()) for c in ("sent", "replied", "opted_out"))
-        lines.append(f"Against the report: {sent} sent, {replied} replied ({_pct(replied, sent)}), "
-                     f"{out} opted out ({_pct(out, sent)})")
+        lines.append(
+            f"Against the report: {sent} sent, {replied} replied ({_pct(replied, sent)}), "
+            f"{out} opted out ({_pct(out, sent)})"
+        )
     return "\n".join(lines)
 
 
@@ -64,7 +75,9 @@ def _for_csv(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_summary(dumps: list, *, sent=None, out_dir=None, tz: str = "UTC") -> tuple[str, list[Path]]:
+def build_summary(
+    dumps: list, *, sent=None, out_dir=None, tz: str = "UTC"
+) -> tuple[str, list[Path]]:
     """Load ``dumps``; return the summary text and the files written into ``out_dir``."""
     from ptdata.bulk.writers import read_report, write_frame
 
@@ -73,8 +86,10 @@ def build_summary(dumps: list, *, sent=None, out_dir=None, tz: str = "UTC") -> t
     tables: dict[str, tuple[pd.DataFrame, object]] = {
         "opt_outs": (decisions, None),
         "volume_by_hour": (analysis.volume_by_hour(inbound, tz=tz), plots.plot_volume_by_hour),
-        "volume_by_weekday": (analysis.volume_by_weekday(inbound, tz=tz),
-                              plots.plot_volume_by_weekday),
+        "volume_by_weekday": (
+            analysis.volume_by_weekday(inbound, tz=tz),
+            plots.plot_volume_by_weekday,
+        ),
         "geography": (analysis.geography(inbound), plots.plot_geography),
     }
     stats = None
@@ -84,11 +99,15 @@ def build_summary(dumps: list, *, sent=None, out_dir=None, tz: str = "UTC") -> t
         for by in ("campaign", "group", "body"):
             col = {"campaign": "campaign_id"}.get(by, by)
             if col in report.columns and report[col].notna().any():
-                tables[f"reply_stats_by_{by}"] = (analysis.reply_stats(inbound, report, by=by),
-                                                  plots.plot_reply_stats)
+                tables[f"reply_stats_by_{by}"] = (
+                    analysis.reply_stats(inbound, report, by=by),
+                    plots.plot_reply_stats,
+                )
         if "place" in report.columns and report["place"].notna().any():
-            tables["review_funnel"] = (analysis.review_funnel(report, inbound),
-                                       plots.plot_review_funnel)
+            tables["review_funnel"] = (
+                analysis.review_funnel(report, inbound),
+                plots.plot_review_funnel,
+            )
     files: list[Path] = []
     if out_dir is not None:
         out = Path(out_dir)

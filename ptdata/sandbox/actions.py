@@ -9,7 +9,7 @@ campaign, whose UndeliveredCount counts the recipients unsubscribed there. Every
 >>> actions = Actions(Store(), service_number="+14155550100")
 >>> from ptdata.api.operations import get_operation
 >>> out = actions.run(get_operation("SendTextMessageToANumber"),
-...                   {"To": "+14155550123", "Body": "Hi"}, now=datetime.now(timezone.utc))
+...                   {"To": "+14155550123", "Body": "Hi"}, now=datetime.now(UTC))
 >>> out.data["Reach"], out.data["Status"]
 (1, 'Sent')
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,10 +48,16 @@ class Actions:
     def __init__(self, store: Store, *, service_number: str) -> None:
         self.store = store
         self.service_number = service_number
-        self.started_at = api_time(datetime.now(timezone.utc))
+        self.started_at = api_time(datetime.now(UTC))
 
-    def run(self, op: Operation, values: dict[str, Any], *, now: datetime,
-            path_params: dict[str, str] | None = None) -> Outcome:
+    def run(
+        self,
+        op: Operation,
+        values: dict[str, Any],
+        *,
+        now: datetime,
+        path_params: dict[str, str] | None = None,
+    ) -> Outcome:
         """Perform ``op`` with checked ``values``; BadRequest when a value is wrong."""
         if op.is_message:
             return self._message(op, values, now)
@@ -62,39 +68,50 @@ class Actions:
 
     # -- lists -------------------------------------------------------------------------------
 
-    def _GetContacts(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
+    def _GetContacts(self, op: Operation, values: dict[str, Any]) -> Outcome:
         rows = self.store.contacts()
-        return Outcome([
-            {"ContactId": c["contact_id"], "Phone": c["phone"],
-             "Name": " ".join(p for p in (c["name"], c["last_name"]) if p),
-             "WelcomeSent": bool(c["welcome_sent"]), "Status": c["status"],
-             "Groups": c["group_names"] or ""}
-            for c in rows
-        ])
+        return Outcome(
+            [
+                {
+                    "ContactId": c["contact_id"],
+                    "Phone": c["phone"],
+                    "Name": " ".join(p for p in (c["name"], c["last_name"]) if p),
+                    "WelcomeSent": bool(c["welcome_sent"]),
+                    "Status": c["status"],
+                    "Groups": c["group_names"] or "",
+                }
+                for c in rows
+            ]
+        )
 
-    def _GetGroups(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
-        return Outcome([{"GroupId": g["group_id"], "Name": g["name"],
-                         "ContactsCount": g["contacts_count"]} for g in self.store.groups()])
+    def _GetGroups(self, op: Operation, values: dict[str, Any]) -> Outcome:
+        return Outcome(
+            [
+                {"GroupId": g["group_id"], "Name": g["name"], "ContactsCount": g["contacts_count"]}
+                for g in self.store.groups()
+            ]
+        )
 
-    def _GetPlaces(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
+    def _GetPlaces(self, op: Operation, values: dict[str, Any]) -> Outcome:
         return Outcome(self.store.places())
 
     # -- contacts ----------------------------------------------------------------------------
 
-    def _CreateAContact(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
+    def _CreateAContact(self, op: Operation, values: dict[str, Any]) -> Outcome:
         phone = normalize_phone(values["Phone"], "Phone")
         contact = self.store.upsert_contact(phone, values.get("Name"), values.get("LastName"))
         return Outcome(contact_data(contact, self.store.groups_of(contact["contact_id"]), op))
 
-    def _UpdateAPowerTextorContact(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
+    def _UpdateAPowerTextorContact(self, op: Operation, values: dict[str, Any]) -> Outcome:
         contact = self._existing_contact(values["Contact"], "Contact", op)
         changes: dict[str, str] = {}
         if values.get("UpdatedContactNumber"):
             phone = normalize_phone(values["UpdatedContactNumber"], "UpdatedContactNumber")
             other = self.store.contact_by_phone(phone)
             if other is not None and other["contact_id"] != contact["contact_id"]:
-                raise BadRequest(f"UpdatedContactNumber: {phone} already belongs to another "
-                                 "contact")
+                raise BadRequest(
+                    f"UpdatedContactNumber: {phone} already belongs to another contact"
+                )
             changes["phone"] = phone
         if values.get("UpdatedContactName"):
             changes["name"] = values["UpdatedContactName"]
@@ -105,23 +122,25 @@ class Actions:
 
     # -- webhooks ----------------------------------------------------------------------------
 
-    def _ProductionWebhook(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
+    def _ProductionWebhook(self, op: Operation, values: dict[str, Any]) -> Outcome:
         return self._register("sms", values["WebHookUri"])
 
-    def _MMSWebhook(self, op: Operation, values: dict[str, Any]) -> Outcome:  # noqa: N802
+    def _MMSWebhook(self, op: Operation, values: dict[str, Any]) -> Outcome:
         return self._register("mms", values["WebHookUri"])
 
     def _register(self, kind: str, url: str) -> Outcome:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BadRequest("WebHookUri: expected an absolute http(s) URL for Power Textor to "
-                             "POST received messages to")
+            raise BadRequest(
+                "WebHookUri: expected an absolute http(s) URL for Power Textor to "
+                "POST received messages to"
+            )
         reg = self.store.add_webhook(kind, url.strip())
         rid = reg["registration_id"]
         data = {"RegistrationId": rid, "Type": kind.upper(), "CreatedAt": reg["created_at"]}
         return Outcome(data, status=201, headers={"Location": f"/api/twilio/{rid}"})
 
-    def _InternalActionForWebhookDeletion(self, params: dict[str, str]) -> Outcome:  # noqa: N802
+    def _InternalActionForWebhookDeletion(self, params: dict[str, str]) -> Outcome:
         rid = params.get("RegistrationId", "")
         if not self.store.delete_webhook(rid):
             raise BadRequest(f"RegistrationId: no webhook registration {rid!r}", status=404)
@@ -158,32 +177,57 @@ class Actions:
                 status = "undelivered"
             else:
                 status = "scheduled" if scheduled else "sent"
-            messages.append({
-                "message_id": new_id(), "campaign_id": campaign_id, "operation": op.op_id,
-                "phone": phone, "contact_id": contact["contact_id"] if contact else None,
-                "body": text, "kind": op.action, "status": status, "send_at": send_date,
-                "place_id": place_id, "created_at": created,
-                "reference_id": "SM" + secrets.token_hex(16),
-                "attachment_name": upload.filename if isinstance(upload, Upload) else None,
-                "attachment_size": upload.size if isinstance(upload, Upload) else None,
-                "attachment_type": upload.content_type if isinstance(upload, Upload) else None,
-            })
+            messages.append(
+                {
+                    "message_id": new_id(),
+                    "campaign_id": campaign_id,
+                    "operation": op.op_id,
+                    "phone": phone,
+                    "contact_id": contact["contact_id"] if contact else None,
+                    "body": text,
+                    "kind": op.action,
+                    "status": status,
+                    "send_at": send_date,
+                    "place_id": place_id,
+                    "created_at": created,
+                    "reference_id": "SM" + secrets.token_hex(16),
+                    "attachment_name": upload.filename if isinstance(upload, Upload) else None,
+                    "attachment_size": upload.size if isinstance(upload, Upload) else None,
+                    "attachment_type": upload.content_type if isinstance(upload, Upload) else None,
+                }
+            )
         sent = sum(m["status"] == "sent" for m in messages)
         undelivered = sum(m["status"] == "undelivered" for m in messages)
         campaign = {
-            "campaign_id": campaign_id, "operation": op.op_id, "kind": op.action,
-            "type": "Review" if op.action == "review" else "Message", "body": text,
-            "place_id": place_id, "send_at": send_date, "scheduled": int(scheduled),
-            "status": "Scheduled" if scheduled else "Sent", "reach": len(messages),
-            "sent_count": sent, "undelivered_count": undelivered,
-            "group_ids": [g["group_id"] for g in groups], "created_at": created,
+            "campaign_id": campaign_id,
+            "operation": op.op_id,
+            "kind": op.action,
+            "type": "Review" if op.action == "review" else "Message",
+            "body": text,
+            "place_id": place_id,
+            "send_at": send_date,
+            "scheduled": int(scheduled),
+            "status": "Scheduled" if scheduled else "Sent",
+            "reach": len(messages),
+            "sent_count": sent,
+            "undelivered_count": undelivered,
+            "group_ids": [g["group_id"] for g in groups],
+            "created_at": created,
         }
         self.store.add_campaign(campaign, messages)
         if op.result == "message":
             phone, contact = recipients[0]
-            return Outcome(message_data(op, campaign, messages[0], contact,
-                                        self.store.groups_of(contact["contact_id"]),
-                                        self.service_number, self.started_at))
+            return Outcome(
+                message_data(
+                    op,
+                    campaign,
+                    messages[0],
+                    contact,
+                    self.store.groups_of(contact["contact_id"]),
+                    self.service_number,
+                    self.started_at,
+                )
+            )
         return Outcome(campaign_data(op, campaign, groups))
 
     def _place(self, value: str, name: str) -> str:
@@ -192,21 +236,27 @@ class Actions:
         places = self.store.places()
         for p in places:
             if value.strip().casefold() in (p["Name"].casefold(), p["PlaceId"].casefold()):
-                raise BadRequest(f"{name}: {value!r} is a place's name or PlaceId; send its "
-                                 f"GooglePlaceId {p['GooglePlaceId']!r} (from GetPlaces)")
+                raise BadRequest(
+                    f"{name}: {value!r} is a place's name or PlaceId; send its "
+                    f"GooglePlaceId {p['GooglePlaceId']!r} (from GetPlaces)"
+                )
         known = ", ".join(f"{p['Name']} ({p['GooglePlaceId']})" for p in places) or "none"
-        raise BadRequest(f"{name}: {value!r} is not a GooglePlaceId from GetPlaces; known "
-                         f"places: {known}")
+        raise BadRequest(
+            f"{name}: {value!r} is not a GooglePlaceId from GetPlaces; known places: {known}"
+        )
 
     def _existing_contact(self, value: str, name: str, op: Operation) -> dict[str, Any]:
         phone = normalize_phone(value, name)
         contact = self.store.contact_by_phone(phone)
         if contact is None:
             alt = op.action in ("text", "review", "reminder", "mms") and find_operation(
-                op.action, op.timing or "now", "new_contact")
+                op.action, op.timing or "now", "new_contact"
+            )
             hint = f"; to text a number that is not a contact use {alt.op_id}" if alt else ""
-            raise BadRequest(f"{name}: {value!r} is not the Phone of one of your contacts "
-                             f"(see GetContacts){hint}")
+            raise BadRequest(
+                f"{name}: {value!r} is not the Phone of one of your contacts "
+                f"(see GetContacts){hint}"
+            )
         return contact
 
     def _group(self, value: str, name: str) -> dict[str, Any]:
@@ -215,11 +265,14 @@ class Actions:
             return group
         named = self.store.groups_named(value.strip())
         if named:
-            raise BadRequest(f"{name}: {value!r} is a group name; send its GroupId "
-                             f"{named[0]['group_id']!r} (from GetGroups)")
+            raise BadRequest(
+                f"{name}: {value!r} is a group name; send its GroupId "
+                f"{named[0]['group_id']!r} (from GetGroups)"
+            )
         known = ", ".join(f"{g['name']} ({g['group_id']})" for g in self.store.groups()[:10])
-        raise BadRequest(f"{name}: {value!r} is not a GroupId from GetGroups; known groups: "
-                         f"{known or 'none'}")
+        raise BadRequest(
+            f"{name}: {value!r} is not a GroupId from GetGroups; known groups: {known or 'none'}"
+        )
 
     def _recipients(self, op: Operation, values: dict[str, Any]):
         """[(phone, contact or None)] and the groups involved, all checked before any write."""
@@ -235,21 +288,26 @@ class Actions:
             for i, item in enumerate(items, 1):
                 where = f"{field_name} (number {i} of {len(items)})"
                 if not item.strip():
-                    raise BadRequest(f"{where}: empty; give numbers separated by commas, e.g. "
-                                     "'+14155550101,+14155550102'")
+                    raise BadRequest(
+                        f"{where}: empty; give numbers separated by commas, e.g. "
+                        "'+14155550101,+14155550102'"
+                    )
                 phones.append(normalize_phone(item, where))
             return [(p, self.store.upsert_contact(p)) for p in phones], []
         if target == "contact":
             contact = self._existing_contact(value, field_name, op)
             return [(contact["phone"], contact)], []
         if target == "contacts":
-            contacts = [self._existing_contact(v, f"{field_name}[{i}]", op)
-                        for i, v in enumerate(value)]
+            contacts = [
+                self._existing_contact(v, f"{field_name}[{i}]", op) for i, v in enumerate(value)
+            ]
             return [(c["phone"], c) for c in contacts], []
         if target in ("group", "groups"):
             ids = [value] if target == "group" else value
-            groups = [self._group(v, field_name if target == "group" else f"{field_name}[{i}]")
-                      for i, v in enumerate(ids)]
+            groups = [
+                self._group(v, field_name if target == "group" else f"{field_name}[{i}]")
+                for i, v in enumerate(ids)
+            ]
             seen: dict[str, tuple[str, dict[str, Any]]] = {}
             for g in groups:
                 for c in self.store.members(g["group_id"]):
@@ -257,8 +315,9 @@ class Actions:
             return list(seen.values()), groups
         if target == "new_contact":
             phone = normalize_phone(value, field_name)
-            contact = self.store.upsert_contact(phone, values.get("ContactName"),
-                                                values.get("ContactLastName"))
+            contact = self.store.upsert_contact(
+                phone, values.get("ContactName"), values.get("ContactLastName")
+            )
             return [(phone, contact)], []
         if target == "new_group":
             group_name = values["GroupName"].strip()

@@ -68,24 +68,49 @@ class SandboxApp:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                await _send(send, 413, [("content-type", "application/json")], json.dumps(
-                    {"Success": False, "Error": {"Status": "PayloadTooLarge", "Message":
-                     f"the body is over {MAX_BODY_BYTES // (1024 * 1024)} MB"}, "Data": None}
-                ).encode())
+                await _send(
+                    send,
+                    413,
+                    [("content-type", "application/json")],
+                    json.dumps(
+                        {
+                            "Success": False,
+                            "Error": {
+                                "Status": "PayloadTooLarge",
+                                "Message": f"the body is over {MAX_BODY_BYTES // (1024 * 1024)} MB",
+                            },
+                            "Data": None,
+                        }
+                    ).encode(),
+                )
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         reply = await self.sandbox.handle(
-            scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-            list(scope.get("headers", [])), b"".join(chunks))
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            list(scope.get("headers", [])),
+            b"".join(chunks),
+        )
         if reply.fault == "stall":
             if await self._stalled_out(reply.stall_seconds, receive):
                 return  # the client gave up; nobody to answer
         if reply.fault in ("drop", "drop_before"):
-            await send({"type": "http.response.start", "status": reply.status,
-                        "headers": _headers(reply.headers, len(reply.body))})
-            await send({"type": "http.response.body", "body": reply.body[: len(reply.body) // 2],
-                        "more_body": True})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": reply.status,
+                    "headers": _headers(reply.headers, len(reply.body)),
+                }
+            )
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": reply.body[: len(reply.body) // 2],
+                    "more_body": True,
+                }
+            )
             raise DroppedConnection("connection dropped on purpose (sandbox fault)")
         await _send(send, reply.status, reply.headers, reply.body)
 
@@ -98,8 +123,12 @@ class SandboxApp:
             if task not in done:
                 task.cancel()
         await asyncio.gather(sleeper, waiter, return_exceptions=True)
-        return waiter in done and not waiter.cancelled() and not waiter.exception() and \
-            waiter.result().get("type") == "http.disconnect"
+        return (
+            waiter in done
+            and not waiter.cancelled()
+            and not waiter.exception()
+            and waiter.result().get("type") == "http.disconnect"
+        )
 
 
 def _headers(headers: list[tuple[str, str]], length: int) -> list[tuple[bytes, bytes]]:
@@ -109,6 +138,7 @@ def _headers(headers: list[tuple[str, str]], length: int) -> list[tuple[bytes, b
 
 
 async def _send(send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": _headers(headers, len(body))})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": _headers(headers, len(body))}
+    )
     await send({"type": "http.response.body", "body": body})

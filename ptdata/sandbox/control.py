@@ -38,8 +38,16 @@ if TYPE_CHECKING:
 
 __all__ = ["control"]
 
-_CONFIG_KEYS = ("latency", "rate_limit", "error_rate", "error_statuses", "drop_rate",
-                "stall_rate", "stall_seconds", "seed")
+_CONFIG_KEYS = (
+    "latency",
+    "rate_limit",
+    "error_rate",
+    "error_statuses",
+    "drop_rate",
+    "stall_rate",
+    "stall_seconds",
+    "seed",
+)
 
 
 def _json(body: bytes) -> Any:
@@ -69,8 +77,7 @@ async def control(sandbox: Sandbox, method: str, path: str, query: str, body: by
             known = sorted({p for _, p in _ROUTES})
             if any(p == route for _, p in _ROUTES):
                 return json_reply(405, {"error": f"{method} is not allowed on {route}"})
-            return json_reply(404, {"error": f"no sandbox route {method} {route}",
-                                     "routes": known})
+            return json_reply(404, {"error": f"no sandbox route {method} {route}", "routes": known})
         status, payload = await handler(sandbox, params, body)
         return json_reply(status, payload)
     except BadRequest as exc:
@@ -93,8 +100,11 @@ async def _clear_requests(sb: Sandbox, params, body):
 
 
 async def _messages(sb: Sandbox, params, body):
-    return 200, sb.messages(campaign_id=params.get("campaign_id", [None])[-1],
-                            phone=params.get("phone", [None])[-1], since=_int(params, "since"))
+    return 200, sb.messages(
+        campaign_id=params.get("campaign_id", [None])[-1],
+        phone=params.get("phone", [None])[-1],
+        since=_int(params, "since"),
+    )
 
 
 async def _campaigns(sb: Sandbox, params, body):

@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ptdata.api.operations import Operation
@@ -43,9 +43,11 @@ __all__ = ["Sandbox"]
 
 logger = logging.getLogger("ptdata.sandbox")
 
-_HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
-         b"<h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p>"
-         b"</body></html>")
+_HTML = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    b"<h1>Bad Gateway</h1><p>The upstream server returned an invalid response.</p>"
+    b"</body></html>"
+)
 
 
 def _as_account(data: Any, account_id: str | None) -> Any:
@@ -55,13 +57,15 @@ def _as_account(data: Any, account_id: str | None) -> Any:
     if isinstance(data, list):
         return [_as_account(d, account_id) for d in data]
     if isinstance(data, dict):
-        return {k: account_id if k == "AccountId" else _as_account(v, account_id)
-                for k, v in data.items()}
+        return {
+            k: account_id if k == "AccountId" else _as_account(v, account_id)
+            for k, v in data.items()
+        }
     return data
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class Sandbox:
@@ -100,8 +104,13 @@ class Sandbox:
         self.actions = Actions(self.store, service_number=service_number)
         self._api_key = api_key or None
         self.accounts: dict[str, str] = {}
-        self._faults = FaultPlan(error_rate=error_rate, error_statuses=error_statuses,
-                                 drop_rate=drop_rate, stall_rate=stall_rate, seed=seed)
+        self._faults = FaultPlan(
+            error_rate=error_rate,
+            error_statuses=error_statuses,
+            drop_rate=drop_rate,
+            stall_rate=stall_rate,
+            seed=seed,
+        )
         self.latency = 0.0
         self.stall_seconds = 30.0
         self._limiter: RateLimiter | None = None
@@ -112,8 +121,10 @@ class Sandbox:
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "any"
-        return (f"Sandbox(db={self.store.path!r}, api_key={key}, latency={self.latency}, "
-                f"rate_limit={self.rate_limit})")
+        return (
+            f"Sandbox(db={self.store.path!r}, api_key={key}, latency={self.latency}, "
+            f"rate_limit={self.rate_limit})"
+        )
 
     # -- options -----------------------------------------------------------------------------
 
@@ -121,11 +132,19 @@ class Sandbox:
     def rate_limit(self) -> float | None:
         return self._limiter.rate if self._limiter else None
 
-    def configure(self, *, latency: float | None = None, rate_limit: float | None | str = "keep",
-                  error_rate: float | None = None, error_statuses: Sequence[int] | None = None,
-                  drop_rate: float | None = None, stall_rate: float | None = None,
-                  stall_seconds: float | None = None, seed: int | None = None,
-                  accounts: dict[str, str] | None = None) -> dict[str, Any]:
+    def configure(
+        self,
+        *,
+        latency: float | None = None,
+        rate_limit: float | None | str = "keep",
+        error_rate: float | None = None,
+        error_statuses: Sequence[int] | None = None,
+        drop_rate: float | None = None,
+        stall_rate: float | None = None,
+        stall_seconds: float | None = None,
+        seed: int | None = None,
+        accounts: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         """Change behaviour options while running (``rate_limit=None`` turns the limit off).
 
         ``accounts`` maps API keys to the AccountId their replies name (a key not in it is the
@@ -144,18 +163,30 @@ class Sandbox:
             self.stall_seconds = float(stall_seconds)
         if rate_limit != "keep":
             self._limiter = RateLimiter(float(rate_limit)) if rate_limit else None  # type: ignore[arg-type]
-        self._faults.configure(error_rate=error_rate, error_statuses=error_statuses,
-                               drop_rate=drop_rate, stall_rate=stall_rate, seed=seed)
+        self._faults.configure(
+            error_rate=error_rate,
+            error_statuses=error_statuses,
+            drop_rate=drop_rate,
+            stall_rate=stall_rate,
+            seed=seed,
+        )
         return self.options()
 
     def options(self) -> dict[str, Any]:
         """The current behaviour options (never the key)."""
         f = self._faults
-        return {"latency": self.latency, "rate_limit": self.rate_limit,
-                "error_rate": f.error_rate, "error_statuses": list(f.error_statuses),
-                "drop_rate": f.drop_rate, "stall_rate": f.stall_rate,
-                "stall_seconds": self.stall_seconds, "api_key_required": bool(self._api_key),
-                "db": self.store.path, "service_number": self.service_number}
+        return {
+            "latency": self.latency,
+            "rate_limit": self.rate_limit,
+            "error_rate": f.error_rate,
+            "error_statuses": list(f.error_statuses),
+            "drop_rate": f.drop_rate,
+            "stall_rate": f.stall_rate,
+            "stall_seconds": self.stall_seconds,
+            "api_key_required": bool(self._api_key),
+            "db": self.store.path,
+            "service_number": self.service_number,
+        }
 
     # -- inspection helpers (also served under /_sandbox/) -----------------------------------
 
@@ -166,8 +197,9 @@ class Sandbox:
     def clear_requests(self) -> None:
         self.store.clear_requests()
 
-    def messages(self, *, campaign_id: str | None = None, phone: str | None = None,
-                 since: int = 0) -> list[dict[str, Any]]:
+    def messages(
+        self, *, campaign_id: str | None = None, phone: str | None = None, since: int = 0
+    ) -> list[dict[str, Any]]:
         """One row per recipient of every accepted send (status sent, scheduled or undelivered)."""
         return self.store.messages(campaign_id=campaign_id, phone=phone, since=since)
 
@@ -177,8 +209,14 @@ class Sandbox:
 
     def webhooks(self) -> list[dict[str, Any]]:
         """Webhook registrations (id, kind, created_at; URLs withheld: they hold secrets)."""
-        return [{"RegistrationId": w["registration_id"], "kind": w["kind"],
-                 "created_at": w["created_at"]} for w in self.store.webhooks()]
+        return [
+            {
+                "RegistrationId": w["registration_id"],
+                "kind": w["kind"],
+                "created_at": w["created_at"],
+            }
+            for w in self.store.webhooks()
+        ]
 
     def script_faults(self, entries: Iterable[str | int]) -> list[str]:
         """Queue faults for the next send requests, e.g. ``["500", "drop", "429:2", "ok"]``."""
@@ -200,7 +238,9 @@ class Sandbox:
         if self._limiter is not None:
             self._limiter = RateLimiter(self._limiter.rate)
 
-    def deliver_inbound(self, payload: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+    def deliver_inbound(
+        self, payload: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Deliver an inbound SMS/MMS to the registered webhooks (see ``/_sandbox/inbound``)."""
         return self.run(self.inbound({**(payload or {}), **fields}))
 
@@ -263,8 +303,9 @@ class Sandbox:
 
     # -- the one handler ---------------------------------------------------------------------
 
-    async def handle(self, method: str, path: str, query: str,
-                     headers: list[tuple[bytes, bytes]], body: bytes) -> Reply:
+    async def handle(
+        self, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> Reply:
         """Answer one HTTP request (headers as lower-case ``(name, value)`` byte pairs)."""
         method = method.upper()
         if path.startswith("/_sandbox"):
@@ -284,16 +325,28 @@ class Sandbox:
             logger.exception("sandbox failed on %s %s", method, path)
             reply = json_reply(500, error_envelope(500, "sandbox internal error; see its log"))
         status = {"drop": "dropped", "drop_before": "dropped", "stall": "stalled"}.get(
-            reply.fault or "", str(reply.status))
+            reply.fault or "", str(reply.status)
+        )
         op: Operation | None = state["op"]
         self.store.finish_request(
-            seq, operation=op.op_id if op else None, record=state["record"], status=status,
-            fault=state["fault"], duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            seq,
+            operation=op.op_id if op else None,
+            record=state["record"],
+            status=status,
+            fault=state["fault"],
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         return reply
 
-    async def _api(self, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]],
-                   body: bytes, state: dict[str, Any]) -> Reply:
+    async def _api(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        state: dict[str, Any],
+    ) -> Reply:
         hdrs = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in headers}
         content_type = hdrs.get("content-type", "")
         state["record"] = {"content_type": content_type or None}
@@ -303,27 +356,51 @@ class Sandbox:
         if self._limiter is not None:
             retry = self._limiter.admit()
             if retry is not None:
-                return await self._finish(json_reply(
-                    429, error_envelope(429, f"rate limit of {self._limiter.rate:g} requests "
-                                             f"per second exceeded; retry after {retry} s"),
-                    {"Retry-After": str(retry)}))
+                return await self._finish(
+                    json_reply(
+                        429,
+                        error_envelope(
+                            429,
+                            f"rate limit of {self._limiter.rate:g} requests "
+                            f"per second exceeded; retry after {retry} s",
+                        ),
+                        {"Retry-After": str(retry)},
+                    )
+                )
 
         key = hdrs.get("apikey", "")
         if not key.strip():
-            return await self._finish(json_reply(401, error_envelope(
-                401, "missing ApiKey header; make a key in the Power Textor web app")))
+            return await self._finish(
+                json_reply(
+                    401,
+                    error_envelope(
+                        401, "missing ApiKey header; make a key in the Power Textor web app"
+                    ),
+                )
+            )
         if self._api_key is not None and not hmac.compare_digest(
-                key.encode("utf-8", "replace"), self._api_key.encode("utf-8")):
-            return await self._finish(json_reply(401, error_envelope(
-                401, "the ApiKey is not valid (wrong or expired)")))
+            key.encode("utf-8", "replace"), self._api_key.encode("utf-8")
+        ):
+            return await self._finish(
+                json_reply(401, error_envelope(401, "the ApiKey is not valid (wrong or expired)"))
+            )
 
         op, params = route(method, path)
         if op is None:
             if params is not None:  # the path exists with another method
-                return await self._finish(json_reply(405, error_envelope(
-                    405, f"{method} is not allowed on {path}; use {params['allowed']}")))
-            return await self._finish(json_reply(404, error_envelope(
-                404, f"no Power Textor operation at {method} {path}")))
+                return await self._finish(
+                    json_reply(
+                        405,
+                        error_envelope(
+                            405, f"{method} is not allowed on {path}; use {params['allowed']}"
+                        ),
+                    )
+                )
+            return await self._finish(
+                json_reply(
+                    404, error_envelope(404, f"no Power Textor operation at {method} {path}")
+                )
+            )
         state["op"] = op
 
         parsed = None
@@ -342,8 +419,7 @@ class Sandbox:
             values: dict[str, Any] = {}
             if parsed is not None:
                 values = check_fields(op, fields_from_body(op, parsed, content_type))
-            outcome = self.actions.run(op, values, now=datetime.now(timezone.utc),
-                                       path_params=params)
+            outcome = self.actions.run(op, values, now=datetime.now(UTC), path_params=params)
             data = _as_account(outcome.data, self.accounts.get(key.strip()))
             reply = json_reply(outcome.status, envelope(op, data), outcome.headers)
         except BadRequest as exc:
@@ -362,12 +438,23 @@ class Sandbox:
         if fault.kind == "rate_limit":
             secs = fault.seconds if fault.seconds is not None else 1.0
             shown = f"{secs:g}"
-            return json_reply(429, error_envelope(429, f"rate limited (injected); retry after "
-                                                        f"{shown} s"), {"Retry-After": shown})
+            return json_reply(
+                429,
+                error_envelope(429, f"rate limited (injected); retry after {shown} s"),
+                {"Retry-After": shown},
+            )
         if fault.kind == "success_false":
-            return json_reply(200, {"Success": False, "Error": {
-                "Status": "Failed", "Message": "the message could not be sent (injected)"},
-                "Data": None})
+            return json_reply(
+                200,
+                {
+                    "Success": False,
+                    "Error": {
+                        "Status": "Failed",
+                        "Message": "the message could not be sent (injected)",
+                    },
+                    "Data": None,
+                },
+            )
         if fault.kind == "drop_before":
             reply = json_reply(200, envelope(op, None))
             reply.fault = "drop_before"

@@ -53,10 +53,18 @@ def _value(op: Operation, f: Field, registration_id: str | None) -> Any:
     if f.source == "GetPlaces.GooglePlaceId":
         return SEED_PLACES[0][1]
     fixed = {
-        "ScheduledDate": "12/03/2027", "ScheduledTime": "03:30 PM", "EventDate": "12/10/2027",
-        "Time": "09:00 AM", "GroupName": "Spring promo", "ContactName": "Ivy",
-        "ContactLastName": "Lopez", "Phone": _NEW_NUMBERS[0], "Name": "Ivy", "LastName": "Lopez",
-        "UpdatedContactName": "Ava", "UpdatedContactLastName": "Moreno",
+        "ScheduledDate": "12/03/2027",
+        "ScheduledTime": "03:30 PM",
+        "EventDate": "12/10/2027",
+        "Time": "09:00 AM",
+        "GroupName": "Spring promo",
+        "ContactName": "Ivy",
+        "ContactLastName": "Lopez",
+        "Phone": _NEW_NUMBERS[0],
+        "Name": "Ivy",
+        "LastName": "Lopez",
+        "UpdatedContactName": "Ava",
+        "UpdatedContactLastName": "Moreno",
         "UpdatedContactNumber": "+14155550199",
         "WebHookUri": "https://hooks.example.com/inbound?secret=example-secret",
         "RegistrationId": registration_id or "unknown-registration",

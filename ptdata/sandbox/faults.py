@@ -77,8 +77,9 @@ def parse_fault(entry: str | int) -> Fault:
     if name.isdigit() and len(name) == 3:
         status = int(name)
         if status == 429:
-            return Fault("rate_limit", status=429, seconds=1.0 if seconds is None else seconds,
-                         text=text)
+            return Fault(
+                "rate_limit", status=429, seconds=1.0 if seconds is None else seconds, text=text
+            )
         if 400 <= status <= 599 and not arg:
             return Fault("status", status=status, text=text)
     raise ValueError(
@@ -90,16 +91,34 @@ def parse_fault(entry: str | int) -> Fault:
 class FaultPlan:
     """The scripted queue and the seeded random faults; thread-safe."""
 
-    def __init__(self, *, error_rate: float = 0.0, error_statuses: Sequence[int] = (500, 502, 503),
-                 drop_rate: float = 0.0, stall_rate: float = 0.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        error_rate: float = 0.0,
+        error_statuses: Sequence[int] = (500, 502, 503),
+        drop_rate: float = 0.0,
+        stall_rate: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._queue: deque[Fault] = deque()
-        self.configure(error_rate=error_rate, error_statuses=error_statuses, drop_rate=drop_rate,
-                       stall_rate=stall_rate, seed=seed)
+        self.configure(
+            error_rate=error_rate,
+            error_statuses=error_statuses,
+            drop_rate=drop_rate,
+            stall_rate=stall_rate,
+            seed=seed,
+        )
 
-    def configure(self, *, error_rate: float | None = None,
-                  error_statuses: Sequence[int] | None = None, drop_rate: float | None = None,
-                  stall_rate: float | None = None, seed: int | None = None) -> None:
+    def configure(
+        self,
+        *,
+        error_rate: float | None = None,
+        error_statuses: Sequence[int] | None = None,
+        drop_rate: float | None = None,
+        stall_rate: float | None = None,
+        seed: int | None = None,
+    ) -> None:
         with self._lock:
             if error_rate is not None:
                 self.error_rate = _rate(error_rate, "error_rate")

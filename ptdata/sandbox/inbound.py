@@ -27,12 +27,42 @@ from ptdata.sandbox.validate import BadRequest, normalize_phone
 
 __all__ = ["MMS_FIELDS", "SMS_FIELDS", "build_payload", "deliver_inbound", "opt_out_type"]
 
-SMS_FIELDS = ("SmsSid", "Body", "MessageStatus", "OptOutType", "MessagingServiceSid",
-              "AccountSid", "From", "To", "FromCity", "FromState", "FromZip", "FromCountry",
-              "ToCity", "ToState", "ToZip", "ToCountry")
-MMS_FIELDS = ("MessageSid", "SmsSid", "Body", "NumMedia", "ReferralNumMedia", "AccountSid",
-              "From", "To", "FromCity", "FromState", "FromZip", "FromCountry", "ToState",
-              "ToCountry", "mediaURL", "contentType")
+SMS_FIELDS = (
+    "SmsSid",
+    "Body",
+    "MessageStatus",
+    "OptOutType",
+    "MessagingServiceSid",
+    "AccountSid",
+    "From",
+    "To",
+    "FromCity",
+    "FromState",
+    "FromZip",
+    "FromCountry",
+    "ToCity",
+    "ToState",
+    "ToZip",
+    "ToCountry",
+)
+MMS_FIELDS = (
+    "MessageSid",
+    "SmsSid",
+    "Body",
+    "NumMedia",
+    "ReferralNumMedia",
+    "AccountSid",
+    "From",
+    "To",
+    "FromCity",
+    "FromState",
+    "FromZip",
+    "FromCountry",
+    "ToState",
+    "ToCountry",
+    "mediaURL",
+    "contentType",
+)
 
 _NS = uuid.UUID("0b3f5f6e-2f1c-4a8e-9d7a-1c2b3d4e5f60")
 ACCOUNT_SID = "AC" + uuid.uuid5(_NS, "account").hex
@@ -83,9 +113,18 @@ def build_payload(request: dict[str, Any], *, service_number: str) -> tuple[str,
     sid = ("MM" if kind == "mms" else "SM") + secrets.token_hex(16)
     country = _country(sender)
     fields: dict[str, Any] = {
-        "SmsSid": sid, "Body": body, "AccountSid": ACCOUNT_SID, "From": sender,
-        "To": service_number, "FromCity": "", "FromState": "", "FromZip": "",
-        "FromCountry": country, "ToCity": "SAN FRANCISCO", "ToState": "CA", "ToZip": "94105",
+        "SmsSid": sid,
+        "Body": body,
+        "AccountSid": ACCOUNT_SID,
+        "From": sender,
+        "To": service_number,
+        "FromCity": "",
+        "FromState": "",
+        "FromZip": "",
+        "FromCountry": country,
+        "ToCity": "SAN FRANCISCO",
+        "ToState": "CA",
+        "ToZip": "94105",
         "ToCountry": "US",
     }
     if kind == "sms":
@@ -96,11 +135,20 @@ def build_payload(request: dict[str, Any], *, service_number: str) -> tuple[str,
         order = SMS_FIELDS
     else:
         media_sid = "ME" + secrets.token_hex(16)
-        url = (f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
-               f"{given.get('MessageSid', given.get('SmsSid', sid))}/Media/{media_sid}")
+        url = (
+            f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/"
+            f"{given.get('MessageSid', given.get('SmsSid', sid))}/Media/{media_sid}"
+        )
         ctype = given.get("contentType", "image/jpeg")
-        fields.update(MessageSid=sid, NumMedia=str(max(num_media, 1)), ReferralNumMedia="0",
-                      mediaURL=url, contentType=ctype, MediaUrl0=url, MediaContentType0=ctype)
+        fields.update(
+            MessageSid=sid,
+            NumMedia=str(max(num_media, 1)),
+            ReferralNumMedia="0",
+            mediaURL=url,
+            contentType=ctype,
+            MediaUrl0=url,
+            MediaContentType0=ctype,
+        )
         fields.pop("ToCity")
         fields.pop("ToZip")
         order = MMS_FIELDS
@@ -117,8 +165,9 @@ def _country(number: str) -> str:
         return ""
 
 
-async def deliver_inbound(store: Store, request: dict[str, Any], *,
-                          service_number: str) -> dict[str, Any]:
+async def deliver_inbound(
+    store: Store, request: dict[str, Any], *, service_number: str
+) -> dict[str, Any]:
     """POST the payload, form-encoded, to every webhook of its kind; the delivery results.
 
     Results name the registration and the HTTP status, never the webhook URL (it holds the
@@ -149,8 +198,13 @@ async def deliver_inbound(store: Store, request: dict[str, Any], *,
 
     deliveries: list[dict[str, Any]] = []
     if hooks:
-        async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT, follow_redirects=False,
-                                     trust_env=False) as client:
+        async with httpx.AsyncClient(
+            timeout=DELIVERY_TIMEOUT, follow_redirects=False, trust_env=False
+        ) as client:
             deliveries = list(await asyncio.gather(*(post(client, h) for h in hooks)))
-    return {"kind": kind, "payload": fields, "deliveries": deliveries,
-            "contact_status": contact_status}
+    return {
+        "kind": kind,
+        "payload": fields,
+        "deliveries": deliveries,
+        "contact_status": contact_status,
+    }

@@ -43,7 +43,7 @@ def route(method: str, path: str) -> tuple[Operation | None, dict[str, str] | No
         return op, {}
     allowed = {m for (m, p) in _EXACT if p == key}
     for prefix, param, templ in _TEMPLATED:
-        rest = clean[len(prefix):] if key.startswith(prefix.lower()) else ""
+        rest = clean[len(prefix) :] if key.startswith(prefix.lower()) else ""
         if rest and "/" not in rest:
             if templ.method == method:
                 return templ, {param: unquote(rest)}

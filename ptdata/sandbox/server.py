@@ -26,13 +26,20 @@ if TYPE_CHECKING:
 __all__ = ["SandboxServer", "bind_socket", "serve_sandbox", "uvicorn_config"]
 
 
-def uvicorn_config(sandbox: Sandbox, *, access_log: bool = False,
-                   log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    sandbox: Sandbox, *, access_log: bool = False, log_level: str = "warning"
+) -> uvicorn.Config:
     """uvicorn settings for a sandbox: quiet, no access log, logging config left alone."""
     quiet_uvicorn()
     return quiet_config(
-        sandbox.app, log_level=log_level, access_log=access_log, lifespan="off", ws="none",
-        timeout_graceful_shutdown=2, timeout_keep_alive=30, server_header=False,
+        sandbox.app,
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="off",
+        ws="none",
+        timeout_graceful_shutdown=2,
+        timeout_keep_alive=30,
+        server_header=False,
     )
 
 
@@ -50,8 +57,9 @@ class SandboxServer:
         self._owns_sandbox = owns_sandbox
         import uvicorn
 
-        self._serving = BackgroundServer(uvicorn.Server(uvicorn_config(sandbox)), sock,
-                                         name=f"ptdata-sandbox-{self.port}")
+        self._serving = BackgroundServer(
+            uvicorn.Server(uvicorn_config(sandbox)), sock, name=f"ptdata-sandbox-{self.port}"
+        )
 
     def __repr__(self) -> str:
         state = "running" if self._serving.running else "stopped"
@@ -87,8 +95,9 @@ class SandboxServer:
         self.stop()
 
 
-def serve_sandbox(host: str = "127.0.0.1", port: int = 0, *, sandbox: Sandbox | None = None,
-                  **options: Any) -> SandboxServer:
+def serve_sandbox(
+    host: str = "127.0.0.1", port: int = 0, *, sandbox: Sandbox | None = None, **options: Any
+) -> SandboxServer:
     """Start a sandbox on ``host:port`` in a background thread; returns the running server.
 
     ``options`` are ``Sandbox`` arguments (latency, rate_limit, error_rate, drop_rate,

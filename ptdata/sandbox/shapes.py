@@ -27,29 +27,60 @@ from ptdata.sandbox.store import ACCOUNT_ID, USER_ID
 __all__ = ["campaign_data", "contact_data", "envelope", "error_envelope", "message_data"]
 
 #: Operations whose envelope's ``Error`` is a string in the spec (an object elsewhere).
-ERROR_AS_STRING = frozenset({
-    "GetContacts", "GetGroups", "GetPlaces", "InternalActionForWebhookDeletion",
-    "ScheduleTextMessagesForAGroup", "SendReviewTextGroups", "SendTextMessageToMultipleGroups",
-})
+ERROR_AS_STRING = frozenset(
+    {
+        "GetContacts",
+        "GetGroups",
+        "GetPlaces",
+        "InternalActionForWebhookDeletion",
+        "ScheduleTextMessagesForAGroup",
+        "SendReviewTextGroups",
+        "SendTextMessageToMultipleGroups",
+    }
+)
 #: Campaign replies whose ``Groups`` is a string of group names (a list of objects elsewhere).
-GROUPS_AS_STRING = frozenset({
-    "ScheduleReviewTextMessageForContacts", "ScheduleTextForANewGroup",
-    "ScheduleTextMessagesForAGroup", "SendReviewTextGroups", "SendTextEventReminderToNewGroup",
-    "SendTextMessage", "SendTextMessageToANumber", "SendTextMessageToMultipleGroups",
-    "SendTextToAContact", "SendTextToANewGroup",
-})
+GROUPS_AS_STRING = frozenset(
+    {
+        "ScheduleReviewTextMessageForContacts",
+        "ScheduleTextForANewGroup",
+        "ScheduleTextMessagesForAGroup",
+        "SendReviewTextGroups",
+        "SendTextEventReminderToNewGroup",
+        "SendTextMessage",
+        "SendTextMessageToANumber",
+        "SendTextMessageToMultipleGroups",
+        "SendTextToAContact",
+        "SendTextToANewGroup",
+    }
+)
 #: Campaign replies that carry ``IsReminder``.
-WITH_IS_REMINDER = frozenset({
-    "ScheduleTextMessagesForAGroup", "SendMessageToMultipleNumbers", "SendMMSContacts",
-    "SendMMSGroup", "SendMMSNewContact", "SendTextMessage", "SendTextMessageToANumber",
-    "SendTextToAContact",
-})
+WITH_IS_REMINDER = frozenset(
+    {
+        "ScheduleTextMessagesForAGroup",
+        "SendMessageToMultipleNumbers",
+        "SendMMSContacts",
+        "SendMMSGroup",
+        "SendMMSNewContact",
+        "SendTextMessage",
+        "SendTextMessageToANumber",
+        "SendTextToAContact",
+    }
+)
 #: Replies whose group objects also carry ``IsVisible``.
 GROUPS_WITH_VISIBILITY = frozenset({"SendMessageToMultipleNumbers", "UpdateAPowerTextorContact"})
 
-_REASONS = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed",
-            413: "PayloadTooLarge", 429: "TooManyRequests", 500: "InternalServerError",
-            502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
 
 
 def envelope(op: Operation, data: Any) -> dict[str, Any]:
@@ -70,16 +101,28 @@ def error_envelope(status: int, message: str, op: Operation | None = None) -> di
 
 
 def group_object(group: dict[str, Any], op: Operation) -> dict[str, Any]:
-    out = {"GroupId": group["group_id"], "Name": group["name"],
-           "ContactsCount": group["contacts_count"]}
+    out = {
+        "GroupId": group["group_id"],
+        "Name": group["name"],
+        "ContactsCount": group["contacts_count"],
+    }
     if op.op_id in GROUPS_WITH_VISIBILITY:
-        out = {"GroupId": out["GroupId"], "Name": out["Name"], "IsVisible": True,
-               "ContactsCount": out["ContactsCount"]}
+        out = {
+            "GroupId": out["GroupId"],
+            "Name": out["Name"],
+            "IsVisible": True,
+            "ContactsCount": out["ContactsCount"],
+        }
     return out
 
 
-def contact_data(contact: dict[str, Any], groups: list[dict[str, Any]], op: Operation,
-                 *, groups_as_string: bool = False) -> dict[str, Any]:
+def contact_data(
+    contact: dict[str, Any],
+    groups: list[dict[str, Any]],
+    op: Operation,
+    *,
+    groups_as_string: bool = False,
+) -> dict[str, Any]:
     """A contact as ``GetContacts`` (Groups a string) or CreateAContact/Update (a list)."""
     name = " ".join(p for p in (contact["name"], contact["last_name"]) if p)
     if groups_as_string:
@@ -96,8 +139,9 @@ def contact_data(contact: dict[str, Any], groups: list[dict[str, Any]], op: Oper
     }
 
 
-def campaign_data(op: Operation, campaign: dict[str, Any],
-                  groups: list[dict[str, Any]]) -> dict[str, Any]:
+def campaign_data(
+    op: Operation, campaign: dict[str, Any], groups: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The campaign object a send, schedule or reminder returns."""
     data: dict[str, Any] = {
         "CampaignId": campaign["campaign_id"],
@@ -124,9 +168,15 @@ def campaign_data(op: Operation, campaign: dict[str, Any],
     return data
 
 
-def message_data(op: Operation, campaign: dict[str, Any], message: dict[str, Any],
-                 contact: dict[str, Any], contact_groups: list[dict[str, Any]],
-                 service_number: str, account_created_at: str) -> dict[str, Any]:
+def message_data(
+    op: Operation,
+    campaign: dict[str, Any],
+    message: dict[str, Any],
+    contact: dict[str, Any],
+    contact_groups: list[dict[str, Any]],
+    service_number: str,
+    account_created_at: str,
+) -> dict[str, Any]:
     """The message object ``SendReviewSingleContact`` returns (one recipient, one message)."""
     return {
         "MessageId": message["message_id"],

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["ACCOUNT_ID", "Store", "api_time", "new_id"]
@@ -87,8 +87,17 @@ CREATE TABLE IF NOT EXISTS requests (
     duration_ms REAL);
 """
 
-_TABLES = ("contacts", "groups", "group_members", "places", "campaigns", "messages",
-           "webhooks", "requests", "meta")
+_TABLES = (
+    "contacts",
+    "groups",
+    "group_members",
+    "places",
+    "campaigns",
+    "messages",
+    "webhooks",
+    "requests",
+    "meta",
+)
 
 
 def new_id() -> str:
@@ -98,12 +107,12 @@ def new_id() -> str:
 
 def api_time(moment: datetime) -> str:
     """``yyyy-MM-ddTHH:mm:ss.fffZ`` (UTC), the spec's timestamp format."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _now() -> str:
-    return api_time(datetime.now(timezone.utc))
+    return api_time(datetime.now(UTC))
 
 
 class Store:
@@ -132,7 +141,7 @@ class Store:
         """Forget everything (messages, requests, webhooks, new contacts) and re-seed."""
         with self._lock, self._tx():
             for table in _TABLES:
-                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+                self._db.execute(f"DELETE FROM {table}")
         if self._seed_data:
             self._seed()
 
@@ -190,13 +199,16 @@ class Store:
                     out[phone] = dict(row)
             return out
 
-    def upsert_contact(self, phone: str, name: str | None = None,
-                       last_name: str | None = None) -> dict[str, Any]:
+    def upsert_contact(
+        self, phone: str, name: str | None = None, last_name: str | None = None
+    ) -> dict[str, Any]:
         """Create the contact, or update the names given (non-empty) of the existing one."""
         with self._lock, self._tx():
             return self._upsert_contact(phone, name, last_name)
 
-    def _upsert_contact(self, phone: str, name: str | None, last_name: str | None) -> dict[str, Any]:
+    def _upsert_contact(
+        self, phone: str, name: str | None, last_name: str | None
+    ) -> dict[str, Any]:
         row = self._db.execute("SELECT * FROM contacts WHERE phone=?", (phone,)).fetchone()
         if row is None:
             cid = new_id()
@@ -209,9 +221,12 @@ class Store:
             if name:
                 self._db.execute("UPDATE contacts SET name=? WHERE contact_id=?", (name, cid))
             if last_name:
-                self._db.execute("UPDATE contacts SET last_name=? WHERE contact_id=?",
-                                 (last_name, cid))
-        return dict(self._db.execute("SELECT * FROM contacts WHERE contact_id=?", (cid,)).fetchone())
+                self._db.execute(
+                    "UPDATE contacts SET last_name=? WHERE contact_id=?", (last_name, cid)
+                )
+        return dict(
+            self._db.execute("SELECT * FROM contacts WHERE contact_id=?", (cid,)).fetchone()
+        )
 
     def update_contact(self, contact_id: str, **changes: str) -> dict[str, Any]:
         """Set ``name``, ``last_name`` or ``phone`` of a contact (columns given by keyword)."""
@@ -220,8 +235,10 @@ class Store:
             for column, value in changes.items():
                 if column not in allowed:
                     raise KeyError(column)
-                self._db.execute(f"UPDATE contacts SET {column}=? WHERE contact_id=?",  # noqa: S608
-                                 (value, contact_id))
+                self._db.execute(
+                    f"UPDATE contacts SET {column}=? WHERE contact_id=?",
+                    (value, contact_id),
+                )
             row = self._db.execute("SELECT * FROM contacts WHERE contact_id=?", (contact_id,))
             return dict(row.fetchone())
 
@@ -287,7 +304,9 @@ class Store:
             ).fetchall()
             return [dict(r) for r in rows]
 
-    def create_group_with(self, name: str, phones: Sequence[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def create_group_with(
+        self, name: str, phones: Sequence[str]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The group named ``name`` (made if missing) with ``phones`` added as members.
 
         Contacts are created for numbers that are not contacts yet. Returns the group and the
@@ -310,8 +329,10 @@ class Store:
                 contact = self._upsert_contact(phone, None, None)
                 contacts.append(contact)
                 seq += 1
-                self._db.execute("INSERT OR IGNORE INTO group_members VALUES (?,?,?)",
-                                 (gid, contact["contact_id"], seq))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO group_members VALUES (?,?,?)",
+                    (gid, contact["contact_id"], seq),
+                )
         return self.group(gid), contacts  # type: ignore[return-value]
 
     def places(self) -> list[dict[str, Any]]:
@@ -319,8 +340,16 @@ class Store:
             rows = self._db.execute(
                 "SELECT place_id, google_place_id, name, created_at FROM places ORDER BY rowid"
             ).fetchall()
-            return [{"PlaceId": r[0], "AccountId": ACCOUNT_ID, "GooglePlaceId": r[1],
-                     "Name": r[2], "CreatedAt": r[3]} for r in rows]
+            return [
+                {
+                    "PlaceId": r[0],
+                    "AccountId": ACCOUNT_ID,
+                    "GooglePlaceId": r[1],
+                    "Name": r[2],
+                    "CreatedAt": r[3],
+                }
+                for r in rows
+            ]
 
     def place_by_google_id(self, google_place_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -333,13 +362,39 @@ class Store:
 
     def add_campaign(self, campaign: dict[str, Any], messages: list[dict[str, Any]]) -> None:
         """Store one accepted send and its per-recipient messages in one transaction."""
-        cols = ("campaign_id", "operation", "kind", "type", "body", "place_id", "send_at",
-                "scheduled", "status", "reach", "sent_count", "undelivered_count",
-                "group_ids", "created_at")
+        cols = (
+            "campaign_id",
+            "operation",
+            "kind",
+            "type",
+            "body",
+            "place_id",
+            "send_at",
+            "scheduled",
+            "status",
+            "reach",
+            "sent_count",
+            "undelivered_count",
+            "group_ids",
+            "created_at",
+        )
         row = dict(campaign, group_ids=json.dumps(campaign.get("group_ids", [])))
-        mcols = ("message_id", "campaign_id", "operation", "phone", "contact_id", "body", "kind",
-                 "status", "send_at", "place_id", "attachment_name", "attachment_size",
-                 "attachment_type", "created_at")
+        mcols = (
+            "message_id",
+            "campaign_id",
+            "operation",
+            "phone",
+            "contact_id",
+            "body",
+            "kind",
+            "status",
+            "send_at",
+            "place_id",
+            "attachment_name",
+            "attachment_size",
+            "attachment_type",
+            "created_at",
+        )
         with self._lock, self._tx():
             self._db.execute(
                 f"INSERT INTO campaigns ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
@@ -350,8 +405,9 @@ class Store:
                 [tuple(m.get(c) for c in mcols) for m in messages],
             )
 
-    def messages(self, *, campaign_id: str | None = None, phone: str | None = None,
-                 since: int = 0) -> list[dict[str, Any]]:
+    def messages(
+        self, *, campaign_id: str | None = None, phone: str | None = None, since: int = 0
+    ) -> list[dict[str, Any]]:
         """Per-recipient message rows in the order they were stored."""
         where, args = ["id > ?"], [since]
         if campaign_id:
@@ -362,16 +418,23 @@ class Store:
             args.append(phone)
         with self._lock:
             rows = self._db.execute(
-                f"SELECT * FROM messages WHERE {' AND '.join(where)} ORDER BY id", args  # noqa: S608
+                f"SELECT * FROM messages WHERE {' AND '.join(where)} ORDER BY id",
+                args,
             ).fetchall()
         out = []
         for r in rows:
             d = dict(r)
-            name, size, ctype = (d.pop("attachment_name"), d.pop("attachment_size"),
-                                 d.pop("attachment_type"))
+            name, size, ctype = (
+                d.pop("attachment_name"),
+                d.pop("attachment_size"),
+                d.pop("attachment_type"),
+            )
             d["scheduled"] = d["status"] == "scheduled"
-            d["attachment"] = ({"filename": name, "size": size, "content_type": ctype}
-                               if name is not None else None)
+            d["attachment"] = (
+                {"filename": name, "size": size, "content_type": ctype}
+                if name is not None
+                else None
+            )
             out.append(d)
         return out
 
@@ -400,15 +463,17 @@ class Store:
 
     def delete_webhook(self, registration_id: str) -> bool:
         with self._lock:
-            cur = self._db.execute("DELETE FROM webhooks WHERE registration_id=?",
-                                   (registration_id,))
+            cur = self._db.execute(
+                "DELETE FROM webhooks WHERE registration_id=?", (registration_id,)
+            )
             return cur.rowcount > 0
 
     def webhooks(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             if kind:
                 rows = self._db.execute(
-                    "SELECT * FROM webhooks WHERE kind=? ORDER BY rowid", (kind,)).fetchall()
+                    "SELECT * FROM webhooks WHERE kind=? ORDER BY rowid", (kind,)
+                ).fetchall()
             else:
                 rows = self._db.execute("SELECT * FROM webhooks ORDER BY rowid").fetchall()
             return [dict(r) for r in rows]
@@ -423,8 +488,16 @@ class Store:
             )
             return cur.lastrowid  # type: ignore[return-value]
 
-    def finish_request(self, seq: int, *, operation: str | None, record: dict[str, Any],
-                       status: str, fault: str | None, duration_ms: float) -> None:
+    def finish_request(
+        self,
+        seq: int,
+        *,
+        operation: str | None,
+        record: dict[str, Any],
+        status: str,
+        fault: str | None,
+        duration_ms: float,
+    ) -> None:
         with self._lock:
             self._db.execute(
                 "UPDATE requests SET operation=?, record=?, status=?, fault=?, duration_ms=? "
@@ -435,15 +508,20 @@ class Store:
     def requests(self, since: int = 0) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM requests WHERE seq > ? ORDER BY seq", (since,)).fetchall()
+                "SELECT * FROM requests WHERE seq > ? ORDER BY seq", (since,)
+            ).fetchall()
         out = []
         for r in rows:
             status = r["status"]
             entry: dict[str, Any] = {
-                "seq": r["seq"], "received_at": r["received_at"], "method": r["method"],
-                "path": r["path"], "operationId": r["operation"],
+                "seq": r["seq"],
+                "received_at": r["received_at"],
+                "method": r["method"],
+                "path": r["path"],
+                "operationId": r["operation"],
                 "status": int(status) if status and status.isdigit() else status,
-                "fault": r["fault"], "duration_ms": r["duration_ms"],
+                "fault": r["fault"],
+                "duration_ms": r["duration_ms"],
             }
             entry.update(json.loads(r["record"]))
             out.append(entry)
@@ -455,6 +533,15 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-                    for t in ("contacts", "groups", "places", "campaigns", "messages",
-                              "webhooks", "requests")}
+            return {
+                t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in (
+                    "contacts",
+                    "groups",
+                    "places",
+                    "campaigns",
+                    "messages",
+                    "webhooks",
+                    "requests",
+                )
+            }

@@ -32,12 +32,13 @@ def _raw_headers(request: httpx.Request) -> list[tuple[bytes, bytes]]:
 def _response(request: httpx.Request, reply: Reply) -> httpx.Response:
     if reply.fault in ("drop", "drop_before"):
         raise httpx.RemoteProtocolError(
-            "peer closed connection without sending complete message body", request=request)
+            "peer closed connection without sending complete message body", request=request
+        )
     if reply.fault == "stall":
-        raise httpx.ReadTimeout("timed out waiting for the sandbox (injected stall)",
-                                request=request)
-    return httpx.Response(reply.status, headers=reply.headers, content=reply.body,
-                          request=request)
+        raise httpx.ReadTimeout(
+            "timed out waiting for the sandbox (injected stall)", request=request
+        )
+    return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
 
 
 class SandboxTransport(httpx.BaseTransport):
@@ -48,9 +49,15 @@ class SandboxTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        reply = self.sandbox.run(self.sandbox.handle(
-            request.method, request.url.path, request.url.query.decode("ascii", "replace"),
-            _raw_headers(request), body))
+        reply = self.sandbox.run(
+            self.sandbox.handle(
+                request.method,
+                request.url.path,
+                request.url.query.decode("ascii", "replace"),
+                _raw_headers(request),
+                body,
+            )
+        )
         return _response(request, reply)
 
 
@@ -63,8 +70,12 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         reply = await self.sandbox.handle(
-            request.method, request.url.path, request.url.query.decode("ascii", "replace"),
-            _raw_headers(request), body)
+            request.method,
+            request.url.path,
+            request.url.query.decode("ascii", "replace"),
+            _raw_headers(request),
+            body,
+        )
         return _response(request, reply)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
@@ -88,8 +88,12 @@ class Body:
             return {
                 "form": self.form,
                 "files": [
-                    {"name": u.name, "filename": u.filename, "size": u.size,
-                     "content_type": u.content_type}
+                    {
+                        "name": u.name,
+                        "filename": u.filename,
+                        "size": u.size,
+                        "content_type": u.content_type,
+                    }
                     for u in self.files.values()
                 ],
             }
@@ -133,8 +137,9 @@ def _check_text(name: str, value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest(f"{name}: contains a character that is not valid Unicode "
-                         "(a lone UTF-16 surrogate)") from None
+        raise BadRequest(
+            f"{name}: contains a character that is not valid Unicode (a lone UTF-16 surrogate)"
+        ) from None
     return value
 
 
@@ -169,9 +174,15 @@ async def _parse_multipart(headers: list[tuple[bytes, bytes]], body: bytes) -> B
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
                 content = await value.read()
-                files.setdefault(name, Upload(name, value.filename or "",
-                                              value.content_type or "application/octet-stream",
-                                              len(content)))
+                files.setdefault(
+                    name,
+                    Upload(
+                        name,
+                        value.filename or "",
+                        value.content_type or "application/octet-stream",
+                        len(content),
+                    ),
+                )
             else:
                 fields.append((name, value))
     finally:
@@ -217,12 +228,16 @@ def fields_from_body(op: Operation, body: Body, content_type: str) -> dict[str, 
     if body.kind == "empty":
         raise BadRequest(f"{op.op_id} needs a JSON body with {', '.join(op.required)}")
     if body.kind != "json":
-        raise BadRequest(f"{op.op_id} takes a JSON body (Content-Type: application/json), got {media}")
+        raise BadRequest(
+            f"{op.op_id} takes a JSON body (Content-Type: application/json), got {media}"
+        )
     if body.json_error is not None:
         raise BadRequest(f"the body is not valid JSON ({body.json_error})")
     if not isinstance(body.json, dict):
-        raise BadRequest(f"the body must be a JSON object with {', '.join(op.required)}, "
-                         f"got {_describe(body.json)}")
+        raise BadRequest(
+            f"the body must be a JSON object with {', '.join(op.required)}, "
+            f"got {_describe(body.json)}"
+        )
     return dict(body.json)
 
 
@@ -234,14 +249,17 @@ def check_fields(op: Operation, raw: dict[str, Any]) -> dict[str, Any]:
         if name not in known:
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise BadRequest(f"{name}: {op.op_id} has no such field.{hint} Its fields are: "
-                             f"{', '.join(known)}")
+            raise BadRequest(
+                f"{name}: {op.op_id} has no such field.{hint} Its fields are: {', '.join(known)}"
+            )
     values = {k: v for k, v in raw.items() if v is not None}
     for f in body_fields:
         if f.name not in values:
             if f.required:
-                raise BadRequest(f"{f.name}: missing; {op.op_id} requires "
-                                 f"{', '.join(x.name for x in body_fields if x.required)}")
+                raise BadRequest(
+                    f"{f.name}: missing; {op.op_id} requires "
+                    f"{', '.join(x.name for x in body_fields if x.required)}"
+                )
             continue
         values[f.name] = _check_type(op, f.name, f.type, values[f.name])
     return values
@@ -251,13 +269,17 @@ def _check_type(op: Operation, name: str, ftype: str, value: Any) -> Any:
     form = op.encoding == "multipart"
     if ftype == "file":
         if not isinstance(value, Upload):
-            raise BadRequest(f"{name}: expected a file part (Content-Disposition with a filename), "
-                             "got a text field")
+            raise BadRequest(
+                f"{name}: expected a file part (Content-Disposition with a filename), "
+                "got a text field"
+            )
         if value.size == 0:
             raise BadRequest(f"{name}: the file {value.filename!r} is empty")
         if value.size > MAX_ATTACHMENT_BYTES:
-            raise BadRequest(f"{name}: {value.size:,} bytes is over the "
-                             f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB MMS limit")
+            raise BadRequest(
+                f"{name}: {value.size:,} bytes is over the "
+                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB MMS limit"
+            )
         return value
     if isinstance(value, Upload):
         raise BadRequest(f"{name}: expected a text field, got a file ({value.filename!r})")
@@ -338,7 +360,7 @@ def when(op: Operation, values: dict[str, Any]) -> datetime | None:
     if op.timing == "scheduled":
         day = check_date(values["ScheduledDate"], "ScheduledDate")
         at = check_time(values["ScheduledTime"], "ScheduledTime")
-        return datetime.combine(day, at).replace(tzinfo=timezone.utc)
+        return datetime.combine(day, at).replace(tzinfo=UTC)
     if op.timing == "event":
         event = check_date(values["EventDate"], "EventDate")
         at = check_time(values["Time"], "Time")
@@ -350,6 +372,8 @@ def when(op: Operation, values: dict[str, Any]) -> datetime | None:
         try:
             day = event - timedelta(days=days)
         except OverflowError:
-            raise BadRequest(f"Day: {days} days before {values['EventDate']} is before year 1") from None
-        return datetime.combine(day, at).replace(tzinfo=timezone.utc)
+            raise BadRequest(
+                f"Day: {days} days before {values['EventDate']} is before year 1"
+            ) from None
+        return datetime.combine(day, at).replace(tzinfo=UTC)
     return None

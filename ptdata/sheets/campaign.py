@@ -34,7 +34,8 @@ __all__ = [
 ]
 
 _ISO = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?", re.I
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.I,
 )
 _US = re.compile(
     r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP])\.?M\.?)?"
@@ -125,7 +126,9 @@ def _normalised(values: pd.Series, how) -> pd.Series:
 
 def campaign_headers(frame: pd.DataFrame) -> pd.DataFrame:
     """Rename campaign columns written another way (``Message`` -> ``Body``, ``Send At`` -> ``SendAt``)."""
-    by_key = {header_key(alias): name for name, aliases in CAMPAIGN_COLUMNS.items() for alias in aliases}
+    by_key = {
+        header_key(alias): name for name, aliases in CAMPAIGN_COLUMNS.items() for alias in aliases
+    }
     renames = {}
     for column in frame.columns:
         name = by_key.get(header_key(column))
@@ -137,7 +140,9 @@ def campaign_headers(frame: pd.DataFrame) -> pd.DataFrame:
 def prepare_campaign(df: pd.DataFrame) -> pd.DataFrame:
     """Defaults and one form for every cell the planner reads (the frame is already stripped)."""
     out = df.copy()
-    kind = out["Kind"].str.lower() if "Kind" in out else pd.Series(pd.NA, index=out.index, dtype="str")
+    kind = (
+        out["Kind"].str.lower() if "Kind" in out else pd.Series(pd.NA, index=out.index, dtype="str")
+    )
     out["Kind"] = kind.fillna("text")
     recipient = out["Recipient"].str.lower().str.replace(" ", "_") if "Recipient" in out else None
     has_groups = out["Groups"].notna() if "Groups" in out else pd.Series(False, index=out.index)
@@ -147,9 +152,16 @@ def prepare_campaign(df: pd.DataFrame) -> pd.DataFrame:
     if "SendAt" in out:
         timing = timing.mask(out["SendAt"].notna(), "scheduled")
     timing = timing.mask(out["Kind"] == "reminder", "event")
-    plain = pd.Series([find_operation(k, t, "number") is not None for k, t in zip(out["Kind"], timing)],
-                      index=out.index, dtype=bool)
-    default = pd.Series("contact", index=out.index, dtype="str").mask(plain, "number").mask(has_groups, "group")
+    plain = pd.Series(
+        [find_operation(k, t, "number") is not None for k, t in zip(out["Kind"], timing)],
+        index=out.index,
+        dtype=bool,
+    )
+    default = (
+        pd.Series("contact", index=out.index, dtype="str")
+        .mask(plain, "number")
+        .mask(has_groups, "group")
+    )
     out["Recipient"] = default if recipient is None else recipient.fillna(default)
     if "SendAt" in out:
         out["SendAt"] = _normalised(out["SendAt"], normalise_moment)
@@ -158,7 +170,9 @@ def prepare_campaign(df: pd.DataFrame) -> pd.DataFrame:
     if "Time" in out:
         out["Time"] = _normalised(out["Time"], normalise_time)
     if "DaysBefore" in out:
-        out["DaysBefore"] = _normalised(out["DaysBefore"], lambda v: str(int(v)) if v.isdigit() else None)
+        out["DaysBefore"] = _normalised(
+            out["DaysBefore"], lambda v: str(int(v)) if v.isdigit() else None
+        )
     return out
 
 
@@ -170,16 +184,22 @@ def no_operation_detail(kind: str, timing: str, target: str) -> str:
         return "Power Textor sends an MMS to one group at a time: put each group on its own row."
     if target == "number":
         options = [t for t in ("contact", "new_contact") if find_operation(kind, timing, t)]
-        return (f"Power Textor has no {timing if timing != 'now' else ''} {kind} action for a plain "
-                f"number: set Recipient to {' or '.join(options) or 'contact'}.").replace("  ", " ")
+        return (
+            f"Power Textor has no {timing if timing != 'now' else ''} {kind} action for a plain "
+            f"number: set Recipient to {' or '.join(options) or 'contact'}."
+        ).replace("  ", " ")
     return f"Power Textor has no {kind} action for recipient {target} ({timing})."
 
 
 def body_problems(df: pd.DataFrame) -> pd.DataFrame:
     """``reason`` and ``detail`` for rows whose Body cannot be sent: unknown field, bad braces, a
     field empty on the row without a fallback (``blank_merge_field``), too long."""
-    out = pd.DataFrame({"reason": pd.Series(pd.NA, index=df.index, dtype="str"),
-                        "detail": pd.Series(pd.NA, index=df.index, dtype="str")})
+    out = pd.DataFrame(
+        {
+            "reason": pd.Series(pd.NA, index=df.index, dtype="str"),
+            "detail": pd.Series(pd.NA, index=df.index, dtype="str"),
+        }
+    )
     if "Body" not in df:
         return out
     body = df["Body"]
@@ -200,8 +220,10 @@ def body_problems(df: pd.DataFrame) -> pd.DataFrame:
             named = "{" + fields.replace(", ", "}, {") + "}"
             first = fields.split(", ")[0]
             out.at[row, "reason"] = "blank_merge_field"
-            out.at[row, "detail"] = (f"{named} is empty on this row: fill it in, or give the field a "
-                                     f"fallback, e.g. {{{first}|there}}.")
+            out.at[row, "detail"] = (
+                f"{named} is empty on this row: fill it in, or give the field a "
+                f"fallback, e.g. {{{first}|there}}."
+            )
     counted = segments_frame(rendered.dropna())
     chars = rendered.dropna().str.len()
     long = (counted["segments"] > MAX_SEGMENTS) | (chars > MAX_CHARS)

@@ -42,7 +42,9 @@ def neutralise_series(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.StringDtype):
         is_text = values.notna()
     else:
-        is_text = values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        is_text = (
+            values.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        )
     risky = (
         is_text
         & text.str.contains(_TRIGGER, regex=True, na=False)

@@ -40,22 +40,71 @@ __all__ = [
 #: Phone columns by tier, the order in which a row's numbers are tried.
 PHONE_TIERS: dict[str, tuple[str, ...]] = {
     "mobile": (
-        "Mobile", "Cell", "Mobile Phone", "Cell Phone", "Mobile Phone Number", "Mobile Number",
-        "Cell Number", "Cell Phone Number", "Mobile #", "Cell #", "Mobile No", "Cellular",
-        "Cellular Phone", "SMS", "SMS Number", "SMS Phone", "SMS Phone Number", "Text Number",
-        "Mobil", "Mobiltelefon", "Mobilnummer", "Handy", "Handynummer", "Portable",
-        "Téléphone portable", "Téléphone mobile", "Móvil", "Celular",
+        "Mobile",
+        "Cell",
+        "Mobile Phone",
+        "Cell Phone",
+        "Mobile Phone Number",
+        "Mobile Number",
+        "Cell Number",
+        "Cell Phone Number",
+        "Mobile #",
+        "Cell #",
+        "Mobile No",
+        "Cellular",
+        "Cellular Phone",
+        "SMS",
+        "SMS Number",
+        "SMS Phone",
+        "SMS Phone Number",
+        "Text Number",
+        "Mobil",
+        "Mobiltelefon",
+        "Mobilnummer",
+        "Handy",
+        "Handynummer",
+        "Portable",
+        "Téléphone portable",
+        "Téléphone mobile",
+        "Móvil",
+        "Celular",
     ),
     "general": (
-        "Phone", "Phone Number", "Phone #", "Phone No", "Telephone", "Telephone Number", "Tel",
-        "Contact Number", "Primary Phone", "Main Phone", "Telefon", "Telefonnummer",
-        "Téléphone", "Teléfono",
+        "Phone",
+        "Phone Number",
+        "Phone #",
+        "Phone No",
+        "Telephone",
+        "Telephone Number",
+        "Tel",
+        "Contact Number",
+        "Primary Phone",
+        "Main Phone",
+        "Telefon",
+        "Telefonnummer",
+        "Téléphone",
+        "Teléfono",
     ),
     "other": (
-        "Home Phone", "Home Phone 2", "Work Phone", "Business Phone", "Business Phone 2",
-        "Office Phone", "Other Phone", "Company Main Phone", "Car Phone", "Default Address Phone",
-        "Day Phone", "Daytime Phone", "Evening Phone", "Night Phone", "Alternate Phone",
-        "Secondary Phone", "Home Telephone", "Work Telephone", "Telefon privat",
+        "Home Phone",
+        "Home Phone 2",
+        "Work Phone",
+        "Business Phone",
+        "Business Phone 2",
+        "Office Phone",
+        "Other Phone",
+        "Company Main Phone",
+        "Car Phone",
+        "Default Address Phone",
+        "Day Phone",
+        "Daytime Phone",
+        "Evening Phone",
+        "Night Phone",
+        "Alternate Phone",
+        "Secondary Phone",
+        "Home Telephone",
+        "Work Telephone",
+        "Telefon privat",
         "Telefon geschäftlich",
     ),
 }
@@ -63,28 +112,81 @@ PHONE_TIERS: dict[str, tuple[str, ...]] = {
 #: Canonical column -> the spellings that mean it, highest priority first (see the module doc).
 CANONICAL: dict[str, tuple[str, ...]] = {
     "Phone": PHONE_TIERS["mobile"] + PHONE_TIERS["general"] + PHONE_TIERS["other"],
-    "Name": ("First Name", "Given Name", "FirstName", "First", "FName", "Forename", "Vorname",
-             "Prénom", "Nombre", "Name"),
-    "LastName": ("Last Name", "Surname", "Family Name", "LastName", "Last", "LName", "Nachname",
-                 "Familienname", "Nom", "Apellido", "Apellidos"),
+    "Name": (
+        "First Name",
+        "Given Name",
+        "FirstName",
+        "First",
+        "FName",
+        "Forename",
+        "Vorname",
+        "Prénom",
+        "Nombre",
+        "Name",
+    ),
+    "LastName": (
+        "Last Name",
+        "Surname",
+        "Family Name",
+        "LastName",
+        "Last",
+        "LName",
+        "Nachname",
+        "Familienname",
+        "Nom",
+        "Apellido",
+        "Apellidos",
+    ),
     "Groups": ("Groups", "Group", "Group Name", "Group Names", "Gruppe", "Gruppen"),
     "TimeZone": ("Time Zone", "TimeZone", "TZ", "Zeitzone"),
-    "ZIP": ("ZIP", "Zip Code", "ZIP Code", "Postal Code", "Postcode", "Post Code", "Zip/Postal Code",
-            "Mailing Zip/Postal Code", "Mailing Postal Code", "Mailing Zip", "Home Postal Code",
-            "Default Address Zip", "Address 1 - Postal Code", "PLZ", "Postleitzahl", "Code postal",
-            "Código postal", "Business Postal Code", "Other Postal Code", "Other Zip/Postal Code",
-            "Address 2 - Postal Code"),
-    "State": ("State", "State/Province", "State/Region", "Province", "Province Code",
-              "Mailing State/Province", "Mailing State", "Home State", "Default Address Province Code",
-              "Address 1 - Region", "Business State", "Other State", "Other State/Province",
-              "Address 2 - Region"),
+    "ZIP": (
+        "ZIP",
+        "Zip Code",
+        "ZIP Code",
+        "Postal Code",
+        "Postcode",
+        "Post Code",
+        "Zip/Postal Code",
+        "Mailing Zip/Postal Code",
+        "Mailing Postal Code",
+        "Mailing Zip",
+        "Home Postal Code",
+        "Default Address Zip",
+        "Address 1 - Postal Code",
+        "PLZ",
+        "Postleitzahl",
+        "Code postal",
+        "Código postal",
+        "Business Postal Code",
+        "Other Postal Code",
+        "Other Zip/Postal Code",
+        "Address 2 - Postal Code",
+    ),
+    "State": (
+        "State",
+        "State/Province",
+        "State/Region",
+        "Province",
+        "Province Code",
+        "Mailing State/Province",
+        "Mailing State",
+        "Home State",
+        "Default Address Province Code",
+        "Address 1 - Region",
+        "Business State",
+        "Other State",
+        "Other State/Province",
+        "Address 2 - Region",
+    ),
 }
 
 _IGNORED = re.compile(r"[\s_\-.]+")
 _GOOGLE = re.compile(r"phone(\d+)(value|type|label)")
 _PHONEISH = re.compile(r"phone|mobile|cell|tel|handy|sms")
-_NEVER = re.compile(r"fax|pager|assistant|emergency|guardian|telex|tty|isdn|radio|callback|"
-                    r"beeper|spouse|manager")
+_NEVER = re.compile(
+    r"fax|pager|assistant|emergency|guardian|telex|tty|isdn|radio|callback|"
+    r"beeper|spouse|manager"
+)
 
 
 def header_key(header: str) -> str:
@@ -93,7 +195,9 @@ def header_key(header: str) -> str:
 
 
 _BY_KEY = {header_key(alias): name for name, aliases in CANONICAL.items() for alias in aliases}
-_RANK = {header_key(alias): rank for aliases in CANONICAL.values() for rank, alias in enumerate(aliases)}
+_RANK = {
+    header_key(alias): rank for aliases in CANONICAL.values() for rank, alias in enumerate(aliases)
+}
 _TIER = {header_key(alias): tier for tier, aliases in PHONE_TIERS.items() for alias in aliases}
 
 
@@ -127,8 +231,12 @@ def google_phone(header: str) -> tuple[int, str] | None:
 def looks_like_phone(header: str) -> bool:
     """True for a header that may hold numbers but is not a known phone column (a hint)."""
     key = header_key(header)
-    return bool(_PHONEISH.search(key)) and not _NEVER.search(key) and phone_tier(header) is None \
+    return (
+        bool(_PHONEISH.search(key))
+        and not _NEVER.search(key)
+        and phone_tier(header) is None
         and google_phone(header) is None
+    )
 
 
 def is_mobile_label(value: str) -> bool:

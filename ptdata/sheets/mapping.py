@@ -39,8 +39,17 @@ from ptdata.sheets.headers import (
     phone_tier,
 )
 
-__all__ = ["Layout", "PhoneSource", "apply_layout", "column_letter", "describe_phones", "phone_hint",
-           "plan_layout", "resolve_columns", "stored_phones"]
+__all__ = [
+    "Layout",
+    "PhoneSource",
+    "apply_layout",
+    "column_letter",
+    "describe_phones",
+    "phone_hint",
+    "plan_layout",
+    "resolve_columns",
+    "stored_phones",
+]
 
 _TIERS = ("mobile", "general", "other")
 
@@ -61,7 +70,7 @@ class PhoneSource:
 
     column: str
     label: str
-    tier: str = "general"          # mobile | general | other | given (named by the user)
+    tier: str = "general"  # mobile | general | other | given (named by the user)
     type_column: str | None = None  # Google's "Phone N - Type": says per row if it is a mobile
 
 
@@ -102,8 +111,9 @@ def _find(header: str, written: Sequence[str], what: str) -> int:
     raise SheetError(f"{what}: the sheet has no column {name!r}{hint}; its columns are {listed}")
 
 
-def _explicit(written: Sequence[str], phone_columns: Sequence[str] | None,
-              columns: Mapping[str, str] | None) -> tuple[dict[str, int], list[int] | None]:
+def _explicit(
+    written: Sequence[str], phone_columns: Sequence[str] | None, columns: Mapping[str, str] | None
+) -> tuple[dict[str, int], list[int] | None]:
     named: dict[str, int] = {}
     for name, header in (columns or {}).items():
         name = str(name).strip()
@@ -115,21 +125,27 @@ def _explicit(written: Sequence[str], phone_columns: Sequence[str] | None,
         phone_columns = [phone_columns]
     if phone_columns:
         if "Phone" in named:
-            raise SheetError("name the phone columns once: phone_columns= (--phone-column) or "
-                             "columns={'Phone': ...} (--column Phone=...), not both")
+            raise SheetError(
+                "name the phone columns once: phone_columns= (--phone-column) or "
+                "columns={'Phone': ...} (--column Phone=...), not both"
+            )
         phones = list(dict.fromkeys(_find(h, written, "a phone column") for h in phone_columns))
     elif "Phone" in named:
         phones = [named.pop("Phone")]
     taken: dict[int, str] = {}
     for name, i in named.items():
         if i in taken:
-            raise SheetError(f"column {written[i]!r} is named as both {taken[i]} and {name}: "
-                             "give each column one meaning")
+            raise SheetError(
+                f"column {written[i]!r} is named as both {taken[i]} and {name}: "
+                "give each column one meaning"
+            )
         taken[i] = name
     for i in phones or ():
         if i in taken:
-            raise SheetError(f"column {written[i]!r} is named as both a phone column and "
-                             f"{taken[i]}: give each column one meaning")
+            raise SheetError(
+                f"column {written[i]!r} is named as both a phone column and "
+                f"{taken[i]}: give each column one meaning"
+            )
     return named, phones
 
 
@@ -143,8 +159,12 @@ def _google_types(written: Sequence[str]) -> dict[int, int]:
     return {i: kinds[n] for n, i in values.items() if n in kinds}
 
 
-def plan_layout(written: Sequence[str], *, phone_columns: Sequence[str] | str | None = None,
-                columns: Mapping[str, str] | None = None) -> Layout:
+def plan_layout(
+    written: Sequence[str],
+    *,
+    phone_columns: Sequence[str] | str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Layout:
     """Name every column of a sheet whose header cells are ``written`` (see the module doc)."""
     written = ["" if w is None else str(w).strip().lstrip("\ufeff").strip() for w in written]
     named, explicit_phones = _explicit(written, phone_columns, columns)
@@ -157,8 +177,11 @@ def plan_layout(written: Sequence[str], *, phone_columns: Sequence[str] | str | 
     for fieldname in CANONICAL:
         if fieldname == "Phone" or fieldname in named:
             continue
-        found = [i for i, w in enumerate(written)
-                 if w and i not in claimed and canonical_header(w) == fieldname]
+        found = [
+            i
+            for i, w in enumerate(written)
+            if w and i not in claimed and canonical_header(w) == fieldname
+        ]
         if not found:
             continue
         winner = min(found, key=lambda i: (header_rank(written[i]), i))
@@ -187,16 +210,23 @@ def plan_layout(written: Sequence[str], *, phone_columns: Sequence[str] | str | 
             taken.add(name)
     final = [n or "" for n in names]
     phones = tuple(
-        PhoneSource(final[i], written[i], tiers[i],
-                    final[types[i]] if i in types and explicit_phones is None else None)
-        for i in order)
+        PhoneSource(
+            final[i],
+            written[i],
+            tiers[i],
+            final[types[i]] if i in types and explicit_phones is None else None,
+        )
+        for i in order
+    )
     if len(phones) > 1:
         notes.append("phone: " + describe_phones(phones))
     for fieldname, others in losers.items():
         if others:
             winner = final.index(fieldname)
-            shown = ", ".join(written[i] + (f", kept as {final[i]!r}" if final[i] != written[i] else "")
-                              for i in others)
+            shown = ", ".join(
+                written[i] + (f", kept as {final[i]!r}" if final[i] != written[i] else "")
+                for i in others
+            )
             notes.append(f"{fieldname}: {written[winner]} (not {shown})")
     return Layout(final, phones, notes)
 
@@ -206,10 +236,16 @@ def describe_phones(phones: Sequence[PhoneSource]) -> str:
     first = [s.label for s in phones if s.tier == "mobile"]
     typed = [s for s in phones if s.type_column]
     if typed:
-        kinds = sorted({google_phone(s.type_column)[1] if google_phone(s.type_column) else "type"
-                        for s in typed})
-        first.append(f"the Mobile one of {', '.join(s.label for s in typed)} (by its "
-                     f"{' or '.join(k.capitalize() for k in kinds)})")
+        kinds = sorted(
+            {
+                google_phone(s.type_column)[1] if google_phone(s.type_column) else "type"
+                for s in typed
+            }
+        )
+        first.append(
+            f"the Mobile one of {', '.join(s.label for s in typed)} (by its "
+            f"{' or '.join(k.capitalize() for k in kinds)})"
+        )
     rest = [s.label for s in phones if s.tier != "mobile"]
     return ", else ".join(first + rest)
 
@@ -220,8 +256,12 @@ def phone_hint(columns: Sequence[str]) -> str:
     return f"; columns that may hold numbers: {', '.join(repr(c) for c in maybe)}" if maybe else ""
 
 
-def apply_layout(frame: pd.DataFrame, *, phone_columns: Sequence[str] | str | None = None,
-                 columns: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, Layout]:
+def apply_layout(
+    frame: pd.DataFrame,
+    *,
+    phone_columns: Sequence[str] | str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, Layout]:
     """The frame with its columns named by ``plan_layout``, and the layout used.
 
     A frame from ``read_sheet`` keeps the layout it was read with unless options are given;
@@ -233,15 +273,18 @@ def apply_layout(frame: pd.DataFrame, *, phone_columns: Sequence[str] | str | No
     if not (written and list(read.get("columns_used", ())) == current):
         written = current
     elif phone_columns is None and not columns and read.get("phone_sources") is not None:
-        return frame, Layout(current, stored_phones(read["phone_sources"]) or (),
-                             list(read.get("layout_notes", ())))
+        return frame, Layout(
+            current, stored_phones(read["phone_sources"]) or (), list(read.get("layout_notes", ()))
+        )
     layout = plan_layout(written, phone_columns=phone_columns, columns=columns)
     if layout.names != current:
         frame = frame.set_axis(layout.names, axis=1)
     return frame, layout
 
 
-def resolve_columns(frame: pd.DataFrame, names: Sequence[str], *, what: str = "keep_columns") -> list[str]:
+def resolve_columns(
+    frame: pd.DataFrame, names: Sequence[str], *, what: str = "keep_columns"
+) -> list[str]:
     """The frame columns the user named (as the sheet writes them, or as ptdata calls them).
 
     >>> frame = pd.DataFrame(columns=["Name", "Record ID"])
@@ -259,11 +302,14 @@ def resolve_columns(frame: pd.DataFrame, names: Sequence[str], *, what: str = "k
         if found is None:
             key = header_key(name)
             found = next((c for c in present if header_key(c) == key), None) or next(
-                (v for k, v in headers.items() if header_key(k) == key), None)
+                (v for k, v in headers.items() if header_key(k) == key), None
+            )
         if found is None or found not in present:
             close = difflib.get_close_matches(name, present + list(headers), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise SheetError(f"{what}: the sheet has no column {name!r}{hint}; its columns are "
-                             f"{', '.join(repr(c) for c in present) or '(none)'}")
+            raise SheetError(
+                f"{what}: the sheet has no column {name!r}{hint}; its columns are "
+                f"{', '.join(repr(c) for c in present) or '(none)'}"
+            )
         out.append(found)
     return list(dict.fromkeys(out))

@@ -44,12 +44,27 @@ REASONS: dict[str, str] = {
 }
 
 _ZONE_HINTS = {
-    "est": "America/New_York", "edt": "America/New_York", "eastern": "America/New_York", "et": "America/New_York",
-    "cst": "America/Chicago", "cdt": "America/Chicago", "central": "America/Chicago", "ct": "America/Chicago",
-    "mst": "America/Denver", "mdt": "America/Denver", "mountain": "America/Denver", "mt": "America/Denver",
-    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pacific": "America/Los_Angeles",
-    "pt": "America/Los_Angeles", "akst": "America/Anchorage", "alaska": "America/Anchorage",
-    "hst": "Pacific/Honolulu", "hawaii": "Pacific/Honolulu", "arizona": "America/Phoenix",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "eastern": "America/New_York",
+    "et": "America/New_York",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "central": "America/Chicago",
+    "ct": "America/Chicago",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "mountain": "America/Denver",
+    "mt": "America/Denver",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles",
+    "pt": "America/Los_Angeles",
+    "akst": "America/Anchorage",
+    "alaska": "America/Anchorage",
+    "hst": "Pacific/Honolulu",
+    "hawaii": "Pacific/Honolulu",
+    "arizona": "America/Phoenix",
 }
 
 _NEEDED_BY = {
@@ -77,13 +92,17 @@ def _zone_message(value: str) -> str:
     hint = _ZONE_HINTS.get(value.strip().lower().replace(" time", ""))
     if hint:
         if value.upper() in ("EST", "MST", "HST"):
-            return (f"{value} is a fixed offset without daylight saving time; use the IANA name of "
-                    f"the place, e.g. {hint}.")
+            return (
+                f"{value} is a fixed offset without daylight saving time; use the IANA name of "
+                f"the place, e.g. {hint}."
+            )
         return f"{value!r} is not an IANA time zone name; use e.g. {hint}."
     close = difflib.get_close_matches(value, sorted(TIME_ZONES), n=1, cutoff=0.6)
     suggestion = f" (did you mean {close[0]}?)" if close else ""
-    return (f"{value!r} is not an IANA time zone name{suggestion}; write it like America/New_York "
-            "or Europe/London, or leave it empty to use the number's own zone.")
+    return (
+        f"{value!r} is not an IANA time zone name{suggestion}; write it like America/New_York "
+        "or Europe/London, or leave it empty to use the number's own zone."
+    )
 
 
 def failure_message(reason: str, column: str, value: Any, **context: Any) -> str:
@@ -99,18 +118,24 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
         if column == "Phone" and context.get("sheet") == "groups":
             return f"This number is already in this group on row {first}; delete this row."
         if context.get("sheet") == "campaign":
-            return (f"Row {first} already sends this same message to the same recipient at the same "
-                    "time; delete this row unless it should really go twice.")
+            return (
+                f"Row {first} already sends this same message to the same recipient at the same "
+                "time; delete this row unless it should really go twice."
+            )
         number = context.get("e164") or "This number"
         return f"{number} is already on row {first}, which is kept: delete this row or correct the number."
     if reason == "missing_column":
         columns = context.get("columns") or []
         listed = ", ".join(columns) if columns else "(none)"
-        how = (f"name the column that holds them with phone_columns=[...] (--phone-column COL)"
-               if column == "Phone" else
-               f"name the column that holds it with columns={{'{column}': ...}} (--column {column}=COL)")
-        return (f"The sheet has no {column} column (its columns are {listed}{context.get('hint') or ''}): "
-                f"add one, or {how}.")
+        how = (
+            "name the column that holds them with phone_columns=[...] (--phone-column COL)"
+            if column == "Phone"
+            else f"name the column that holds it with columns={{'{column}': ...}} (--column {column}=COL)"
+        )
+        return (
+            f"The sheet has no {column} column (its columns are {listed}{context.get('hint') or ''}): "
+            f"add one, or {how}."
+        )
     if reason == "required":
         kind = context.get("kind")
         needs = f" for a {kind} message" if kind and _NEEDED_BY.get(column) == kind else ""
@@ -119,19 +144,25 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
         return _zone_message(shown)
     if reason == "invalid_zip":
         if shown.isdigit() and len(shown) < 5:
-            return (f"{shown!r} is not a 5-digit ZIP code; if Excel dropped leading zeros it was "
-                    f"{shown.zfill(5)}: format the ZIP column as Text and re-enter it.")
+            return (
+                f"{shown!r} is not a 5-digit ZIP code; if Excel dropped leading zeros it was "
+                f"{shown.zfill(5)}: format the ZIP column as Text and re-enter it."
+            )
         return f"{shown!r} is not a ZIP code: write 5 digits (02134) or ZIP+4 (02134-1234)."
     if reason == "unknown_kind":
         close = difflib.get_close_matches(shown.lower(), KINDS, n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]}?)" if close else ""
         return f"Kind {shown!r} is not one of {', '.join(KINDS)}{hint}; leave it empty for text."
     if reason == "unknown_recipient":
-        return (f"Recipient {shown!r} is not one of {', '.join(RECIPIENTS)}; leave it empty to use "
-                "the Phone or Groups cell as it is.")
+        return (
+            f"Recipient {shown!r} is not one of {', '.join(RECIPIENTS)}; leave it empty to use "
+            "the Phone or Groups cell as it is."
+        )
     if reason == "recipient_mismatch":
-        return (f"Recipient is {shown!r} but the row has a {'Phone' if shown == 'group' else 'Groups'} "
-                "cell: use group with a Groups cell, number/contact/new_contact with a Phone cell.")
+        return (
+            f"Recipient is {shown!r} but the row has a {'Phone' if shown == 'group' else 'Groups'} "
+            "cell: use group with a Groups cell, number/contact/new_contact with a Phone cell."
+        )
     if reason == "no_recipient":
         return "No recipient: fill in Phone (a number) or Groups (Power Textor group names)."
     if reason == "two_recipients":
@@ -139,15 +170,21 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     if reason == "not_for_kind":
         kind = context.get("kind") or "text"
         if column == "SendAt":
-            return ("A reminder is timed by EventDate, DaysBefore and Time, not SendAt: clear SendAt.")
+            return (
+                "A reminder is timed by EventDate, DaysBefore and Time, not SendAt: clear SendAt."
+            )
         wanted = _NEEDED_BY.get(column, "another")
-        return (f"{column} is only used by {wanted} messages but this row is {kind}: clear the cell, "
-                f"or set Kind to {wanted}.")
+        return (
+            f"{column} is only used by {wanted} messages but this row is {kind}: clear the cell, "
+            f"or set Kind to {wanted}."
+        )
     if reason == "no_operation":
         return context.get("detail") or "Power Textor has no action for this message and recipient."
     if reason == "bad_datetime":
-        return (f"{shown!r} is not a date and time: write 2026-12-03 10:30 (local time), "
-                "2026-12-03 10:30-05:00, or 12/03/2026 10:30 AM.")
+        return (
+            f"{shown!r} is not a date and time: write 2026-12-03 10:30 (local time), "
+            "2026-12-03 10:30-05:00, or 12/03/2026 10:30 AM."
+        )
     if reason == "bad_date":
         return f"{shown!r} is not a date: write 2026-12-03 or 12/03/2026."
     if reason == "bad_time":

@@ -42,11 +42,11 @@ _MULTI = " ::: "
 class PhoneChoice(NamedTuple):
     """Per row: the E.164 to text, why there is none, which column, and the value as written."""
 
-    e164: pd.Series      # NA where no value is usable
-    problem: pd.Series   # the reason code where no value is usable (missing, invalid, ...)
-    column: pd.Series    # the header (as written) the number, or the problem, comes from
-    written: pd.Series   # that value as the sheet wrote it
-    source: pd.Series    # the frame column it comes from (``Phone`` for a single phone column)
+    e164: pd.Series  # NA where no value is usable
+    problem: pd.Series  # the reason code where no value is usable (missing, invalid, ...)
+    column: pd.Series  # the header (as written) the number, or the problem, comes from
+    written: pd.Series  # that value as the sheet wrote it
+    source: pd.Series  # the frame column it comes from (``Phone`` for a single phone column)
 
 
 def _text(values: pd.Series) -> pa.Array:
@@ -76,16 +76,21 @@ def _single(frame: pd.DataFrame, source: PhoneSource, region: str | None) -> Pho
     written = pc.if_else(there, pc.utf8_trim_whitespace(text), nothing)
     label = pc.if_else(there, pa.scalar(source.label), nothing)
     column = pa.repeat(pa.scalar(source.column), len(frame))
-    return PhoneChoice(e164, problem, _str(label, frame.index), _str(written, frame.index),
-                       _str(column, frame.index))
+    return PhoneChoice(
+        e164,
+        problem,
+        _str(label, frame.index),
+        _str(written, frame.index),
+        _str(column, frame.index),
+    )
 
 
 class _Part(NamedTuple):
     label: str
     column: str
-    text: pa.Array          # as written (trimmed)
-    mobile: np.ndarray      # bool per row: a mobile number
-    excluded: np.ndarray    # bool per row: a fax or pager, never texted
+    text: pa.Array  # as written (trimmed)
+    mobile: np.ndarray  # bool per row: a mobile number
+    excluded: np.ndarray  # bool per row: a fax or pager, never texted
 
 
 def _labels(values: pd.Series, test) -> np.ndarray:
@@ -108,8 +113,11 @@ def _parts(frame: pd.DataFrame, sources: Sequence[PhoneSource]) -> list[_Part]:
     parts: list[_Part] = []
     for s in sources:
         values = _split(frame[s.column])
-        kinds = (_split(frame[s.type_column]) if s.type_column and s.type_column in frame.columns
-                 else None)
+        kinds = (
+            _split(frame[s.type_column])
+            if s.type_column and s.type_column in frame.columns
+            else None
+        )
         for k, value in enumerate(values):
             label = s.label if k == 0 else f"{s.label} (value {k + 1})"
             mobile = np.full(n, s.tier == "mobile", dtype=bool)
@@ -118,16 +126,27 @@ def _parts(frame: pd.DataFrame, sources: Sequence[PhoneSource]) -> list[_Part]:
                 kind = kinds[min(k, len(kinds) - 1)]
                 mobile |= _labels(kind, is_mobile_label)
                 excluded = _labels(kind, is_excluded_label)
-            parts.append(_Part(label, s.column, pc.utf8_trim_whitespace(_text(value)), mobile, excluded))
+            parts.append(
+                _Part(label, s.column, pc.utf8_trim_whitespace(_text(value)), mobile, excluded)
+            )
     return parts
 
 
-def choose_phones(frame: pd.DataFrame, sources: Sequence[PhoneSource], region: str | None = "US") -> PhoneChoice:
+def choose_phones(
+    frame: pd.DataFrame, sources: Sequence[PhoneSource], region: str | None = "US"
+) -> PhoneChoice:
     """The number each row texts, from ``sources`` in priority order (see the module doc)."""
     if not sources:
         raise ValueError("choose_phones needs at least one phone column")
-    if len(sources) == 1 and not sources[0].type_column and not \
-            frame[sources[0].column].astype("str").str.contains(":::", regex=False).fillna(False).any():
+    if (
+        len(sources) == 1
+        and not sources[0].type_column
+        and not frame[sources[0].column]
+        .astype("str")
+        .str.contains(":::", regex=False)
+        .fillna(False)
+        .any()
+    ):
         return _single(frame, sources[0], region)
     n = len(frame)
     parts = _parts(frame, sources)
@@ -135,10 +154,15 @@ def choose_phones(frame: pd.DataFrame, sources: Sequence[PhoneSource], region: s
     # whose mobile is valid never has its other columns parsed
     encoded = pc.dictionary_encode(pa.chunked_array([p.text for p in parts]).combine_chunks())
     values = encoded.dictionary
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64).reshape(len(parts), n)
+    codes = (
+        encoded.indices.fill_null(-1)
+        .to_numpy(zero_copy_only=False)
+        .astype(np.int64)
+        .reshape(len(parts), n)
+    )
     m = len(values)
     judged = np.zeros(m + 1, dtype=bool)
-    judged[m] = True                                       # code -1 (an empty cell), stored last
+    judged[m] = True  # code -1 (an empty cell), stored last
     usable = np.zeros(m + 1, dtype=bool)
     there = np.zeros(m + 1, dtype=bool)
     e164_u = np.full(m + 1, None, dtype=object)
@@ -177,9 +201,18 @@ def choose_phones(frame: pd.DataFrame, sources: Sequence[PhoneSource], region: s
     take = pa.array(np.where(code >= m, 0, code), mask=code >= m)
     written = pc.take(values, take) if m else pa.nulls(n, pa.string())
     part_of = pa.array(np.maximum(blamed, 0).astype(np.int32))
-    labels = pa.DictionaryArray.from_arrays(part_of, pa.array([p.label for p in parts])).cast(pa.string())
+    labels = pa.DictionaryArray.from_arrays(part_of, pa.array([p.label for p in parts])).cast(
+        pa.string()
+    )
     column = pc.if_else(pa.array(blamed >= 0), labels, nothing)
-    source = pa.DictionaryArray.from_arrays(part_of, pa.array([p.column for p in parts])).cast(pa.string())
+    source = pa.DictionaryArray.from_arrays(part_of, pa.array([p.column for p in parts])).cast(
+        pa.string()
+    )
     idx = frame.index
-    return PhoneChoice(_str(e164, idx), _str(problem, idx), _str(column, idx), _str(written, idx),
-                       _str(source, idx))
+    return PhoneChoice(
+        _str(e164, idx),
+        _str(problem, idx),
+        _str(column, idx),
+        _str(written, idx),
+        _str(source, idx),
+    )

@@ -30,7 +30,7 @@ import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneMetadata
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat
 
 __all__ = [
     "PHONE_REASONS",
@@ -77,20 +77,30 @@ def _typed_patterns(meta: PhoneMetadata, length: int) -> tuple[str, str] | None:
     if general.possible_length and length not in general.possible_length:
         return None
     descs = [
-        meta.premium_rate, meta.toll_free, meta.shared_cost, meta.voip, meta.personal_number,
-        meta.pager, meta.uan, meta.voicemail, meta.fixed_line,
+        meta.premium_rate,
+        meta.toll_free,
+        meta.shared_cost,
+        meta.voip,
+        meta.personal_number,
+        meta.pager,
+        meta.uan,
+        meta.voicemail,
+        meta.fixed_line,
     ]
     if not meta.same_mobile_and_fixed_line_pattern:
         descs.append(meta.mobile)
     types = [
         d.national_number_pattern
         for d in descs
-        if d is not None and d.national_number_pattern
+        if d is not None
+        and d.national_number_pattern
         and (not d.possible_length or length in d.possible_length)
     ]
     if not types:
         return None
-    return f"^(?:{general.national_number_pattern})$", "^(?:" + "|".join(f"(?:{t})" for t in types) + ")$"
+    return f"^(?:{general.national_number_pattern})$", "^(?:" + "|".join(
+        f"(?:{t})" for t in types
+    ) + ")$"
 
 
 def _nanp_regions(length: int) -> list[tuple[str | None, tuple[str, str] | None]]:
@@ -137,14 +147,16 @@ def _nanp_valid(ten: pa.Array, *, skip_first: bool = False, regions=None) -> np.
     regions = _NANP_REGIONS if regions is None else regions
     valid = np.zeros(len(ten), dtype=bool)
     undecided = np.arange(len(ten))
-    for lead, patterns in regions[1 if skip_first else 0:]:
+    for lead, patterns in regions[1 if skip_first else 0 :]:
         if not len(undecided):
             break
         sub = pc.take(ten, pa.array(undecided))
         if lead is not None:
             claimed = _matches(sub, lead).to_numpy(zero_copy_only=False)
             picked = undecided[claimed]
-            valid[picked] = _typed(pc.take(ten, pa.array(picked)), patterns).to_numpy(zero_copy_only=False)
+            valid[picked] = _typed(pc.take(ten, pa.array(picked)), patterns).to_numpy(
+                zero_copy_only=False
+            )
         else:
             claimed = _typed(sub, patterns).to_numpy(zero_copy_only=False)
             valid[undecided[claimed]] = True
@@ -174,7 +186,9 @@ def _as_text(values: Iterable[object] | pd.Series) -> pd.Series:
     return s.astype("str")
 
 
-_NANP_UNKNOWN = "no North American number starts like this; check the area code and the next 3 digits"
+_NANP_UNKNOWN = (
+    "no North American number starts like this; check the area code and the next 3 digits"
+)
 
 
 def _detail(number: phonenumbers.PhoneNumber) -> str:
@@ -184,7 +198,9 @@ def _detail(number: phonenumbers.PhoneNumber) -> str:
     place = f"a {where} number" if where not in (None, "ZZ", "001") else "a number there"
     digits = len(str(number.national_number))
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-        return _LOCAL_DETAIL if digits == 7 else f"it has {digits} digits; add the area code in front"
+        return (
+            _LOCAL_DETAIL if digits == 7 else f"it has {digits} digits; add the area code in front"
+        )
     if reason == phonenumbers.ValidationResult.TOO_SHORT:
         return f"it has {digits} digits, too few for {place}"
     if reason == phonenumbers.ValidationResult.TOO_LONG:
@@ -201,7 +217,10 @@ def _parse_error_detail(exc: NumberParseException, region: str | None) -> str:
         if region is None:
             return "it has no country code: write it with + and the country code"
         return "the country code after + is not a real one"
-    if exc.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
+    if exc.error_type in (
+        NumberParseException.TOO_SHORT_NSN,
+        NumberParseException.TOO_SHORT_AFTER_IDD,
+    ):
         return "it is too short"
     if exc.error_type == NumberParseException.TOO_LONG:
         return "it is too long"
@@ -238,8 +257,9 @@ def _strip_punctuation(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def _analyse(values: Iterable[object] | pd.Series, region: str | None,
-             skip: np.ndarray | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _analyse(
+    values: Iterable[object] | pd.Series, region: str | None, skip: np.ndarray | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(text, E.164, libphonenumber reason) for every value; the work behind both public functions.
 
     ``skip`` marks values not worth parsing one by one (their E.164 and reason stay missing).
@@ -252,12 +272,19 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
     # "(212) 555-0101 x12": libphonenumber reads the number before the extension label as it
     # would read it alone, so the fast path judges that part; the row's reason is "extension".
     # only values with an x (x, ext, extension) can be of that shape: check those few closely
-    maybe = np.flatnonzero(pc.fill_null(pc.match_substring(arr, "x", ignore_case=True), False)
-                           .to_numpy(zero_copy_only=False))
+    maybe = np.flatnonzero(
+        pc.fill_null(pc.match_substring(arr, "x", ignore_case=True), False).to_numpy(
+            zero_copy_only=False
+        )
+    )
     ext_np = np.zeros(len(arr), dtype=bool)
     base = arr
     if len(maybe):
-        ext_np[maybe[_matches(pc.take(arr, pa.array(maybe)), _EXTENSION).to_numpy(zero_copy_only=False)]] = True
+        ext_np[
+            maybe[
+                _matches(pc.take(arr, pa.array(maybe)), _EXTENSION).to_numpy(zero_copy_only=False)
+            ]
+        ] = True
     has_ext = bool(ext_np.any())
     if has_ext:
         labelled_at = np.flatnonzero(ext_np)
@@ -287,9 +314,13 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
             good = np.zeros(len(arr), dtype=bool)
             good[local[ok]] = True
             e164 = pc.replace_with_mask(
-                e164, pa.array(good),
-                pc.binary_join_element_wise(pa.scalar("+1", ten.type), pc.filter(seven, pa.array(ok)),
-                                            pa.scalar("", ten.type)),
+                e164,
+                pa.array(good),
+                pc.binary_join_element_wise(
+                    pa.scalar("+1", ten.type),
+                    pc.filter(seven, pa.array(ok)),
+                    pa.scalar("", ten.type),
+                ),
             )
             invalid[local[~ok]] = True
             fast_np = fast_np.copy()
@@ -306,7 +337,9 @@ def _analyse(values: Iterable[object] | pd.Series, region: str | None,
         verdicts = {v: _reference(v, region) for v in set(rest)}
         mask = pa.array(slow)
         e164 = pc.replace_with_mask(e164, mask, pa.array([verdicts[v][0] for v in rest], ten.type))
-        reason = pc.replace_with_mask(reason, mask, pa.array([verdicts[v][1] for v in rest], ten.type))
+        reason = pc.replace_with_mask(
+            reason, mask, pa.array([verdicts[v][1] for v in rest], ten.type)
+        )
     e164 = pd.Series(pd.array(e164, dtype="str"), index=text.index, name=text.name)
     reason = pd.Series(pd.array(reason, dtype="str"), index=text.index)
     return text, e164, reason
@@ -343,7 +376,9 @@ def _excel_damage(text: pd.Series) -> pd.Series:
     return pd.Series(codes, index=text.index, dtype="str")
 
 
-def _problems(text: pd.Series, e164: pd.Series, reason: pd.Series, damage: pd.Series | None = None) -> pd.Series:
+def _problems(
+    text: pd.Series, e164: pd.Series, reason: pd.Series, damage: pd.Series | None = None
+) -> pd.Series:
     problems = _excel_damage(text) if damage is None else damage.copy()
     blank = pc.fill_null(pc.match_substring_regex(pa.array(text.array), r"^\s*$"), True)
     problems[blank.to_numpy(zero_copy_only=False)] = "missing"
@@ -352,7 +387,9 @@ def _problems(text: pd.Series, e164: pd.Series, reason: pd.Series, damage: pd.Se
     return problems
 
 
-def phone_verdicts(values: Iterable[object] | pd.Series, region: str | None = "US") -> tuple[pd.Series, pd.Series, pd.Series]:
+def phone_verdicts(
+    values: Iterable[object] | pd.Series, region: str | None = "US"
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(text, E.164, problem) per value, as ``validate`` needs them, in one pass.
 
     E.164 is libphonenumber's answer where ``problem`` is missing; Excel-damaged values are
@@ -391,7 +428,11 @@ _LOCAL_SHAPE_RE = re.compile(_LOCAL_SHAPE)
 def _invalid_detail(value: str, region: str | None) -> str:
     """Why libphonenumber rejects a value, in words (too short, too long, unknown country...)."""
     plus = value.lstrip().startswith("+")
-    if (plus or _plain_nanp_region(region)) and _FAST_SHAPE_RE.match(value) and _FAST_START_RE.match(value):
+    if (
+        (plus or _plain_nanp_region(region))
+        and _FAST_SHAPE_RE.match(value)
+        and _FAST_START_RE.match(value)
+    ):
         return _NANP_UNKNOWN  # +1 and ten digits that no +1 region has (decided by the fast path)
     if _plain_nanp_region(region) and _LOCAL_SHAPE_RE.match(value):
         return _LOCAL_DETAIL  # +1 and seven digits: libphonenumber says "possible only locally"
@@ -404,7 +445,11 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
     >>> phone_problem_message("excel_scientific", "4.15555E+09")
     'Excel changed this number to scientific notation (4.15555E+09) and its digits are lost: format the Phone column as Text, re-enter the number from the source, and export again.'
     """
-    shown = "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+    shown = (
+        ""
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value)
+        else str(value)
+    )
     if reason == "missing":
         return "No phone number: fill it in or delete the row."
     if reason == "excel_scientific":
@@ -423,19 +468,21 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
             "replaces the rest with zeros. Re-enter the number from the source as Text."
         )
     if reason == "not_a_number":
-        return (
-            f"{shown!r} is not a phone number: write it like (415) 555-0123 or +14155550123."
-        )
+        return f"{shown!r} is not a phone number: write it like (415) 555-0123 or +14155550123."
     if reason == "extension":
         m = _EXTENSION_RE.match(shown)
         ext = m[2] if m else (_verdict(shown, region)[2] if shown else None)
         which = f" (extension {ext})" if ext else ""
-        return (f"{shown!r} has an extension{which}: a text reaches the line, never the "
-                "extension. Use the person's mobile number instead (a Mobile column is tried first).")
+        return (
+            f"{shown!r} has an extension{which}: a text reaches the line, never the "
+            "extension. Use the person's mobile number instead (a Mobile column is tried first)."
+        )
     if reason == "invalid":
         detail = _invalid_detail(shown, region)
-        abroad = "" if "+" in shown or "add the area code" in detail else (
-            " A number outside North America needs + and its country code."
+        abroad = (
+            ""
+            if "+" in shown or "add the area code" in detail
+            else (" A number outside North America needs + and its country code.")
         )
         return f"{shown!r} is not a valid phone number: {detail}.{abroad}"
     return PHONE_REASONS.get(reason, reason)

@@ -281,7 +281,9 @@ class CampaignSheet(pa.DataFrameModel):
         recipient = _col(df, "Recipient")
         to_group = (recipient == "group").fillna(False).astype(bool)
         to_phone = recipient.isin(["number", "contact", "new_contact"])
-        return ~((to_group & ~_has(df, "Groups") & _has(df, "Phone")) | (to_phone & _has(df, "Groups")))
+        return ~(
+            (to_group & ~_has(df, "Groups") & _has(df, "Phone")) | (to_phone & _has(df, "Groups"))
+        )
 
     @pa.dataframe_check(name="required:Place", ignore_na=False)
     def _review_place(cls, df: pd.DataFrame) -> Series[bool]:
@@ -340,8 +342,22 @@ class CampaignSheet(pa.DataFrameModel):
 
     @pa.dataframe_check(name="duplicate:Phone", ignore_na=False)
     def _same_message_once(cls, df: pd.DataFrame) -> Series[bool]:
-        key = [c for c in ("Phone", "Groups", "Kind", "Body", "SendAt", "EventDate", "DaysBefore",
-                           "Time", "Place", "Attachment") if c in df.columns]
+        key = [
+            c
+            for c in (
+                "Phone",
+                "Groups",
+                "Kind",
+                "Body",
+                "SendAt",
+                "EventDate",
+                "DaysBefore",
+                "Time",
+                "Place",
+                "Attachment",
+            )
+            if c in df.columns
+        ]
         recipient = _has(df, "Phone") | _has(df, "Groups")
         return ~(df.duplicated(subset=key, keep="first") & recipient)
 

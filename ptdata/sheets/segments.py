@@ -62,10 +62,26 @@ WARN_SEGMENTS = 3
 
 #: Typographic characters that word processors put in and GSM-7 lacks, with plain twins.
 SMART_PUNCTUATION: dict[str, str] = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-", "\u2011": "-",
-    "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2012": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2011": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
 }
 _TRANSLATE = str.maketrans(SMART_PUNCTUATION)
 
@@ -114,12 +130,19 @@ def _pack(costs: list[int], single: int, multi: int) -> int:
 
 def _count(text: str) -> tuple[str, int, int, tuple[str, ...]]:
     """(encoding, units, segments, chars that forced UCS-2) without the hint."""
-    forced = tuple(dict.fromkeys(ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION))
+    forced = tuple(
+        dict.fromkeys(ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION)
+    )
     if not forced:
         costs = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
         if len(costs) == sum(costs):
             units = len(costs)
-            return "GSM-7", units, (0 if units == 0 else 1 if units <= _SINGLE_GSM else math.ceil(units / _MULTI_GSM)), ()
+            return (
+                "GSM-7",
+                units,
+                (0 if units == 0 else 1 if units <= _SINGLE_GSM else math.ceil(units / _MULTI_GSM)),
+                (),
+            )
         return "GSM-7", sum(costs), _pack(costs, _SINGLE_GSM, _MULTI_GSM), ()
     costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
     return "UCS-2", sum(costs), _pack(costs, _SINGLE_UCS2, _MULTI_UCS2), forced
@@ -225,14 +248,20 @@ def segments_frame(bodies: pd.Series, *, opt_out_footer: bool = False) -> pd.Dat
         arr = arr.combine_chunks()
     footer = len(OPT_OUT_FOOTER) if opt_out_footer else 0
     chars = _ints(pc.utf8_length(arr)) + footer
-    gsm = pc.fill_null(pc.match_substring_regex(arr, _ALL_GSM), False).to_numpy(zero_copy_only=False)
+    gsm = pc.fill_null(pc.match_substring_regex(arr, _ALL_GSM), False).to_numpy(
+        zero_copy_only=False
+    )
     ext = np.zeros(len(arr), dtype=np.int64)
     astral = np.zeros(len(arr), dtype=np.int64)
     if gsm.any():
-        plain = pc.fill_null(pc.match_substring_regex(arr, _ALL_BASIC), False).to_numpy(zero_copy_only=False)
+        plain = pc.fill_null(pc.match_substring_regex(arr, _ALL_BASIC), False).to_numpy(
+            zero_copy_only=False
+        )
         has_ext = np.flatnonzero(gsm & ~plain)
         if len(has_ext):
-            ext[has_ext] = _ints(pc.count_substring_regex(pc.take(arr, pa.array(has_ext)), _EXTENSION))
+            ext[has_ext] = _ints(
+                pc.count_substring_regex(pc.take(arr, pa.array(has_ext)), _EXTENSION)
+            )
     ucs2 = np.flatnonzero(~gsm)
     if len(ucs2):
         astral[ucs2] = _ints(pc.count_substring_regex(pc.take(arr, pa.array(ucs2)), _ASTRAL))

@@ -40,7 +40,7 @@ def _parts(template: str) -> list[tuple[bool, str, str | None]]:
     literal: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(template):
-        literal.append(template[pos:m.start()])
+        literal.append(template[pos : m.start()])
         token = m.group(0)
         if token in ("{{", "}}"):
             literal.append(token[0])
@@ -105,12 +105,17 @@ def _resolve(field: str, columns: list[str], written: dict[str, str]) -> str | N
 
 
 def _written(frame: pd.DataFrame | None) -> dict[str, str]:
-    read = frame.attrs.get("ptdata.read", {}) if frame is not None and isinstance(frame.attrs, dict) else {}
+    read = (
+        frame.attrs.get("ptdata.read", {})
+        if frame is not None and isinstance(frame.attrs, dict)
+        else {}
+    )
     return {str(k): str(v) for k, v in (read.get("headers") or {}).items()}
 
 
-def check_template(template: str, columns: Iterable[str], *,
-                   written: dict[str, str] | None = None) -> dict[str, str]:
+def check_template(
+    template: str, columns: Iterable[str], *, written: dict[str, str] | None = None
+) -> dict[str, str]:
     """Each merge field mapped to the column it reads; ``TemplateError`` for an unknown field.
 
     >>> check_template("Hi {first name}!", ["Phone", "Name"])

@@ -44,7 +44,12 @@ import pyarrow
 import pyarrow.compute as pac
 
 from ptdata.api.errors import UsageError
-from ptdata.sheets.campaign import body_problems, campaign_headers, no_operation_detail, prepare_campaign
+from ptdata.sheets.campaign import (
+    body_problems,
+    campaign_headers,
+    no_operation_detail,
+    prepare_campaign,
+)
 from ptdata.sheets.mapping import Layout, apply_layout, phone_hint
 from ptdata.sheets.messages import failure_message
 from ptdata.sheets.phone_choice import choose_phones
@@ -68,8 +73,18 @@ _ZONE_BY_LOWER = {z.lower(): z for z in TIME_ZONES}
 _DUPLICATE_KEYS = {
     "contacts": ["Phone"],
     "groups": ["Groups", "Phone"],
-    "campaign": ["Phone", "Groups", "Kind", "Body", "SendAt", "EventDate", "DaysBefore", "Time",
-                 "Place", "Attachment"],
+    "campaign": [
+        "Phone",
+        "Groups",
+        "Kind",
+        "Body",
+        "SendAt",
+        "EventDate",
+        "DaysBefore",
+        "Time",
+        "Place",
+        "Attachment",
+    ],
 }
 
 
@@ -124,7 +139,9 @@ class Validation:
         """
         columns = ["row", "Group", "Phone"]
         if "Groups" not in self.clean or "Phone" not in self.clean:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in columns})
+            return pd.DataFrame(
+                {c: pd.Series(dtype="int64" if c == "row" else "str") for c in columns}
+            )
         long = self.clean[["row", "Groups", "Phone"]].dropna(subset=["Groups"])
         long = long.assign(Group=long["Groups"].str.split(";")).explode("Group")
         return long[columns].reset_index(drop=True).astype({"Group": "str"})
@@ -164,9 +181,15 @@ def _describe_reading(read: dict[str, Any]) -> str:
     if read.get("format") == "xlsx":
         return f"XLSX, sheet {read.get('sheet')!r}"
     encoding = read.get("encoding") or "text"
-    names = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16 with BOM",
-             "cp1252": "Windows-1252 (guessed: not UTF-8)"}
-    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(read.get("delimiter"), repr(read.get("delimiter")))
+    names = {
+        "utf-8": "UTF-8",
+        "utf-8-sig": "UTF-8 with BOM",
+        "utf-16": "UTF-16 with BOM",
+        "cp1252": "Windows-1252 (guessed: not UTF-8)",
+    }
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+        read.get("delimiter"), repr(read.get("delimiter"))
+    )
     sep = ", sep= line" if read.get("sep_line") else ""
     return f"{names.get(encoding, encoding)}, {delimiter}-separated{sep}"
 
@@ -191,7 +214,9 @@ def _layout_lines(read: dict[str, Any]) -> list[str]:
         lines.insert(0, f"phone: {sources[0]['label']}")
     header = read.get("header_row")
     if header and header > 1:
-        lines.append(f"header on row {header} (the {header - 1} row{'s' * (header > 2)} above it skipped)")
+        lines.append(
+            f"header on row {header} (the {header - 1} row{'s' * (header > 2)} above it skipped)"
+        )
     footer = read.get("footer_rows")
     if footer:
         lines.append(f"Salesforce report footer ({footer} line{'s' * (footer != 1)}) left out")
@@ -217,7 +242,9 @@ def _strip(values: pd.Series) -> pd.Series:
     """Surrounding whitespace removed; a cell left empty becomes missing."""
     arr = pyarrow.array(values.array)
     trimmed = pac.utf8_trim_whitespace(arr)
-    trimmed = pac.if_else(pac.equal(pac.utf8_length(trimmed), 0), pyarrow.scalar(None, trimmed.type), trimmed)
+    trimmed = pac.if_else(
+        pac.equal(pac.utf8_length(trimmed), 0), pyarrow.scalar(None, trimmed.type), trimmed
+    )
     return pd.Series(pd.array(trimmed, dtype="str"), index=values.index, name=values.name)
 
 
@@ -245,8 +272,9 @@ def _clean_groups(groups: pd.Series) -> pd.Series:
 
 def _prepare(text: pd.DataFrame, kind: str, region: str | None, layout: Layout) -> pd.DataFrame:
     sources = {s.column for s in layout.phones}
-    prepared = pd.DataFrame({c: text[c] if c in sources else _strip(text[c]) for c in text.columns},
-                            index=text.index)
+    prepared = pd.DataFrame(
+        {c: text[c] if c in sources else _strip(text[c]) for c in text.columns}, index=text.index
+    )
     if layout.phones:
         chosen = choose_phones(text, layout.phones, region)
         problems = chosen.problem
@@ -301,7 +329,11 @@ def _first_rows(prepared: pd.DataFrame, kind: str, positions: np.ndarray) -> np.
     key = [c for c in _DUPLICATE_KEYS[kind] if c in prepared]
     repeated = prepared[prepared.duplicated(key, keep=False).to_numpy()]
     groups = repeated.groupby(key, dropna=False, sort=False).ngroup()
-    first = pd.Series(repeated.index, index=repeated.index).groupby(groups.to_numpy()).transform("first")
+    first = (
+        pd.Series(repeated.index, index=repeated.index)
+        .groupby(groups.to_numpy())
+        .transform("first")
+    )
     return first.reindex(prepared.index[positions]).to_numpy()
 
 
@@ -319,16 +351,26 @@ def _fill(template: pd.Series, first: np.ndarray, e164: np.ndarray) -> pd.Series
     """Duplicate sentences with each row's own first row and number in place of the placeholders."""
     out = []
     for text, f, e in zip(template.to_numpy(dtype=object), first, e164):
-        out.append(text.replace(_FIRST, str(int(f))).replace(_E164, "This number" if e is None else str(e)))
+        out.append(
+            text.replace(_FIRST, str(int(f))).replace(_E164, "This number" if e is None else str(e))
+        )
     return pd.Series(out, index=template.index, dtype="str")
 
 
 def _empty_failures() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in _FAILURE_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "str") for c in _FAILURE_COLUMNS}
+    )
 
 
-def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, kind: str,
-              region: str | None, layout: Layout) -> pd.DataFrame:
+def _failures(
+    cases: pd.DataFrame,
+    prepared: pd.DataFrame,
+    text: pd.DataFrame,
+    kind: str,
+    region: str | None,
+    layout: Layout,
+) -> pd.DataFrame:
     """One line per (row, column, reason) from pandera's failure cases, with values and messages."""
     if cases.empty:
         return _empty_failures()
@@ -342,8 +384,15 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
     table = cases["index"].isna().to_numpy()
     for case, check in zip(cases.loc[table, "failure_case"], cases.loc[table, "check"]):
         if check == "column_in_dataframe":
-            records.append({"row": 1, "column": case, "value": None, "reason": "missing_column",
-                            "message": failure_message("missing_column", case, None, columns=columns)})
+            records.append(
+                {
+                    "row": 1,
+                    "column": case,
+                    "value": None,
+                    "reason": "missing_column",
+                    "message": failure_message("missing_column", case, None, columns=columns),
+                }
+            )
     cases = cases[~table]
     rows = cases["index"].to_numpy(dtype="int64")
     positions = text.index.get_indexer(rows)
@@ -364,7 +413,10 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
     no_op = np.flatnonzero(check == "no_operation")
     if len(no_op):
         some = prepared.iloc[positions[no_op]]
-        detail[no_op] = [no_operation_detail(k, t, r) for k, t, r in zip(some["Kind"], _timing(some), _target(some))]
+        detail[no_op] = [
+            no_operation_detail(k, t, r)
+            for k, t, r in zip(some["Kind"], _timing(some), _target(some))
+        ]
     dup = check == "duplicate"
     first = np.full(len(rows), None, dtype=object)
     e164 = np.full(len(rows), None, dtype=object)
@@ -372,7 +424,9 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
         first[dup] = _first_rows(prepared, kind, positions[dup])
         e164[dup] = _take(prepared, "Phone", positions[dup])
     # a phone problem is the column the row's number came from, as written there
-    on_phone = (column == "Phone") & np.isin(check, ["not_nullable", "phone", "invalid", "duplicate"])
+    on_phone = (column == "Phone") & np.isin(
+        check, ["not_nullable", "phone", "invalid", "duplicate"]
+    )
     if on_phone.any() and "_phone_source" in prepared.columns:
         column[on_phone] = _take(prepared, "_phone_source", positions[on_phone])
         value[on_phone] = _take(prepared, "_phone_as_written", positions[on_phone])
@@ -381,9 +435,17 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
     dup_row = np.array([f is not None for f in first], dtype=bool)
     # one sentence per distinct failure, not per row: a million rows have few kinds of problem;
     # a duplicate's sentence takes its first row and number from placeholders filled in after
-    keys = pd.DataFrame({"reason": reason, "column": column, "kind": kinds, "detail": detail,
-                         "phone": on_phone, "dup": dup_row,
-                         "value": np.where(dup_row, None, value)}).astype(object)
+    keys = pd.DataFrame(
+        {
+            "reason": reason,
+            "column": column,
+            "kind": kinds,
+            "detail": detail,
+            "phone": on_phone,
+            "dup": dup_row,
+            "value": np.where(dup_row, None, value),
+        }
+    ).astype(object)
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.where(keys.notna(), None)))
     texts = []
     for r, c, k, d, ph, dup, v in uniques:
@@ -399,22 +461,53 @@ def _failures(cases: pd.DataFrame, prepared: pd.DataFrame, text: pd.DataFrame, k
     if dup_row.any():
         at = np.flatnonzero(dup_row)
         message.iloc[at] = _fill(message.iloc[at], first[at], e164[at]).to_numpy()
-    out = pd.concat([
-        pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS),
-        pd.DataFrame({"row": rows, "column": column, "value": value, "reason": reason,
-                      "message": message.to_numpy(dtype=object)}),
-    ], ignore_index=True) if records else pd.DataFrame(
-        {"row": rows, "column": column, "value": value, "reason": reason,
-         "message": message.to_numpy(dtype=object)})
+    out = (
+        pd.concat(
+            [
+                pd.DataFrame.from_records(records, columns=_FAILURE_COLUMNS),
+                pd.DataFrame(
+                    {
+                        "row": rows,
+                        "column": column,
+                        "value": value,
+                        "reason": reason,
+                        "message": message.to_numpy(dtype=object),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        if records
+        else pd.DataFrame(
+            {
+                "row": rows,
+                "column": column,
+                "value": value,
+                "reason": reason,
+                "message": message.to_numpy(dtype=object),
+            }
+        )
+    )
     order = {c: i for i, c in enumerate(columns)}
     out["_order"] = out["column"].map(order).fillna(len(order))
-    out = out.sort_values(["row", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
-    return out.astype({"row": "int64", "column": "str", "value": "str", "reason": "str", "message": "str"})
+    out = (
+        out.sort_values(["row", "_order"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    return out.astype(
+        {"row": "int64", "column": "str", "value": "str", "reason": "str", "message": "str"}
+    )
 
 
-def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None = "US",
-             phone_columns: Sequence[str] | str | None = None,
-             columns: Mapping[str, str] | None = None) -> Validation:
+def validate(
+    frame: pd.DataFrame,
+    kind: str = "contacts",
+    *,
+    region: str | None = "US",
+    phone_columns: Sequence[str] | str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Validation:
     """Check a sheet read by ``read_sheet`` (or any DataFrame) as ``contacts``, ``groups`` or ``campaign``.
 
     ``region`` is how phone numbers without ``+`` are read (and whether ZIP codes are US ZIPs).
@@ -447,12 +540,26 @@ def validate(frame: pd.DataFrame, kind: str = "contacts", *, region: str | None 
     if missing:
         listed = list(text.columns)
         failures = pd.DataFrame.from_records(
-            [{"row": 1, "column": c, "value": pd.NA, "reason": "missing_column",
-              "message": failure_message("missing_column", c, None, columns=listed,
-                                         hint=phone_hint(listed) if c == "Phone" else "")}
-             for c in missing],
+            [
+                {
+                    "row": 1,
+                    "column": c,
+                    "value": pd.NA,
+                    "reason": "missing_column",
+                    "message": failure_message(
+                        "missing_column",
+                        c,
+                        None,
+                        columns=listed,
+                        hint=phone_hint(listed) if c == "Phone" else "",
+                    ),
+                }
+                for c in missing
+            ],
             columns=_FAILURE_COLUMNS,
-        ).astype({"row": "int64", "column": "str", "value": "str", "reason": "str", "message": "str"})
+        ).astype(
+            {"row": "int64", "column": "str", "value": "str", "reason": "str", "message": "str"}
+        )
         empty = text.iloc[:0].reset_index()
         return Validation(kind, empty, failures, len(frame), blank_rows, read)
     prepared = _prepare(text, kind, region, layout)

@@ -100,7 +100,8 @@ def _refuse_oversized(content: bytes, budget: int) -> None:
                         f"bytes, {count:,} strings) would need about {need / 1e9:.1f} GB, more than "
                         f"this machine has free ({budget / 1e9:.1f} GB): the file is damaged or far "
                         "larger than a contact sheet. Open it in Excel and save it again, or save "
-                        "the sheet as 'CSV UTF-8'")
+                        "the sheet as 'CSV UTF-8'"
+                    )
 
 
 def _pick_sheet(book: Any, sheet: str | int | None) -> Any:
@@ -114,7 +115,7 @@ def _pick_sheet(book: Any, sheet: str | int | None) -> Any:
         return book[sheet]
     except (KeyError, IndexError):
         names = ", ".join(f"{i + 1} {n!r}" for i, n in enumerate(book.sheetnames))
-        which = sheet + 1 if isinstance(sheet, int) else repr(sheet)   # sheets as people count them
+        which = sheet + 1 if isinstance(sheet, int) else repr(sheet)  # sheets as people count them
         raise SheetError(f"no sheet {which}; the workbook has {names}") from None
 
 
@@ -132,10 +133,13 @@ def _declared(ws: Any, budget: int) -> None:
             f"{cols - min_col + 1:,} columns = {cells:,} cells), more than fits in memory here: "
             "something (often formatting) reaches far below or right of the data. In Excel press "
             "Ctrl+End to find it, delete the empty rows and columns after the data, save, and try "
-            "again (or save the sheet as 'CSV UTF-8')")
+            "again (or save the sheet as 'CSV UTF-8')"
+        )
 
 
-def xlsx_rows(content: bytes, sheet: str | int | None) -> tuple[str, Iterator[tuple[int, list[str | None]]]]:
+def xlsx_rows(
+    content: bytes, sheet: str | int | None
+) -> tuple[str, Iterator[tuple[int, list[str | None]]]]:
     """(sheet title, iterator of (sheet row number, cell texts)) for the non-empty rows.
 
     Rows without any cell are not yielded (their numbers are skipped), trailing empty cells are
@@ -146,11 +150,15 @@ def xlsx_rows(content: bytes, sheet: str | int | None) -> tuple[str, Iterator[tu
     budget = available_memory() // 2
     _refuse_oversized(content, budget)
     try:
-        with warnings.catch_warnings():  # openpyxl's notes on styles and extensions mean nothing here
+        with (
+            warnings.catch_warnings()
+        ):  # openpyxl's notes on styles and extensions mean nothing here
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise SheetError(f"the XLSX file cannot be opened ({exc}): save it again from Excel") from None
+        raise SheetError(
+            f"the XLSX file cannot be opened ({exc}): save it again from Excel"
+        ) from None
     ws = _pick_sheet(book, sheet)
     try:
         _declared(ws, budget)
@@ -167,9 +175,11 @@ def xlsx_rows(content: bytes, sheet: str | int | None) -> tuple[str, Iterator[tu
                     continue
                 seen += len(cells)
                 if seen * _BYTES_PER_CELL > budget:
-                    raise SheetError(f"sheet {ws.title!r} has more cells than fit in memory here "
-                                     f"(over {seen:,} by row {number:,}): delete the empty rows and "
-                                     "columns after the data, or save the sheet as 'CSV UTF-8'")
+                    raise SheetError(
+                        f"sheet {ws.title!r} has more cells than fit in memory here "
+                        f"(over {seen:,} by row {number:,}): delete the empty rows and "
+                        "columns after the data, or save the sheet as 'CSV UTF-8'"
+                    )
                 values = [cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
                 while values and values[-1] is None:
                     values.pop()

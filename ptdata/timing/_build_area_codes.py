@@ -37,8 +37,10 @@ def derive_area_code_states() -> dict[str, str]:
         if code is not None:
             votes.setdefault(prefix[1:4], Counter())[code] += 1
     table: dict[str, str] = {}
-    for npa in sorted({p[1:4] for p in GEOCODE_DATA if p.startswith("1") and len(p) >= 4}
-                      | {"670", "671", "684", "787", "939"}):
+    for npa in sorted(
+        {p[1:4] for p in GEOCODE_DATA if p.startswith("1") and len(p) >= 4}
+        | {"670", "671", "684", "787", "939"}
+    ):
         region = phonenumbers.region_code_for_number(phonenumbers.parse(f"+1{npa}2345678"))
         if region not in _US_REGIONS:
             continue
@@ -56,10 +58,10 @@ def render_module(table: dict[str, str]) -> str:
     rows = []
     items = sorted(table.items())
     for i in range(0, len(items), 7):
-        rows.append("    " + " ".join(f'"{k}": "{v}",' for k, v in items[i:i + 7]))
+        rows.append("    " + " ".join(f'"{k}": "{v}",' for k, v in items[i : i + 7]))
     return (
         '"""US area code -> state, generated from libphonenumber\'s geocoder data '
-        f'(phonenumbers {phonenumbers.__version__}).\n\n'
+        f"(phonenumbers {phonenumbers.__version__}).\n\n"
         "Do not edit by hand: ``python -m ptdata.timing._build_area_codes > "
         'ptdata/timing/_area_codes.py``.\n"""\n\n'
         "AREA_CODE_STATE: dict[str, str] = {\n" + "\n".join(rows) + "\n}\n"

@@ -131,8 +131,9 @@ def number_zones(phones, *, precision: str = "exchange") -> np.ndarray:
             zones = map_unique(area, _nanp_exchange)
             refined = area.isin(_REFINED).to_numpy()
             if refined.any():
-                zones[refined] = map_unique(sub[refined].str.slice(1, 1 + _NANP_LONGEST),
-                                            _nanp_exchange)
+                zones[refined] = map_unique(
+                    sub[refined].str.slice(1, 1 + _NANP_LONGEST), _nanp_exchange
+                )
             out[fast] = zones
     other = ~fast & phones.notna().to_numpy()
     if other.any():

@@ -26,27 +26,43 @@ import pandas as pd
 __all__ = ["DATE_FORMATS", "TIME_FORMATS", "Appointments", "parse_appointments"]
 
 #: How exports write a date (tried in this order on each distinct value).
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%B %d, %Y", "%b %d, %Y", "%A, %B %d, %Y",
-                "%a, %b %d, %Y", "%B %d %Y", "%d.%m.%Y", "%Y/%m/%d")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%A, %B %d, %Y",
+    "%a, %b %d, %Y",
+    "%B %d %Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+)
 #: How exports write a time of day (after lower-casing and dropping the dots of "a.m.").
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I:%M:%S %p", "%I %p", "%I%p")
 
-_SPLIT = re.compile(r"^(?P<date>.*?\d)(?:[ ,]+|t)(?P<time>\d{1,2}(?::\d{2}){0,2}\s*(?:[ap]m)?)"
-                    r"(?P<offset>z|[+-]\d{2}:?\d{2})?$")
+_SPLIT = re.compile(
+    r"^(?P<date>.*?\d)(?:[ ,]+|t)(?P<time>\d{1,2}(?::\d{2}){0,2}\s*(?:[ap]m)?)"
+    r"(?P<offset>z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 class Appointments(NamedTuple):
     """Per row: the naive local date-time, the exact instant when an offset was written, date-only."""
 
-    local: pd.Series       # datetime64[us], NaT where unreadable or blank
-    instant: pd.Series     # datetime64[us, UTC], NaT unless the text had an offset
+    local: pd.Series  # datetime64[us], NaT where unreadable or blank
+    instant: pd.Series  # datetime64[us, UTC], NaT unless the text had an offset
     date_only: np.ndarray  # True where only a date was given
 
 
 def _clean(text: pd.Series) -> pd.Series:
     """Lower case, single spaces, "a.m." as "am" (month names parse in any case)."""
-    return (text.str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
-            .str.replace(r"(?<![a-z])([ap])\.\s?m\.?", r"\1m", regex=True))
+    return (
+        text.str.strip()
+        .str.lower()
+        .str.replace(r"\s+", " ", regex=True)
+        .str.replace(r"(?<![a-z])([ap])\.\s?m\.?", r"\1m", regex=True)
+    )
 
 
 def _parse(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
@@ -69,8 +85,12 @@ def _dates(text: pd.Series) -> pd.Series:
 
 def _times(text: pd.Series) -> pd.Series:
     """Time of day as a Timedelta since midnight (NaT where unreadable)."""
-    got = _parse(_clean(text).str.replace(r"(\d)([ap]m)$", r"\1 \2", regex=True)
-                 .str.replace(r"^(\d{1,2}:\d{2}(?::\d{2})?) ?([ap]m)$", r"\1 \2", regex=True), TIME_FORMATS)
+    got = _parse(
+        _clean(text)
+        .str.replace(r"(\d)([ap]m)$", r"\1 \2", regex=True)
+        .str.replace(r"^(\d{1,2}:\d{2}(?::\d{2})?) ?([ap]m)$", r"\1 \2", regex=True),
+        TIME_FORMATS,
+    )
     return got - got.dt.normalize()
 
 
@@ -81,7 +101,9 @@ def _unique(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
 
 def _spread(codes: np.ndarray, per_unique: np.ndarray, missing, index: pd.Index) -> np.ndarray:
-    return np.append(per_unique, np.array([missing], dtype=per_unique.dtype))[np.where(codes < 0, len(per_unique), codes)]
+    return np.append(per_unique, np.array([missing], dtype=per_unique.dtype))[
+        np.where(codes < 0, len(per_unique), codes)
+    ]
 
 
 def parse_appointments(values: pd.Series, time_values: pd.Series | None = None) -> Appointments:
@@ -89,11 +111,17 @@ def parse_appointments(values: pd.Series, time_values: pd.Series | None = None) 
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             instant = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-            return Appointments(pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]"), instant,
-                                np.zeros(len(values), dtype=bool))
+            return Appointments(
+                pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]"),
+                instant,
+                np.zeros(len(values), dtype=bool),
+            )
         local = values.astype("datetime64[us]").dt.floor("min")
-        return Appointments(local, pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]"),
-                            np.zeros(len(values), dtype=bool))
+        return Appointments(
+            local,
+            pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]"),
+            np.zeros(len(values), dtype=bool),
+        )
     codes, uniques = _unique(values)
     parts = _clean(uniques).str.extract(_SPLIT)
     has_time = parts["date"].notna()
@@ -110,13 +138,26 @@ def parse_appointments(values: pd.Series, time_values: pd.Series | None = None) 
     aware = offset.notna()
     if aware.any():
         minutes = offset[aware].map(_offset_minutes)
-        instant_u[aware] = (local_u[aware] - pd.to_timedelta(minutes, unit="min")).dt.tz_localize("UTC")
+        instant_u[aware] = (local_u[aware] - pd.to_timedelta(minutes, unit="min")).dt.tz_localize(
+            "UTC"
+        )
         local_u[aware] = pd.NaT
     n = len(values)
-    local = pd.Series(_spread(codes, local_u.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT"), values.index),
-                      index=values.index)
-    instant = pd.Series(_spread(codes, instant_u.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"),
-                                np.datetime64("NaT"), values.index), index=values.index).dt.tz_localize("UTC")
+    local = pd.Series(
+        _spread(
+            codes, local_u.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT"), values.index
+        ),
+        index=values.index,
+    )
+    instant = pd.Series(
+        _spread(
+            codes,
+            instant_u.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"),
+            np.datetime64("NaT"),
+            values.index,
+        ),
+        index=values.index,
+    ).dt.tz_localize("UTC")
     date_only = _spread(codes, date_only_u, False, values.index) if n else np.zeros(0, dtype=bool)
     if time_values is not None:
         local, date_only = _with_times(local, date_only, time_values)
@@ -131,7 +172,9 @@ def _offset_minutes(text: str) -> int:
     return sign * (int(digits[:2]) * 60 + int(digits[2:]))
 
 
-def _with_times(local: pd.Series, date_only: np.ndarray, time_values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _with_times(
+    local: pd.Series, date_only: np.ndarray, time_values: pd.Series
+) -> tuple[pd.Series, np.ndarray]:
     """Dates from one column, times of day from another: a time cell completes a date-only cell."""
     codes, uniques = _unique(time_values.reset_index(drop=True))
     clock_u = _times(uniques).to_numpy(dtype="timedelta64[us]")

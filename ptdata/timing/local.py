@@ -30,21 +30,40 @@ from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
 from ptdata.timing._numbers import take_str
 
-__all__ = ["factorize_pairs", "factorize_rows", "local_schedule", "localize", "localize_rows",
-           "parse_wall_times", "utc_column", "wall_clock"]
+__all__ = [
+    "factorize_pairs",
+    "factorize_rows",
+    "local_schedule",
+    "localize",
+    "localize_rows",
+    "parse_wall_times",
+    "utc_column",
+    "wall_clock",
+]
 
 #: How a sheet writes a local date and time (tried in this order, once per distinct value).
-WALL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M%p", "%m/%d/%Y %H:%M:%S")
+WALL_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M%p",
+    "%m/%d/%Y %H:%M:%S",
+)
 
 
 def _check_zone(zone: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = ("; it lists several zones: schedule with resolve_timezones()['tz'] and check "
-                "quiet hours with ['check_zones']" if ";" in zone else
-                "; resolve_timezones() reports such rows instead of failing")
+        hint = (
+            "; it lists several zones: schedule with resolve_timezones()['tz'] and check "
+            "quiet hours with ['check_zones']"
+            if ";" in zone
+            else "; resolve_timezones() reports such rows instead of failing"
+        )
         raise UsageError(
             f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York'){hint}"
         ) from None
@@ -65,12 +84,16 @@ def localize(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
     for i in np.flatnonzero(gap.to_numpy() | twice.to_numpy()):
         wall, moment = naive.iloc[i], aware.iloc[i]
         if gap.iloc[i]:
-            notes.iloc[i] = (f"{wall:%H:%M} does not exist on {wall:%m/%d/%Y} in {zone} (clocks "
-                             f"spring forward); using {moment:%H:%M %Z}, the first valid time "
-                             "after the gap")
+            notes.iloc[i] = (
+                f"{wall:%H:%M} does not exist on {wall:%m/%d/%Y} in {zone} (clocks "
+                f"spring forward); using {moment:%H:%M %Z}, the first valid time "
+                "after the gap"
+            )
         else:
-            notes.iloc[i] = (f"{wall:%H:%M} happens twice on {wall:%m/%d/%Y} in {zone} (clocks "
-                             f"fall back); using the first, {moment:%H:%M %Z}")
+            notes.iloc[i] = (
+                f"{wall:%H:%M} happens twice on {wall:%m/%d/%Y} in {zone} (clocks "
+                f"fall back); using the first, {moment:%H:%M %Z}"
+            )
     return aware.dt.tz_convert("UTC"), notes
 
 
@@ -94,8 +117,9 @@ def parse_wall_times(values: pd.Series) -> pd.Series:
             break
         parsed[todo] = pd.to_datetime(pd.Series(uniques)[todo], format=fmt, errors="coerce")
     taken = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
-    return pd.Series(taken[np.where(codes < 0, len(uniques), codes)],
-                     index=values.index).dt.floor("min")
+    return pd.Series(taken[np.where(codes < 0, len(uniques), codes)], index=values.index).dt.floor(
+        "min"
+    )
 
 
 def _as_naive(local_moment, index: pd.Index) -> pd.Series:
@@ -104,8 +128,10 @@ def _as_naive(local_moment, index: pd.Index) -> pd.Series:
         if not values.index.equals(index):
             values = values.reindex(index)
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            raise UsageError("local_moment holds time-zone-aware values; give naive wall-clock "
-                             "times (the zone comes from each row)")
+            raise UsageError(
+                "local_moment holds time-zone-aware values; give naive wall-clock "
+                "times (the zone comes from each row)"
+            )
         try:
             return pd.to_datetime(values)
         except (ValueError, TypeError) as exc:
@@ -113,8 +139,10 @@ def _as_naive(local_moment, index: pd.Index) -> pd.Series:
     if isinstance(local_moment, str):
         local_moment = datetime.fromisoformat(local_moment)
     if not isinstance(local_moment, datetime):
-        raise UsageError(f"local_moment must be a naive datetime, ISO text or a Series, "
-                         f"not {type(local_moment).__name__}")
+        raise UsageError(
+            f"local_moment must be a naive datetime, ISO text or a Series, "
+            f"not {type(local_moment).__name__}"
+        )
     if local_moment.tzinfo is not None:
         raise UsageError(
             f"local_moment {local_moment.isoformat()} already has a time zone, so it is one "
@@ -144,12 +172,14 @@ def local_schedule(local_moment, tzs: pd.Series) -> pd.DataFrame:
     codes, utc, notes = _localize_pairs(tzs, naive)
     dates = [None if pd.isna(t) else format_date(t.to_pydatetime()) for t in utc]
     times = [None if pd.isna(t) else format_time(t.to_pydatetime()) for t in utc]
-    return pd.DataFrame({
-        "send_at_utc": utc_column(utc.dt.tz_localize(None).to_numpy()[codes], tzs.index),
-        "ScheduledDate": take_str(codes, dates, tzs.index),
-        "ScheduledTime": take_str(codes, times, tzs.index),
-        "note": take_str(codes, list(notes), tzs.index),
-    })
+    return pd.DataFrame(
+        {
+            "send_at_utc": utc_column(utc.dt.tz_localize(None).to_numpy()[codes], tzs.index),
+            "ScheduledDate": take_str(codes, dates, tzs.index),
+            "ScheduledTime": take_str(codes, times, tzs.index),
+            "note": take_str(codes, list(notes), tzs.index),
+        }
+    )
 
 
 def _localize_pairs(tzs: pd.Series, naive: pd.Series):

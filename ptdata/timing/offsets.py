@@ -9,8 +9,8 @@ the next day, so ``EventDate`` moves a day later too.
 What the API cannot express, and ptdata refuses: a reminder time that is not a whole minute
 (e.g. "90 seconds before"), a negative ``Day``, and reminders after the appointment.
 
->>> from datetime import datetime, timezone
->>> reminder_fields(datetime(2026, 12, 3, 4, 0, tzinfo=timezone.utc), 1)
+>>> from datetime import UTC, datetime
+>>> reminder_fields(datetime(2026, 12, 3, 4, 0, tzinfo=UTC), 1)
 ('12/04/2026', 1, '04:00 AM')
 >>> parse_offset("2 days before at 09:00")
 ReminderOffset(days=2, at=datetime.time(9, 0), before=datetime.timedelta(0), text='2 days before at 09:00')
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import (
@@ -33,18 +33,33 @@ from ptdata.api.formats import (
 
 __all__ = ["ReminderOffset", "parse_offset", "reminder_fields", "reminder_instant"]
 
-_FORMS = ('"2 days before at 09:00", "1 day before at 6:30 pm", "the day before at 18:00", '
-          '"same day at 08:00", "same day 2 hours before", "90 minutes before", '
-          '"1 week before at 10:00", "2 days before" (same time of day)')
+_FORMS = (
+    '"2 days before at 09:00", "1 day before at 6:30 pm", "the day before at 18:00", '
+    '"same day at 08:00", "same day 2 hours before", "90 minutes before", '
+    '"1 week before at 10:00", "2 days before" (same time of day)'
+)
 _UNITS = {
-    "week": timedelta(weeks=1), "weeks": timedelta(weeks=1), "wk": timedelta(weeks=1),
-    "day": timedelta(days=1), "days": timedelta(days=1), "d": timedelta(days=1),
-    "hour": timedelta(hours=1), "hours": timedelta(hours=1), "hr": timedelta(hours=1),
-    "hrs": timedelta(hours=1), "h": timedelta(hours=1),
-    "minute": timedelta(minutes=1), "minutes": timedelta(minutes=1),
-    "min": timedelta(minutes=1), "mins": timedelta(minutes=1), "m": timedelta(minutes=1),
-    "second": timedelta(seconds=1), "seconds": timedelta(seconds=1),
-    "sec": timedelta(seconds=1), "secs": timedelta(seconds=1), "s": timedelta(seconds=1),
+    "week": timedelta(weeks=1),
+    "weeks": timedelta(weeks=1),
+    "wk": timedelta(weeks=1),
+    "day": timedelta(days=1),
+    "days": timedelta(days=1),
+    "d": timedelta(days=1),
+    "hour": timedelta(hours=1),
+    "hours": timedelta(hours=1),
+    "hr": timedelta(hours=1),
+    "hrs": timedelta(hours=1),
+    "h": timedelta(hours=1),
+    "minute": timedelta(minutes=1),
+    "minutes": timedelta(minutes=1),
+    "min": timedelta(minutes=1),
+    "mins": timedelta(minutes=1),
+    "m": timedelta(minutes=1),
+    "second": timedelta(seconds=1),
+    "seconds": timedelta(seconds=1),
+    "sec": timedelta(seconds=1),
+    "secs": timedelta(seconds=1),
+    "s": timedelta(seconds=1),
 }
 _AMOUNT = re.compile(r"(\d+)\s*([a-z]+)")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
@@ -69,8 +84,10 @@ class ReminderOffset:
         if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 0:
             raise UsageError(f"reminder {name}: days must be a whole number >= 0")
         if self.before < timedelta(0):
-            raise UsageError(f"reminder {name}: reminders go before the appointment; for a "
-                             "follow-up after it, schedule a text instead")
+            raise UsageError(
+                f"reminder {name}: reminders go before the appointment; for a "
+                "follow-up after it, schedule a text instead"
+            )
         if self.before % timedelta(minutes=1):
             raise UsageError(
                 f"reminder {name}: Power Textor schedules reminders to the minute, so "
@@ -79,12 +96,15 @@ class ReminderOffset:
             )
         if self.at is not None and self.before:
             raise UsageError(f"reminder {name}: give a time of day or a duration, not both")
-        if self.at is not None and (self.at.tzinfo is not None or self.at.second
-                                    or self.at.microsecond):
+        if self.at is not None and (
+            self.at.tzinfo is not None or self.at.second or self.at.microsecond
+        ):
             raise UsageError(f"reminder {name}: 'at' is a local time to the minute, like 09:00")
         if self.days == 0 and self.at is None and not self.before:
-            raise UsageError(f"reminder {name}: that is the appointment itself; say when, e.g. "
-                             "'same day at 08:00' or 'same day 2 hours before'")
+            raise UsageError(
+                f"reminder {name}: that is the appointment itself; say when, e.g. "
+                "'same day at 08:00' or 'same day 2 hours before'"
+            )
 
     def __str__(self) -> str:
         return self.text or repr(self)
@@ -108,14 +128,16 @@ def _clock(text: str, whole: str) -> time:
 def _amounts(text: str, whole: str) -> timedelta:
     total, pos = timedelta(0), 0
     for m in _AMOUNT.finditer(text):
-        if text[pos:m.start()].strip(" ,and") or m.group(2) not in _UNITS:
+        if text[pos : m.start()].strip(" ,and") or m.group(2) not in _UNITS:
             break
         total, pos = total + int(m.group(1)) * _UNITS[m.group(2)], m.end()
     else:
         if pos and not text[pos:].strip():
             return total
-    raise UsageError(f"reminder {whole!r}: cannot read {text!r} as an amount of time; "
-                     f"write it like one of: {_FORMS}")
+    raise UsageError(
+        f"reminder {whole!r}: cannot read {text!r} as an amount of time; "
+        f"write it like one of: {_FORMS}"
+    )
 
 
 def parse_offset(text: str | ReminderOffset) -> ReminderOffset:
@@ -132,8 +154,10 @@ def parse_offset(text: str | ReminderOffset) -> ReminderOffset:
     s = " ".join(whole.lower().split())
     s = re.sub(r"\s+local( time)?$", "", s)
     if re.search(r"\bafter\b", s):
-        raise UsageError(f"reminder {whole!r}: reminders go before the appointment; for a "
-                         "follow-up after it, schedule a text instead")
+        raise UsageError(
+            f"reminder {whole!r}: reminders go before the appointment; for a "
+            "follow-up after it, schedule a text instead"
+        )
     at = None
     if " at " in f" {s} ":
         s, _, clock = s.rpartition("at ") if s.startswith("at ") else s.rpartition(" at ")
@@ -163,8 +187,8 @@ def reminder_fields(remind_at_utc: datetime, days_before: int) -> tuple[str, int
     Power Textor sends on ``EventDate - Day`` days at ``Time`` (UTC), so ``EventDate`` is the
     reminder's UTC date plus ``days_before``.
 
-    >>> from datetime import datetime, timezone
-    >>> reminder_fields(datetime(2026, 12, 2, 14, 0, tzinfo=timezone.utc), 1)
+    >>> from datetime import UTC, datetime
+    >>> reminder_fields(datetime(2026, 12, 2, 14, 0, tzinfo=UTC), 1)
     ('12/03/2026', 1, '02:00 PM')
     """
     if isinstance(days_before, bool) or not isinstance(days_before, int) or days_before < 0:
@@ -187,4 +211,5 @@ def reminder_instant(event_date: str | date, day: int, time_text: str) -> dateti
     """
     day_of = event_date if isinstance(event_date, date) else parse_date_string(event_date)
     return datetime.combine(day_of - timedelta(days=day), parse_time_string(time_text)).replace(
-        tzinfo=timezone.utc)
+        tzinfo=UTC
+    )

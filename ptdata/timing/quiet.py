@@ -61,14 +61,17 @@ class StateWindow:
 
 
 #: Stricter windows for marketing texts by state (see the module docstring; check with counsel).
-STATE_WINDOWS: Mapping[str, StateWindow] = MappingProxyType({
-    "FL": StateWindow(time(8), time(20), law="Fla. Stat. 501.059(8)(a)"),
-    "MD": StateWindow(time(8), time(20), law="Md. Code, Com. Law 14-4503"),
-    "OK": StateWindow(time(8), time(20), law="Okla. Stat. tit. 15, 775C.4"),
-    "TX": StateWindow(time(9), time(21), sunday=(time(12), time(21)),
-                      law="Tex. Bus. & Com. Code 301.051"),
-    "WA": StateWindow(time(8), time(20), law="RCW 80.36.390"),
-})
+STATE_WINDOWS: Mapping[str, StateWindow] = MappingProxyType(
+    {
+        "FL": StateWindow(time(8), time(20), law="Fla. Stat. 501.059(8)(a)"),
+        "MD": StateWindow(time(8), time(20), law="Md. Code, Com. Law 14-4503"),
+        "OK": StateWindow(time(8), time(20), law="Okla. Stat. tit. 15, 775C.4"),
+        "TX": StateWindow(
+            time(9), time(21), sunday=(time(12), time(21)), law="Tex. Bus. & Com. Code 301.051"
+        ),
+        "WA": StateWindow(time(8), time(20), law="RCW 80.36.390"),
+    }
+)
 
 
 def _minutes(t: time) -> int:
@@ -144,13 +147,18 @@ def _next_allowed(t: np.ndarray, zone: str, start: np.ndarray, end: np.ndarray):
             break
         days = days + closed
     midnight = np.asarray(local[blocked].tz_localize(None).normalize(), dtype="datetime64[us]")
-    wall = (midnight + days.astype("timedelta64[D]")
-            + start[day].astype(np.int64).astype("timedelta64[m]"))
+    wall = (
+        midnight
+        + days.astype("timedelta64[D]")
+        + start[day].astype(np.int64).astype("timedelta64[m]")
+    )
     target = pd.DatetimeIndex(wall).tz_localize(
-        zone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward")
+        zone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward"
+    )
     moved = t.copy()
-    moved[blocked] = np.asarray(target.tz_convert("UTC").tz_localize(None),
-                                dtype="datetime64[us]").view(np.int64)
+    moved[blocked] = np.asarray(
+        target.tz_convert("UTC").tz_localize(None), dtype="datetime64[us]"
+    ).view(np.int64)
     return allowed, moved
 
 
@@ -180,13 +188,19 @@ def _zone_list(joined: str) -> list[str]:
             zoneinfo.ZoneInfo(zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise UsageError(
-                f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York')") from None
+                f"time zone {zone!r} is not an IANA name (e.g. 'America/New_York')"
+            ) from None
     return zones
 
 
 def apply_quiet_hours(
-    send_at_utc: pd.Series, tzs: pd.Series, quiet: QuietHours | None = None, *,
-    policy: str = "shift", states: pd.Series | None = None, now=None,
+    send_at_utc: pd.Series,
+    tzs: pd.Series,
+    quiet: QuietHours | None = None,
+    *,
+    policy: str = "shift",
+    states: pd.Series | None = None,
+    now=None,
 ) -> pd.DataFrame:
     """Check each message's real sending instant against quiet hours in the recipient's zone(s).
 
@@ -213,9 +227,13 @@ def apply_quiet_hours(
         at = at.where(~send_now, current_utc(now).floor("min"))
     at = at.dt.floor("min")
 
-    keys = pd.DataFrame({"zones": tzs.astype("str").to_numpy(),
-                         "state": states.astype("str").to_numpy(),
-                         "at": at.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")})
+    keys = pd.DataFrame(
+        {
+            "zones": tzs.astype("str").to_numpy(),
+            "state": states.astype("str").to_numpy(),
+            "at": at.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"),
+        }
+    )
     codes = factorize_rows(keys)
     uniq = keys.iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
     given = uniq["at"].to_numpy(dtype="datetime64[us]").view(np.int64)
@@ -229,7 +247,8 @@ def apply_quiet_hours(
         start, end = quiet.week(state)
         rows = group.index.to_numpy()
         allowed[rows], result[rows], found[rows] = _check_group(
-            given[rows], _zone_list(joined), start, end)
+            given[rows], _zone_list(joined), start, end
+        )
         window[rows] = quiet.describe(state)
 
     reason = np.full(len(uniq), None, dtype=object)
@@ -244,12 +263,14 @@ def apply_quiet_hours(
     chosen = np.where(shifted, result, given)
     row_shifted = shifted[codes]
     out_at = utc_column(chosen.view("datetime64[us]")[codes], index).mask(send_now & ~row_shifted)
-    return pd.DataFrame({
-        "send_at_utc": out_at,
-        "shifted": pd.Series(row_shifted, index=index),
-        "skip_reason": take_str(codes, list(reason), index),
-        "quiet_window": take_str(codes, list(window), index),
-    })
+    return pd.DataFrame(
+        {
+            "send_at_utc": out_at,
+            "shifted": pd.Series(row_shifted, index=index),
+            "skip_reason": take_str(codes, list(reason), index),
+            "quiet_window": take_str(codes, list(window), index),
+        }
+    )
 
 
 def _aligned(values, index: pd.Index) -> pd.Series:

@@ -15,11 +15,11 @@ Skipped reminders stay in the result with ``skip_reason``: ``invalid_appointment
 zone reasons from ``resolve_timezones``, ``after_appointment`` (e.g. "same day at 18:00" for a
 10:30 appointment), ``quiet_hours`` and ``in_past`` (before ``now``).
 
->>> from datetime import datetime, timezone
+>>> from datetime import UTC, datetime
 >>> import pandas as pd
 >>> sheet = pd.DataFrame({"Phone": ["+13105550123"], "Appointment": ["2026-12-03 10:30"]})
 >>> out = appointment_reminders(sheet, ["1 day before at 20:00"],
-...                             now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+...                             now=datetime(2026, 11, 1, tzinfo=UTC))
 >>> out.loc[0, ["EventDate", "Time"]].tolist(), int(out.loc[0, "Day"])   # 20:00 LA = 04:00 UTC
 (['12/04/2026', '04:00 AM'], 1)
 """
@@ -55,9 +55,11 @@ def _appointments(frame: pd.DataFrame, column: str, time_column: str | None) -> 
     """The appointment times: naive local, exact instants where written with an offset."""
     for name, what in ((column, "appointment"), (time_column, "appointment_time")):
         if name is not None and name not in frame.columns:
-            raise UsageError(f"the sheet has no {name!r} column; name the {what.replace('_', ' ')} "
-                             f"column with {what}=, e.g. {what}='Start'; its columns are: "
-                             f"{', '.join(map(str, frame.columns)) or '(none)'}")
+            raise UsageError(
+                f"the sheet has no {name!r} column; name the {what.replace('_', ' ')} "
+                f"column with {what}=, e.g. {what}='Start'; its columns are: "
+                f"{', '.join(map(str, frame.columns)) or '(none)'}"
+            )
     return parse_appointments(frame[column], frame[time_column] if time_column else None)
 
 
@@ -97,11 +99,22 @@ def _dates(holidays: Iterable | None) -> set[date]:
 
 
 def appointment_reminders(
-    frame: pd.DataFrame, offsets, *, appointment: str = "Appointment",
-    appointment_time: str | None = None, tz: str | None = "TimeZone", phone: str | None = "Phone", zip: str | None = "ZIP",
-    state: str | None = "State", rule: str = "strictest", appointment_tz: str | None = None,
-    now=None, skip_weekends: bool = False, holidays: Iterable | None = None,
-    quiet: QuietHours | None = None, quiet_policy: str = "shift",
+    frame: pd.DataFrame,
+    offsets,
+    *,
+    appointment: str = "Appointment",
+    appointment_time: str | None = None,
+    tz: str | None = "TimeZone",
+    phone: str | None = "Phone",
+    zip: str | None = "ZIP",
+    state: str | None = "State",
+    rule: str = "strictest",
+    appointment_tz: str | None = None,
+    now=None,
+    skip_weekends: bool = False,
+    holidays: Iterable | None = None,
+    quiet: QuietHours | None = None,
+    quiet_policy: str = "shift",
 ) -> pd.DataFrame:
     """One reminder row per (sheet row, offset), with Power Textor's EventDate/Day/Time.
 
@@ -118,8 +131,10 @@ def appointment_reminders(
     ``resolve_timezones``), ``remind_at_utc``, ``EventDate``, ``Day``,
     ``Time``, ``shifted``, ``note`` and ``skip_reason``, in sheet order then offset order.
     """
-    offsets = [parse_offset(o) for o in ([offsets] if isinstance(offsets, (str, ReminderOffset))
-                                         else list(offsets))]
+    offsets = [
+        parse_offset(o)
+        for o in ([offsets] if isinstance(offsets, (str, ReminderOffset)) else list(offsets))
+    ]
     if not offsets:
         raise UsageError("give at least one reminder offset, e.g. '1 day before at 09:00'")
     if appointment_tz is not None and _canonical_zone(appointment_tz) is None:
@@ -130,8 +145,11 @@ def appointment_reminders(
     zones = resolve_timezones(frame, phone=phone, tz=tz, zip=zip, state=state, rule=rule)
     rec_zone = zones["tz"].to_numpy(dtype=object)
     rec_zone = np.where(pd.isna(rec_zone), None, rec_zone)
-    appt_zone = (np.full(len(frame), _canonical_zone(appointment_tz), dtype=object)
-                 if appointment_tz else rec_zone)
+    appt_zone = (
+        np.full(len(frame), _canonical_zone(appointment_tz), dtype=object)
+        if appointment_tz
+        else rec_zone
+    )
     appts = _appointments(frame, appointment, appointment_time)
     local = appts.local
     exact = appts.instant.notna().to_numpy()
@@ -151,20 +169,28 @@ def appointment_reminders(
     base_reason = np.where(pd.isna(zones["skip_reason"]), None, zones["skip_reason"])
     tz_note = np.where(pd.isna(base_reason), None, zones["tz_detail"].to_numpy(dtype=object))
     base_reason = np.where(missing, "invalid_appointment", base_reason)
-    bad_note = map_unique(written.where(bad_text), lambda v: (
-        f"Appointment {v!r} is not a date and time like 2026-12-03 10:30, 12/03/2026 10:30 AM or "
-        "December 3, 2026 10:30 am"))
+    bad_note = map_unique(
+        written.where(bad_text),
+        lambda v: (
+            f"Appointment {v!r} is not a date and time like 2026-12-03 10:30, 12/03/2026 10:30 AM or "
+            "December 3, 2026 10:30 am"
+        ),
+    )
     bad_note[missing & ~bad_text] = "no appointment time"
     untimed = [o for o in offsets if o.at is None]
     if untimed and date_only.any():
         base_reason = np.where(date_only, "invalid_appointment", base_reason)
-        bad_note[date_only] = map_unique(written.where(date_only), lambda v: (
-            f"Appointment {v!r} has no time of day, and offset {str(untimed[0])!r} needs one: add "
-            "the time (or name the column holding it with appointment_time=), or give every "
-            "offset a time of day, e.g. '1 day before at 18:00'"))[date_only]
+        bad_note[date_only] = map_unique(
+            written.where(date_only),
+            lambda v: (
+                f"Appointment {v!r} has no time of day, and offset {str(untimed[0])!r} needs one: add "
+                "the time (or name the column holding it with appointment_time=), or give every "
+                "offset a time of day, e.g. '1 day before at 18:00'"
+            ),
+        )[date_only]
 
     n, k = len(frame), len(offsets)
-    at_all = np.empty(n * k, dtype="datetime64[us]")   # row i, offset j at i * k + j
+    at_all = np.empty(n * k, dtype="datetime64[us]")  # row i, offset j at i * k + j
     reason_all, note_all = np.empty(n * k, dtype=object), np.empty(n * k, dtype=object)
     shifted_all, day_all = np.empty(n * k, dtype=bool), np.empty(n * k, dtype=np.int64)
     for order, offset in enumerate(offsets):
@@ -186,8 +212,14 @@ def appointment_reminders(
         quiet_note = np.full(len(frame), None, dtype=object)
         if quiet is not None and ok.any():
             before = remind[ok]
-            q = apply_quiet_hours(before, zones["check_zones"][ok], quiet,
-                                  policy=quiet_policy, states=zones["state"][ok], now=current)
+            q = apply_quiet_hours(
+                before,
+                zones["check_zones"][ok],
+                quiet,
+                policy=quiet_policy,
+                states=zones["state"][ok],
+                now=current,
+            )
             remind[ok] = q["send_at_utc"]
             quiet_moved[ok] = q["shifted"].to_numpy()
             reason[ok] = np.where(pd.isna(q["skip_reason"]), None, q["skip_reason"])
@@ -205,25 +237,31 @@ def appointment_reminders(
     index = pd.RangeIndex(n * k)
     codes = factorize_rows(pd.DataFrame({"at": at_all, "day": day_all}))
     first = np.unique(codes, return_index=True)[1]
-    fields = [(None, None, None) if pd.isna(at_all[i]) else
-              reminder_fields(pd.Timestamp(at_all[i], tz="UTC").to_pydatetime(), int(day_all[i]))
-              for i in first]
+    fields = [
+        (None, None, None)
+        if pd.isna(at_all[i])
+        else reminder_fields(pd.Timestamp(at_all[i], tz="UTC").to_pydatetime(), int(day_all[i]))
+        for i in first
+    ]
     tz_codes, tz_names = pd.factorize(zones["tz"])
     src_codes, src_names = pd.factorize(zones["tz_source"])
-    return pd.DataFrame({
-        "row": labels.repeat(k),
-        "offset": take_str(np.tile(np.arange(k), n), [str(o) for o in offsets], index),
-        "appointment": np.repeat(local.to_numpy(dtype="datetime64[us]"), k),
-        "tz": take_str(np.repeat(tz_codes, k), list(tz_names), index),
-        "tz_source": take_str(np.repeat(src_codes, k), list(src_names), index),
-        "remind_at_utc": utc_column(at_all, index),
-        "EventDate": take_str(codes, [f[0] for f in fields], index),
-        "Day": day_all,
-        "Time": take_str(codes, [f[2] for f in fields], index),
-        "shifted": shifted_all,
-        "note": to_str(note_all, index),
-        "skip_reason": to_str(reason_all, index),
-    }, index=index)
+    return pd.DataFrame(
+        {
+            "row": labels.repeat(k),
+            "offset": take_str(np.tile(np.arange(k), n), [str(o) for o in offsets], index),
+            "appointment": np.repeat(local.to_numpy(dtype="datetime64[us]"), k),
+            "tz": take_str(np.repeat(tz_codes, k), list(tz_names), index),
+            "tz_source": take_str(np.repeat(src_codes, k), list(src_names), index),
+            "remind_at_utc": utc_column(at_all, index),
+            "EventDate": take_str(codes, [f[0] for f in fields], index),
+            "Day": day_all,
+            "Time": take_str(codes, [f[2] for f in fields], index),
+            "shifted": shifted_all,
+            "note": to_str(note_all, index),
+            "skip_reason": to_str(reason_all, index),
+        },
+        index=index,
+    )
 
 
 def _quiet_notes(before: pd.Series, q: pd.DataFrame, zones: np.ndarray) -> np.ndarray:
@@ -232,18 +270,23 @@ def _quiet_notes(before: pd.Series, q: pd.DataFrame, zones: np.ndarray) -> np.nd
     moved = q["shifted"].to_numpy(dtype=bool)
     if not moved.any():
         return out
-    keys = pd.DataFrame({
-        "zone": zones[moved], "window": q["quiet_window"].to_numpy(dtype=object)[moved],
-        "from": before.dt.tz_localize(None).to_numpy()[moved],
-        "to": q["send_at_utc"].dt.tz_localize(None).to_numpy()[moved]})
+    keys = pd.DataFrame(
+        {
+            "zone": zones[moved],
+            "window": q["quiet_window"].to_numpy(dtype=object)[moved],
+            "from": before.dt.tz_localize(None).to_numpy()[moved],
+            "to": q["send_at_utc"].dt.tz_localize(None).to_numpy()[moved],
+        }
+    )
     codes = factorize_rows(keys)
     first = keys.iloc[np.unique(codes, return_index=True)[1]]
     text = []
     for zone, window, a, b in first.itertuples(index=False):
         a = pd.Timestamp(a).tz_localize("UTC").tz_convert(zone)
         b = pd.Timestamp(b).tz_localize("UTC").tz_convert(zone)
-        text.append(f"quiet hours {window}: moved from {a:%m/%d %H:%M} to {b:%m/%d %H:%M} "
-                    f"{b:%Z} ({zone})")
+        text.append(
+            f"quiet hours {window}: moved from {a:%m/%d %H:%M} to {b:%m/%d %H:%M} {b:%Z} ({zone})"
+        )
     out[moved] = np.array(text, dtype=object)[codes]
     return out
 
@@ -277,7 +320,12 @@ def _avoid_days(remind: pd.Series, zones: np.ndarray, weekends: bool, off_days: 
         days = pd.DataFrame({"from": start.dt.normalize()[moved], "to": wall.dt.normalize()[moved]})
         codes = factorize_rows(days)
         first = days.iloc[np.unique(codes, return_index=True)[1]]
-        text = np.array([f"moved from {a:%a %m/%d} to {b:%a %m/%d} ({_why(a, off_days)})"
-                         for a, b in first.itertuples(index=False)], dtype=object)
+        text = np.array(
+            [
+                f"moved from {a:%a %m/%d} to {b:%a %m/%d} ({_why(a, off_days)})"
+                for a, b in first.itertuples(index=False)
+            ],
+            dtype=object,
+        )
         notes[moved] = text[codes]
     return remind, moved, notes

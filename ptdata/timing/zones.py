@@ -41,12 +41,23 @@ RULES = ("strictest", "first", "skip")
 _ZIP_RE = re.compile(r"\d{5}(?:-?\d{4})?")
 # Names people write that are not IANA zones; used only to suggest the right one.
 _HINTS = {
-    "EASTERN": "America/New_York", "ET": "America/New_York", "EDT": "America/New_York",
-    "CENTRAL": "America/Chicago", "CT": "America/Chicago", "CST": "America/Chicago",
-    "CDT": "America/Chicago", "MOUNTAIN": "America/Denver", "MDT": "America/Denver",
-    "PACIFIC": "America/Los_Angeles", "PT": "America/Los_Angeles", "PST": "America/Los_Angeles",
-    "PDT": "America/Los_Angeles", "ALASKA": "America/Anchorage", "AKST": "America/Anchorage",
-    "HAWAII": "Pacific/Honolulu", "HST": "Pacific/Honolulu",
+    "EASTERN": "America/New_York",
+    "ET": "America/New_York",
+    "EDT": "America/New_York",
+    "CENTRAL": "America/Chicago",
+    "CT": "America/Chicago",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "MOUNTAIN": "America/Denver",
+    "MDT": "America/Denver",
+    "PACIFIC": "America/Los_Angeles",
+    "PT": "America/Los_Angeles",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "ALASKA": "America/Anchorage",
+    "AKST": "America/Anchorage",
+    "HAWAII": "Pacific/Honolulu",
+    "HST": "Pacific/Honolulu",
 }
 _STATE_ZONES = {code: ";".join(zones) for code, zones in US_STATE_ZONES.items()}
 
@@ -86,8 +97,7 @@ def _zip_state(text: str) -> str | None:
 
 def _zip_note(text: str) -> str | None:
     if not _ZIP_RE.fullmatch(text):
-        return (f"ZIP {text!r} is not a 5-digit ZIP code (a leading zero lost in Excel?); "
-                "not used")
+        return f"ZIP {text!r} is not a 5-digit ZIP code (a leading zero lost in Excel?); not used"
     if text[:3] not in ZIP3_STATE:
         return f"ZIP {text!r} is not in a US state or territory (military or unassigned); not used"
     return None
@@ -109,9 +119,16 @@ def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def resolve_timezones(
-    frame: pd.DataFrame, *, phone: str | None = "Phone", tz: str | None = "TimeZone",
-    zip: str | None = "ZIP", state: str | None = "State", rule: str = "strictest",
-    region: str = "US", precision: str = "exchange", default_tz: str | None = None,
+    frame: pd.DataFrame,
+    *,
+    phone: str | None = "Phone",
+    tz: str | None = "TimeZone",
+    zip: str | None = "ZIP",
+    state: str | None = "State",
+    rule: str = "strictest",
+    region: str = "US",
+    precision: str = "exchange",
+    default_tz: str | None = None,
     errors: str = "report",
 ) -> pd.DataFrame:
     """The time zone each row's recipient lives in, where it came from, and the state.
@@ -143,7 +160,8 @@ def resolve_timezones(
         raise UsageError(f"errors must be 'report' or 'raise', not {errors!r}")
     if default_tz is not None and _canonical_zone(default_tz) is None:
         raise UsageError(
-            f"default_tz={default_tz!r} is not an IANA time zone{_zone_hint(default_tz)}")
+            f"default_tz={default_tz!r} is not an IANA time zone{_zone_hint(default_tz)}"
+        )
 
     index, n = frame.index, len(frame)
 
@@ -153,12 +171,15 @@ def resolve_timezones(
     invalid = written.notna().to_numpy() & pd.isna(column_zone)
     if invalid.any() and errors == "raise":
         bad = written[invalid]
-        rows = [f"row {label}: {value!r}{_zone_hint(value)}"
-                for label, value in bad.head(10).items()]
+        rows = [
+            f"row {label}: {value!r}{_zone_hint(value)}" for label, value in bad.head(10).items()
+        ]
         more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
         raise UsageError(
-            f"column {tz!r} has values that are not IANA time zone names: " + "; ".join(rows)
-            + more + ". Fix them, or clear the cells to locate those rows by ZIP, State or number."
+            f"column {tz!r} has values that are not IANA time zone names: "
+            + "; ".join(rows)
+            + more
+            + ". Fix them, or clear the cells to locate those rows by ZIP, State or number."
         )
 
     # 2.-4. ZIP, State, number: each only where the previous gave nothing.
@@ -167,8 +188,11 @@ def resolve_timezones(
     column_state = map_unique(states_written, state_code)
     candidates = np.full(n, None, dtype=object)
     source = np.full(n, "unknown", dtype=object)
-    for name, zones in (("column", column_zone), ("zip", map_unique(zip_state, _STATE_ZONES.get)),
-                        ("state", map_unique(column_state, _STATE_ZONES.get))):
+    for name, zones in (
+        ("column", column_zone),
+        ("zip", map_unique(zip_state, _STATE_ZONES.get)),
+        ("state", map_unique(column_state, _STATE_ZONES.get)),
+    ):
         take = pd.isna(candidates) & ~pd.isna(zones) & ~invalid
         candidates[take], source[take] = zones[take], name
     need = pd.isna(candidates) & ~invalid & phones.notna().to_numpy()
@@ -184,16 +208,32 @@ def resolve_timezones(
     # The rule for several candidates.
     primary = map_unique(candidates, lambda c: c.split(";")[0])
     ambiguous = ~pd.isna(candidates) & (primary != candidates)
-    detail = map_unique(written.where(invalid), lambda v: (
-        f"TimeZone {v!r} is not an IANA time zone name{_zone_hint(v)}"))
+    detail = map_unique(
+        written.where(invalid),
+        lambda v: f"TimeZone {v!r} is not an IANA time zone name{_zone_hint(v)}",
+    )
     if ambiguous.any():
-        how = {"strictest": "quiet hours must hold in all of them",
-               "first": "using the first", "skip": "row skipped"}[rule]
-        spans = {"zip": "the ZIP's state spans", "state": "the state spans",
-                 "number": "the number's area spans", "column": "spans"}
+        how = {
+            "strictest": "quiet hours must hold in all of them",
+            "first": "using the first",
+            "skip": "row skipped",
+        }[rule]
+        spans = {
+            "zip": "the ZIP's state spans",
+            "state": "the state spans",
+            "number": "the number's area spans",
+            "column": "spans",
+        }
         pairs = np.where(ambiguous, source + "|" + np.where(ambiguous, candidates, ""), None)
-        detail = _join(detail, map_unique(pairs, lambda p: "{} {}: {}".format(
-            spans[p.split("|")[0]], p.split("|")[1].replace(";", ", "), how)))
+        detail = _join(
+            detail,
+            map_unique(
+                pairs,
+                lambda p: "{} {}: {}".format(
+                    spans[p.split("|")[0]], p.split("|")[1].replace(";", ", "), how
+                ),
+            ),
+        )
         source[ambiguous] = "ambiguous"
     check = candidates.copy() if rule == "strictest" else primary.copy()
     skip_reason = np.full(n, None, dtype=object)
@@ -209,7 +249,13 @@ def resolve_timezones(
     missing = pd.isna(us_state) & phones.notna().to_numpy()
     if missing.any():
         us_state[missing] = number_states(phones[missing])
-    columns = {"tz": primary, "tz_source": source, "tz_candidates": candidates,
-               "check_zones": check, "state": us_state, "skip_reason": skip_reason,
-               "tz_detail": detail}
+    columns = {
+        "tz": primary,
+        "tz_source": source,
+        "tz_candidates": candidates,
+        "check_zones": check,
+        "state": us_state,
+        "skip_reason": skip_reason,
+        "tz_detail": detail,
+    }
     return pd.DataFrame({name: to_str(values, index) for name, values in columns.items()})

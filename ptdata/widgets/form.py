@@ -40,15 +40,25 @@ __all__ = ["ComposeForm", "TIME_ZONES"]
 
 #: the time zones offered first (any IANA name given to the form is added)
 TIME_ZONES = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico",
-    "America/Toronto", "America/Vancouver", "Europe/London", "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/London",
+    "UTC",
 )
 
 
 def _wide() -> w.Layout:
     # one Layout per widget: a shared one would show and hide them all together
     return w.Layout(width="95%")
+
 
 _DESC = {"description_width": "initial"}
 
@@ -84,10 +94,19 @@ class ComposeForm(w.VBox):
     >>> form.preview_button.click()        # what a click does, from code
     """
 
-    def __init__(self, client: Any, contacts: pd.DataFrame | None = None, *,
-                 suppress: Any = None, timezone: str = "America/New_York", now: Any = None,
-                 rate: float = 5.0, ledger: Any = None, preview_count: int = 3,
-                 report_name: str = "report.csv") -> None:
+    def __init__(
+        self,
+        client: Any,
+        contacts: pd.DataFrame | None = None,
+        *,
+        suppress: Any = None,
+        timezone: str = "America/New_York",
+        now: Any = None,
+        rate: float = 5.0,
+        ledger: Any = None,
+        preview_count: int = 3,
+        report_name: str = "report.csv",
+    ) -> None:
         self.client = client
         self.now = now
         self.suppress = suppress
@@ -95,10 +114,10 @@ class ComposeForm(w.VBox):
         self.ledger = ledger
         self.preview_count = preview_count
         self.report_name = report_name
-        self.plan: Any = None       # the last plan shown
-        self.report: Any = None     # the last report
+        self.plan: Any = None  # the last plan shown
+        self.report: Any = None  # the last report
         self.error: str | None = None  # the last failure, as the form shows it
-        self._pending: Any = None   # the plan waiting for Confirm
+        self._pending: Any = None  # the plan waiting for Confirm
         self._sending = self._bar_shown = False
         self._showing: str | None = None  # what the result area shows: plan, confirm, report...
         self.price = getattr(client, "price_per_segment", None)
@@ -112,28 +131,47 @@ class ComposeForm(w.VBox):
             if contacts is None:
                 contacts = client.contacts().to_frame()
             self.contacts = contacts_frame(contacts)
-        except Exception as exc:  # noqa: BLE001 - shown in the form, the form still works
+        except Exception as exc:
             self.contacts = contacts_frame(None)
             self.result.value = render.error_html(exc)
             self._showing = "error"
 
         self.picker = self.recipients_box = RecipientsPicker(
-            client, self.contacts, suppress=suppress, now=now)
+            client, self.contacts, suppress=suppress, now=now
+        )
         p = self.picker  # the widgets tests and notebooks reach through the form
-        self.source, self.contact_search, self.contact_list = p.source, p.contact_search, p.contact_list
-        self.select_shown, self.clear_picked, self.group_list = p.select_shown, p.clear_picked, p.group_list
+        self.source, self.contact_search, self.contact_list = (
+            p.source,
+            p.contact_search,
+            p.contact_list,
+        )
+        self.select_shown, self.clear_picked, self.group_list = (
+            p.select_shown,
+            p.clear_picked,
+            p.group_list,
+        )
         self.numbers, self.recipients_status = p.numbers, p.status
         self._build_kind(timezone)
         self._build_body()
         self._build_actions()
         super().__init__(
-            [_heading("1 · Recipients"), self.recipients_box,
-             _heading("2 · Message kind"), self.kind_box,
-             _heading("3 · When"), self.timing_box,
-             _heading("4 · Message"), self.body_box,
-             self.todo, self.actions_box, self.progress, self.result],
-            layout=w.Layout(width="100%", max_width="860px", padding="4px 8px",
-                            border="1px solid #ddd"),
+            [
+                _heading("1 · Recipients"),
+                self.recipients_box,
+                _heading("2 · Message kind"),
+                self.kind_box,
+                _heading("3 · When"),
+                self.timing_box,
+                _heading("4 · Message"),
+                self.body_box,
+                self.todo,
+                self.actions_box,
+                self.progress,
+                self.result,
+            ],
+            layout=w.Layout(
+                width="100%", max_width="860px", padding="4px 8px", border="1px solid #ddd"
+            ),
         )
         self.add_class("ptdata-compose-form")
         self._observe()
@@ -145,57 +183,84 @@ class ComposeForm(w.VBox):
 
     def _build_kind(self, timezone: str) -> None:
         self.kind = w.ToggleButtons(options=[(v, k) for k, v in KIND_LABELS.items()], value="text")
-        self.place = w.Dropdown(description="Place", options=[], style=_DESC,
-                                layout=w.Layout(width="60%")).add_class("ptdata-place")
+        self.place = w.Dropdown(
+            description="Place", options=[], style=_DESC, layout=w.Layout(width="60%")
+        ).add_class("ptdata-place")
         self.event_date = w.DatePicker(description="Event date", style=_DESC)
-        self.days_before = w.BoundedIntText(value=1, min=0, max=365, description="Days before",
-                                            style=_DESC, layout=w.Layout(width="180px"))
+        self.days_before = w.BoundedIntText(
+            value=1,
+            min=0,
+            max=365,
+            description="Days before",
+            style=_DESC,
+            layout=w.Layout(width="180px"),
+        )
         self.event_time = w.TimePicker(description="Send at", style=_DESC)
         self.reminder_box = w.HBox([self.event_date, self.days_before, self.event_time])
-        self.attachment = w.FileUpload(accept="image/*,video/*,audio/*,.pdf,.vcf", multiple=False,
-                                       description="Attach a file")
-        self.mms_box = w.HBox([self.attachment, w.HTML(
-            "<span style='opacity:.7'>An MMS goes out right away.</span>")])
+        self.attachment = w.FileUpload(
+            accept="image/*,video/*,audio/*,.pdf,.vcf", multiple=False, description="Attach a file"
+        )
+        self.mms_box = w.HBox(
+            [self.attachment, w.HTML("<span style='opacity:.7'>An MMS goes out right away.</span>")]
+        )
         self.kind_box = w.VBox([self.kind, self.place, self.reminder_box, self.mms_box])
 
         zones = list(TIME_ZONES) if timezone in TIME_ZONES else [timezone, *TIME_ZONES]
-        self.timing = w.ToggleButtons(options=[(v, k) for k, v in TIMING_LABELS.items()], value="now")
+        self.timing = w.ToggleButtons(
+            options=[(v, k) for k, v in TIMING_LABELS.items()], value="now"
+        )
         self.at_date = w.DatePicker(description="Date", style=_DESC)
         self.at_time = w.TimePicker(description="Time", style=_DESC)
-        self.timezone = w.Dropdown(options=zones, value=timezone, description="Time zone",
-                                   style=_DESC)
+        self.timezone = w.Dropdown(
+            options=zones, value=timezone, description="Time zone", style=_DESC
+        )
         self.at_box = w.HBox([self.at_date, self.at_time])
         self.timing_note = w.HTML()
-        self.quiet = w.Dropdown(options=[(v, k) for k, v in QUIET_LABELS.items()], value="shift",
-                                description="Outside 08:00–21:00 their time", style=_DESC,
-                                layout=w.Layout(width="70%")).add_class("ptdata-quiet")
-        self.timing_box = w.VBox([self.timing, self.at_box, self.timezone, self.quiet,
-                                  self.timing_note])
+        self.quiet = w.Dropdown(
+            options=[(v, k) for k, v in QUIET_LABELS.items()],
+            value="shift",
+            description="Outside 08:00–21:00 their time",
+            style=_DESC,
+            layout=w.Layout(width="70%"),
+        ).add_class("ptdata-quiet")
+        self.timing_box = w.VBox(
+            [self.timing, self.at_box, self.timezone, self.quiet, self.timing_note]
+        )
 
     def _build_body(self) -> None:
-        self.body = w.Textarea(placeholder="Your message. {Name} is replaced by each row's Name.",
-                               rows=4, layout=_wide()).add_class("ptdata-body")
-        self.footer = w.Checkbox(description="Add “Reply STOP to opt out”", value=False,
-                                 indent=False).add_class("ptdata-footer")
-        self.merge_field = w.Dropdown(description="Insert field", options=[("—", "")],
-                                      style=_DESC)
-        self.allow_long = w.Checkbox(description="Allow a long message", value=False,
-                                     indent=False).add_class("ptdata-allow-long")
+        self.body = w.Textarea(
+            placeholder="Your message. {Name} is replaced by each row's Name.",
+            rows=4,
+            layout=_wide(),
+        ).add_class("ptdata-body")
+        self.footer = w.Checkbox(
+            description="Add “Reply STOP to opt out”", value=False, indent=False
+        ).add_class("ptdata-footer")
+        self.merge_field = w.Dropdown(description="Insert field", options=[("—", "")], style=_DESC)
+        self.allow_long = w.Checkbox(
+            description="Allow a long message", value=False, indent=False
+        ).add_class("ptdata-allow-long")
         self.preview = MessagePreview(self.preview_count)
         self.counter, self.previews = self.preview.counter, self.preview.previews
-        self.body_box = w.VBox([self.body, w.HBox([self.merge_field, self.footer]),
-                                self.allow_long, self.preview])
+        self.body_box = w.VBox(
+            [self.body, w.HBox([self.merge_field, self.footer]), self.allow_long, self.preview]
+        )
 
     def _build_actions(self) -> None:
-        self.preview_button = w.Button(description="Preview", icon="eye",
-                                       button_style="info").add_class("ptdata-preview")
-        self.send_button = w.Button(description="Send", icon="paper-plane",
-                                    button_style="primary").add_class("ptdata-send")
-        self.confirm_button = w.Button(description="Confirm and send", icon="check",
-                                       button_style="danger").add_class("ptdata-confirm")
+        self.preview_button = w.Button(
+            description="Preview", icon="eye", button_style="info"
+        ).add_class("ptdata-preview")
+        self.send_button = w.Button(
+            description="Send", icon="paper-plane", button_style="primary"
+        ).add_class("ptdata-send")
+        self.confirm_button = w.Button(
+            description="Confirm and send", icon="check", button_style="danger"
+        ).add_class("ptdata-confirm")
         self.cancel_button = w.Button(description="Cancel").add_class("ptdata-cancel")
-        self.actions_box = w.HBox([self.preview_button, self.send_button, self.confirm_button,
-                                   self.cancel_button], layout=w.Layout(margin="10px 0 4px 0"))
+        self.actions_box = w.HBox(
+            [self.preview_button, self.send_button, self.confirm_button, self.cancel_button],
+            layout=w.Layout(margin="10px 0 4px 0"),
+        )
         self.todo = w.HTML(layout=_wide()).add_class("ptdata-todo-box")
         self.preview_button.on_click(self._guard(self._on_preview))
         self.send_button.on_click(self._guard(self._on_send))
@@ -216,10 +281,23 @@ class ComposeForm(w.VBox):
             widget.observe(self._changed, names="value")
 
     def _inputs(self) -> list[w.Widget]:
-        return [*self.picker.inputs, self.kind,
-                self.place, self.event_date, self.days_before, self.event_time, self.attachment,
-                self.timing, self.at_date, self.at_time, self.timezone, self.quiet, self.body,
-                self.footer, self.allow_long]
+        return [
+            *self.picker.inputs,
+            self.kind,
+            self.place,
+            self.event_date,
+            self.days_before,
+            self.event_time,
+            self.attachment,
+            self.timing,
+            self.at_date,
+            self.at_time,
+            self.timezone,
+            self.quiet,
+            self.body,
+            self.footer,
+            self.allow_long,
+        ]
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -231,14 +309,25 @@ class ComposeForm(w.VBox):
             first = upload[0]
             attachment = (first["name"], bytes(first["content"]))
         return FormState(
-            source=self.source.value, contacts=tuple(sorted(self.picker.picked)),
-            groups=tuple(self.group_list.value), numbers=self.numbers.value,
-            kind=self.kind.value, place=self.place.value, event_date=self.event_date.value,
-            days_before=self.days_before.value, event_time=self.event_time.value,
-            attachment=attachment, timing=self.timing.value, at_date=self.at_date.value,
-            at_time=self.at_time.value, timezone=self.timezone.value, quiet=self.quiet.value,
-            body=self.body.value, opt_out_footer=self.footer.value,
-            allow_long=self.allow_long.value, contacts_are_powertextor=self._from_client,
+            source=self.source.value,
+            contacts=tuple(sorted(self.picker.picked)),
+            groups=tuple(self.group_list.value),
+            numbers=self.numbers.value,
+            kind=self.kind.value,
+            place=self.place.value,
+            event_date=self.event_date.value,
+            days_before=self.days_before.value,
+            event_time=self.event_time.value,
+            attachment=attachment,
+            timing=self.timing.value,
+            at_date=self.at_date.value,
+            at_time=self.at_time.value,
+            timezone=self.timezone.value,
+            quiet=self.quiet.value,
+            body=self.body.value,
+            opt_out_footer=self.footer.value,
+            allow_long=self.allow_long.value,
+            contacts_are_powertextor=self._from_client,
         )
 
     def make_plan(self) -> Any:
@@ -246,8 +335,14 @@ class ComposeForm(w.VBox):
         import ptdata
 
         frame, kwargs = plan_arguments(self.state(), self.contacts)
-        return ptdata.plan(frame, client=self.client, suppress=self.suppress, skip_invalid=True,
-                           now=self.now, **kwargs)
+        return ptdata.plan(
+            frame,
+            client=self.client,
+            suppress=self.suppress,
+            skip_invalid=True,
+            now=self.now,
+            **kwargs,
+        )
 
     # -- handlers --------------------------------------------------------------------------------
 
@@ -258,7 +353,7 @@ class ComposeForm(w.VBox):
         def run(*args: Any) -> None:
             try:
                 handler(*args)
-            except Exception as exc:  # noqa: BLE001 - the form shows every failure
+            except Exception as exc:
                 self.error = render.error_text(exc)
                 self._say(render.error_html(exc), "error")
 
@@ -277,9 +372,13 @@ class ComposeForm(w.VBox):
         if self._pending is not None:
             self._pending = None
             self._show_confirm(False)
-            self._say(render.note_html(
-                "The form changed after Send: nothing was sent. Click Send again to review "
-                "the new plan."), "note")
+            self._say(
+                render.note_html(
+                    "The form changed after Send: nothing was sent. Click Send again to review "
+                    "the new plan."
+                ),
+                "note",
+            )
         elif self._showing in ("plan", "error", "note"):
             self.error = None
             self._say("", None)
@@ -306,8 +405,9 @@ class ComposeForm(w.VBox):
         problems = self._problems()
         if problems:
             self.error = " ".join(problems)
-            self._say(render.error_html(ValueError("Fill in first: " + " ".join(problems))),
-                      "error")
+            self._say(
+                render.error_html(ValueError("Fill in first: " + " ".join(problems))), "error"
+            )
         return not problems
 
     def _start(self) -> bool:
@@ -335,12 +435,16 @@ class ComposeForm(w.VBox):
         self.picker.show_counts(self.plan)
         if self.plan.recipients == 0:
             self.error = "Nothing to send: no row can be sent (see the reasons below)."
-            self._say(render.error_html(ValueError(self.error))
-                      + render.plan_html(self.plan, self.price), "error")
+            self._say(
+                render.error_html(ValueError(self.error)) + render.plan_html(self.plan, self.price),
+                "error",
+            )
             return
         self._pending = self.plan
-        self._say(render.confirm_html(self.plan, self.price)
-                  + render.plan_html(self.plan, self.price), "confirm")
+        self._say(
+            render.confirm_html(self.plan, self.price) + render.plan_html(self.plan, self.price),
+            "confirm",
+        )
         self._show_confirm(True)
 
     def _on_confirm(self, _: Any) -> None:
@@ -351,8 +455,9 @@ class ComposeForm(w.VBox):
         if plan is None:
             # a second click while or after sending: the report (or the bar) stays as it is
             if not self._sending and self._showing not in ("report", "sending"):
-                self._say(render.note_html("Nothing is waiting to be sent; click Send first."),
-                          "note")
+                self._say(
+                    render.note_html("Nothing is waiting to be sent; click Send first."), "note"
+                )
             return
         self.error = None
         self._sending = True
@@ -368,8 +473,9 @@ class ComposeForm(w.VBox):
             self._sending = False
             self.send_button.disabled = self.preview_button.disabled = False
             self.confirm_button.disabled = False
-        self._say(render.report_html(self.report, self.report_name, plan=plan, price=self.price),
-                  "report")
+        self._say(
+            render.report_html(self.report, self.report_name, plan=plan, price=self.price), "report"
+        )
 
     def _on_cancel(self, _: Any) -> None:
         self._pending = None
@@ -401,24 +507,34 @@ class ComposeForm(w.VBox):
         quiet_on = self.quiet.value != "off"
         _show(self.timing, schedulable)
         _show(self.at_box, schedulable and timing in ("at", "local"))
-        _show(self.timezone, kind == "reminder" or (schedulable and timing == "at")
-              or (source == "groups" and quiet_on))
+        _show(
+            self.timezone,
+            kind == "reminder"
+            or (schedulable and timing == "at")
+            or (source == "groups" and quiet_on),
+        )
         notes = []
         if kind == "reminder":
-            notes.append("A reminder goes out the chosen number of days before the event, at "
-                         "the time above in this time zone.")
+            notes.append(
+                "A reminder goes out the chosen number of days before the event, at "
+                "the time above in this time zone."
+            )
         elif kind == "mms":
             notes.append("An MMS goes out right away.")
         elif timing == "local":
-            notes.append("Each recipient gets it at this date and time in their own time zone "
-                         "(from the number, or the sheet's TimeZone, ZIP or State).")
+            notes.append(
+                "Each recipient gets it at this date and time in their own time zone "
+                "(from the number, or the sheet's TimeZone, ZIP or State)."
+            )
         if quiet_on:
-            notes.append("Quiet hours: nothing reaches anyone before 08:00 or after 21:00 their "
-                         "time (20:00 in some states)"
-                         + (", checked in the time zone above for groups." if source == "groups"
-                            else "."))
-        self.timing_note.value = (f"<span style='opacity:.7'>{' '.join(notes)}</span>"
-                                  if notes else "")
+            notes.append(
+                "Quiet hours: nothing reaches anyone before 08:00 or after 21:00 their "
+                "time (20:00 in some states)"
+                + (", checked in the time zone above for groups." if source == "groups" else ".")
+            )
+        self.timing_note.value = (
+            f"<span style='opacity:.7'>{' '.join(notes)}</span>" if notes else ""
+        )
         fields = [("—", "")] + [(c, c) for c in self._frame().columns if c != "row"]
         if list(self.merge_field.options) != fields:
             self.merge_field.options = fields
@@ -433,9 +549,14 @@ class ComposeForm(w.VBox):
 
     def _update_message(self) -> None:
         p = self.picker
-        self._look = self.preview.show(self.body.value, footer=self.footer.value, frame=p.live,
-                                       labels=p.labels, weights=p.weights or None,
-                                       price=self.price)
+        self._look = self.preview.show(
+            self.body.value,
+            footer=self.footer.value,
+            frame=p.live,
+            labels=p.labels,
+            weights=p.weights or None,
+            price=self.price,
+        )
         long = self._look.too_long
         if long:
             self.allow_long.description = f"Allow a long message ({self._look.longest} segments)"
@@ -450,13 +571,17 @@ class ComposeForm(w.VBox):
         look = self._look
         if look.over_limit:
             footer = " with the opt-out footer" if state.opt_out_footer else ""
-            problems.append(f"Message: it is {look.chars:,} characters{footer}; carriers refuse "
-                            f"texts over {MAX_CHARS:,}: shorten it by {look.chars - MAX_CHARS:,}.")
+            problems.append(
+                f"Message: it is {look.chars:,} characters{footer}; carriers refuse "
+                f"texts over {MAX_CHARS:,}: shorten it by {look.chars - MAX_CHARS:,}."
+            )
         elif look.too_long and not state.allow_long:
             n = look.longest
-            problems.append(f"Message: it is {n} segments long (more than {MAX_SEGMENTS} is "
-                            f"billed as {n} texts to each recipient): shorten it, or tick "
-                            f"“Allow a long message ({n} segments)”.")
+            problems.append(
+                f"Message: it is {n} segments long (more than {MAX_SEGMENTS} is "
+                f"billed as {n} texts to each recipient): shorten it, or tick "
+                f"“Allow a long message ({n} segments)”."
+            )
         return problems
 
     def _update_todo(self) -> None:

@@ -20,7 +20,13 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from ptdata.sheets.segments import MAX_CHARS, MAX_SEGMENTS, OPT_OUT_FOOTER, segments_frame, sms_segments
+from ptdata.sheets.segments import (
+    MAX_CHARS,
+    MAX_SEGMENTS,
+    OPT_OUT_FOOTER,
+    segments_frame,
+    sms_segments,
+)
 from ptdata.sheets.templates import blank_merge_values
 from ptdata.sheets.templates import render as render_template
 from ptdata.widgets import render
@@ -37,9 +43,9 @@ class Look:
     """
 
     segments: int = 0
-    longest: int = 0           # segments of the longest message
-    chars: int = 0             # characters of the longest message, the footer included
-    error: str | None = None   # the template cannot be rendered (the counter says why)
+    longest: int = 0  # segments of the longest message
+    chars: int = 0  # characters of the longest message, the footer included
+    error: str | None = None  # the template cannot be rendered (the counter says why)
 
     @property
     def too_long(self) -> bool:
@@ -60,14 +66,24 @@ class MessagePreview(w.VBox):
         self.counter = w.HTML().add_class("ptdata-counter-box")
         self.previews = w.HTML().add_class("ptdata-previews-box")
         self.phone = w.HTML().add_class("ptdata-phone-box")
-        self.previous_button = w.Button(description="Previous", icon="chevron-left",
-                                        layout=w.Layout(width="110px")).add_class("ptdata-phone-prev")
-        self.next_button = w.Button(description="Next", icon="chevron-right",
-                                    layout=w.Layout(width="110px")).add_class("ptdata-phone-next")
-        self.phone_box = w.HBox([self.phone, w.VBox(
-            [w.HTML("<span style='opacity:.7'>What each recipient's phone shows</span>"),
-             w.HBox([self.previous_button, self.next_button])],
-            layout=w.Layout(margin="8px 0 0 12px"))])
+        self.previous_button = w.Button(
+            description="Previous", icon="chevron-left", layout=w.Layout(width="110px")
+        ).add_class("ptdata-phone-prev")
+        self.next_button = w.Button(
+            description="Next", icon="chevron-right", layout=w.Layout(width="110px")
+        ).add_class("ptdata-phone-next")
+        self.phone_box = w.HBox(
+            [
+                self.phone,
+                w.VBox(
+                    [
+                        w.HTML("<span style='opacity:.7'>What each recipient's phone shows</span>"),
+                        w.HBox([self.previous_button, self.next_button]),
+                    ],
+                    layout=w.Layout(margin="8px 0 0 12px"),
+                ),
+            ]
+        )
         self.position = 0
         self._messages: list[tuple[str, str, Any, int]] = []  # label, text, blanks, segments
         self.previous_button.on_click(lambda _: self.step(-1))
@@ -75,9 +91,16 @@ class MessagePreview(w.VBox):
         super().__init__([self.counter, self.previews, self.phone_box])
         self._draw_phone()
 
-    def show(self, text: str, *, footer: bool, frame: pd.DataFrame | None = None,
-             labels: list[str] | None = None, weights: Any = None,
-             price: Decimal | None = None) -> Look:
+    def show(
+        self,
+        text: str,
+        *,
+        footer: bool,
+        frame: pd.DataFrame | None = None,
+        labels: list[str] | None = None,
+        weights: Any = None,
+        price: Decimal | None = None,
+    ) -> Look:
         """Render ``text`` for every row of ``frame`` (the recipients that can receive it).
 
         ``labels`` name each row on the phone; ``weights`` are the messages each row stands
@@ -105,12 +128,18 @@ class MessagePreview(w.VBox):
         labels = labels or [str(p) for p in frame.get("Phone", pd.Series(range(len(frame))))]
         self._set(list(zip(labels, sent, blanks, seg.tolist())))
         audience = render.audience_text(int(each.sum()), total, price)
-        self.counter.value = render.counter_html(sms_segments(bodies[0], opt_out_footer=footer),
-                                                 rendered=bodies[0] != text, audience=audience)
-        head = [(label, body, blank) for label, body, blank, _ in self._messages[:self.preview_count]]
+        self.counter.value = render.counter_html(
+            sms_segments(bodies[0], opt_out_footer=footer),
+            rendered=bodies[0] != text,
+            audience=audience,
+        )
+        head = [
+            (label, body, blank) for label, body, blank, _ in self._messages[: self.preview_count]
+        ]
         fields = [f for f in dict.fromkeys(", ".join(blanks.dropna()).split(", ")) if f]
-        self.previews.value = (render.previews_html(head)
-                               + render.blanks_html(int(blanks.notna().sum()), len(blanks), fields))
+        self.previews.value = render.previews_html(head) + render.blanks_html(
+            int(blanks.notna().sum()), len(blanks), fields
+        )
         return Look(total, int(seg.max()), int(sent.str.len().max()))
 
     def step(self, by: int) -> None:
@@ -130,7 +159,8 @@ class MessagePreview(w.VBox):
         self.previous_button.disabled = self.next_button.disabled = len(self._messages) < 2
         if shown:
             label, text, blanks, segments = self._messages[self.position]
-            self.phone.value = render.phone_html(label, text, self.position,
-                                                 len(self._messages), segments, blanks)
+            self.phone.value = render.phone_html(
+                label, text, self.position, len(self._messages), segments, blanks
+            )
         else:
             self.phone.value = ""

@@ -31,8 +31,9 @@ def _hint(text: str) -> w.HTML:
 class RecipientsPicker(w.VBox):
     """Contacts (searchable, several at once), groups or pasted numbers, and how many they are."""
 
-    def __init__(self, client: Any, contacts: pd.DataFrame, *, suppress: Any = None,
-                 now: Any = None) -> None:
+    def __init__(
+        self, client: Any, contacts: pd.DataFrame, *, suppress: Any = None, now: Any = None
+    ) -> None:
         self.client, self.contacts, self.suppress, self.now = client, contacts, suppress, now
         self.picked: set[str] = set()  # phones picked, also those a search hides
         self.groups: dict[str, Any] = {}  # GroupId → Group
@@ -43,37 +44,59 @@ class RecipientsPicker(w.VBox):
         self.labels: list[str] = []
         self.weights: list[int] = []
 
-        self.source = w.ToggleButtons(options=[(v, k) for k, v in SOURCE_LABELS.items()],
-                                      value="contacts" if len(contacts) else "numbers")
-        self.contact_search = w.Text(placeholder="Search by name or number",
-                                     layout=w.Layout(width="60%"))
-        self.contact_list = w.SelectMultiple(options=self._contact_options(""), rows=7,
-                                             layout=w.Layout(width="95%")).add_class("ptdata-contacts")
+        self.source = w.ToggleButtons(
+            options=[(v, k) for k, v in SOURCE_LABELS.items()],
+            value="contacts" if len(contacts) else "numbers",
+        )
+        self.contact_search = w.Text(
+            placeholder="Search by name or number", layout=w.Layout(width="60%")
+        )
+        self.contact_list = w.SelectMultiple(
+            options=self._contact_options(""), rows=7, layout=w.Layout(width="95%")
+        ).add_class("ptdata-contacts")
         self.select_shown = w.Button(description="Select all shown", icon="check-square")
         self.clear_picked = w.Button(description="Clear", icon="times")
-        self.contacts_box = w.VBox([
-            w.HBox([self.contact_search, self.select_shown, self.clear_picked]),
-            self.contact_list,
-            _hint("Click a contact to pick it; Ctrl-click (⌘-click on a Mac) to add or remove "
-                  "one more, Shift-click for a range. “Select all shown” picks everyone the "
-                  "search shows.").add_class("ptdata-pick-hint")])
-        self.group_list = w.SelectMultiple(options=[], rows=6,
-                                           layout=w.Layout(width="95%")).add_class("ptdata-groups")
-        self.groups_box = w.VBox([self.group_list, _hint(
-            "Ctrl-click (⌘-click on a Mac) to choose several groups. Each member gets the "
-            "message: the number in brackets is how many.")])
-        self.numbers = w.Textarea(placeholder="One number per line, e.g. +1 415 555 0123",
-                                  rows=5, layout=w.Layout(width="95%")).add_class("ptdata-numbers")
+        self.contacts_box = w.VBox(
+            [
+                w.HBox([self.contact_search, self.select_shown, self.clear_picked]),
+                self.contact_list,
+                _hint(
+                    "Click a contact to pick it; Ctrl-click (⌘-click on a Mac) to add or remove "
+                    "one more, Shift-click for a range. “Select all shown” picks everyone the "
+                    "search shows."
+                ).add_class("ptdata-pick-hint"),
+            ]
+        )
+        self.group_list = w.SelectMultiple(
+            options=[], rows=6, layout=w.Layout(width="95%")
+        ).add_class("ptdata-groups")
+        self.groups_box = w.VBox(
+            [
+                self.group_list,
+                _hint(
+                    "Ctrl-click (⌘-click on a Mac) to choose several groups. Each member gets the "
+                    "message: the number in brackets is how many."
+                ),
+            ]
+        )
+        self.numbers = w.Textarea(
+            placeholder="One number per line, e.g. +1 415 555 0123",
+            rows=5,
+            layout=w.Layout(width="95%"),
+        ).add_class("ptdata-numbers")
         self.status = w.HTML().add_class("ptdata-recipients-status")
-        super().__init__([self.source, self.contacts_box, self.groups_box, self.numbers,
-                          self.status])
+        super().__init__(
+            [self.source, self.contacts_box, self.groups_box, self.numbers, self.status]
+        )
 
-    def wire(self, guard: Callable[[Callable[..., Any]], Callable[..., Any]],
-             on_search: Callable[[], None]) -> None:
+    def wire(
+        self,
+        guard: Callable[[Callable[..., Any]], Callable[..., Any]],
+        on_search: Callable[[], None],
+    ) -> None:
         """Connect the picker's own handlers (after the form's first observers: see the form)."""
         self.source.observe(guard(self._source_changed), names="value")
-        self.contact_search.observe(guard(lambda _: self._search_changed(on_search)),
-                                    names="value")
+        self.contact_search.observe(guard(lambda _: self._search_changed(on_search)), names="value")
         self.contact_list.observe(guard(self._picked_changed), names="value")
         self.select_shown.on_click(guard(lambda _: self._pick_shown(True)))
         self.clear_picked.on_click(guard(lambda _: self._pick_shown(False)))
@@ -85,8 +108,11 @@ class RecipientsPicker(w.VBox):
 
     def show_panels(self) -> None:
         source = self.source.value
-        for box, shown in ((self.contacts_box, source == "contacts"),
-                           (self.groups_box, source == "groups"), (self.numbers, source == "numbers")):
+        for box, shown in (
+            (self.contacts_box, source == "contacts"),
+            (self.groups_box, source == "groups"),
+            (self.numbers, source == "numbers"),
+        ):
             box.layout.display = None if shown else "none"
 
     # -- who can receive it ----------------------------------------------------------------------
@@ -108,13 +134,21 @@ class RecipientsPicker(w.VBox):
 
         # the same rules as sending (numbers checked, duplicates, opt-outs), without the network;
         # quiet hours depend on the timing chosen, so the preview and Send judge them
-        p = ptdata.plan(frame, body=".", to="numbers", suppress=self.suppress, skip_invalid=True,
-                        quiet=None, now=self.now)
+        p = ptdata.plan(
+            frame,
+            body=".",
+            to="numbers",
+            suppress=self.suppress,
+            skip_invalid=True,
+            quiet=None,
+            now=self.now,
+        )
         keep = (p.frame["status"] == "planned").to_numpy()
         live = p.frame[keep]
         self.live = frame[keep].assign(Phone=live["phone"].to_numpy()).reset_index(drop=True)
-        names = (live["name"].fillna("").astype("str") + " "
-                 + live["last_name"].fillna("").astype("str")).str.strip()
+        names = (
+            live["name"].fillna("").astype("str") + " " + live["last_name"].fillna("").astype("str")
+        ).str.strip()
         self.labels = [f"{n} · {ph}" if n else ph for n, ph in zip(names, live["phone"])]
         self.weights = [1] * len(self.live)
         self.show_counts(p)
@@ -122,8 +156,9 @@ class RecipientsPicker(w.VBox):
     def show_counts(self, plan: Any) -> None:
         """The status line from a plan: recipients (a group's members) and why rows are left out."""
         if self.source.value == "groups":
-            self.status.value = render.groups_html([lbl for lbl, _ in self._chosen_groups()],
-                                                   plan.messages)
+            self.status.value = render.groups_html(
+                [lbl for lbl, _ in self._chosen_groups()], plan.messages
+            )
             return
         reasons = plan.frame["skip_reason"].dropna().value_counts()
         counts = {"recipients": plan.messages, **{str(k): int(v) for k, v in reasons.items()}}
@@ -145,8 +180,12 @@ class RecipientsPicker(w.VBox):
             groups = self.client.groups()
             self.groups = {g.group_id: g for g in groups}
             self.group_list.options = [
-                (g.name + ("" if g.contacts_count is None else f" ({g.contacts_count})"), g.group_id)
-                for g in groups]
+                (
+                    g.name + ("" if g.contacts_count is None else f" ({g.contacts_count})"),
+                    g.group_id,
+                )
+                for g in groups
+            ]
 
     def _contact_options(self, query: str) -> list[tuple[str, str]]:
         frame = self.contacts
@@ -173,8 +212,9 @@ class RecipientsPicker(w.VBox):
         try:
             self.contact_list.options = self._contact_options(self.contact_search.value)
             shown = {v for _, v in self.contact_list.options}
-            self.contact_list.value = tuple(v for _, v in self.contact_list.options
-                                            if v in self.picked and v in shown)
+            self.contact_list.value = tuple(
+                v for _, v in self.contact_list.options if v in self.picked and v in shown
+            )
         finally:
             self.syncing = False
         then()

@@ -44,8 +44,10 @@ __all__ = [
     "todo_html",
 ]
 
-_BOX = ("padding:6px 10px;border-radius:4px;margin:4px 0;line-height:1.4;box-sizing:border-box;"
-        "font-family:var(--jp-ui-font-family, sans-serif);")
+_BOX = (
+    "padding:6px 10px;border-radius:4px;margin:4px 0;line-height:1.4;box-sizing:border-box;"
+    "font-family:var(--jp-ui-font-family, sans-serif);"
+)
 _ERROR = _BOX + "background:#fdecea;border:1px solid #f5c2c0;color:#611a15;"
 _NOTE = _BOX + "background:#eef4fb;border:1px solid #c5d9ef;color:#0d3c61;"
 _WARN = _BOX + "background:#fff8e1;border:1px solid #f3d98b;color:#5f4b00;"
@@ -68,7 +70,8 @@ def audience_text(recipients: int, segments: int, price: Decimal | None) -> str:
     """
     cost = cost_text(segments, price)
     return f"{_plural(recipients, 'recipient')} · " + (
-        cost or f"{_plural(segments, 'segment')} in all")
+        cost or f"{_plural(segments, 'segment')} in all"
+    )
 
 
 def counter_html(info: Any, *, rendered: bool = False, audience: str | None = None) -> str:
@@ -100,8 +103,7 @@ def counter_html(info: Any, *, rendered: bool = False, audience: str | None = No
 def _blank_flag(blanks: Any) -> str:
     if not blanks or (not isinstance(blanks, str) and pd.isna(blanks)):
         return ""
-    return (f' <span class="ptdata-blank" style="color:#8a5300">⚠ blank here: '
-            f"{_e(blanks)}</span>")
+    return f' <span class="ptdata-blank" style="color:#8a5300">⚠ blank here: {_e(blanks)}</span>'
 
 
 def previews_html(messages: Iterable[tuple[str, str, Any]]) -> str:
@@ -113,7 +115,8 @@ def previews_html(messages: Iterable[tuple[str, str, Any]]) -> str:
     rows = "".join(
         f'<div style="margin:3px 0"><b>{_e(who)}</b>: <span style="white-space:pre-wrap">'
         f"{_e(text)}</span>{_blank_flag(blanks)}</div>"
-        for who, text, blanks in messages)
+        for who, text, blanks in messages
+    )
     return f'<div class="ptdata-previews" style="line-height:1.35">{rows}</div>' if rows else ""
 
 
@@ -127,15 +130,18 @@ def blanks_html(blank: int, total: int, fields: list[str]) -> str:
         return ""
     names = " or ".join(fields)
     first = fields[0]
-    return (f'<div class="ptdata-blanks" style="{_WARN}">⚠ {blank:,} of '
-            f"{_plural(total, 'recipient')} {'has' if blank == 1 else 'have'} a blank "
-            f"{_e(names)}: their message has a gap "
-            f"there. Write <code>{{{_e(first)}|there}}</code> to say “there” when {_e(first)} "
-            "is blank.</div>")
+    return (
+        f'<div class="ptdata-blanks" style="{_WARN}">⚠ {blank:,} of '
+        f"{_plural(total, 'recipient')} {'has' if blank == 1 else 'have'} a blank "
+        f"{_e(names)}: their message has a gap "
+        f"there. Write <code>{{{_e(first)}|there}}</code> to say “there” when {_e(first)} "
+        "is blank.</div>"
+    )
 
 
-def phone_html(label: str, text: str, position: int, total: int, segments: int,
-               blanks: Any = None) -> str:
+def phone_html(
+    label: str, text: str, position: int, total: int, segments: int, blanks: Any = None
+) -> str:
     """One recipient's own message as their phone shows it, with where it is in the list.
 
     >>> "2 of 3" in phone_html("Bo · +14155550102", "Hi Bo", 1, 3, 1)
@@ -143,19 +149,22 @@ def phone_html(label: str, text: str, position: int, total: int, segments: int,
     """
     flag = ""
     if blanks and not (not isinstance(blanks, str) and pd.isna(blanks)):
-        flag = (f'<div class="ptdata-phone-blank" style="color:#8a5300;font-size:12px">⚠ '
-                f"{_e(blanks)} is blank for this recipient</div>")
+        flag = (
+            f'<div class="ptdata-phone-blank" style="color:#8a5300;font-size:12px">⚠ '
+            f"{_e(blanks)} is blank for this recipient</div>"
+        )
     return (
         '<div class="ptdata-phone" style="width:290px;border:9px solid #1f1f1f;'
-        'border-radius:26px;padding:12px 10px 10px;background:#fafafa;margin:6px 0;'
+        "border-radius:26px;padding:12px 10px 10px;background:#fafafa;margin:6px 0;"
         'font-family:-apple-system,Helvetica,Arial,sans-serif">'
         f'<div class="ptdata-phone-to" style="text-align:center;font-size:12px;color:#555">'
         f"{_e(label)}</div>"
         '<div class="ptdata-phone-bubble" style="background:#e9e9eb;color:#111;'
-        'border-radius:16px;padding:8px 12px;margin:10px 30px 6px 0;white-space:pre-wrap;'
+        "border-radius:16px;padding:8px 12px;margin:10px 30px 6px 0;white-space:pre-wrap;"
         f'overflow-wrap:anywhere;font-size:14px;line-height:1.3">{_e(text)}</div>{flag}'
         f'<div class="ptdata-phone-count" style="text-align:center;font-size:11px;color:#777">'
-        f"{position + 1:,} of {total:,} · {_plural(segments, 'segment')}</div></div>")
+        f"{position + 1:,} of {total:,} · {_plural(segments, 'segment')}</div></div>"
+    )
 
 
 def recipients_html(counts: dict[str, int]) -> str:
@@ -183,8 +192,12 @@ def groups_html(labels: list[str], members: int | None = None) -> str:
     """
     listed = ", ".join(_e(x) for x in labels)
     total = f" · <b>{_plural(members, 'recipient')}</b>" if members is not None and labels else ""
-    return (f'<div class="ptdata-recipients"><b>{_plural(len(labels), "group")}</b>'
-            + (f": {listed}" if listed else "") + total + "</div>")
+    return (
+        f'<div class="ptdata-recipients"><b>{_plural(len(labels), "group")}</b>'
+        + (f": {listed}" if listed else "")
+        + total
+        + "</div>"
+    )
 
 
 def todo_html(problems: list[str]) -> str:
@@ -198,8 +211,10 @@ def todo_html(problems: list[str]) -> str:
     if not problems:
         return ""
     items = "".join(f"<li>{_e(p)}</li>" for p in problems)
-    return (f'<div class="ptdata-todo" style="{_WARN}">Before Preview:'
-            f'<ul style="margin:2px 0 0 0">{items}</ul></div>')
+    return (
+        f'<div class="ptdata-todo" style="{_WARN}">Before Preview:'
+        f'<ul style="margin:2px 0 0 0">{items}</ul></div>'
+    )
 
 
 def _groups_of(plan: Any, rows: Any = None) -> list[tuple[str, int]]:
@@ -209,8 +224,10 @@ def _groups_of(plan: Any, rows: Any = None) -> list[tuple[str, int]]:
         return []
     keep = (f["status"] == "planned").to_numpy() if rows is None else np.asarray(rows)
     live = f[keep & f["group"].notna().to_numpy()]
-    return [(str(g), 1 if pd.isna(m) else int(m)) for g, m in
-            live.groupby("group", sort=False)["members"].first().items()]
+    return [
+        (str(g), 1 if pd.isna(m) else int(m))
+        for g, m in live.groupby("group", sort=False)["members"].first().items()
+    ]
 
 
 def _members(plan: Any) -> Any:
@@ -224,7 +241,9 @@ def plan_html(plan: Any, price: Decimal | None = None) -> str:
     if cost:
         head, _, rest = text.partition("\n")
         text = f"{head}\n  {cost}" + (f"\n{rest}" if rest else "")
-    summary = f'<pre class="ptdata-plan-summary" style="margin:0;white-space:pre-wrap">{_e(text)}</pre>'
+    summary = (
+        f'<pre class="ptdata-plan-summary" style="margin:0;white-space:pre-wrap">{_e(text)}</pre>'
+    )
     table = table_html(plan.report_frame(), "ptdata-plan-table", members=_members(plan))
     return f'<div class="ptdata-plan"><div style="{_NOTE}">{summary}</div>{table}</div>'
 
@@ -241,8 +260,10 @@ def confirm_html(plan: Any, price: Decimal | None = None) -> str:
     count = _plural(plan.segments, "segment")
     if price is not None:
         count += f" · est. {money(cost_of(plan.segments, price))}"
-    text = (f"{verb} {_plural(plan.messages, 'message')}{to} in "
-            f"{_plural(plan.n_calls, 'API call')} ({count})")
+    text = (
+        f"{verb} {_plural(plan.messages, 'message')}{to} in "
+        f"{_plural(plan.n_calls, 'API call')} ({count})"
+    )
     if skipped:
         text += f"; {_plural(skipped, 'row')} will be skipped (see the reasons in the preview)"
     return f'<div class="ptdata-confirm-question" style="{_WARN}">{_e(text)}. Confirm?</div>'
@@ -264,8 +285,13 @@ def report_text(report: Any, plan: Any = None, price: Decimal | None = None) -> 
     segments = f["segments"].fillna(0).to_numpy(dtype=np.int64)
     messages, segs = int(members[done].sum()), int((members * segments)[done].sum())
     statuses = set(f.loc[done, "status"])
-    verb = ("Scheduled" if statuses == {"scheduled"} else "Sent" if statuses == {"sent"}
-            else "Sent or scheduled")
+    verb = (
+        "Scheduled"
+        if statuses == {"scheduled"}
+        else "Sent"
+        if statuses == {"sent"}
+        else "Sent or scheduled"
+    )
     if not messages:
         lines = ["Nothing was sent"]
     else:
@@ -296,21 +322,28 @@ def download_link(frame: pd.DataFrame, filename: str = "report.csv") -> str:
         path = write_frame(frame, Path(tmp) / filename)
         data = Path(path).read_bytes()
     b64 = base64.b64encode(data).decode("ascii")
-    return (f'<a class="ptdata-download" download="{_e(filename)}" '
-            f'href="data:text/csv;charset=utf-8;base64,{b64}">Download the report ({_e(filename)}, '
-            "every column)</a>")
+    return (
+        f'<a class="ptdata-download" download="{_e(filename)}" '
+        f'href="data:text/csv;charset=utf-8;base64,{b64}">Download the report ({_e(filename)}, '
+        "every column)</a>"
+    )
 
 
-def report_html(report: Any, filename: str = "report.csv", *, plan: Any = None,
-                price: Decimal | None = None) -> str:
+def report_html(
+    report: Any, filename: str = "report.csv", *, plan: Any = None, price: Decimal | None = None
+) -> str:
     """The report: what was sent (messages, segments, cost), the rows, and a download link."""
     style = _OK if report.ok else _WARN
     text = report_text(report, plan, price)
-    summary = f'<pre class="ptdata-report-summary" style="margin:0;white-space:pre-wrap">{_e(text)}</pre>'
+    summary = (
+        f'<pre class="ptdata-report-summary" style="margin:0;white-space:pre-wrap">{_e(text)}</pre>'
+    )
     members = _members(plan) if plan is not None and len(plan.frame) == len(report.frame) else None
-    return (f'<div class="ptdata-report"><div style="{style}">{summary}</div>'
-            f"{table_html(report.frame, 'ptdata-report-table', members=members)}"
-            f"<div>{download_link(report.frame, filename)}</div></div>")
+    return (
+        f'<div class="ptdata-report"><div style="{style}">{summary}</div>'
+        f"{table_html(report.frame, 'ptdata-report-table', members=members)}"
+        f"<div>{download_link(report.frame, filename)}</div></div>"
+    )
 
 
 def error_html(exc: BaseException) -> str:

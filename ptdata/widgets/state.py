@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,13 +39,23 @@ __all__ = [
 ]
 
 SOURCE_LABELS = {"contacts": "Contacts", "groups": "Groups", "numbers": "Paste numbers"}
-KIND_LABELS = {"text": "Text", "review": "Review request", "reminder": "Event reminder",
-               "mms": "MMS"}
-TIMING_LABELS = {"now": "Now", "at": "At a date and time",
-                 "local": "At a time in each recipient's zone"}
+KIND_LABELS = {
+    "text": "Text",
+    "review": "Review request",
+    "reminder": "Event reminder",
+    "mms": "MMS",
+}
+TIMING_LABELS = {
+    "now": "Now",
+    "at": "At a date and time",
+    "local": "At a time in each recipient's zone",
+}
 #: what happens to a message that would reach someone outside 08:00-21:00 their time
-QUIET_LABELS = {"shift": "Move it to the next allowed time", "skip": "Skip that recipient",
-                "off": "Send at any hour (they asked for it)"}
+QUIET_LABELS = {
+    "shift": "Move it to the next allowed time",
+    "skip": "Skip that recipient",
+    "off": "Send at any hour (they asked for it)",
+}
 
 _SPLIT = re.compile(r"[\n,;\t]+")
 
@@ -54,24 +64,24 @@ _SPLIT = re.compile(r"[\n,;\t]+")
 class FormState:
     """Everything the user chose in the form, as plain values."""
 
-    source: str = "contacts"            # contacts | groups | numbers
-    contacts: tuple[str, ...] = ()      # phones picked from the contacts frame
-    groups: tuple[str, ...] = ()        # GroupIds
-    numbers: str = ""                   # pasted text, one number per line (or , ; separated)
-    kind: str = "text"                  # text | review | reminder | mms
-    place: str | None = None            # a GooglePlaceId (review)
-    event_date: date | None = None      # reminder
+    source: str = "contacts"  # contacts | groups | numbers
+    contacts: tuple[str, ...] = ()  # phones picked from the contacts frame
+    groups: tuple[str, ...] = ()  # GroupIds
+    numbers: str = ""  # pasted text, one number per line (or , ; separated)
+    kind: str = "text"  # text | review | reminder | mms
+    place: str | None = None  # a GooglePlaceId (review)
+    event_date: date | None = None  # reminder
     days_before: int = 1
-    event_time: time | None = None      # reminder: wall-clock time in ``timezone``
+    event_time: time | None = None  # reminder: wall-clock time in ``timezone``
     attachment: tuple[str, bytes] | None = field(default=None, repr=False)  # mms: (name, bytes)
-    timing: str = "now"                 # now | at | local (the recipient's own zone)
+    timing: str = "now"  # now | at | local (the recipient's own zone)
     at_date: date | None = None
     at_time: time | None = None
     timezone: str = "America/New_York"  # for ``at``, the reminder time and groups' quiet hours
-    quiet: str = "shift"                # shift | skip | off: quiet hours policy
+    quiet: str = "shift"  # shift | skip | off: quiet hours policy
     body: str = ""
     opt_out_footer: bool = False
-    allow_long: bool = False            # over 10 segments or 1,600 characters, on purpose
+    allow_long: bool = False  # over 10 segments or 1,600 characters, on purpose
     #: the contacts frame holds Power Textor contacts (send with the contact actions)
     contacts_are_powertextor: bool = False
 
@@ -101,8 +111,9 @@ def contacts_frame(frame: pd.DataFrame | None) -> pd.DataFrame:
     out = frame.reset_index(drop=True)
     if "Phone" not in out.columns:
         renames = {"phone": "Phone", "name": "Name", "last_name": "LastName"}
-        out = out.rename(columns={k: v for k, v in renames.items()
-                                  if k in out.columns and v not in out.columns})
+        out = out.rename(
+            columns={k: v for k, v in renames.items() if k in out.columns and v not in out.columns}
+        )
     if "Phone" not in out.columns:
         raise UsageError(
             "the contacts frame has no 'Phone' column; its columns are: "
@@ -156,12 +167,15 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"time zone {name!r} is not known; pick one from the list, e.g. "
-                         "America/New_York") from None
+        raise UsageError(
+            f"time zone {name!r} is not known; pick one from the list, e.g. America/New_York"
+        ) from None
 
 
-def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
-                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def plan_arguments(
+    state: FormState,
+    contacts: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """(frame, keyword arguments) for ``ptdata.plan(frame, **kwargs)`` from the form's state.
 
     The message is always a template: ``{Name}`` is a merge field and ``{{`` a literal brace,
@@ -201,8 +215,11 @@ def plan_arguments(state: FormState, contacts: pd.DataFrame | None = None,
         name, content = state.attachment
         kwargs["attachment"] = Attachment(name, bytes(content), _content_type(name))
     if state.kind == "reminder":
-        kwargs.update(reminder_arguments(state.event_date, int(state.days_before),
-                                         state.event_time, state.timezone))
+        kwargs.update(
+            reminder_arguments(
+                state.event_date, int(state.days_before), state.event_time, state.timezone
+            )
+        )
     elif state.timing == "at":
         kwargs["at"] = datetime.combine(state.at_date, state.at_time, tzinfo=_zone(state.timezone))
     elif state.timing == "local":  # the same wall-clock time in each recipient's own zone
@@ -224,14 +241,17 @@ def choice_problems(state: FormState) -> list[str]:
         out.append("Message kind: an MMS needs a file: attach a picture (or another file).")
     if state.kind == "reminder":
         if state.event_date is None or state.event_time is None:
-            out.append("Message kind: a reminder needs the event date and the time it goes out "
-                       "(“Send at”).")
+            out.append(
+                "Message kind: a reminder needs the event date and the time it goes out "
+                "(“Send at”)."
+            )
         if state.days_before is None or int(state.days_before) < 0:
             out.append("Message kind: “Days before” must be 0 or more.")
     elif state.timing in ("at", "local"):
         if state.kind == "mms":
-            out.append("When: Power Textor sends an MMS right away; it cannot be scheduled. "
-                       "Choose “Now”.")
+            out.append(
+                "When: Power Textor sends an MMS right away; it cannot be scheduled. Choose “Now”."
+            )
         elif state.at_date is None or state.at_time is None:
             out.append("When: pick the date and the time to send at.")
     return out
@@ -256,7 +276,7 @@ def missing(state: FormState, now: datetime | None = None) -> list[str]:
         out.append("Recipients: paste at least one number.")
     out += choice_problems(state)
     if not any(p.startswith(("When:", "Message kind:")) for p in out):
-        past = _past(state, now or datetime.now(timezone.utc))
+        past = _past(state, now or datetime.now(UTC))
         if past:
             out.append(past)
     if not state.body:
@@ -267,7 +287,7 @@ def missing(state: FormState, now: datetime | None = None) -> list[str]:
 
 
 def _past(state: FormState, now: datetime) -> str | None:
-    """"When: … is in the past" for a send time or reminder that has already gone by."""
+    """ "When: … is in the past" for a send time or reminder that has already gone by."""
     try:
         zone = _zone(state.timezone)
     except UsageError as exc:
@@ -275,8 +295,9 @@ def _past(state: FormState, now: datetime) -> str | None:
     if state.kind == "reminder":
         if state.event_date is None or state.event_time is None or state.days_before is None:
             return None
-        moment = datetime.combine(state.event_date - timedelta(days=int(state.days_before)),
-                                  state.event_time, tzinfo=zone)
+        moment = datetime.combine(
+            state.event_date - timedelta(days=int(state.days_before)), state.event_time, tzinfo=zone
+        )
         what = "the reminder would go out at"
     elif state.timing == "at" and state.at_date and state.at_time:
         moment = datetime.combine(state.at_date, state.at_time, tzinfo=zone)
@@ -285,8 +306,10 @@ def _past(state: FormState, now: datetime) -> str | None:
         return None
     if moment >= now:
         return None
-    return (f"When: {what} {moment:%H:%M on %m/%d/%Y} ({zone.key}), which is in the past; "
-            "pick a later date or time.")
+    return (
+        f"When: {what} {moment:%H:%M on %m/%d/%Y} ({zone.key}), which is in the past; "
+        "pick a later date or time."
+    )
 
 
 def quiet_arguments(state: FormState) -> dict[str, Any]:
@@ -302,8 +325,9 @@ def quiet_arguments(state: FormState) -> dict[str, Any]:
     {'quiet_policy': 'shift', 'default_tz': 'America/Chicago'}
     """
     if state.quiet not in QUIET_LABELS:
-        raise UsageError(f"quiet hours: choose one of {', '.join(QUIET_LABELS)}, "
-                         f"not {state.quiet!r}")
+        raise UsageError(
+            f"quiet hours: choose one of {', '.join(QUIET_LABELS)}, not {state.quiet!r}"
+        )
     if state.quiet == "off":
         return {"quiet": None}
     out: dict[str, Any] = {"quiet_policy": state.quiet}
@@ -326,7 +350,7 @@ def reminder_arguments(event_date: date, days_before: int, at: time, zone: str) 
     from ptdata.timing import reminder_fields
 
     local = datetime.combine(event_date - timedelta(days=days_before), at, tzinfo=_zone(zone))
-    event, day, time_text = reminder_fields(local.astimezone(timezone.utc), days_before)
+    event, day, time_text = reminder_fields(local.astimezone(UTC), days_before)
     return {"event_date": event, "days_before": day, "time": time_text}
 
 

@@ -28,17 +28,29 @@ MAX_SHOWN_ROWS = 50
 
 #: what the library says to a programmer → what the form's user can do about it
 _FORM_WORDS = (
-    (re.compile(r"^at=(.+?) is in the past \(now is (.+?)\)$"),
-     r"When: \1 is in the past (now is \2); pick a later date or time."),
-    (re.compile(r"^local_at=(.+?) is already past in every recipient's time zone \(now is (.+?)\)$"),
-     r"When: \1 is already past in every recipient's time zone (now is \2); pick a later date "
-     "or time."),
-    (re.compile(r"shorten it or pass force_long=True"),
-     "shorten it, or tick “Allow a long message” under the message"),
-    (re.compile(r"add a TimeZone, ZIP or State column, or pass default_tz="),
-     "add a TimeZone, ZIP or State column to the sheet, or choose “Send at any hour” under When"),
-    (re.compile(r"add a TimeZone column, pass default_tz=, or send at any hour with quiet=None"),
-     "choose a time zone under When, or “Send at any hour”"),
+    (
+        re.compile(r"^at=(.+?) is in the past \(now is (.+?)\)$"),
+        r"When: \1 is in the past (now is \2); pick a later date or time.",
+    ),
+    (
+        re.compile(
+            r"^local_at=(.+?) is already past in every recipient's time zone \(now is (.+?)\)$"
+        ),
+        r"When: \1 is already past in every recipient's time zone (now is \2); pick a later date "
+        "or time.",
+    ),
+    (
+        re.compile(r"shorten it or pass force_long=True"),
+        "shorten it, or tick “Allow a long message” under the message",
+    ),
+    (
+        re.compile(r"add a TimeZone, ZIP or State column, or pass default_tz="),
+        "add a TimeZone, ZIP or State column to the sheet, or choose “Send at any hour” under When",
+    ),
+    (
+        re.compile(r"add a TimeZone column, pass default_tz=, or send at any hour with quiet=None"),
+        "choose a time zone under When, or “Send at any hour”",
+    ),
     (re.compile(r"^template: "), "Message: "),
 )
 
@@ -74,13 +86,16 @@ def _when(frame: pd.DataFrame) -> pd.Series:
 
 def _note(frame: pd.DataFrame) -> pd.Series:
     """The message and the timing note of each row in one text (else its reason)."""
+
     def cell(col: str) -> list[str]:
         if col not in frame.columns:
             return [""] * len(frame)
         return ["" if pd.isna(v) else str(v) for v in frame[col]]
 
-    notes = ["; ".join(p for p in (m, n) if p) or r.replace("_", " ")
-             for m, n, r in zip(cell("message"), cell("note"), cell("reason"))]
+    notes = [
+        "; ".join(p for p in (m, n) if p) or r.replace("_", " ")
+        for m, n, r in zip(cell("message"), cell("note"), cell("reason"))
+    ]
     return pd.Series([form_words(t) for t in notes], index=frame.index, dtype="str")
 
 
@@ -94,18 +109,20 @@ def table_frame(frame: pd.DataFrame, *, members: Any = None) -> pd.DataFrame:
     if "group" in head.columns and head["group"].notna().any():
         group = head["group"].astype("str")
         if members is not None:
-            count = pd.Series(list(members)[:len(head)], index=head.index)
+            count = pd.Series(list(members)[: len(head)], index=head.index)
             group = group + count.map(lambda m: "" if pd.isna(m) else f" ({int(m):,} members)")
         name = name.where(head["group"].isna(), group)
-    out = pd.DataFrame({
-        "row": head["row"] if "row" in head.columns else pd.Series(range(len(head))),
-        "name": name.fillna(""),
-        "phone": head["phone"].astype("str").fillna("") if "phone" in head.columns else "",
-        "status": head["status"],
-        "when": _when(head),
-        "segments": head["segments"] if "segments" in head.columns else pd.NA,
-        "note": _note(head),
-    })
+    out = pd.DataFrame(
+        {
+            "row": head["row"] if "row" in head.columns else pd.Series(range(len(head))),
+            "name": name.fillna(""),
+            "phone": head["phone"].astype("str").fillna("") if "phone" in head.columns else "",
+            "status": head["status"],
+            "when": _when(head),
+            "segments": head["segments"] if "segments" in head.columns else pd.NA,
+            "note": _note(head),
+        }
+    )
     blank = [c for c in ("name", "phone") if not (out[c].astype("str") != "").any()]
     return out.drop(columns=blank)
 
@@ -131,9 +148,14 @@ def table_html(frame: pd.DataFrame, css_class: str, *, members: Any = None) -> s
             cls = ' class="ptdata-note"' if col == "note" else ""
             cells.append(f"<td{cls}>{html.escape(str(text))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    table = (f'<table class="ptdata-table {css_class}"><thead><tr>{head}</tr></thead>'
-             f"<tbody>{''.join(rows)}</tbody></table>")
+    table = (
+        f'<table class="ptdata-table {css_class}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
     more = len(frame) - len(shown)
-    tail = (f"<div style='opacity:.7'>… and {more:,} more rows in the download</div>"
-            if more > 0 else "")
+    tail = (
+        f"<div style='opacity:.7'>… and {more:,} more rows in the download</div>"
+        if more > 0
+        else ""
+    )
     return f'<div style="max-height:320px;overflow:auto;max-width:100%">{_CSS}{table}{tail}</div>'

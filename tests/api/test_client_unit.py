@@ -46,8 +46,13 @@ class Script:
 
 def make_client(script, **kw):
     sleeps = []
-    client = ptdata.PowerTextor(api_key=KEY, base_url="http://pt.test",
-                                transport=httpx.MockTransport(script), sleep=sleeps.append, **kw)
+    client = ptdata.PowerTextor(
+        api_key=KEY,
+        base_url="http://pt.test",
+        transport=httpx.MockTransport(script),
+        sleep=sleeps.append,
+        **kw,
+    )
     return client, sleeps
 
 
@@ -61,22 +66,46 @@ def test_success_returns_the_data_and_sends_the_key_header():
     res = send(client)
     assert res.data["CampaignId"] == "c-1" and res.attempts == 1
     req = script.requests[0]
-    assert (req.method, req.url.path, req.headers["ApiKey"]) == ("POST", "/api/messages/sendsimple", KEY)
+    assert (req.method, req.url.path, req.headers["ApiKey"]) == (
+        "POST",
+        "/api/messages/sendsimple",
+        KEY,
+    )
     assert json.loads(req.content) == {"To": "+14155550100", "Body": "Hello"}
 
 
 @pytest.mark.parametrize(
     ("step", "exc_type", "posts", "sent"),
     [
-        pytest.param((401, {"Success": False, "Error": {"Status": "401", "Message": "Invalid key"}}), AuthenticationError, 1, None, id="401"),
-        pytest.param((400, {"Success": False, "Error": {"Status": "400", "Message": "To is invalid"}}), RejectedError, 1, None, id="400-envelope"),
+        pytest.param(
+            (401, {"Success": False, "Error": {"Status": "401", "Message": "Invalid key"}}),
+            AuthenticationError,
+            1,
+            None,
+            id="401",
+        ),
+        pytest.param(
+            (400, {"Success": False, "Error": {"Status": "400", "Message": "To is invalid"}}),
+            RejectedError,
+            1,
+            None,
+            id="400-envelope",
+        ),
         pytest.param((400, b"Body is required"), RejectedError, 1, None, id="400-plain-text"),
-        pytest.param((200, {"Success": False, "Error": {"Status": "Failed", "Message": "No credits"}}), RejectedError, 1, None, id="success-false"),
+        pytest.param(
+            (200, {"Success": False, "Error": {"Status": "Failed", "Message": "No credits"}}),
+            RejectedError,
+            1,
+            None,
+            id="success-false",
+        ),
         pytest.param((200, b"<html>maintenance</html>"), ResponseError, 1, True, id="non-json"),
         pytest.param((500, b"oops"), ServerError, 1, None, id="500"),
         pytest.param((503, b""), ServerError, 1, None, id="503"),
         pytest.param(httpx.ReadTimeout("slow"), TimeoutError_, 1, True, id="read-timeout"),
-        pytest.param(httpx.RemoteProtocolError("peer closed"), TransportError, 1, True, id="dropped"),
+        pytest.param(
+            httpx.RemoteProtocolError("peer closed"), TransportError, 1, True, id="dropped"
+        ),
     ],
 )
 def test_post_failures_that_may_have_acted_are_not_retried(step, exc_type, posts, sent):
@@ -91,7 +120,9 @@ def test_post_failures_that_may_have_acted_are_not_retried(step, exc_type, posts
 
 
 def test_server_message_is_kept():
-    script = Script((200, {"Success": False, "Error": {"Status": "Failed", "Message": "No credits"}}))
+    script = Script(
+        (200, {"Success": False, "Error": {"Status": "Failed", "Message": "No credits"}})
+    )
     client, _ = make_client(script)
     with pytest.raises(RejectedError) as info:
         send(client)
@@ -130,7 +161,11 @@ def test_absurd_retry_after_stops_instead_of_sleeping():
 
 
 def test_get_is_idempotent_so_5xx_and_timeouts_are_retried():
-    groups = {"Success": True, "Error": "", "Data": [{"GroupId": "g1", "Name": "VIP", "ContactsCount": 3}]}
+    groups = {
+        "Success": True,
+        "Error": "",
+        "Data": [{"GroupId": "g1", "Name": "VIP", "ContactsCount": 3}],
+    }
     script = Script((502, b""), httpx.ReadTimeout("slow"), (200, groups))
     client, sleeps = make_client(script)
     assert [g.name for g in client.groups()] == ["VIP"]
@@ -168,8 +203,11 @@ def test_key_never_appears_in_repr_errors_or_logs(caplog):
     caplog.set_level(logging.DEBUG)
     failures = [
         (401, {"Success": False, "Error": {"Status": "401", "Message": "bad key"}}),
-        (500, b"boom"), httpx.ReadTimeout("slow"), httpx.ConnectError("refused"),
-        (200, b"not json"), (429, b"", {"Retry-After": "99999"}),
+        (500, b"boom"),
+        httpx.ReadTimeout("slow"),
+        httpx.ConnectError("refused"),
+        (200, b"not json"),
+        (429, b"", {"Retry-After": "99999"}),
     ]
     seen = []
     for step in failures:
@@ -204,14 +242,27 @@ def test_client_cannot_be_pickled():
 
 def test_retry_delay_is_pure_and_follows_rule_one():
     refused = ConnectError("x")
-    assert retry_delay(refused, 1, method="POST", max_retries=3, max_retry_after=60, rand=lambda: 0) == 0.5
+    assert (
+        retry_delay(refused, 1, method="POST", max_retries=3, max_retry_after=60, rand=lambda: 0)
+        == 0.5
+    )
     assert retry_delay(refused, 4, method="POST", max_retries=3, max_retry_after=60) is None
-    assert retry_delay(ServerError("x"), 1, method="POST", max_retries=3, max_retry_after=60) is None
-    assert retry_delay(ServerError("x"), 1, method="GET", max_retries=3, max_retry_after=60, rand=lambda: 0) == 0.5
+    assert (
+        retry_delay(ServerError("x"), 1, method="POST", max_retries=3, max_retry_after=60) is None
+    )
+    assert (
+        retry_delay(
+            ServerError("x"), 1, method="GET", max_retries=3, max_retry_after=60, rand=lambda: 0
+        )
+        == 0.5
+    )
     read = TimeoutError_("x", phase="read")
     assert retry_delay(read, 1, method="POST", max_retries=3, max_retry_after=60) is None
     pool = TimeoutError_("x", phase="pool")
-    assert retry_delay(pool, 1, method="POST", max_retries=3, max_retry_after=60, rand=lambda: 0) == 0.5
+    assert (
+        retry_delay(pool, 1, method="POST", max_retries=3, max_retry_after=60, rand=lambda: 0)
+        == 0.5
+    )
 
 
 def test_before_retry_hook_runs_before_each_retry_only():
@@ -219,8 +270,11 @@ def test_before_retry_hook_runs_before_each_retry_only():
     client, sleeps = make_client(script)
     calls = []
     req = __import__("ptdata.api.request", fromlist=["x"]).build_request(
-        __import__("ptdata.api.operations", fromlist=["x"]).get_operation("SendTextMessageToANumber"),
-        {"To": "+14155550100", "Body": "Hi"})
+        __import__("ptdata.api.operations", fromlist=["x"]).get_operation(
+            "SendTextMessageToANumber"
+        ),
+        {"To": "+14155550100", "Body": "Hi"},
+    )
     client.send_prepared(req, before_retry=lambda: calls.append(len(script.requests)))
     assert calls == [1, 2] and len(script.requests) == 3
 
@@ -228,7 +282,9 @@ def test_before_retry_hook_runs_before_each_retry_only():
 @pytest.mark.parametrize(
     ("groups", "names"),
     [
-        pytest.param([{"GroupId": "g1", "Name": "VIP", "ContactsCount": 2}], ["VIP"], id="list-of-objects"),
+        pytest.param(
+            [{"GroupId": "g1", "Name": "VIP", "ContactsCount": 2}], ["VIP"], id="list-of-objects"
+        ),
         pytest.param("VIP, Staff", ["VIP", "Staff"], id="comma-joined-string"),
         pytest.param(None, [], id="absent"),
     ],
@@ -247,18 +303,30 @@ def test_a_closed_client_says_so_in_the_family():
         send(client)
 
 
-@pytest.mark.parametrize("echo", [
-    pytest.param(lambda key: json.dumps({"Success": False, "Error": {"Message": f"bad {key}"}}),
-                 id="in-the-envelope"),
-    pytest.param(lambda key: '{"Success": false, "Error": {"Message": "bad %s"}}'
-                 % key.replace("/", "\\/"), id="json-escaped"),
-    pytest.param(lambda key: f"bad key {key.replace('/', '%2F')}", id="percent-encoded"),
-])
+@pytest.mark.parametrize(
+    "echo",
+    [
+        pytest.param(
+            lambda key: json.dumps({"Success": False, "Error": {"Message": f"bad {key}"}}),
+            id="in-the-envelope",
+        ),
+        pytest.param(
+            lambda key: (
+                '{"Success": false, "Error": {"Message": "bad %s"}}' % key.replace("/", "\\/")
+            ),
+            id="json-escaped",
+        ),
+        pytest.param(lambda key: f"bad key {key.replace('/', '%2F')}", id="percent-encoded"),
+    ],
+)
 def test_a_key_echoed_back_is_scrubbed_before_it_is_kept(echo):
     key = "pt/unit-key-7f3a9c1e55d04b"
-    client = ptdata.PowerTextor(api_key=key, base_url="http://pt.test", sleep=lambda s: None,
-                                transport=httpx.MockTransport(
-                                    lambda request: httpx.Response(400, text=echo(key))))
+    client = ptdata.PowerTextor(
+        api_key=key,
+        base_url="http://pt.test",
+        sleep=lambda s: None,
+        transport=httpx.MockTransport(lambda request: httpx.Response(400, text=echo(key))),
+    )
     with pytest.raises(RejectedError) as info:
         send(client)
     exc = info.value

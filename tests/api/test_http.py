@@ -27,7 +27,6 @@ import ptdata
 from ptdata.api.errors import (
     ConnectError,
     PowerTextorError,
-    RejectedError,
     RequestTimeoutError,
     ResponseError,
     TransportError,
@@ -137,8 +136,12 @@ class ScriptedServer:
             sock.settimeout(5.0)  # no test waits this long: a stuck read ends on its own
             with self._lock:
                 index, self.connections = self.connections, self.connections + 1
-                thread = threading.Thread(target=self._handle, args=(sock, index),
-                                          name=f"scripted-conn-{index}", daemon=True)
+                thread = threading.Thread(
+                    target=self._handle,
+                    args=(sock, index),
+                    name=f"scripted-conn-{index}",
+                    daemon=True,
+                )
                 thread.start()  # before it is listed: join_connections() may join it at once
                 self._threads.append(thread)
 
@@ -155,7 +158,7 @@ class ScriptedServer:
             with self._lock:
                 self._peers.append(peer)
             self._serve(peer)
-        except BaseException as exc:  # noqa: BLE001 - reported by the fixture
+        except BaseException as exc:
             with self._lock:
                 self.failures.append(exc)
         finally:
@@ -197,14 +200,21 @@ class ScriptedServer:
 
 def envelope(seen: Seen) -> bytes:
     """A send's success envelope whose CampaignId names the request it answers."""
-    return json.dumps({"Success": True, "Error": None,
-                       "Data": {"CampaignId": f"c{seen.seq}", "Reach": 1, "SentCount": 1}}).encode()
+    return json.dumps(
+        {
+            "Success": True,
+            "Error": None,
+            "Data": {"CampaignId": f"c{seen.seq}", "Reach": 1, "SentCount": 1},
+        }
+    ).encode()
 
 
 def reply(content: bytes) -> bytes:
     """A keep-alive 200 carrying ``content`` as JSON."""
-    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(content), content))
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(content),
+        content,
+    )
 
 
 def answer_each(peer: Peer) -> None:
@@ -267,8 +277,14 @@ def send(client: ptdata.PowerTextor, number: str = NUMBERS[0]):
 
 
 def assert_key_kept_secret(exc: BaseException, client: ptdata.PowerTextor, key: str) -> None:
-    texts = [str(exc), repr(exc), repr(vars(exc)), "".join(traceback.format_exception(exc)),
-             repr(client), str(client)]
+    texts = [
+        str(exc),
+        repr(exc),
+        repr(vars(exc)),
+        "".join(traceback.format_exception(exc)),
+        repr(client),
+        str(client),
+    ]
     assert not [t for t in texts if key in t]
 
 
@@ -304,8 +320,9 @@ def test_a_server_closing_an_idle_connection_does_not_cost_the_next_post(serve, 
         peer.send(reply(envelope(seen)))  # keep-alive, as far as the client can tell
         assert go_away.wait(2.0)  # the client has read the reply: the connection is idle
         if how == "408-then-close":  # what some servers say when they time an idle client out
-            peer.send(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                      b"Content-Length: 0\r\n\r\n")
+            peer.send(
+                b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            )
         peer.close(reset=how == "reset")
         gone.set()
 
@@ -320,18 +337,23 @@ def test_a_server_closing_an_idle_connection_does_not_cost_the_next_post(serve, 
     assert (result.campaign_id, result.attempts) == ("c1", 1)
     assert server.connections == 2
     assert [(r.conn, json.loads(r.body)["To"]) for r in server.requests] == [
-        (0, NUMBERS[0]), (1, NUMBERS[1])]  # the second POST reached the server exactly once
+        (0, NUMBERS[0]),
+        (1, NUMBERS[1]),
+    ]  # the second POST reached the server exactly once
 
 
 def test_a_408_left_ahead_of_the_next_reply_is_retried_and_the_post_reaches_the_server_once(
-        serve, connect):
+    serve, connect
+):
     def fn(peer: Peer) -> None:
         if peer.index > 0:
             return answer_each(peer)
         seen = peer.read_request()
-        peer.send(reply(envelope(seen))  # ...and at once what servers say as they close
-                  + b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-                  b"Content-Length: 0\r\n\r\n")
+        peer.send(
+            reply(envelope(seen))  # ...and at once what servers say as they close
+            + b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
         peer.wait_closed()  # what comes next is not read: this server has given up
 
     server = serve(fn)
@@ -340,7 +362,9 @@ def test_a_408_left_ahead_of_the_next_reply_is_retried_and_the_post_reaches_the_
     result = send(client, NUMBERS[1])
     assert (result.campaign_id, result.attempts) == ("c1", 2)
     assert [(r.conn, json.loads(r.body)["To"]) for r in server.requests] == [
-        (0, NUMBERS[0]), (1, NUMBERS[1])]
+        (0, NUMBERS[0]),
+        (1, NUMBERS[1]),
+    ]
 
 
 def test_concurrent_calls_share_at_most_max_connections(serve, connect):
@@ -364,8 +388,9 @@ def test_nothing_listening_is_a_connect_error_retried_with_nothing_sent(connect,
     holder.bind(("127.0.0.1", 0))
     sleeps: list[float] = []
     try:
-        client = connect(f"http://127.0.0.1:{holder.getsockname()[1]}", max_retries=2,
-                         sleep=sleeps.append)
+        client = connect(
+            f"http://127.0.0.1:{holder.getsockname()[1]}", max_retries=2, sleep=sleeps.append
+        )
         with pytest.raises(ConnectError) as info:
             send(client)
     finally:
@@ -394,8 +419,10 @@ def _garbled_status_line(peer: Peer) -> None:
 
 def _cut_short(peer: Peer) -> None:
     if peer.read_request() is not None:
-        peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: 100\r\n\r\n{\"Success\": tr")
+        peer.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"Success": tr'
+        )
         peer.close()
 
 
@@ -404,15 +431,19 @@ def _never_answer(peer: Peer) -> None:
         peer.wait_closed()  # until the client times out and closes
 
 
-@pytest.mark.parametrize(("fn", "expected"), [
-    pytest.param(_close_after_request, TransportError, id="closed-after-the-request"),
-    pytest.param(_reset_after_request, TransportError, id="reset-after-the-request"),
-    pytest.param(_garbled_status_line, TransportError, id="garbled-status-line"),
-    pytest.param(_cut_short, TransportError, id="body-cut-short"),
-    pytest.param(_never_answer, RequestTimeoutError, id="no-reply-read-timeout"),
-])
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [
+        pytest.param(_close_after_request, TransportError, id="closed-after-the-request"),
+        pytest.param(_reset_after_request, TransportError, id="reset-after-the-request"),
+        pytest.param(_garbled_status_line, TransportError, id="garbled-status-line"),
+        pytest.param(_cut_short, TransportError, id="body-cut-short"),
+        pytest.param(_never_answer, RequestTimeoutError, id="no-reply-read-timeout"),
+    ],
+)
 def test_a_post_the_server_may_have_acted_on_is_sent_once_and_reported_maybe_sent(
-        serve, connect, api_key, fn, expected):
+    serve, connect, api_key, fn, expected
+):
     server = serve(fn)
     sleeps: list[float] = []
     client = connect(server.url, timeout=0.5, sleep=sleeps.append)
@@ -431,8 +462,13 @@ def test_a_post_the_server_may_have_acted_on_is_sent_once_and_reported_maybe_sen
 
 
 def test_a_get_whose_connection_broke_is_retried_on_a_new_connection(serve, connect):
-    groups = json.dumps({"Success": True, "Error": "",
-                         "Data": [{"GroupId": "g1", "Name": "VIP", "ContactsCount": 3}]}).encode()
+    groups = json.dumps(
+        {
+            "Success": True,
+            "Error": "",
+            "Data": [{"GroupId": "g1", "Name": "VIP", "ContactsCount": 3}],
+        }
+    ).encode()
 
     def fn(peer: Peer) -> None:
         if peer.index == 0:
@@ -444,15 +480,22 @@ def test_a_get_whose_connection_broke_is_retried_on_a_new_connection(serve, conn
     client = connect(server.url)
     assert [g.name for g in client.groups()] == ["VIP"]
     assert [(r.conn, r.method, r.target) for r in server.requests] == [
-        (0, "GET", "/api/groups"), (1, "GET", "/api/groups")]
+        (0, "GET", "/api/groups"),
+        (1, "GET", "/api/groups"),
+    ]
 
 
 # -- 3. a key that cannot be sent, or is blank -----------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [pytest.param("{key}\nX-Injected: 1", id="line-break"),
-                                 pytest.param("{key}\u00a0x", id="no-break-space"),
-                                 pytest.param("caf\u00e9-{key}", id="accent")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param("{key}\nX-Injected: 1", id="line-break"),
+        pytest.param("{key}\u00a0x", id="no-break-space"),
+        pytest.param("caf\u00e9-{key}", id="accent"),
+    ],
+)
 def test_a_key_that_cannot_go_in_a_header_is_refused_up_front_without_quoting_it(bad, api_key):
     with pytest.raises(UsageError) as info:
         ptdata.PowerTextor(api_key=bad.format(key=api_key), base_url="http://127.0.0.1:9")
@@ -474,13 +517,17 @@ def test_whitespace_pasted_around_the_key_is_dropped(serve, connect, api_key, pa
 # -- 4. the connection pool ------------------------------------------------------------------------
 
 
-def test_with_the_only_connection_busy_a_second_call_times_out_in_the_pool_unsent(
-        sandbox, api_key):
+def test_with_the_only_connection_busy_a_second_call_times_out_in_the_pool_unsent(sandbox, api_key):
     sandbox.configure(latency=1.0)  # the first call holds the only connection for a second
     sleeps: list[float] = []
-    with ptdata.PowerTextor(api_key=api_key, base_url=sandbox.url, max_connections=1,
-                            timeout=httpx.Timeout(5, pool=0.2), max_retries=1,
-                            sleep=sleeps.append) as client:
+    with ptdata.PowerTextor(
+        api_key=api_key,
+        base_url=sandbox.url,
+        max_connections=1,
+        timeout=httpx.Timeout(5, pool=0.2),
+        max_retries=1,
+        sleep=sleeps.append,
+    ) as client:
         finish = client.begin(sms(NUMBERS[0]))
         time.sleep(0.1)  # the first request is on its way
         try:
@@ -554,10 +601,12 @@ def test_tls_with_a_trusted_certificate_works_and_keeps_the_connection(serve, co
     assert server.connections == 1 and server.handshake_errors == []
 
 
-@pytest.mark.parametrize("case", ["untrusted-ca", "certificate-for-another-name",
-                                  "untrusted-ca-with-a-transport-given"])
+@pytest.mark.parametrize(
+    "case", ["untrusted-ca", "certificate-for-another-name", "untrusted-ca-with-a-transport-given"]
+)
 def test_a_certificate_that_fails_verification_is_a_connect_error_with_nothing_sent(
-        serve, connect, ca, api_key, monkeypatch, case):
+    serve, connect, ca, api_key, monkeypatch, case
+):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # the default bundle, as users have it
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     sleeps: list[float] = []
@@ -607,7 +656,9 @@ def test_a_server_closing_an_idle_tls_connection_does_not_cost_the_next_post(ser
     result = send(client, NUMBERS[1])
     assert (result.campaign_id, result.attempts) == ("c1", 1)
     assert [(r.conn, json.loads(r.body)["To"]) for r in server.requests] == [
-        (0, NUMBERS[0]), (1, NUMBERS[1])]
+        (0, NUMBERS[0]),
+        (1, NUMBERS[1]),
+    ]
 
 
 # -- 7. begin(): start now, read the reply later ---------------------------------------------------
@@ -635,7 +686,8 @@ def test_the_key_is_not_in_the_clients_repr(client, api_key):
 
 
 def test_a_key_the_server_echoes_is_scrubbed_from_errors_reports_and_the_ledger(
-        serve, connect, api_key, tmp_path):
+    serve, connect, api_key, tmp_path
+):
     import pandas as pd
 
     def fn(peer: Peer) -> None:
@@ -645,17 +697,31 @@ def test_a_key_the_server_echoes_is_scrubbed_from_errors_reports_and_the_ledger(
                 continue
             to = json.loads(seen.body).get("To")
             if to in (NUMBERS[0], None):  # an error envelope quoting the key (None: a batch)
-                body = json.dumps({"Success": False, "Error": {
-                    "Status": "400", "Message": f"ApiKey {api_key} may not send to {to}"}})
-                peer.send(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
-                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body.encode()))
+                body = json.dumps(
+                    {
+                        "Success": False,
+                        "Error": {
+                            "Status": "400",
+                            "Message": f"ApiKey {api_key} may not send to {to}",
+                        },
+                    }
+                )
+                peer.send(
+                    b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body.encode())
+                )
             elif to == NUMBERS[1]:  # plain text, the key as is and percent-encoded
                 body = f"upstream said key={api_key.replace('-', '%2D')} / {api_key}"
-                peer.send(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: %d\r\n\r\n%s"
-                          % (len(body), body.encode()))
+                peer.send(
+                    b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: %d\r\n\r\n%s"
+                    % (len(body), body.encode())
+                )
             else:  # a header line no parser accepts, carrying the key
-                peer.send(b"HTTP/1.1 200 OK\r\nX-Echo " + api_key.encode()
-                          + b"\r\nContent-Length: 2\r\n\r\n{}")
+                peer.send(
+                    b"HTTP/1.1 200 OK\r\nX-Echo "
+                    + api_key.encode()
+                    + b"\r\nContent-Length: 2\r\n\r\n{}"
+                )
                 return
 
     server = serve(fn)
@@ -694,13 +760,18 @@ def test_a_blank_key_is_refused_up_front(blank, monkeypatch):
 
 
 def test_a_redirect_is_not_followed_so_the_key_never_reaches_the_other_host(
-        serve, connect, api_key):
+    serve, connect, api_key
+):
     elsewhere = serve(answer_each)
 
     def fn(peer: Peer) -> None:
         while peer.read_request() is not None:
-            peer.send(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: " + elsewhere.url.encode()
-                      + SEND_PATH.encode() + b"\r\nContent-Length: 0\r\n\r\n")
+            peer.send(
+                b"HTTP/1.1 307 Temporary Redirect\r\nLocation: "
+                + elsewhere.url.encode()
+                + SEND_PATH.encode()
+                + b"\r\nContent-Length: 0\r\n\r\n"
+            )
 
     server = serve(fn)
     client = connect(server.url)
@@ -719,7 +790,7 @@ def _trickle(peer: Peer, data: bytes, every: float, closed: threading.Event) -> 
     """Send ``data`` a byte at a time, then more forever, until the client hangs up."""
     for i in range(100_000):
         try:
-            peer.sock.sendall(data[i:i + 1] if i < len(data) else b"x")
+            peer.sock.sendall(data[i : i + 1] if i < len(data) else b"x")
         except OSError:
             closed.set()
             return
@@ -728,7 +799,8 @@ def _trickle(peer: Peer, data: bytes, every: float, closed: threading.Event) -> 
 
 @pytest.mark.parametrize("where", ["status-line", "headers", "body"])
 def test_a_reply_trickled_a_byte_at_a_time_ends_at_the_deadline_as_maybe_sent(
-        serve, connect, api_key, where):
+    serve, connect, api_key, where
+):
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 90000\r\n\r\n"
     start = {"status-line": b"", "headers": head[:20], "body": head}[where]
     closed = threading.Event()
@@ -772,7 +844,9 @@ def test_a_trickled_reply_on_a_reused_connection_also_ends_at_the_deadline(serve
     assert 1.0 <= time.perf_counter() - started < 1.5
     assert (info.value.phase, info.value.sent) == ("deadline", True)
     assert [(r.conn, json.loads(r.body)["To"]) for r in server.requests] == [
-        (0, NUMBERS[0]), (0, NUMBERS[1])]
+        (0, NUMBERS[0]),
+        (0, NUMBERS[1]),
+    ]
     client.close()  # ends the trickle on the connection the abandoned attempt still holds
 
 
@@ -795,8 +869,14 @@ def test_the_default_deadline_is_the_connect_plus_the_read_timeout(serve, connec
 def test_a_deadline_passed_waiting_for_a_connection_is_not_sent_then_or_later(sandbox, api_key):
     sandbox.configure(latency=1.0)  # the first call holds the only connection for a second
     sleeps: list[float] = []
-    with ptdata.PowerTextor(api_key=api_key, base_url=sandbox.url, max_connections=1,
-                            timeout=5, max_retries=1, sleep=sleeps.append) as client:
+    with ptdata.PowerTextor(
+        api_key=api_key,
+        base_url=sandbox.url,
+        max_connections=1,
+        timeout=5,
+        max_retries=1,
+        sleep=sleeps.append,
+    ) as client:
         finish = client.begin(sms(NUMBERS[0]))
         time.sleep(0.1)  # the first request is on its way
         client.deadline = 0.3  # for the calls from now on
@@ -815,8 +895,10 @@ def test_a_deadline_passed_waiting_for_a_connection_is_not_sent_then_or_later(sa
 
 def _endless_chunked(peer: Peer) -> None:
     if peer.read_request() is not None:
-        peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Transfer-Encoding: chunked\r\n\r\n")
+        peer.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         chunk = b"%x\r\n%s\r\n" % (65536, b"[" * 65536)
         for _ in range(10_000):  # 640 MiB at most, if the client never stopped
             try:
@@ -827,15 +909,23 @@ def _endless_chunked(peer: Peer) -> None:
 
 def _announced_too_large(peer: Peer) -> None:
     if peer.read_request() is not None:
-        peer.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: 99999999999\r\n\r\n[")
+        peer.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 99999999999\r\n\r\n["
+        )
         peer.wait_closed()
 
 
-@pytest.mark.parametrize("fn", [pytest.param(_endless_chunked, id="endless-body"),
-                                pytest.param(_announced_too_large, id="content-length-too-large")])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        pytest.param(_endless_chunked, id="endless-body"),
+        pytest.param(_announced_too_large, id="content-length-too-large"),
+    ],
+)
 def test_a_reply_past_max_reply_bytes_is_a_response_error_not_read_into_memory(
-        serve, connect, api_key, fn):
+    serve, connect, api_key, fn
+):
     server = serve(fn)
     client = connect(server.url, max_reply_bytes=1 << 20)
     started = time.perf_counter()

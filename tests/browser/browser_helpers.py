@@ -31,24 +31,40 @@ def serve_voila(folder: Path, notebook: str, env: dict[str, str]) -> Iterator[st
     log = (folder / "voila.log").open("w")
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
     proc = subprocess.Popen(
-        [voila, notebook, f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-         "--Voila.tornado_settings={'autoreload': False}"],
+        [
+            voila,
+            notebook,
+            f"--port={port}",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.tornado_settings={'autoreload': False}",
+        ],
         # the kernel must be this environment's python, whatever PATH says
-        cwd=folder, env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-                         f"{os.environ.get('PATH', '')}", **env}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=folder,
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **env,
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"voila exited with {proc.returncode}; see {folder / 'voila.log'}")
+                raise RuntimeError(
+                    f"voila exited with {proc.returncode}; see {folder / 'voila.log'}"
+                )
             try:
                 httpx.get(url + "api/status", timeout=2.0)
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"voila did not answer within {START_TIMEOUT:.0f} s") from None
+                    raise RuntimeError(
+                        f"voila did not answer within {START_TIMEOUT:.0f} s"
+                    ) from None
                 time.sleep(0.25)
         yield url
     finally:
@@ -65,5 +81,9 @@ def write_notebook(path: Path, cells: list[str]) -> None:
     """A notebook with these code cells and a python3 kernel, as Voilà expects."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)

@@ -15,7 +15,6 @@ import shutil
 import time
 
 import pytest
-
 from browser_helpers import serve_voila, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,7 +40,7 @@ form = ptdata.widgets.ComposeForm(client, contacts=contacts, rate=20, now=NOW,
 form""",
 ]
 MESSAGE = "Hi from the browser: doors open at 9!"
-LONG = "Our winter menu is here. " * 62            # 1,550 GSM-7 characters: 11 segments
+LONG = "Our winter menu is here. " * 62  # 1,550 GSM-7 characters: 11 segments
 WAIT = 90_000  # ms; Voilà starts a kernel and runs the notebook before the form appears
 
 
@@ -96,7 +95,7 @@ def test_type_preview_send_and_confirm_in_chromium(page, sandbox, tmp_path):
     page.locator(".ptdata-body textarea").fill(MESSAGE)
     page.locator(".ptdata-footer input").check()
     _shows(page, ".ptdata-recipients", "1 invalid")
-    _shows(page, ".ptdata-previews", "Reply STOP to opt out")           # the footer, as sent
+    _shows(page, ".ptdata-previews", "Reply STOP to opt out")  # the footer, as sent
     _shows(page, ".ptdata-phone-bubble", "Reply STOP to opt out")
     counter = _shows(page, ".ptdata-counter", "est. $0.0158")
     assert "2 recipients · est. $0.0158 (2 segments × $0.0079)" in counter.inner_text()
@@ -109,9 +108,11 @@ def test_type_preview_send_and_confirm_in_chromium(page, sandbox, tmp_path):
 
     page.locator(".ptdata-send").click()
     question = page.wait_for_selector(".ptdata-confirm-question", timeout=WAIT)
-    assert question.inner_text() == ("Send 2 messages in 1 API call (2 segments · est. $0.0158); "
-                                     "1 row will be skipped (see the reasons in the preview). "
-                                     "Confirm?")
+    assert question.inner_text() == (
+        "Send 2 messages in 1 API call (2 segments · est. $0.0158); "
+        "1 row will be skipped (see the reasons in the preview). "
+        "Confirm?"
+    )
     page.locator(".ptdata-confirm").click()
     report = page.wait_for_selector(".ptdata-report-summary", timeout=WAIT)
     assert report.inner_text().startswith("Sent 2 messages (2 segments, est. $0.0158)")
@@ -153,11 +154,13 @@ def test_a_group_send_counts_its_members(page, sandbox):
     page.locator(".ptdata-send").click()
     question = page.wait_for_selector(".ptdata-confirm-question", timeout=WAIT)
     assert question.inner_text().startswith(
-        "Send 5 messages to the members of 2 groups in 1 API call (5 segments · est. $0.0395)")
+        "Send 5 messages to the members of 2 groups in 1 API call (5 segments · est. $0.0395)"
+    )
     page.locator(".ptdata-confirm").click()
     report = page.wait_for_selector(".ptdata-report-summary", timeout=WAIT)
     assert report.inner_text().startswith(
-        "Sent 5 messages (5 segments, est. $0.0395) to the members of VIP customers (3), Staff (2)")
+        "Sent 5 messages (5 segments, est. $0.0395) to the members of VIP customers (3), Staff (2)"
+    )
     assert _wait_for_request(sandbox, "SendTextMessageToMultipleGroups")
 
 
@@ -210,8 +213,9 @@ def test_a_long_message_needs_the_explicit_tick(page, sandbox):
     page.locator(".ptdata-send").click()
     _shows(page, ".ptdata-error", "tick “Allow a long message (11 segments)”")
     box.query_selector("input").check()
-    page.wait_for_selector(".ptdata-todo-box:not(:has(.ptdata-todo))", state="attached",
-                           timeout=WAIT)
+    page.wait_for_selector(
+        ".ptdata-todo-box:not(:has(.ptdata-todo))", state="attached", timeout=WAIT
+    )
     page.locator(".ptdata-send").click()
     question = page.wait_for_selector(".ptdata-confirm-question", timeout=WAIT)
     assert "Send 1 message in 1 API call (11 segments · est. $0.0869)" in question.inner_text()

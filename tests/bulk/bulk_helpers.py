@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
 #: "now" for tests that are not about quiet hours: 11:00 in Los Angeles (where the seeded
 #: 415 numbers live), 14:00 in New York, so the allowed window holds whatever the clock says
-DAY = datetime(2026, 11, 2, 19, 0, tzinfo=timezone.utc)
+DAY = datetime(2026, 11, 2, 19, 0, tzinfo=UTC)
 
 #: seeded in every fresh sandbox
 CONTACTS = ["+14155550101", "+14155550102", "+14155550103"]

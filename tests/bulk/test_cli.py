@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from bulk_helpers import posts
 
 import ptdata
-from bulk_helpers import posts
 
 SHEET = "Phone,Name\n+14155550101,Ava\n(415) 555-0102,Ben\n415.555.0103,Chloe\n"
 
@@ -21,16 +21,45 @@ def sheet(tmp_path):
 
 def test_help_documents_the_options(cli):
     out = cli("send", "--help").output
-    for option in ("--body", "--template", "--body-column", "--review", "--remind", "--mms",
-                   "--at", "--at-column", "--to", "--report", "--rate", "--dry-run",
-                   "--skip-invalid", "--suppress", "--yes", "--base-url", "--sandbox", "--ledger",
-                   "--resend-unknown", "--no-progress", "Exit status"):
+    for option in (
+        "--body",
+        "--template",
+        "--body-column",
+        "--review",
+        "--remind",
+        "--mms",
+        "--at",
+        "--at-column",
+        "--to",
+        "--report",
+        "--rate",
+        "--dry-run",
+        "--skip-invalid",
+        "--suppress",
+        "--yes",
+        "--base-url",
+        "--sandbox",
+        "--ledger",
+        "--resend-unknown",
+        "--no-progress",
+        "Exit status",
+    ):
         assert option in out
 
 
 def test_a_dry_run_prints_the_plan_and_writes_it(cli, sheet, tmp_path, sandbox):
-    result = cli("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
-                 "--dry-run", "--base-url", sandbox.url, "--no-quiet-hours")
+    result = cli(
+        "send",
+        sheet,
+        "--body",
+        "Doors open at 9!",
+        "--report",
+        tmp_path / "plan.csv",
+        "--dry-run",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == f"{sheet}: 3 rows read as contacts (0 blank skipped): 3 valid, 0 failed"
@@ -41,9 +70,21 @@ def test_a_dry_run_prints_the_plan_and_writes_it(cli, sheet, tmp_path, sandbox):
 
 
 def test_a_send_writes_the_report_and_exits_0(cli, sheet, tmp_path, sandbox):
-    result = cli("send", sheet, "--template", _template(tmp_path), "--to", "contacts",
-                 "--report", tmp_path / "out.xlsx", "--yes", "--no-progress",
-                 "--base-url", sandbox.url, "--no-quiet-hours")
+    result = cli(
+        "send",
+        sheet,
+        "--template",
+        _template(tmp_path),
+        "--to",
+        "contacts",
+        "--report",
+        tmp_path / "out.xlsx",
+        "--yes",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 0, result.output
     assert sorted(r["json"]["Body"] for r in posts(sandbox)) == ["Hi Ava!", "Hi Ben!", "Hi Chloe!"]
     report = ptdata.read_report(tmp_path / "out.xlsx")
@@ -60,8 +101,17 @@ def _template(tmp_path):
 
 
 def test_without_a_terminal_a_real_send_needs_yes(cli, sheet, tmp_path, sandbox):
-    result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv",
-                 "--base-url", sandbox.url, "--no-quiet-hours")
+    result = cli(
+        "send",
+        sheet,
+        "--body",
+        "Hi",
+        "--report",
+        tmp_path / "out.csv",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 2
     assert "Send 3 messages in 1 API call (3 segments) through" in result.output
     assert "add --yes to send" in result.output
@@ -71,30 +121,79 @@ def test_without_a_terminal_a_real_send_needs_yes(cli, sheet, tmp_path, sandbox)
 def test_invalid_rows_refuse_the_send_naming_them(cli, tmp_path, sandbox):
     path = tmp_path / "bad.csv"
     path.write_text("Phone,Name\n+14155550101,Ava\n555,Bo\n", encoding="utf-8")
-    result = cli("send", path, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-                 "--base-url", sandbox.url, "--no-quiet-hours")
+    result = cli(
+        "send",
+        path,
+        "--body",
+        "Hi",
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 1
     assert "1 row cannot be sent (row 3:" in result.output
     assert posts(sandbox) == []
-    result = cli("send", path, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-                 "--skip-invalid", "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
+    result = cli(
+        "send",
+        path,
+        "--body",
+        "Hi",
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--skip-invalid",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 0
     assert ptdata.read_report(tmp_path / "out.csv")["status"].tolist() == ["sent", "skipped"]
 
 
 def test_an_unknown_outcome_exits_1_and_names_the_row(cli, sheet, tmp_path, sandbox):
     sandbox.script_faults(["503"])
-    result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-                 "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
+    result = cli(
+        "send",
+        sheet,
+        "--body",
+        "Hi",
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 1
     assert "row 2: unknown (server_error)" in result.output
     assert ptdata.read_report(tmp_path / "out.csv")["status"].tolist() == ["unknown"] * 3
 
 
 def test_sandbox_runs_the_job_against_a_sandbox_started_for_it(cli, sheet, tmp_path):
-    result = cli("send", sheet, "--review", "Main Street Bakery", "--body", "Review us?",
-                 "--to", "new-contacts", "--at", "2030-12-03T13:00", "--tz", "America/New_York",
-                 "--report", tmp_path / "out.csv", "--yes", "--no-progress", "--sandbox")
+    result = cli(
+        "send",
+        sheet,
+        "--review",
+        "Main Street Bakery",
+        "--body",
+        "Review us?",
+        "--to",
+        "new-contacts",
+        "--at",
+        "2030-12-03T13:00",
+        "--tz",
+        "America/New_York",
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--no-progress",
+        "--sandbox",
+    )
     assert result.exit_code == 0, result.output
     report = ptdata.read_report(tmp_path / "out.csv")
     assert report["status"].tolist() == ["scheduled"] * 3
@@ -102,14 +201,22 @@ def test_sandbox_runs_the_job_against_a_sandbox_started_for_it(cli, sheet, tmp_p
     assert str(report["scheduled_for"].iloc[0]) == "2030-12-03 18:00:00+00:00"
 
 
-@pytest.mark.parametrize("args, message", [
-    pytest.param(["--body", "Hi", "--body-column", "Text"], "exactly one of --body",
-                 id="two-messages"),
-    pytest.param(["--body", "Hi", "--at", "2030-12-03T10:00", "--to", "contacts"],
-                 "has no UTC offset", id="at-without-offset"),
-    pytest.param(["--body", "Hi", "--review", "X", "--mms", __file__], "choose one of",
-                 id="two-kinds"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        pytest.param(
+            ["--body", "Hi", "--body-column", "Text"], "exactly one of --body", id="two-messages"
+        ),
+        pytest.param(
+            ["--body", "Hi", "--at", "2030-12-03T10:00", "--to", "contacts"],
+            "has no UTC offset",
+            id="at-without-offset",
+        ),
+        pytest.param(
+            ["--body", "Hi", "--review", "X", "--mms", __file__], "choose one of", id="two-kinds"
+        ),
+    ],
+)
 def test_usage_errors_exit_2(cli, sheet, tmp_path, args, message):
     result = cli("send", sheet, *args, "--report", tmp_path / "out.csv", "--dry-run")
     assert result.exit_code == 2
@@ -117,8 +224,19 @@ def test_usage_errors_exit_2(cli, sheet, tmp_path, args, message):
 
 
 def test_a_second_run_of_the_same_job_sends_nothing_new(cli, sheet, tmp_path, sandbox):
-    args = ("send", sheet, "--body", "Hi", "--report", tmp_path / "out.csv", "--yes",
-            "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
+    args = (
+        "send",
+        sheet,
+        "--body",
+        "Hi",
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     assert cli(*args).exit_code == 0
     again = cli(*args)
     assert again.exit_code == 0
@@ -156,8 +274,20 @@ def test_demo_at_night_skips_the_text_to_plain_numbers_with_the_quiet_hours_reas
 
 def test_a_rerun_after_quiet_hours_began_texts_nobody_again(cli, sheet, tmp_path, sandbox):
     # 415 numbers: 20:55 in Los Angeles, then 21:10, when the rows would be moved to tomorrow
-    args = ("send", sheet, "--body", "Hi", "--to", "new-contacts", "--report",
-            tmp_path / "out.csv", "--yes", "--no-progress", "--base-url", sandbox.url)
+    args = (
+        "send",
+        sheet,
+        "--body",
+        "Hi",
+        "--to",
+        "new-contacts",
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+    )
     assert cli(*args, "--now", "2026-11-03T04:55:00+00:00").exit_code == 0
     later = cli(*args, "--now", "2026-11-03T05:10:00+00:00")
     assert later.exit_code == 0, later.output
@@ -166,12 +296,24 @@ def test_a_rerun_after_quiet_hours_began_texts_nobody_again(cli, sheet, tmp_path
 
 
 def test_a_dry_run_shows_the_cost_from_the_price_per_segment(cli, sheet, tmp_path, sandbox):
-    args = ("send", sheet, "--body", "Doors open at 9!", "--report", tmp_path / "plan.csv",
-            "--dry-run", "--base-url", sandbox.url, "--no-quiet-hours")
+    args = (
+        "send",
+        sheet,
+        "--body",
+        "Doors open at 9!",
+        "--report",
+        tmp_path / "plan.csv",
+        "--dry-run",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     lines = cli(*args, "--price-per-segment", "0.0079").output.splitlines()
     assert "3 rows → 1 API call, 3 segments" in lines
-    assert lines[-2:] == ["  est. $0.0237 (3 segments × $0.0079)",
-                          f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}"]
+    assert lines[-2:] == [
+        "  est. $0.0237 (3 segments × $0.0079)",
+        f"dry run: nothing sent; the plan is in {tmp_path / 'plan.csv'}",
+    ]
     from_env = cli(*args, env={"POWERTEXTOR_PRICE_PER_SEGMENT": "$0.01"}).output
     assert "  est. $0.03 (3 segments × $0.01)" in from_env.splitlines()
     assert "est." not in cli(*args, env={"POWERTEXTOR_PRICE_PER_SEGMENT": ""}).output

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from bulk_helpers import CONTACTS, DAY, frame, posts
 
 import ptdata
-from bulk_helpers import CONTACTS, DAY, frame, posts
 
 ROWS = frame(Phone=CONTACTS, Name=["Ava", "Ben", "Chloe"])
 
@@ -47,24 +47,28 @@ def test_connect_refused_then_ok_sends_once(sandbox, run):
 
 
 def test_nothing_listening_fails_the_rows_as_not_sent(run):
-    with ptdata.PowerTextor(api_key="test", base_url="http://127.0.0.1:9", max_retries=1,
-                            sleep=lambda s: None) as client:
+    with ptdata.PowerTextor(
+        api_key="test", base_url="http://127.0.0.1:9", max_retries=1, sleep=lambda s: None
+    ) as client:
         report = run(ptdata.plan(ROWS.iloc[:1], body="Hi", now=DAY), client)
     row = report.frame.iloc[0]
     assert (row["status"], row["reason"], row["attempts"]) == ("failed", "connect_failed", 2)
     assert not report.ok
 
 
-@pytest.mark.parametrize("fault, reason", [
-    pytest.param("stall:3", "timeout", id="read-timeout"),
-    pytest.param("drop", "connection_lost", id="dropped-connection"),
-    pytest.param("drop_before", "connection_lost", id="dropped-before-reply"),
-    pytest.param("500", "server_error", id="500"),
-    pytest.param("502", "server_error", id="502"),
-    pytest.param("503", "server_error", id="503"),
-    pytest.param("504", "server_error", id="504"),
-    pytest.param("non_json", "bad_reply", id="not-json"),
-])
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        pytest.param("stall:3", "timeout", id="read-timeout"),
+        pytest.param("drop", "connection_lost", id="dropped-connection"),
+        pytest.param("drop_before", "connection_lost", id="dropped-before-reply"),
+        pytest.param("500", "server_error", id="500"),
+        pytest.param("502", "server_error", id="502"),
+        pytest.param("503", "server_error", id="503"),
+        pytest.param("504", "server_error", id="504"),
+        pytest.param("non_json", "bad_reply", id="not-json"),
+    ],
+)
 def test_a_possibly_sent_call_is_posted_once_and_its_rows_are_unknown(sandbox, run, fault, reason):
     sandbox.script_faults([fault])
     with _client(sandbox, timeout=0.5) as client:
@@ -105,8 +109,9 @@ def _no_sleep_allowed(seconds):
     raise AssertionError(f"slept {seconds} s")
 
 
-@pytest.mark.parametrize("fault", [pytest.param("success_false", id="success-false"),
-                                   pytest.param("400", id="400")])
+@pytest.mark.parametrize(
+    "fault", [pytest.param("success_false", id="success-false"), pytest.param("400", id="400")]
+)
 def test_a_refusal_fails_the_rows_with_the_servers_message(sandbox, run, fault):
     sandbox.script_faults([fault])
     with _client(sandbox) as client:
@@ -122,12 +127,24 @@ def test_a_refusal_fails_the_rows_with_the_servers_message(sandbox, run, fault):
 def test_a_refused_key_stops_the_run_and_the_report_still_has_every_row(sandbox, run):
     sandbox.script_faults(["ok", "401"])
     with _client(sandbox) as client:
-        report = run(ptdata.plan(frame(Phone=[f"+1415555{1000 + i}" for i in range(5)]),
-                                 body="Hi", batch_size=1, now=DAY), client, concurrency=1)
+        report = run(
+            ptdata.plan(
+                frame(Phone=[f"+1415555{1000 + i}" for i in range(5)]),
+                body="Hi",
+                batch_size=1,
+                now=DAY,
+            ),
+            client,
+            concurrency=1,
+        )
     assert len(posts(sandbox)) == 2
     assert report.frame["status"].tolist() == ["sent", "failed", "skipped", "skipped", "skipped"]
-    assert report.frame["reason"].tolist()[1:] == ["auth", "run_stopped", "run_stopped",
-                                                  "run_stopped"]
+    assert report.frame["reason"].tolist()[1:] == [
+        "auth",
+        "run_stopped",
+        "run_stopped",
+        "run_stopped",
+    ]
     assert "refused the API key" in report.stopped
     assert report.frame["row"].tolist() == [2, 3, 4, 5, 6]
     assert not report.ok

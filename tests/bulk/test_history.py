@@ -14,9 +14,9 @@ import sys
 import httpx
 import pandas as pd
 import pytest
+from bulk_helpers import CONTACTS, DAY, frame, posts
 
 import ptdata
-from bulk_helpers import CONTACTS, DAY, frame, posts
 from ptdata.sandbox import serve_sandbox
 
 PHONES = [f"+1415555{2000 + i:04d}" for i in range(6)]
@@ -57,13 +57,20 @@ def test_a_row_added_since_is_the_only_one_sent(sandbox, client, run):
     assert report.ok
 
 
-@pytest.mark.parametrize("edit", [
-    pytest.param(lambda: _plan(frame(Phone=PHONES, Name=["Avah", *NAMES[1:]])), id="name-fixed"),
-    pytest.param(lambda: _plan(template="Hi {Name}, doors open at 9 !"), id="template-typo-fixed"),
-    pytest.param(lambda: _plan(batch_size=2), id="another-batch-size"),
-    pytest.param(lambda: _plan(ROWS.iloc[::-1]), id="rows-reordered"),
-    pytest.param(lambda: _plan(ROWS.iloc[1:]), id="row-deleted"),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(
+            lambda: _plan(frame(Phone=PHONES, Name=["Avah", *NAMES[1:]])), id="name-fixed"
+        ),
+        pytest.param(
+            lambda: _plan(template="Hi {Name}, doors open at 9 !"), id="template-typo-fixed"
+        ),
+        pytest.param(lambda: _plan(batch_size=2), id="another-batch-size"),
+        pytest.param(lambda: _plan(ROWS.iloc[::-1]), id="rows-reordered"),
+        pytest.param(lambda: _plan(ROWS.iloc[1:]), id="row-deleted"),
+    ],
+)
 def test_an_edit_of_the_sheet_or_message_sends_nothing_again(sandbox, client, run, edit):
     run(_plan(), client)
     report = run(edit(), client)
@@ -102,8 +109,7 @@ def test_again_sends_everyone_exactly_once_more_and_that_round_is_remembered(san
     assert collections.Counter(_to(sandbox)) == {p: 2 for p in PHONES}
 
 
-def test_again_after_a_round_that_stopped_resumes_it_instead_of_texting_twice(sandbox, client,
-                                                                              run):
+def test_again_after_a_round_that_stopped_resumes_it_instead_of_texting_twice(sandbox, client, run):
     run(_plan(), client)
     sandbox.script_faults(["ok", "ok", "401"])
     stopped = run(_plan(), client, again=True)
@@ -144,9 +150,16 @@ def test_two_accounts_never_share_a_history(sandbox, run):
 
 def test_reminders_for_a_rescheduled_appointment_are_a_new_occasion(sandbox, client, run):
     def remind(date):
-        return ptdata.plan(frame(Phone=CONTACTS[:1], Date=[date]), body="See you soon",
-                           kind="reminder", to="contacts", event_date_column="Date",
-                           days_before=1, time="14:00", now=DAY)
+        return ptdata.plan(
+            frame(Phone=CONTACTS[:1], Date=[date]),
+            body="See you soon",
+            kind="reminder",
+            to="contacts",
+            event_date_column="Date",
+            days_before=1,
+            time="14:00",
+            now=DAY,
+        )
 
     run(remind("2026-12-10"), client)
     assert run(remind("2026-12-10"), client).counts == {"skipped": 1}
@@ -190,8 +203,22 @@ def _max_in_any_second(times: list[pd.Timestamp]) -> int:
 def sandbox_process():
     """A sandbox in its own process (arrival times not skewed by the sender's threads)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ptdata", "sandbox", "--port", "0", "--stall-rate", "0.25",
-         "--stall-seconds", "1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ptdata",
+            "sandbox",
+            "--port",
+            "0",
+            "--stall-rate",
+            "0.25",
+            "--stall-seconds",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         url = re.search(r"(http://127\.0\.0\.1:\d+)", line)[1]
@@ -204,8 +231,9 @@ def sandbox_process():
 
 @pytest.mark.slow
 def test_stalled_replies_never_push_a_second_above_the_rate_at_the_server(sandbox_process, run):
-    rows = frame(Phone=[f"+1415555{3000 + i:04d}" for i in range(80)],
-                 Name=[f"N{i}" for i in range(80)])
+    rows = frame(
+        Phone=[f"+1415555{3000 + i:04d}" for i in range(80)], Name=[f"N{i}" for i in range(80)]
+    )
     with ptdata.PowerTextor(api_key="k", base_url=sandbox_process, timeout=0.3) as client:
         report = run(_plan(rows), client, rate=20, concurrency=None)
     log = httpx.get(sandbox_process + "/_sandbox/requests").json()
@@ -217,14 +245,14 @@ def test_stalled_replies_never_push_a_second_above_the_rate_at_the_server(sandbo
 
 def test_a_contact_unsubscribed_at_power_textor_is_not_texted(sandbox, client, run):
     sandbox.store.set_status_by_phone(CONTACTS[1], "Unsubscribed")
-    report = run(ptdata.plan(frame(Phone=CONTACTS), body="Hi", to="contacts", client=client,
-                             now=DAY), client)
+    report = run(
+        ptdata.plan(frame(Phone=CONTACTS), body="Hi", to="contacts", client=client, now=DAY), client
+    )
     assert report.frame["reason"].fillna("").tolist() == ["", "unsubscribed_at_power_textor", ""]
     assert CONTACTS[1] not in _to(sandbox)
 
 
-def test_power_textors_counts_are_kept_and_an_undelivered_single_send_says_so(sandbox, client,
-                                                                            run):
+def test_power_textors_counts_are_kept_and_an_undelivered_single_send_says_so(sandbox, client, run):
     sandbox.store.set_status_by_phone(CONTACTS[1], "Unsubscribed")
     report = run(_plan(frame(Phone=CONTACTS, Name=["A", "B", "C"])), client)
     f = report.frame
@@ -247,8 +275,14 @@ def test_a_frequency_cap_skips_whoever_already_has_enough_messages(sandbox, clie
 
 
 def _stop(phone, at):
-    return pd.DataFrame({"From": [phone], "Body": ["STOP"], "To": ["+14155550100"],
-                         "received_at": pd.to_datetime([at], utc=True)})
+    return pd.DataFrame(
+        {
+            "From": [phone],
+            "Body": ["STOP"],
+            "To": ["+14155550100"],
+            "received_at": pd.to_datetime([at], utc=True),
+        }
+    )
 
 
 def test_history_lists_who_got_what_and_the_scheduled_messages_still_due(client, run):
@@ -294,8 +328,14 @@ def test_the_opt_out_audit_finds_texts_after_a_stop_and_scheduled_ones_still_due
 
 
 def test_a_group_send_is_recorded_with_its_group_and_members(sandbox, client, run):
-    p = ptdata.plan(frame(Groups=["VIP customers"]), body="Hi VIPs", to="groups", client=client,
-                    quiet=None, now=DAY)
+    p = ptdata.plan(
+        frame(Groups=["VIP customers"]),
+        body="Hi VIPs",
+        to="groups",
+        client=client,
+        quiet=None,
+        now=DAY,
+    )
     vip = next(g for g in client.groups() if g.name == "VIP customers")
     sandbox.clear_requests()
     run(p, client, ledger=None)

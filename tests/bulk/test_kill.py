@@ -21,24 +21,44 @@ FIXED = "Hi {Name}, doors open at 9!"
 
 def _write(folder, phones, names, template):
     (folder / "list.csv").write_text(
-        "Phone,Name\n" + "".join(f"{p},{n}\n" for p, n in zip(phones, names)), encoding="utf-8")
+        "Phone,Name\n" + "".join(f"{p},{n}\n" for p, n in zip(phones, names)), encoding="utf-8"
+    )
     (folder / "msg.txt").write_text(template, encoding="utf-8")
 
 
 def _command(sandbox, *, rate, extra=()):
     """``ptdata send`` of a personalised text; the history is PTDATA_HOME's (the test's own)."""
-    cmd = [sys.executable, "-m", "ptdata", "send", "list.csv", "--template", "msg.txt",
-           "--report", "report.csv", "--yes", "--no-progress", "--rate", str(rate),
-           "--base-url", sandbox.url, "--no-quiet-hours", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ptdata",
+        "send",
+        "list.csv",
+        "--template",
+        "msg.txt",
+        "--report",
+        "report.csv",
+        "--yes",
+        "--no-progress",
+        "--rate",
+        str(rate),
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+        *extra,
+    ]
     return cmd, {**os.environ, "POWERTEXTOR_API_KEY": "test-key"}
 
 
 def _kill_half_way(sandbox, folder, cmd, env, *, at):
-    first = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
-    while len([r for r in sandbox.requests() if r["method"] == "POST"]) < at \
-            and time.monotonic() < deadline:
+    while (
+        len([r for r in sandbox.requests() if r["method"] == "POST"]) < at
+        and time.monotonic() < deadline
+    ):
         assert first.poll() is None, "the sender finished before it could be killed"
         time.sleep(0.02)
     first.send_signal(signal.SIGKILL)
@@ -105,14 +125,20 @@ EDITS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("edit", EDITS)
-def test_a_killed_send_rerun_after_an_edit_texts_nobody_twice(sandbox, tmp_path, ptdata_home,
-                                                              edit):
+def test_a_killed_send_rerun_after_an_edit_texts_nobody_twice(sandbox, tmp_path, ptdata_home, edit):
     sandbox.configure(latency=0.05)
     folder = tmp_path / "campaign"
     folder.mkdir()
     phones = [f"+1415555{1000 + i:04d}" for i in range(ROWS)]
-    state = {"phones": phones, "names": [f"N{i}" for i in range(ROWS)], "template": TYPO,
-             "extra": [], "folder": folder, "suppressed": [], "home": ptdata_home}
+    state = {
+        "phones": phones,
+        "names": [f"N{i}" for i in range(ROWS)],
+        "template": TYPO,
+        "extra": [],
+        "folder": folder,
+        "suppressed": [],
+        "home": ptdata_home,
+    }
     if edit is _longer_suppression:
         state["suppressed"] = phones[-2:]
 
@@ -121,7 +147,8 @@ def test_a_killed_send_rerun_after_an_edit_texts_nobody_twice(sandbox, tmp_path,
         extra = list(state["extra"])
         if state["suppressed"]:
             (state["folder"] / "stop.csv").write_text(
-                "Phone\n" + "\n".join(state["suppressed"]) + "\n", encoding="utf-8")
+                "Phone\n" + "\n".join(state["suppressed"]) + "\n", encoding="utf-8"
+            )
             extra += ["--suppress", "stop.csv"]
         return _command(sandbox, rate=200, extra=extra)
 
@@ -133,13 +160,14 @@ def test_a_killed_send_rerun_after_an_edit_texts_nobody_twice(sandbox, tmp_path,
     if edit is not None:
         edit(state)
     cmd, env = files()
-    second = subprocess.run(cmd, cwd=state["folder"], env=env, capture_output=True, text=True,
-                            timeout=120)
+    second = subprocess.run(
+        cmd, cwd=state["folder"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert second.returncode in (0, 1), second.stderr  # 1 when some rows stayed unknown
 
     counts = collections.Counter(_to(sandbox))
     assert max(counts.values()) == 1  # nobody was texted twice
-    assert not set(_to(sandbox)[len(before):]) & set(state["suppressed"])  # STOP honoured
+    assert not set(_to(sandbox)[len(before) :]) & set(state["suppressed"])  # STOP honoured
     report = ptdata.read_report(state["folder"] / "report.csv")
     assert len(report) == len(state["phones"])
     assert report["row"].tolist() == list(range(2, len(state["phones"]) + 2))
@@ -160,15 +188,17 @@ def test_a_killed_send_rerun_after_an_edit_texts_nobody_twice(sandbox, tmp_path,
 
 @pytest.mark.slow
 def test_ctrl_c_finishes_the_calls_in_flight_writes_the_report_and_a_rerun_sends_the_rest(
-        sandbox, tmp_path):
+    sandbox, tmp_path
+):
     sandbox.configure(latency=0.1)
     n = 200
     phones = [f"+1415555{3000 + i:04d}" for i in range(n)]
     _write(tmp_path, phones, [f"N{i}" for i in range(n)], FIXED)
     cmd, env = _command(sandbox, rate=50)
 
-    first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while len(_to(sandbox)) < 20 and time.monotonic() < deadline:
         assert first.poll() is None, "the sender finished before Ctrl-C"
@@ -183,8 +213,7 @@ def test_ctrl_c_finishes_the_calls_in_flight_writes_the_report_and_a_rerun_sends
     assert set(statuses) == {"sent", "skipped"}  # the calls in flight were read to the end
     assert statuses["sent"] == len(_to(sandbox)) < n
 
-    second = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=120)
+    second = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
     counts = collections.Counter(_to(sandbox))
     assert sorted(counts) == sorted(phones) and max(counts.values()) == 1

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from bulk_helpers import CONTACTS, DAY, frame, posts
 
 import ptdata
-from bulk_helpers import CONTACTS, DAY, frame, posts
 from ptdata.bulk.ledger import Ledger, LedgerDamagedError
 
 ROWS = frame(Phone=CONTACTS, Name=["Ava", "Ben", "Chloe"])
@@ -67,10 +67,18 @@ def test_a_call_in_flight_when_the_process_died_becomes_unknown(sandbox, client,
     run(p.skip([False, True, True], "invalid", "later"), client)  # reaches Ava only
     with Ledger(path) as ledger:  # what a sender killed with Ben's call in flight leaves
         job, account, campaign = ledger._db.execute(
-            "SELECT job_id, account, campaign FROM jobs").fetchone()
+            "SELECT job_id, account, campaign FROM jobs"
+        ).fetchone()
         ledger.start_job("killed", account=account, campaign=campaign, round=1)
-        ledger.intent("killed", 0, "k", "SendTextMessageToANumber", 1, "2026-11-02T19:00:00Z",
-                      messages=[(CONTACTS[1], "", "number", None, "fp", None, 3)])
+        ledger.intent(
+            "killed",
+            0,
+            "k",
+            "SendTextMessageToANumber",
+            1,
+            "2026-11-02T19:00:00Z",
+            messages=[(CONTACTS[1], "", "number", None, "fp", None, 3)],
+        )
     report = run(p, client)
     assert report.frame["status"].tolist() == ["skipped", "unknown", "sent"]
     assert report.frame["reason"].fillna("").tolist() == ["already_sent", "earlier_unknown", ""]
@@ -82,8 +90,10 @@ def test_the_history_is_durable_sqlite_with_a_rollback_journal(tmp_path, client,
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     # every commit lands in the file itself: no -wal whose loss would forget the last calls
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    rows = db.execute("SELECT c.state, c.operation, c.reach, c.sent_count, m.recipient, "
-                      "m.target FROM calls c JOIN messages m USING (job_id, batch_id)").fetchall()
+    rows = db.execute(
+        "SELECT c.state, c.operation, c.reach, c.sent_count, m.recipient, "
+        "m.target FROM calls c JOIN messages m USING (job_id, batch_id)"
+    ).fetchall()
     assert rows == [("sent", "SendTextMessageToANumber", 1, 1, CONTACTS[0], "number")]
     assert not list(tmp_path.glob("ledger.sqlite-*"))
 
@@ -94,12 +104,17 @@ def test_a_second_sender_of_the_same_campaign_is_refused(tmp_path, client, run):
     with ptdata.bulk.PendingSend(p, client, ledger=path) as pending:
         lock = f"{pending.account.key}|{pending.campaign}"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import time\nfrom ptdata.bulk.ledger import Ledger\n"
-         f"ledger = Ledger({str(path)!r})\n"
-         f"with ledger.hold({lock!r}):\n"
-         "    print('held', flush=True)\n    time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import time\nfrom ptdata.bulk.ledger import Ledger\n"
+            f"ledger = Ledger({str(path)!r})\n"
+            f"with ledger.hold({lock!r}):\n"
+            "    print('held', flush=True)\n    time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(ptdata.JobLockedError, match=f"pid {holder.pid}"):
@@ -116,8 +131,14 @@ def test_a_second_sender_of_the_same_campaign_is_refused(tmp_path, client, run):
 def test_a_ledger_passed_in_holds_every_outcome_when_send_returns(tmp_path, sandbox, client):
     path = tmp_path / "ledger.sqlite"
     with Ledger(path) as ledger:
-        report = ptdata.send(ptdata.plan(ROWS, template="Hi {Name}", now=DAY), client,
-                             ledger=ledger, progress=False, rate=200, concurrency=2)
+        report = ptdata.send(
+            ptdata.plan(ROWS, template="Hi {Name}", now=DAY),
+            client,
+            ledger=ledger,
+            progress=False,
+            rate=200,
+            concurrency=2,
+        )
         assert report.ok
         assert _states(path) == ["sent"] * 3  # while still open
 
@@ -128,7 +149,8 @@ def _sent_history(tmp_path, client, run):
 
 
 def test_a_truncated_history_stops_the_run_without_advice_that_texts_twice(
-        tmp_path, sandbox, client, run):
+    tmp_path, sandbox, client, run
+):
     path = _sent_history(tmp_path, client, run)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -140,11 +162,14 @@ def test_a_truncated_history_stops_the_run_without_advice_that_texts_twice(
     assert len(posts(sandbox)) == 1  # the first run's one call
 
 
-@pytest.mark.parametrize("damage", [
-    pytest.param(lambda p: p.write_bytes(b""), id="emptied"),
-    pytest.param(lambda p: p.unlink(), id="deleted"),
-    pytest.param(lambda p: p.write_bytes(b"\0" * 4096), id="overwritten"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda p: p.write_bytes(b""), id="emptied"),
+        pytest.param(lambda p: p.unlink(), id="deleted"),
+        pytest.param(lambda p: p.write_bytes(b"\0" * 4096), id="overwritten"),
+    ],
+)
 def test_a_history_emptied_or_replaced_stops_the_run(tmp_path, sandbox, client, run, damage):
     path = _sent_history(tmp_path, client, run)
     damage(path)
@@ -154,7 +179,8 @@ def test_a_history_emptied_or_replaced_stops_the_run(tmp_path, sandbox, client, 
 
 
 def test_the_default_history_lives_in_ptdata_home_whatever_the_folder(
-        sandbox, client, tmp_path, monkeypatch, ptdata_home):
+    sandbox, client, tmp_path, monkeypatch, ptdata_home
+):
     p = ptdata.plan(ROWS, body="Hi", now=DAY)
     monkeypatch.chdir(tmp_path)
     ptdata.send(p, client, progress=False, rate=200)

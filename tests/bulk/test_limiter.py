@@ -99,12 +99,15 @@ def test_threads_share_one_pace():
     assert sorted(round(w / limiter.interval) for w in waits) == list(range(100))
 
 
-@pytest.mark.parametrize("kwargs", [
-    pytest.param({"rate": 0}, id="zero-rate"),
-    pytest.param({"rate": -1}, id="negative-rate"),
-    pytest.param({"rate": 5, "burst": 0}, id="zero-burst"),
-    pytest.param({"rate": 5, "headroom": 1.5}, id="headroom-above-1"),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"rate": 0}, id="zero-rate"),
+        pytest.param({"rate": -1}, id="negative-rate"),
+        pytest.param({"rate": 5, "burst": 0}, id="zero-burst"),
+        pytest.param({"rate": 5, "headroom": 1.5}, id="headroom-above-1"),
+    ],
+)
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         RateLimiter(**kwargs)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import sqlite3
 
-import ptdata
 from bulk_helpers import DAY, frame, posts
+
+import ptdata
 
 PHONES = [f"+1415555{2000 + i}" for i in range(24)]
 
 
 def _plan(n=len(PHONES)):
-    return ptdata.plan(frame(Phone=PHONES[:n], Name=[f"Guest {i}" for i in range(n)]),
-                       template="Hi {Name}", now=DAY)
+    return ptdata.plan(
+        frame(Phone=PHONES[:n], Name=[f"Guest {i}" for i in range(n)]),
+        template="Hi {Name}",
+        now=DAY,
+    )
 
 
 def _ledger_states(path) -> list[str]:
@@ -30,8 +34,9 @@ def _ledger_states(path) -> list[str]:
 
 def test_slow_replies_overlap_and_every_row_is_sent_once(sandbox, client, tmp_path):
     sandbox.configure(latency=0.2)
-    report = ptdata.send(_plan(), client, rate=40, concurrency=6, progress=False,
-                         ledger=tmp_path / "ledger.sqlite")
+    report = ptdata.send(
+        _plan(), client, rate=40, concurrency=6, progress=False, ledger=tmp_path / "ledger.sqlite"
+    )
     assert report.frame["status"].tolist() == ["sent"] * len(PHONES)
     sent_to = sorted(p["json"]["To"] for p in posts(sandbox))
     assert sent_to == sorted(PHONES)  # each once
@@ -39,13 +44,13 @@ def test_slow_replies_overlap_and_every_row_is_sent_once(sandbox, client, tmp_pa
     assert _ledger_states(tmp_path / "ledger.sqlite") == ["sent"] * len(PHONES)
 
 
-def test_a_refused_key_with_calls_in_flight_settles_them_and_skips_the_rest(sandbox, client,
-                                                                            tmp_path):
+def test_a_refused_key_with_calls_in_flight_settles_them_and_skips_the_rest(
+    sandbox, client, tmp_path
+):
     sandbox.configure(latency=0.05)
     sandbox.script_faults(["ok"] * 4 + ["401"] * 40)
     ledger = tmp_path / "ledger.sqlite"
-    report = ptdata.send(_plan(), client, rate=100, concurrency=4, progress=False,
-                         ledger=ledger)
+    report = ptdata.send(_plan(), client, rate=100, concurrency=4, progress=False, ledger=ledger)
     statuses = report.frame["status"].tolist()
     assert len(statuses) == len(PHONES)
     assert "refused the API key" in report.stopped
@@ -65,6 +70,5 @@ def test_a_refused_key_with_calls_in_flight_settles_them_and_skips_the_rest(sand
     reached = again.frame["reason"] == "already_sent"
     assert set(again.frame.loc[reached, "phone"]) == first_four
     assert again.frame.loc[~reached, "status"].tolist() == ["sent"] * (len(PHONES) - 4)
-    delivered = [p["json"]["To"] for p in posts(sandbox)
-                 if p["status"] == 200]
+    delivered = [p["json"]["To"] for p in posts(sandbox) if p["status"] == 200]
     assert sorted(delivered) == sorted(PHONES)  # nobody texted twice

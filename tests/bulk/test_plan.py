@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,12 +13,17 @@ from ptdata.bulk.planner import InvalidRowsError
 
 # 11:00 in Los Angeles, 14:00 in New York: inside quiet hours' allowed window everywhere the
 # numbers here live, so tests about other things never depend on quiet hours or the clock
-NOW = datetime(2026, 11, 2, 19, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 19, 0, tzinfo=UTC)
 
 
 def numbers(n: int, start: int = 1000) -> pd.DataFrame:
-    return pd.DataFrame({"Phone": [f"+1415555{start + i:04d}" for i in range(n)],
-                         "Name": [f"N{i}" for i in range(n)]}, dtype="str")
+    return pd.DataFrame(
+        {
+            "Phone": [f"+1415555{start + i:04d}" for i in range(n)],
+            "Name": [f"N{i}" for i in range(n)],
+        },
+        dtype="str",
+    )
 
 
 def test_identical_bodies_share_calls_up_to_the_batch_size():
@@ -27,7 +32,8 @@ def test_identical_bodies_share_calls_up_to_the_batch_size():
     assert [c.recipients for c in calls] == [100, 100, 50]
     assert {c.operation.op_id for c in calls} == {"SendMessageToMultipleNumbers"}
     assert calls[2].fields == {
-        "Body": "Doors open at 9!", "ReplySTOPToOptOut": False,
+        "Body": "Doors open at 9!",
+        "ReplySTOPToOptOut": False,
         "ContactNumber": ",".join(f"+1415555{1200 + i:04d}" for i in range(50)),
     }
     assert str(p.summary()).splitlines()[0] == "250 rows → 3 API calls, 250 segments"
@@ -38,14 +44,18 @@ def test_personalised_bodies_go_one_per_call_through_the_single_number_action():
     p = ptdata.plan(numbers(3), template="Hi {Name}!", now=NOW)
     calls = list(p.calls())
     assert [(c.operation.op_id, c.fields) for c in calls] == [
-        ("SendTextMessageToANumber", {"Body": f"Hi N{i}!", "ReplySTOPToOptOut": False,
-                                      "To": f"+1415555{1000 + i:04d}"}) for i in range(3)
+        (
+            "SendTextMessageToANumber",
+            {"Body": f"Hi N{i}!", "ReplySTOPToOptOut": False, "To": f"+1415555{1000 + i:04d}"},
+        )
+        for i in range(3)
     ]
 
 
 def test_numbers_in_any_format_are_sent_as_e164_and_repeats_are_duplicates():
-    frame = pd.DataFrame({"Phone": ["(415) 555-0142", "415.555.0143", "+1 415 555 0142"]},
-                         dtype="str")
+    frame = pd.DataFrame(
+        {"Phone": ["(415) 555-0142", "415.555.0143", "+1 415 555 0142"]}, dtype="str"
+    )
     p = ptdata.plan(frame, body="Hi", now=NOW)
     assert p.frame["phone"].tolist() == ["+14155550142", "+14155550143", "+14155550142"]
     assert p.frame["status"].tolist() == ["planned", "planned", "skipped"]
@@ -55,14 +65,18 @@ def test_numbers_in_any_format_are_sent_as_e164_and_repeats_are_duplicates():
 
 
 def test_invalid_rows_stop_the_plan_naming_them():
-    frame = pd.DataFrame({"Phone": ["+14155550142", "555", "", "4.155550123E9"],
-                          "Name": ["Ana", "Bo", "Cy", "Di"]}, dtype="str")
+    frame = pd.DataFrame(
+        {"Phone": ["+14155550142", "555", "", "4.155550123E9"], "Name": ["Ana", "Bo", "Cy", "Di"]},
+        dtype="str",
+    )
     with pytest.raises(InvalidRowsError) as err:
         ptdata.plan(frame, body="Hi", now=NOW)
     assert err.value.rows == [3, 4, 5]
     text = str(err.value)
-    assert text.startswith("3 rows cannot be sent (row 3: Phone: '555' is not a valid phone number: it has "
-                           "3 digits, too few for a US number.")
+    assert text.startswith(
+        "3 rows cannot be sent (row 3: Phone: '555' is not a valid phone number: it has "
+        "3 digits, too few for a US number."
+    )
     assert "row 4: No phone number: fill it in or delete the row." in text
     assert "row 5: Phone: Excel changed this number to scientific notation (4.155550123E9)" in text
     assert "skip_invalid=True (--skip-invalid)" in text
@@ -74,15 +88,22 @@ def test_skip_invalid_keeps_the_invalid_rows_in_the_plan_with_their_reason():
     assert p.frame["status"].tolist() == ["planned", "skipped"]
     assert p.frame["skip_reason"].isna().tolist() == [True, False]
     assert p.frame["skip_reason"].iloc[1] == "invalid"
-    assert p.frame["message"].iloc[1].startswith("Phone: '555' is not a valid phone number: it has 3 digits")
+    assert (
+        p.frame["message"]
+        .iloc[1]
+        .startswith("Phone: '555' is not a valid phone number: it has 3 digits")
+    )
     assert p.frame["phone_as_written"].tolist() == ["+14155550142", "555"]
 
 
-@pytest.mark.parametrize("listed", [
-    pytest.param(["+14155550142"], id="e164"),
-    pytest.param(["(415) 555-0142"], id="national"),
-    pytest.param(["1-415-555-0142"], id="with-trunk-1"),
-])
+@pytest.mark.parametrize(
+    "listed",
+    [
+        pytest.param(["+14155550142"], id="e164"),
+        pytest.param(["(415) 555-0142"], id="national"),
+        pytest.param(["1-415-555-0142"], id="with-trunk-1"),
+    ],
+)
 def test_numbers_on_the_suppression_list_are_skipped_whatever_their_format(listed):
     frame = pd.DataFrame({"Phone": ["415 555 0142", "415 555 0143"]}, dtype="str")
     p = ptdata.plan(frame, body="Hi", suppress=listed, now=NOW)
@@ -103,9 +124,13 @@ def test_scheduling_converts_to_the_api_utc_strings():
     p = ptdata.plan(numbers(2), body="Hi", to="contacts", at=at, now=NOW)
     call = next(p.calls())
     assert call.operation.op_id == "ScheduleTextToMultipleContacts"
-    assert call.fields == {"Body": "Hi", "ReplySTOPToOptOut": False,
-                           "To": ["+14155551000", "+14155551001"],
-                           "ScheduledDate": "12/03/2026", "ScheduledTime": "11:30 PM"}
+    assert call.fields == {
+        "Body": "Hi",
+        "ReplySTOPToOptOut": False,
+        "To": ["+14155551000", "+14155551001"],
+        "ScheduledDate": "12/03/2026",
+        "ScheduledTime": "11:30 PM",
+    }
     assert p.frame["scheduled_for"].iloc[0] == pd.Timestamp("2026-12-03 23:30", tz="UTC")
 
 
@@ -117,7 +142,9 @@ def test_per_row_send_times_batch_rows_with_the_same_time_and_skip_past_ones():
     assert p.frame["skip_reason"].tolist()[3] == "in_past"
     calls = list(p.calls())
     assert [(c.operation.op_id, c.recipients) for c in calls] == [
-        ("ScheduleTextToMultipleContacts", 2), ("SendTextToAContact", 1)]
+        ("ScheduleTextToMultipleContacts", 2),
+        ("SendTextToAContact", 1),
+    ]
     assert calls[0].fields["ScheduledTime"] == "05:00 PM"
 
 
@@ -131,32 +158,60 @@ def test_a_send_time_without_offset_is_invalid():
 def test_a_reminder_carries_event_date_days_and_utc_time():
     frame = numbers(3)
     frame["Date"] = ["2026-12-10", "12/10/2026", "2026-12-11"]
-    p = ptdata.plan(frame, body="See you!", kind="reminder", to="contacts",
-                    event_date_column="Date", days_before=2, time="18:00", now=NOW)
+    p = ptdata.plan(
+        frame,
+        body="See you!",
+        kind="reminder",
+        to="contacts",
+        event_date_column="Date",
+        days_before=2,
+        time="18:00",
+        now=NOW,
+    )
     calls = list(p.calls())
     assert [c.fields for c in calls] == [
-        {"ReminderText": "See you!", "ReplySTOPToOptOut": False,
-         "To": ["+14155551000", "+14155551001"], "EventDate": "12/10/2026", "Day": 2,
-         "Time": "06:00 PM"},
-        {"ReminderText": "See you!", "ReplySTOPToOptOut": False, "To": "+14155551002",
-         "EventDate": "12/11/2026", "Day": 2, "Time": "06:00 PM"},
+        {
+            "ReminderText": "See you!",
+            "ReplySTOPToOptOut": False,
+            "To": ["+14155551000", "+14155551001"],
+            "EventDate": "12/10/2026",
+            "Day": 2,
+            "Time": "06:00 PM",
+        },
+        {
+            "ReminderText": "See you!",
+            "ReplySTOPToOptOut": False,
+            "To": "+14155551002",
+            "EventDate": "12/11/2026",
+            "Day": 2,
+            "Time": "06:00 PM",
+        },
     ]
     assert p.frame["scheduled_for"].iloc[0] == pd.Timestamp("2026-12-08 18:00", tz="UTC")
 
 
 def test_new_contacts_get_their_names_one_call_each():
-    frame = pd.DataFrame({"Phone": ["+14155550142"], "Name": ["Ana"], "LastName": ["Silva"]},
-                         dtype="str")
+    frame = pd.DataFrame(
+        {"Phone": ["+14155550142"], "Name": ["Ana"], "LastName": ["Silva"]}, dtype="str"
+    )
     p = ptdata.plan(frame, body="Welcome!", to="new-contacts", now=NOW)
     call = next(p.calls())
-    assert (call.operation.op_id, call.fields) == ("SendMessageToANewContact", {
-        "Message": "Welcome!", "ReplySTOPToOptOut": False, "ContactNumber": "+14155550142",
-        "ContactName": "Ana", "ContactLastName": "Silva"})
+    assert (call.operation.op_id, call.fields) == (
+        "SendMessageToANewContact",
+        {
+            "Message": "Welcome!",
+            "ReplySTOPToOptOut": False,
+            "ContactNumber": "+14155550142",
+            "ContactName": "Ana",
+            "ContactLastName": "Silva",
+        },
+    )
 
 
 def test_a_new_group_is_one_call_with_every_member():
-    p = ptdata.plan(numbers(150), body="Club news", to="new-group", group_name="Spring club",
-                    now=NOW)
+    p = ptdata.plan(
+        numbers(150), body="Club news", to="new-group", group_name="Spring club", now=NOW
+    )
     calls = list(p.calls())
     assert len(calls) == 1 and calls[0].recipients == 150
     assert calls[0].fields["GroupName"] == "Spring club"
@@ -192,28 +247,57 @@ def test_messages_over_ten_segments_need_force_long():
     assert ptdata.plan(numbers(1), body=body, force_long=True, now=NOW).segments == 11
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    pytest.param({"body": "Hi", "at": datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)},
-                 "cannot schedule a text message to numbers; use to= one of: contacts, "
-                 "new-contacts, groups, new-group", id="schedule-to-numbers"),
-    pytest.param({"body": "Hi", "kind": "review"}, "cannot send a review message to numbers",
-                 id="review-to-numbers"),
-    pytest.param({"body": "Hi", "kind": "review", "to": "contacts"}, "needs place=",
-                 id="review-without-place"),
-    pytest.param({"body": "Hi", "to": "contacts", "at": datetime(2026, 12, 3, 9, 0)},
-                 "has no time zone", id="naive-at"),
-    pytest.param({"body": "Hi", "to": "contacts", "at": "2026-12-03T09:00"},
-                 "has no UTC offset", id="naive-at-text"),
-    pytest.param({"body": "Hi", "to": "contacts", "at": datetime(2026, 1, 1, tzinfo=timezone.utc)},
-                 "is in the past", id="at-in-the-past"),
-    pytest.param({"body": "Hi", "template": "Hi"}, "exactly one of body=, template= or body_column=",
-                 id="two-messages"),
-    pytest.param({"template": "Hi {Nmae}"}, "template:", id="unknown-merge-field"),
-    pytest.param({"body": "Hi", "to": "groups"}, "no 'Groups' column", id="groups-without-column"),
-    pytest.param({"body": "Hi", "kind": "reminder", "to": "contacts", "days_before": 1,
-                  "time": "14:00"}, "needs event_date=", id="reminder-without-date"),
-    pytest.param({"body": "Hi", "kind": "mms"}, "needs attachment=", id="mms-without-file"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        pytest.param(
+            {"body": "Hi", "at": datetime(2026, 12, 3, 9, 0, tzinfo=UTC)},
+            "cannot schedule a text message to numbers; use to= one of: contacts, "
+            "new-contacts, groups, new-group",
+            id="schedule-to-numbers",
+        ),
+        pytest.param(
+            {"body": "Hi", "kind": "review"},
+            "cannot send a review message to numbers",
+            id="review-to-numbers",
+        ),
+        pytest.param(
+            {"body": "Hi", "kind": "review", "to": "contacts"},
+            "needs place=",
+            id="review-without-place",
+        ),
+        pytest.param(
+            {"body": "Hi", "to": "contacts", "at": datetime(2026, 12, 3, 9, 0)},
+            "has no time zone",
+            id="naive-at",
+        ),
+        pytest.param(
+            {"body": "Hi", "to": "contacts", "at": "2026-12-03T09:00"},
+            "has no UTC offset",
+            id="naive-at-text",
+        ),
+        pytest.param(
+            {"body": "Hi", "to": "contacts", "at": datetime(2026, 1, 1, tzinfo=UTC)},
+            "is in the past",
+            id="at-in-the-past",
+        ),
+        pytest.param(
+            {"body": "Hi", "template": "Hi"},
+            "exactly one of body=, template= or body_column=",
+            id="two-messages",
+        ),
+        pytest.param({"template": "Hi {Nmae}"}, "template:", id="unknown-merge-field"),
+        pytest.param(
+            {"body": "Hi", "to": "groups"}, "no 'Groups' column", id="groups-without-column"
+        ),
+        pytest.param(
+            {"body": "Hi", "kind": "reminder", "to": "contacts", "days_before": 1, "time": "14:00"},
+            "needs event_date=",
+            id="reminder-without-date",
+        ),
+        pytest.param({"body": "Hi", "kind": "mms"}, "needs attachment=", id="mms-without-file"),
+    ],
+)
 def test_bad_requests_are_explained(kwargs, message):
     with pytest.raises(ptdata.UsageError, match=None) as err:
         ptdata.plan(numbers(2), now=NOW, **kwargs)
@@ -223,8 +307,13 @@ def test_bad_requests_are_explained(kwargs, message):
 def test_a_validation_brings_its_failed_rows_as_invalid_and_its_duplicates():
     from ptdata.sheets.validate import validate
 
-    raw = pd.DataFrame({"Phone": ["+14155550142", "not a phone", "415 555 0143", "(415) 555-0142"],
-                        "Name": ["Ana", "Bo", "Chen", "Ana"]}, dtype="str")
+    raw = pd.DataFrame(
+        {
+            "Phone": ["+14155550142", "not a phone", "415 555 0143", "(415) 555-0142"],
+            "Name": ["Ana", "Bo", "Chen", "Ana"],
+        },
+        dtype="str",
+    )
     p = ptdata.plan(validate(raw, kind="contacts"), body="Hi", skip_invalid=True, now=NOW)
     assert p.frame["row"].tolist() == [2, 3, 4, 5]
     assert p.frame["status"].tolist() == ["planned", "skipped", "planned", "skipped"]
@@ -247,22 +336,49 @@ def test_read_sheet_row_numbers_are_kept(tmp_path):
 def test_per_row_reminder_fields_from_the_appointment_helper():
     from ptdata.timing import appointment_reminders
 
-    sheet = pd.DataFrame({"Phone": ["+13105550123", "+12125550105"], "Name": ["Ana", "Emma"],
-                          "Appointment": ["2026-12-03 10:30", "2026-12-04 14:00"],
-                          "TimeZone": ["America/Los_Angeles", "America/New_York"]}, dtype="str")
+    sheet = pd.DataFrame(
+        {
+            "Phone": ["+13105550123", "+12125550105"],
+            "Name": ["Ana", "Emma"],
+            "Appointment": ["2026-12-03 10:30", "2026-12-04 14:00"],
+            "TimeZone": ["America/Los_Angeles", "America/New_York"],
+        },
+        dtype="str",
+    )
     fields = appointment_reminders(sheet, ["1 day before at 18:00"], now=NOW)
     frame = sheet.join(fields.set_index("row")[["EventDate", "Day", "Time"]])  # row = index
-    p = ptdata.plan(frame, template="See you tomorrow, {Name}", kind="reminder", to="contacts",
-                    event_date_column="EventDate", days_before_column="Day",
-                    time_column="Time", now=NOW)
+    p = ptdata.plan(
+        frame,
+        template="See you tomorrow, {Name}",
+        kind="reminder",
+        to="contacts",
+        event_date_column="EventDate",
+        days_before_column="Day",
+        time_column="Time",
+        now=NOW,
+    )
     assert [c.fields for c in p.calls()] == [
-        {"ReminderText": "See you tomorrow, Ana", "ReplySTOPToOptOut": False,
-         "To": "+13105550123", "EventDate": "12/04/2026", "Day": 1, "Time": "02:00 AM"},
-        {"ReminderText": "See you tomorrow, Emma", "ReplySTOPToOptOut": False,
-         "To": "+12125550105", "EventDate": "12/04/2026", "Day": 1, "Time": "11:00 PM"},
+        {
+            "ReminderText": "See you tomorrow, Ana",
+            "ReplySTOPToOptOut": False,
+            "To": "+13105550123",
+            "EventDate": "12/04/2026",
+            "Day": 1,
+            "Time": "02:00 AM",
+        },
+        {
+            "ReminderText": "See you tomorrow, Emma",
+            "ReplySTOPToOptOut": False,
+            "To": "+12125550105",
+            "EventDate": "12/04/2026",
+            "Day": 1,
+            "Time": "11:00 PM",
+        },
     ]
-    assert p.frame["scheduled_for"].tolist() == [pd.Timestamp("2026-12-03 02:00", tz="UTC"),
-                                                 pd.Timestamp("2026-12-03 23:00", tz="UTC")]
+    assert p.frame["scheduled_for"].tolist() == [
+        pd.Timestamp("2026-12-03 02:00", tz="UTC"),
+        pd.Timestamp("2026-12-03 23:00", tz="UTC"),
+    ]
 
 
 def test_a_body_naming_a_column_is_refused_as_a_mistaken_template():

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from bulk_helpers import CONTACTS, DAY, frame
 
 import ptdata
-from bulk_helpers import CONTACTS, DAY, frame
 from ptdata.bulk.schema import REPORT_SCHEMA
 from ptdata.bulk.writers import write_frame
 
 # OWASP CSV-injection examples, and the other cells Excel would run
 OWASP = [
     "=1+2",
-    "=1+2\";=1+2",
+    '=1+2";=1+2',
     "=1+2'\" ;,=1+2",
     "+1+2",
     "-1+2",
@@ -34,11 +34,13 @@ PLAIN = ["+14155550123", "-5", "+1", "-1", "02134", "Zoë 🎉", "", "'quoted"]
 
 def _sample() -> pd.DataFrame:
     values = OWASP + PLAIN
-    return pd.DataFrame({
-        "text": pd.Series(values, dtype="str"),
-        "count": pd.array(range(-3, len(values) - 3), dtype="Int64"),
-        "ratio": [-0.5] * len(values),
-    })
+    return pd.DataFrame(
+        {
+            "text": pd.Series(values, dtype="str"),
+            "count": pd.array(range(-3, len(values) - 3), dtype="Int64"),
+            "ratio": [-0.5] * len(values),
+        }
+    )
 
 
 def test_csv_neutralises_formulas_and_reads_back_to_the_same_values(tmp_path):
@@ -71,15 +73,20 @@ def test_xlsx_writes_every_text_as_a_text_cell(tmp_path):
     path = write_frame(_sample(), tmp_path / "r.xlsx")
     ws = load_workbook(path).active
     col = [c for c in ws.iter_cols(min_col=1, max_col=1, min_row=2, values_only=False)][0]
-    assert [c.data_type for c in col if c.value is not None] == ["s"] * (len(OWASP) + len(PLAIN) - 1)
-    assert [c.value for c in col][:2] == ["=1+2", "=1+2\";=1+2"]  # exact text, never a formula
+    assert [c.data_type for c in col if c.value is not None] == ["s"] * (
+        len(OWASP) + len(PLAIN) - 1
+    )
+    assert [c.value for c in col][:2] == ["=1+2", '=1+2";=1+2']  # exact text, never a formula
     assert ws["A" + str(2 + OWASP.index("+1+2"))].value == "+1+2"
     assert ws["B2"].value == -3 and ws["B2"].data_type == "n"
 
 
 def test_the_report_has_every_row_in_order_and_fits_its_schema(client, run, tmp_path):
-    rows = frame(Phone=["+14155550101", "555", "+14155550101", "(415) 555-0102"],
-                 Name=["=HYPERLINK(\"x\")", "Bo", "Ava", "@Ben"], ZIP=["02134"] * 4)
+    rows = frame(
+        Phone=["+14155550101", "555", "+14155550101", "(415) 555-0102"],
+        Name=['=HYPERLINK("x")', "Bo", "Ava", "@Ben"],
+        ZIP=["02134"] * 4,
+    )
     report = run(ptdata.plan(rows, body="Hi", skip_invalid=True, now=DAY), client)
     f = report.frame
     assert list(f.columns) == list(ptdata.bulk.REPORT_COLUMNS)
@@ -90,7 +97,7 @@ def test_the_report_has_every_row_in_order_and_fits_its_schema(client, run, tmp_
     for ext in ("csv", "xlsx", "parquet"):
         back = ptdata.read_report(report.write(tmp_path / f"report.{ext}"))
         assert back["phone"].tolist()[::3] == ["+14155550101", "+14155550102"]
-        assert back["name"].tolist()[0] == "=HYPERLINK(\"x\")"
+        assert back["name"].tolist()[0] == '=HYPERLINK("x")'
         assert back["status"].tolist() == f["status"].tolist()
         assert back["segments"].tolist() == [1, 1, 1, 1]
 

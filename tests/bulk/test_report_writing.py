@@ -8,9 +8,9 @@ import errno
 
 import pandas as pd
 import pytest
+from bulk_helpers import posts
 
 import ptdata
-from bulk_helpers import posts
 from ptdata.bulk import writers
 from ptdata.bulk.writers import ReportWriteError, write_frame
 
@@ -47,18 +47,24 @@ def full_disk(monkeypatch):
 
         monkeypatch.setattr(writers, "_open_partial", opened if room is None else cramped)
         monkeypatch.setattr(writers, "_BATCH", 100)
+
     return fill_after
 
 
 def _frame(n: int) -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.array(range(2, n + 2), dtype="Int64"),
-                         "phone": pd.Series([f"+1415555{i:04d}" for i in range(n)], dtype="str"),
-                         "status": pd.Series(["sent"] * n, dtype="str")})
+    return pd.DataFrame(
+        {
+            "row": pd.array(range(2, n + 2), dtype="Int64"),
+            "phone": pd.Series([f"+1415555{i:04d}" for i in range(n)], dtype="str"),
+            "status": pd.Series(["sent"] * n, dtype="str"),
+        }
+    )
 
 
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
 def test_a_full_disk_leaves_nothing_half_written_and_the_old_report_as_it_was(
-        tmp_path, full_disk, ext):
+    tmp_path, full_disk, ext
+):
     path = tmp_path / f"report.{ext}"
     write_frame(_frame(3), path)
     before = path.read_bytes()
@@ -67,20 +73,36 @@ def test_a_full_disk_leaves_nothing_half_written_and_the_old_report_as_it_was(
         write_frame(_frame(1000), path)
     message = str(caught.value)
     assert message.startswith(f"could not write the report {path}")
-    assert message.endswith(": the disk is full (no space left on device); nothing "
-                            "half-written was left (the file that was there is unchanged)")
+    assert message.endswith(
+        ": the disk is full (no space left on device); nothing "
+        "half-written was left (the file that was there is unchanged)"
+    )
     assert caught.value.errno == errno.ENOSPC
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"report.{ext}"]
 
 
 def test_a_full_disk_after_a_send_is_one_line_saying_how_to_get_the_report(
-        cli, tmp_path, sandbox, full_disk):
+    cli, tmp_path, sandbox, full_disk
+):
     sheet = tmp_path / "contacts.csv"
     sheet.write_text(SHEET, encoding="utf-8")
     out = tmp_path / "out.xlsx"
-    args = ("send", sheet, "--body", "Doors open at 9!", "--report", out, "--campaign", "Doors",
-            "--yes", "--no-progress", "--base-url", sandbox.url, "--no-quiet-hours")
+    args = (
+        "send",
+        sheet,
+        "--body",
+        "Doors open at 9!",
+        "--report",
+        out,
+        "--campaign",
+        "Doors",
+        "--yes",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+        "--no-quiet-hours",
+    )
     full_disk(500)
     result = cli(*args)
     assert result.exit_code == 1
@@ -89,39 +111,49 @@ def test_a_full_disk_after_a_send_is_one_line_saying_how_to_get_the_report(
         f"error: could not write the report {out}: the disk is full (no space left on device); "
         "nothing half-written was left. Every outcome is in the send history: free some space "
         f"and run `ptdata history --campaign Doors --report {out}` (running the send again "
-        "texts nobody twice)."]
+        "texts nobody twice)."
+    ]
     assert "Traceback" not in result.output
     assert not out.exists()
     sent = len(posts(sandbox))
     assert sent == 1
-    full_disk(None)                      # space again: what the message says
+    full_disk(None)  # space again: what the message says
     again = cli("history", "--campaign", "Doors", "--report", out)
     assert again.exit_code == 0, again.output
     report = ptdata.read_report(out)
     assert sorted(report["phone"]) == ["+14155550101", "+14155550102", "+14155550103"]
     assert set(report["status"]) == {"sent"}
     assert cli(*args).exit_code == 0
-    assert len(posts(sandbox)) == sent                       # nobody texted twice
+    assert len(posts(sandbox)) == sent  # nobody texted twice
 
 
 def test_a_full_disk_on_a_dry_run_says_nothing_was_sent(cli, tmp_path, full_disk):
     sheet = tmp_path / "contacts.csv"
     sheet.write_text(SHEET, encoding="utf-8")
     full_disk(100)
-    result = cli("send", sheet, "--body", "Hi", "--report", tmp_path / "plan.csv", "--dry-run",
-                 "--no-quiet-hours")
+    result = cli(
+        "send",
+        sheet,
+        "--body",
+        "Hi",
+        "--report",
+        tmp_path / "plan.csv",
+        "--dry-run",
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         f"error: could not write the report {tmp_path / 'plan.csv'}: the disk is full (no space "
         "left on device); nothing half-written was left. Nothing was sent: free some space and "
-        "run the same command again.")
+        "run the same command again."
+    )
 
 
 def test_validate_writes_the_report_its_extension_asks_for(cli, tmp_path):
     from openpyxl import load_workbook
 
     sheet = tmp_path / "contacts.csv"
-    sheet.write_text("Phone,Name\n+14155550101,Ava\n12345,=HYPERLINK(\"x\")\n", encoding="utf-8")
+    sheet.write_text('Phone,Name\n+14155550101,Ava\n12345,=HYPERLINK("x")\n', encoding="utf-8")
     result = cli("validate", sheet, "--report", tmp_path / "problems.xlsx")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == f"report: {tmp_path / 'problems.xlsx'} (1 failure)"
@@ -133,8 +165,9 @@ def test_validate_writes_the_report_its_extension_asks_for(cli, tmp_path):
     assert pd.read_parquet(tmp_path / "problems.parquet")["value"].tolist() == ["12345"]
     result = cli("validate", sheet, "--report", tmp_path / "problems.txt")
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("error: cannot write 'problems.txt': use a .csv, .xlsx or "
-                                     ".parquet file name")
+    assert result.stderr.strip() == (
+        "error: cannot write 'problems.txt': use a .csv, .xlsx or .parquet file name"
+    )
 
 
 def test_a_big_report_shows_a_progress_bar(tmp_path, monkeypatch):
@@ -161,19 +194,21 @@ def test_a_big_report_shows_a_progress_bar(tmp_path, monkeypatch):
     write_frame(_frame(199), tmp_path / "small.csv")
     assert seen == [("writing big.csv", 250), 100, 200, 250, "closed"]
     back = ptdata.read_report(tmp_path / "big.csv")
-    assert back["row"].tolist() == list(range(2, 252))       # batches join up exactly
+    assert back["row"].tolist() == list(range(2, 252))  # batches join up exactly
 
 
 def test_text_written_in_batches_keeps_types_across_batches(tmp_path, monkeypatch):
     """A column missing in one batch and present in the next still writes as one column."""
     monkeypatch.setattr(writers, "_BATCH", 2)
-    frame = pd.DataFrame({
-        "note": pd.Series([None, None, "=x", "02134", None], dtype="str"),
-        "attempts": pd.array([None, None, 1, 2, None], dtype="Int64"),
-        "at": pd.to_datetime([None, None, "2025-03-04T10:00:00.5Z", None, None], utc=True),
-        "ok": [True, False, True, False, True],
-        "ratio": [float("nan"), 0.5, 1.0, 2.25, float("nan")],
-    })
+    frame = pd.DataFrame(
+        {
+            "note": pd.Series([None, None, "=x", "02134", None], dtype="str"),
+            "attempts": pd.array([None, None, 1, 2, None], dtype="Int64"),
+            "at": pd.to_datetime([None, None, "2025-03-04T10:00:00.5Z", None, None], utc=True),
+            "ok": [True, False, True, False, True],
+            "ratio": [float("nan"), 0.5, 1.0, 2.25, float("nan")],
+        }
+    )
     path = write_frame(frame, tmp_path / "r.csv")
     assert path.read_bytes().decode("utf-8-sig").split("\r\n") == [
         "note,attempts,at,ok,ratio",

@@ -14,8 +14,10 @@ def sheet(text: str):
 
 def posts(sandbox) -> list[tuple[str, dict]]:
     """(operationId, JSON body) of every POST the sandbox received, sorted for comparison."""
-    return sorted(((r["operationId"], r["json"]) for r in sandbox.requests()
-                   if r["method"] == "POST"), key=repr)
+    return sorted(
+        ((r["operationId"], r["json"]) for r in sandbox.requests() if r["method"] == "POST"),
+        key=repr,
+    )
 
 
 def gets(sandbox) -> list[str]:

@@ -7,10 +7,12 @@ from contacts_helpers import posts
 
 import ptdata
 
-CRM = ("Phone,Name,LastName,Groups\n"
-       "+14155550101,Ava,Martinez,VIP customers\n"
-       "(415) 555-0102,Benjamin,Carter,VIP Customer\n"
-       "415.555.0199,Zoe,Quinn,\n")
+CRM = (
+    "Phone,Name,LastName,Groups\n"
+    "+14155550101,Ava,Martinez,VIP customers\n"
+    "(415) 555-0102,Benjamin,Carter,VIP Customer\n"
+    "415.555.0199,Zoe,Quinn,\n"
+)
 
 
 @pytest.fixture
@@ -22,15 +24,35 @@ def crm(tmp_path):
 
 def test_help_documents_the_options(cli):
     out = cli("contacts", "sync", "--help").output
-    for option in ("--dry-run", "--report", "--rate", "--yes", "--base-url", "--sandbox",
-                   "--ledger", "--skip-invalid", "--no-progress", "--resend-unknown",
-                   "Exit status", "never deleted", "cannot add an existing"):
+    for option in (
+        "--dry-run",
+        "--report",
+        "--rate",
+        "--yes",
+        "--base-url",
+        "--sandbox",
+        "--ledger",
+        "--skip-invalid",
+        "--no-progress",
+        "--resend-unknown",
+        "Exit status",
+        "never deleted",
+        "cannot add an existing",
+    ):
         assert option in out
 
 
 def test_a_dry_run_prints_the_diff_and_writes_it(cli, crm, tmp_path, sandbox):
-    result = cli("contacts", "sync", crm, "--dry-run", "--report", tmp_path / "diff.csv",
-                 "--base-url", sandbox.url)
+    result = cli(
+        "contacts",
+        "sync",
+        crm,
+        "--dry-run",
+        "--report",
+        tmp_path / "diff.csv",
+        "--base-url",
+        sandbox.url,
+    )
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -48,18 +70,29 @@ def test_a_dry_run_prints_the_diff_and_writes_it(cli, crm, tmp_path, sandbox):
 
 
 def test_without_a_terminal_changes_need_yes(cli, crm, tmp_path, sandbox):
-    result = cli("contacts", "sync", crm, "--report", tmp_path / "out.csv",
-                 "--base-url", sandbox.url)
+    result = cli(
+        "contacts", "sync", crm, "--report", tmp_path / "out.csv", "--base-url", sandbox.url
+    )
     assert result.exit_code == 2
-    assert (f"Create 1 contact and update 1 contact (2 API calls) in Power Textor at {sandbox.url}?\n"
-            "error: no terminal to confirm on; add --yes to make the changes.") in result.output
+    assert (
+        f"Create 1 contact and update 1 contact (2 API calls) in Power Textor at {sandbox.url}?\n"
+        "error: no terminal to confirm on; add --yes to make the changes."
+    ) in result.output
     assert posts(sandbox) == []
     assert not (tmp_path / "out.csv").exists()
 
 
 def test_a_sync_writes_the_report_and_exits_0_then_finds_nothing_to_do(cli, crm, tmp_path, sandbox):
-    args = ("contacts", "sync", crm, "--report", tmp_path / "out.xlsx", "--no-progress",
-            "--base-url", sandbox.url)
+    args = (
+        "contacts",
+        "sync",
+        crm,
+        "--report",
+        tmp_path / "out.xlsx",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+    )
     result = cli(*args, "--yes")
 
     assert result.exit_code == 0, result.output
@@ -78,38 +111,72 @@ def test_a_sync_writes_the_report_and_exits_0_then_finds_nothing_to_do(cli, crm,
 
 def test_an_unknown_outcome_exits_1_and_names_the_row(cli, crm, tmp_path, sandbox):
     sandbox.script_faults(["500", "500"])
-    result = cli("contacts", "sync", crm, "--report", tmp_path / "out.csv", "--yes",
-                 "--no-progress", "--base-url", sandbox.url)
+    result = cli(
+        "contacts",
+        "sync",
+        crm,
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--no-progress",
+        "--base-url",
+        sandbox.url,
+    )
 
     assert result.exit_code == 1
     report = ptdata.read_report(tmp_path / "out.csv")
     assert report["status"].head(3).tolist() == ["unchanged", "unknown", "unknown"]
-    assert "  row 3: unknown (server_error): UpdateAPowerTextorContact: Power Textor failed " \
+    assert (
+        "  row 3: unknown (server_error): UpdateAPowerTextorContact: Power Textor failed "
         "with HTTP 500" in result.output
+    )
 
 
 def test_invalid_rows_exit_1_unless_skipped(cli, tmp_path, sandbox):
     bad = tmp_path / "bad.csv"
     bad.write_text("Phone,Name\n+14155550199,Zoe\n4.15555E+09,Bad\n", encoding="utf-8")
 
-    refused = cli("contacts", "sync", bad, "--report", tmp_path / "out.csv", "--yes",
-                  "--base-url", sandbox.url)
+    refused = cli(
+        "contacts",
+        "sync",
+        bad,
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--base-url",
+        sandbox.url,
+    )
     assert refused.exit_code == 1
     assert "error: 1 row cannot be synced (row 3: " in refused.output
     assert posts(sandbox) == []
 
-    skipped = cli("contacts", "sync", bad, "--report", tmp_path / "out.csv", "--yes",
-                  "--no-progress", "--skip-invalid", "--base-url", sandbox.url)
+    skipped = cli(
+        "contacts",
+        "sync",
+        bad,
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--no-progress",
+        "--skip-invalid",
+        "--base-url",
+        sandbox.url,
+    )
     assert skipped.exit_code == 0, skipped.output
     assert ptdata.read_report(tmp_path / "out.csv")["status"].head(2).tolist() == [
-        "created", "skipped"]
+        "created",
+        "skipped",
+    ]
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["missing.csv"], id="no-such-sheet"),
-    pytest.param(["{crm}", "--sandbox", "--base-url", "http://127.0.0.1:9"], id="two-servers"),
-    pytest.param(["{crm}", "--rate", "0"], id="bad-rate"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["missing.csv"], id="no-such-sheet"),
+        pytest.param(["{crm}", "--sandbox", "--base-url", "http://127.0.0.1:9"], id="two-servers"),
+        pytest.param(["{crm}", "--rate", "0"], id="bad-rate"),
+    ],
+)
 def test_usage_errors_exit_2(cli, crm, tmp_path, args):
     args = [a.format(crm=crm) for a in args]
     result = cli("contacts", "sync", *args, "--report", tmp_path / "out.csv")
@@ -118,7 +185,15 @@ def test_usage_errors_exit_2(cli, crm, tmp_path, args):
 
 
 def test_the_sandbox_option_runs_against_a_local_sandbox(cli, crm, tmp_path):
-    result = cli("contacts", "sync", crm, "--sandbox", "--yes", "--no-progress",
-                 "--report", tmp_path / "out.csv")
+    result = cli(
+        "contacts",
+        "sync",
+        crm,
+        "--sandbox",
+        "--yes",
+        "--no-progress",
+        "--report",
+        tmp_path / "out.csv",
+    )
     assert result.exit_code == 0, result.output
     assert "sandbox running at http://127.0.0.1:" in result.output

@@ -10,10 +10,10 @@ from ptdata.bulk.planner import InvalidRowsError
 
 CRM = (
     "Phone,Name,LastName\n"
-    "+14155550101,Ava,Martinez\n"        # unchanged (seeded as Ava Martinez)
-    "(415) 555-0102,Benjamin,Carter\n"   # renamed (seeded as Ben Carter)
-    "415.555.0199,Zoe,Quinn\n"           # new
-    "+1 415 555 0198,,\n"                # new, no name
+    "+14155550101,Ava,Martinez\n"  # unchanged (seeded as Ava Martinez)
+    "(415) 555-0102,Benjamin,Carter\n"  # renamed (seeded as Ben Carter)
+    "415.555.0199,Zoe,Quinn\n"  # new
+    "+1 415 555 0198,,\n"  # new, no name
 )
 
 
@@ -36,15 +36,25 @@ def test_new_renamed_and_unchanged_contacts_make_exactly_the_needed_calls(sandbo
     assert posts(sandbox) == [
         ("CreateAContact", {"Phone": "+14155550198"}),
         ("CreateAContact", {"Phone": "+14155550199", "Name": "Zoe", "LastName": "Quinn"}),
-        ("UpdateAPowerTextorContact", {"Contact": "+14155550102", "UpdatedContactName": "Benjamin",
-                                       "UpdatedContactLastName": "Carter"}),
+        (
+            "UpdateAPowerTextorContact",
+            {
+                "Contact": "+14155550102",
+                "UpdatedContactName": "Benjamin",
+                "UpdatedContactLastName": "Carter",
+            },
+        ),
     ]
     assert gets(sandbox) == ["GetContacts"]
     sheet_rows = result.frame[result.frame["row"].notna()]
     assert records(sheet_rows, ["row", "phone", "status", "operation"]) == [
         {"row": 2, "phone": "+14155550101", "status": "unchanged", "operation": None},
-        {"row": 3, "phone": "+14155550102", "status": "updated",
-         "operation": "UpdateAPowerTextorContact"},
+        {
+            "row": 3,
+            "phone": "+14155550102",
+            "status": "updated",
+            "operation": "UpdateAPowerTextorContact",
+        },
         {"row": 4, "phone": "+14155550199", "status": "created", "operation": "CreateAContact"},
         {"row": 5, "phone": "+14155550198", "status": "created", "operation": "CreateAContact"},
     ]
@@ -71,14 +81,34 @@ def test_a_dry_run_changes_nothing_and_shows_the_diff(sandbox, client, sync):
     assert posts(sandbox) == []
     diff = result.plan.frame
     assert records(diff.head(4), ["row", "phone", "action", "current_name", "new_name"]) == [
-        {"row": 2, "phone": "+14155550101", "action": "unchanged", "current_name": "Ava Martinez",
-         "new_name": "Ava Martinez"},
-        {"row": 3, "phone": "+14155550102", "action": "update", "current_name": "Ben Carter",
-         "new_name": "Benjamin Carter"},
-        {"row": 4, "phone": "+14155550199", "action": "create", "current_name": None,
-         "new_name": "Zoe Quinn"},
-        {"row": 5, "phone": "+14155550198", "action": "create", "current_name": None,
-         "new_name": None},
+        {
+            "row": 2,
+            "phone": "+14155550101",
+            "action": "unchanged",
+            "current_name": "Ava Martinez",
+            "new_name": "Ava Martinez",
+        },
+        {
+            "row": 3,
+            "phone": "+14155550102",
+            "action": "update",
+            "current_name": "Ben Carter",
+            "new_name": "Benjamin Carter",
+        },
+        {
+            "row": 4,
+            "phone": "+14155550199",
+            "action": "create",
+            "current_name": None,
+            "new_name": "Zoe Quinn",
+        },
+        {
+            "row": 5,
+            "phone": "+14155550198",
+            "action": "create",
+            "current_name": None,
+            "new_name": None,
+        },
     ]
     assert result.frame["status"].head(4).tolist() == ["unchanged", "planned", "planned", "planned"]
     assert result.dry_run and result.summary().startswith("dry run, nothing changed: 4 rows")
@@ -111,18 +141,27 @@ def test_a_number_stored_in_another_format_is_matched_not_duplicated(sandbox, cl
     [call] = renamed.calls().values()
     assert (call.operation.op_id, call.fields) == (
         "UpdateAPowerTextorContact",
-        {"Contact": "(415) 555-0101", "UpdatedContactName": "Ava", "UpdatedContactLastName": "Moreno"})
+        {
+            "Contact": "(415) 555-0101",
+            "UpdatedContactName": "Ava",
+            "UpdatedContactLastName": "Moreno",
+        },
+    )
 
 
 def test_unknown_group_names_are_reported_with_the_closest_names(sandbox, client, sync):
-    crm = ("Phone,Name,Groups\n"
-           "+14155550102,Ben Carter,VIP Customer;Staff\n"
-           "+14155550199,Zoe,Newsleter\n")
+    crm = (
+        "Phone,Name,Groups\n"
+        "+14155550102,Ben Carter,VIP Customer;Staff\n"
+        "+14155550199,Zoe,Newsleter\n"
+    )
     result = sync(sheet(crm), client, dry_run=True)
 
     summary = result.plan.summary()
-    assert ("unknown group names: VIP Customer (closest: VIP customers); "
-            "Newsleter (closest: Newsletter)") in summary
+    assert (
+        "unknown group names: VIP Customer (closest: VIP customers); "
+        "Newsleter (closest: Newsletter)"
+    ) in summary
     assert "note: Power Textor's API has no action that adds a contact to a group" in summary
     assert gets(sandbox) == ["GetContacts", "GetGroups"]
     assert posts(sandbox) == []
@@ -131,9 +170,11 @@ def test_unknown_group_names_are_reported_with_the_closest_names(sandbox, client
     assert ben["group_ids"] == staff.group_id
     assert ben["unknown_groups"] == "VIP Customer (closest: VIP customers)"
     assert (ben["missing_groups"], ben["extra_groups"]) == ("Staff", "VIP customers")
-    assert ben["message"] == ("groups: not in Power Textor's group Staff; also in VIP customers; "
-                              "unknown group VIP Customer (closest: VIP customers) (not changed: "
-                              "the API cannot add a contact to a group)")
+    assert ben["message"] == (
+        "groups: not in Power Textor's group Staff; also in VIP customers; "
+        "unknown group VIP Customer (closest: VIP customers) (not changed: "
+        "the API cannot add a contact to a group)"
+    )
     assert zoe["unknown_groups"] == "Newsleter (closest: Newsletter)"
 
 
@@ -228,8 +269,13 @@ def test_a_validation_or_a_clean_frame_is_taken_as_is(sandbox, client):
     for given in (checked, checked.clean):
         plan = ptdata.plan_sync(given, client)
         assert plan.frame["row"].head(4).tolist() == [2, 3, 4, 5]
-        assert plan.counts == {"create": 2, "update": 1, "unchanged": 1, "skipped": 0,
-                               "only_in_powertextor": 6}
+        assert plan.counts == {
+            "create": 2,
+            "update": 1,
+            "unchanged": 1,
+            "skipped": 0,
+            "only_in_powertextor": 6,
+        }
 
 
 def test_a_refused_key_stops_the_sync_and_the_rest_are_skipped(sandbox, client, sync):
@@ -239,7 +285,10 @@ def test_a_refused_key_stops_the_sync_and_the_rest_are_skipped(sandbox, client, 
 
     todo = result.frame[result.frame["action"].isin(["create", "update"])]
     assert sorted(zip(todo["status"], todo["reason"])) == [
-        ("failed", "auth"), ("skipped", "run_stopped"), ("skipped", "run_stopped")]
+        ("failed", "auth"),
+        ("skipped", "run_stopped"),
+        ("skipped", "run_stopped"),
+    ]
     assert "refused the API key" in result.stopped
     assert not result.ok
     assert len(posts(sandbox)) == 1

@@ -8,10 +8,19 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["ptdata.inbound", "ptdata.inbound.schema", "ptdata.inbound.loader",
-           "ptdata.inbound.columns", "ptdata.inbound.optouts", "ptdata.inbound.listener",
-           "ptdata.inbound.readers", "ptdata.inbound._chart", "ptdata.inbound.jsonl",
-           "ptdata.inbound.sources", "ptdata.inbound.payloads"]
+MODULES = [
+    "ptdata.inbound",
+    "ptdata.inbound.schema",
+    "ptdata.inbound.loader",
+    "ptdata.inbound.columns",
+    "ptdata.inbound.optouts",
+    "ptdata.inbound.listener",
+    "ptdata.inbound.readers",
+    "ptdata.inbound._chart",
+    "ptdata.inbound.jsonl",
+    "ptdata.inbound.sources",
+    "ptdata.inbound.payloads",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -17,14 +17,28 @@ from ptdata.inbound.schema import STANDARD_COLUMNS
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
 SMS = {
-    "SmsSid": "SM0001", "Body": "Yes", "MessageStatus": "received", "OptOutType": "",
-    "AccountSid": "AC01", "From": "+14155550123", "To": "+14155550100",
-    "FromCity": "BOSTON", "FromState": "MA", "FromZip": "02134", "FromCountry": "US",
+    "SmsSid": "SM0001",
+    "Body": "Yes",
+    "MessageStatus": "received",
+    "OptOutType": "",
+    "AccountSid": "AC01",
+    "From": "+14155550123",
+    "To": "+14155550100",
+    "FromCity": "BOSTON",
+    "FromState": "MA",
+    "FromZip": "02134",
+    "FromCountry": "US",
 }
 MMS = {
-    "MessageSid": "MM0002", "SmsSid": "MM0002", "Body": "photo", "NumMedia": "1",
-    "From": "+16175550101", "To": "+14155550100", "FromZip": "01002",
-    "mediaURL": "https://media.example/ME1", "contentType": "image/jpeg",
+    "MessageSid": "MM0002",
+    "SmsSid": "MM0002",
+    "Body": "photo",
+    "NumMedia": "1",
+    "From": "+16175550101",
+    "To": "+14155550100",
+    "FromZip": "01002",
+    "mediaURL": "https://media.example/ME1",
+    "contentType": "image/jpeg",
 }
 
 
@@ -49,7 +63,7 @@ def test_listener_dump_typed_and_exact(tmp_path):
     assert list(frame.columns[: len(STANDARD_COLUMNS)]) == list(STANDARD_COLUMNS)
     assert frame["From"].tolist() == ["+14155550123", "+16175550101"]
     assert frame["FromZip"].tolist() == ["02134", "01002"]
-    assert frame["OptOutType"].tolist()[0] == ""            # sent empty, kept empty
+    assert frame["OptOutType"].tolist()[0] == ""  # sent empty, kept empty
     assert str(frame["received_at"].dtype) == "datetime64[us, UTC]"
     assert frame["received_at"][0] == pd.Timestamp("2025-03-04T17:02:11.123456Z")
     assert frame["NumMedia"].dtype == "Int64"
@@ -59,15 +73,24 @@ def test_listener_dump_typed_and_exact(tmp_path):
 
 
 def test_plain_twilio_lines_without_listener_fields(tmp_path):
-    dump = write(tmp_path / "plain.jsonl", [line(SMS, received_at=None), line(MMS, received_at=None)])
+    dump = write(
+        tmp_path / "plain.jsonl", [line(SMS, received_at=None), line(MMS, received_at=None)]
+    )
     frame = ptdata.load_inbound(dump)
-    assert frame["kind"].tolist() == ["sms", "mms"]          # inferred from the media
+    assert frame["kind"].tolist() == ["sms", "mms"]  # inferred from the media
     assert frame["received_at"].isna().all()
 
 
 def test_envelope_lines_are_unwrapped(tmp_path):
-    rows = [json.dumps({"received_at": "2025-03-04T10:00:00Z", "content_type": "application/json",
-                        "payload": SMS})]
+    rows = [
+        json.dumps(
+            {
+                "received_at": "2025-03-04T10:00:00Z",
+                "content_type": "application/json",
+                "payload": SMS,
+            }
+        )
+    ]
     frame = ptdata.load_inbound(write(tmp_path / "env.jsonl", rows))
     assert frame.loc[0, "From"] == "+14155550123"
     assert frame.loc[0, "FromZip"] == "02134"
@@ -87,7 +110,7 @@ def test_csv_export_keeps_text(tmp_path):
     path.write_text(
         "\ufeffreceived_at,From,Body,FromZip,NumMedia,SmsSid\r\n"
         '2025-03-04T10:00:00Z,+14155550123,"Stop, please",02134,0,SM1\r\n'
-        "2025-03-04T10:05:00Z,+14155550124,\"two\nlines\",00501,2,SM2\r\n",
+        '2025-03-04T10:05:00Z,+14155550124,"two\nlines",00501,2,SM2\r\n',
         encoding="utf-8",
     )
     frame = ptdata.load_inbound(path)
@@ -105,12 +128,13 @@ def test_a_csv_that_is_not_an_inbound_export_is_skipped(tmp_path):
     assert frame["SmsSid"].tolist() == ["SM0001"]
     assert frame.attrs["ptdata.load"]["problems"] == [
         f"{tmp_path / 'contacts.csv'}: no From, Body, SmsSid or MessageSid column: not an "
-        "inbound export, skipped"]
+        "inbound export, skipped"
+    ]
 
 
 def test_form_encoded_lines(tmp_path):
     path = tmp_path / "posts.txt"
-    body = "Caf\u00e9 & more = 100% + \U0001F600"
+    body = "Caf\u00e9 & more = 100% + \U0001f600"
     lines = ["# a comment", urlencode({**SMS, "Body": body, "received_at": "2025-03-04T10:00:00Z"})]
     write(path, lines)
     frame = ptdata.load_inbound(path)
@@ -137,7 +161,9 @@ def test_gzip_folder_glob_and_list(tmp_path):
 
 
 def test_truncated_gzip_keeps_what_was_there(tmp_path):
-    raw = gzip.compress(("\n".join(line({**SMS, "SmsSid": f"SM{i}"}) for i in range(200)) + "\n").encode())
+    raw = gzip.compress(
+        ("\n".join(line({**SMS, "SmsSid": f"SM{i}"}) for i in range(200)) + "\n").encode()
+    )
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(raw[: len(raw) * 2 // 3])
     frame = ptdata.load_inbound(path)
@@ -149,10 +175,11 @@ def test_truncated_gzip_keeps_what_was_there(tmp_path):
 def test_duplicates_keep_first_and_are_counted(tmp_path):
     first = line({**SMS, "Body": "first copy"}, "2025-03-04T10:00:00Z")
     again = line({**SMS, "Body": "second copy"}, "2025-03-04T10:00:05Z")
-    mms_again = line({**MMS, "SmsSid": ""}, "2025-03-04T10:00:06Z")   # same MessageSid
+    mms_again = line({**MMS, "SmsSid": ""}, "2025-03-04T10:00:06Z")  # same MessageSid
     no_sid = line({"From": "+14155550123", "Body": "x"})
-    frame = ptdata.load_inbound(write(tmp_path / "d.jsonl", [first, line(MMS), again, mms_again,
-                                                             no_sid, no_sid]))
+    frame = ptdata.load_inbound(
+        write(tmp_path / "d.jsonl", [first, line(MMS), again, mms_again, no_sid, no_sid])
+    )
     assert frame["Body"].tolist() == ["first copy", "photo", "x", "x"]
     assert frame.attrs["ptdata.load"]["duplicates"] == 2
     assert frame.attrs["ptdata.load"]["read"] == 6
@@ -160,16 +187,23 @@ def test_duplicates_keep_first_and_are_counted(tmp_path):
 
 def test_duplicates_keyed_on_message_sid_alone(tmp_path):
     only_message = {k: v for k, v in MMS.items() if k != "SmsSid"}
-    frame = ptdata.load_inbound(write(tmp_path / "d.jsonl", [
-        line(SMS), line(only_message), line({**only_message, "Body": "again"}), line(MMS)]))
+    frame = ptdata.load_inbound(
+        write(
+            tmp_path / "d.jsonl",
+            [line(SMS), line(only_message), line({**only_message, "Body": "again"}), line(MMS)],
+        )
+    )
     assert frame["Body"].tolist() == ["Yes", "photo"]
     assert frame.attrs["ptdata.load"]["duplicates"] == 2
 
 
-@pytest.mark.parametrize("every", [
-    pytest.param(500, id="few-repeats"),     # long runs of first deliveries
-    pytest.param(2, id="many-repeats"),      # every other line a repeat
-])
+@pytest.mark.parametrize(
+    "every",
+    [
+        pytest.param(500, id="few-repeats"),  # long runs of first deliveries
+        pytest.param(2, id="many-repeats"),  # every other line a repeat
+    ],
+)
 def test_duplicates_dropped_in_a_big_dump(tmp_path, every):
     lines, expected = [], []
     for i in range(3000):
@@ -230,9 +264,18 @@ def test_errors_raise_names_file_and_line(tmp_path):
 
 def test_field_type_changes_mid_file(tmp_path):
     """A JSON poster sends NumMedia as a number, a form poster as text: both load."""
-    lines = [line({**MMS, "MessageSid": f"MM{i}", "SmsSid": f"MM{i}",
-                   "NumMedia": "1" if i % 3 else 1, "Extra": i if i < 150 else f"x{i}"})
-             for i in range(300)]
+    lines = [
+        line(
+            {
+                **MMS,
+                "MessageSid": f"MM{i}",
+                "SmsSid": f"MM{i}",
+                "NumMedia": "1" if i % 3 else 1,
+                "Extra": i if i < 150 else f"x{i}",
+            }
+        )
+        for i in range(300)
+    ]
     frame = ptdata.load_inbound(write(tmp_path / "mixed.jsonl", lines))
     assert len(frame) == 300
     assert frame["NumMedia"].tolist() == [1] * 300
@@ -246,15 +289,25 @@ def test_big_file_read_in_chunks_loads_the_same(tmp_path, monkeypatch):
     piece, even when a field's JSON type differs between chunks and lines are torn."""
     from ptdata.inbound import sources
 
-    lines = [line({**MMS, "MessageSid": f"MM{i % 250}", "SmsSid": f"MM{i % 250}",
-                   "NumMedia": "1" if i < 200 else 2, "Extra": i if i < 100 else f"x{i}",
-                   **({"Late": "2025-03-04"} if i >= 240 else {})}, kind="mms")
-             for i in range(300)]
-    lines[120] = lines[120][:50]            # torn mid-file, as a listener crash leaves it
+    lines = [
+        line(
+            {
+                **MMS,
+                "MessageSid": f"MM{i % 250}",
+                "SmsSid": f"MM{i % 250}",
+                "NumMedia": "1" if i < 200 else 2,
+                "Extra": i if i < 100 else f"x{i}",
+                **({"Late": "2025-03-04"} if i >= 240 else {}),
+            },
+            kind="mms",
+        )
+        for i in range(300)
+    ]
+    lines[120] = lines[120][:50]  # torn mid-file, as a listener crash leaves it
     dump = tmp_path / "big.jsonl"
     dump.write_text("\n".join(lines) + "\n" + lines[0][:40], encoding="utf-8")
     whole = ptdata.load_inbound(dump)
-    monkeypatch.setattr(sources, "BLOCK_BYTES", 2000)   # ~ 6 lines per chunk
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 2000)  # ~ 6 lines per chunk
     parts = ptdata.load_inbound(dump)
     pd.testing.assert_frame_equal(parts, whole)
     assert parts.attrs["ptdata.load"] == whole.attrs["ptdata.load"]
@@ -274,23 +327,32 @@ def test_file_holding_only_a_torn_line(tmp_path):
 
 
 def test_extra_fields_kept_as_text_exactly(tmp_path):
-    extra = {"NumSegments": "1", "ApiVersion": "2010-04-01", "DateSent": "2025-03-04",
-             "Price": -0.0075, "Flags": {"a": [1, 2]}, "Opt": True, "Nothing": None}
+    extra = {
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
+        "DateSent": "2025-03-04",
+        "Price": -0.0075,
+        "Flags": {"a": [1, 2]},
+        "Opt": True,
+        "Nothing": None,
+    }
     frame = ptdata.load_inbound(write(tmp_path / "d.jsonl", [line({**SMS, **extra})]))
     row = frame.iloc[0]
     assert row["ApiVersion"] == "2010-04-01"
-    assert row["DateSent"] == "2025-03-04"        # not turned into a timestamp
+    assert row["DateSent"] == "2025-03-04"  # not turned into a timestamp
     assert row["NumSegments"] == "1"
     assert row["Price"] == "-0.0075"
     assert row["Flags"] == '{"a":[1,2]}'
     assert row["Opt"] == "true"
     assert pd.isna(row["Nothing"])
-    assert set(frame.columns[len(STANDARD_COLUMNS):]) == set(extra)
+    assert set(frame.columns[len(STANDARD_COLUMNS) :]) == set(extra)
 
 
 def test_bad_values_become_missing_and_are_reported(tmp_path):
-    lines = [line({**MMS, "NumMedia": "two"}, received_at="yesterday-ish"),
-             line({**SMS, "SmsSid": "SM2"}, received_at="2025-03-04 10:00:00")]
+    lines = [
+        line({**MMS, "NumMedia": "two"}, received_at="yesterday-ish"),
+        line({**SMS, "SmsSid": "SM2"}, received_at="2025-03-04 10:00:00"),
+    ]
     frame = ptdata.load_inbound(write(tmp_path / "d.jsonl", lines))
     report = frame.attrs["ptdata.load"]
     assert frame["NumMedia"].isna().all()

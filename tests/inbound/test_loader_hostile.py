@@ -17,8 +17,14 @@ P = pytest.param
 
 
 def payload(i: int, body: str = "ok", **more) -> dict:
-    return {"received_at": f"2025-03-04T10:{i // 60 % 60:02d}:{i % 60:02d}Z", "kind": "sms",
-            "SmsSid": f"SM{i:05d}", "From": f"+1415555{i % 10000:04d}", "Body": body, **more}
+    return {
+        "received_at": f"2025-03-04T10:{i // 60 % 60:02d}:{i % 60:02d}Z",
+        "kind": "sms",
+        "SmsSid": f"SM{i:05d}",
+        "From": f"+1415555{i % 10000:04d}",
+        "Body": body,
+        **more,
+    }
 
 
 def good(i: int, body: str = "ok", **more) -> bytes:
@@ -26,18 +32,27 @@ def good(i: int, body: str = "ok", **more) -> bytes:
 
 
 BAD_LINES = [
-    P(b'{"SmsSid":"SMx","From":"+14155550999","Body":"\\ud83d"}', "text holding a lone "
-      "surrogate (\\ud83d): not valid Unicode", id="escaped-lone-surrogate"),
+    P(
+        b'{"SmsSid":"SMx","From":"+14155550999","Body":"\\ud83d"}',
+        "text holding a lone surrogate (\\ud83d): not valid Unicode",
+        id="escaped-lone-surrogate",
+    ),
     P(b'{"SmsSid":"SMx","Body":"caf\xe9 \xff"}', "not UTF-8 text", id="invalid-utf8"),
     P(b'{"SmsSid":"SMx","Body":"\xed\xa0\x80"}', "not UTF-8 text", id="encoded-surrogate"),
     P(b'{"SmsSid":"SMx","Extra":["ok","\xff"]}', "not UTF-8 text", id="invalid-utf8-in-a-list"),
     P(b'["SMx", "STOP"]', "a JSON array, not an object", id="array"),
     P(b'"STOP"', "a JSON string, not an object", id="string"),
-    P(b'42', "a JSON number, not an object", id="number"),
-    P(b'{"received_at":"2025-03-04T10:00:01Z","kind":"sms","From":"+1415', "torn or invalid JSON",
-      id="torn"),
-    P(b'{"SmsSid":"SMx","Extra":' + b"[" * 150 + b"]" * 150 + b"}",
-      "JSON nested more than 100 levels deep", id="deep"),
+    P(b"42", "a JSON number, not an object", id="number"),
+    P(
+        b'{"received_at":"2025-03-04T10:00:01Z","kind":"sms","From":"+1415',
+        "torn or invalid JSON",
+        id="torn",
+    ),
+    P(
+        b'{"SmsSid":"SMx","Extra":' + b"[" * 150 + b"]" * 150 + b"}",
+        "JSON nested more than 100 levels deep",
+        id="deep",
+    ),
 ]
 
 
@@ -60,21 +75,36 @@ def test_a_bad_line_is_skipped_and_named_and_the_rest_loads(tmp_path, bad, why):
 def test_the_summary_counts_bad_lines_and_suppress_still_works(tmp_path, cli):
     """What a dump from before the listener refused lone surrogates looks like."""
     dump = tmp_path / "inbound.jsonl"
-    dump.write_bytes(b"\n".join([
-        good(1, "STOP", From="+14155550101"),
-        b'{"received_at":"2025-03-04T10:00:02Z","kind":"sms","SmsSid":"SM2","From":"+14155550102",'
-        b'"Body":"hi \\ud83d"}',
-        good(3, "Yes", From="+14155550103"),
-        b'{"SmsSid":"SM4","Body":"\xff\xfe"}',
-    ]) + b"\n")
+    dump.write_bytes(
+        b"\n".join(
+            [
+                good(1, "STOP", From="+14155550101"),
+                b'{"received_at":"2025-03-04T10:00:02Z","kind":"sms","SmsSid":"SM2","From":"+14155550102",'
+                b'"Body":"hi \\ud83d"}',
+                good(3, "Yes", From="+14155550103"),
+                b'{"SmsSid":"SM4","Body":"\xff\xfe"}',
+            ]
+        )
+        + b"\n"
+    )
     result = cli("inbound", "summary", dump)
     assert result.exit_code == 0, result.output
     assert "Skipped: 0 duplicate deliveries, 2 torn or invalid line(s)" in result.output
     assert f"  {dump}: line(s) 2, 4" in result.output
     sheet = tmp_path / "contacts.csv"
     sheet.write_text("Phone\n+14155550101\n+14155550102\n+14155550103\n", encoding="utf-8")
-    result = cli("send", sheet, "--body", "Hi", "--suppress", dump, "--dry-run",
-                 "--report", tmp_path / "plan.csv", "--no-quiet-hours")
+    result = cli(
+        "send",
+        sheet,
+        "--body",
+        "Hi",
+        "--suppress",
+        dump,
+        "--dry-run",
+        "--report",
+        tmp_path / "plan.csv",
+        "--no-quiet-hours",
+    )
     assert result.exit_code == 0, result.output
     plan = ptdata.read_report(tmp_path / "plan.csv")
     assert plan["status"].tolist() == ["skipped", "planned", "planned"]
@@ -84,7 +114,7 @@ def test_the_summary_counts_bad_lines_and_suppress_still_works(tmp_path, cli):
 def test_many_bad_lines_scattered_through_chunks(tmp_path, monkeypatch):
     from ptdata.inbound import sources
 
-    monkeypatch.setattr(sources, "BLOCK_BYTES", 4096)   # ~30 lines a chunk, 2 threads
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 4096)  # ~30 lines a chunk, 2 threads
     lines = [good(i) for i in range(3000)]
     bad = set(range(5, 3000, 37))
     for i in bad:
@@ -113,33 +143,44 @@ def test_a_line_longer_than_a_chunk_is_skipped_without_being_kept(tmp_path, monk
     frame = ptdata.load_inbound(dump)
     assert frame["SmsSid"].tolist() == ["SM00000", "SM00002"]
     assert frame.attrs["ptdata.load"]["problems"] == [
-        f"{dump}, line 2: a line longer than 0 MiB: not a payload"]
+        f"{dump}, line 2: a line longer than 0 MiB: not a payload"
+    ]
 
 
 def _run(code: str, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_line_nested_deep_enough_to_crash_the_json_reader_is_skipped(tmp_path):
     dump = tmp_path / "d.jsonl"
-    dump.write_bytes(b"\n".join([good(0), b'{"Extra":' + b"[" * 50000 + b"]" * 50000 + b"}",
-                                 good(2)]) + b"\n")
-    out = _run("""
+    dump.write_bytes(
+        b"\n".join([good(0), b'{"Extra":' + b"[" * 50000 + b"]" * 50000 + b"}", good(2)]) + b"\n"
+    )
+    out = _run(
+        """
         import sys, ptdata
         frame = ptdata.load_inbound(sys.argv[1])
         print(frame["SmsSid"].tolist(), frame.attrs["ptdata.load"]["problems"])
-    """, dump)
+    """,
+        dump,
+    )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == (f"['SM00000', 'SM00002'] ['{dump}, line 2: JSON nested more "
-                                  "than 100 levels deep']")
+    assert out.stdout.strip() == (
+        f"['SM00000', 'SM00002'] ['{dump}, line 2: JSON nested more than 100 levels deep']"
+    )
 
 
 def test_a_dump_truncated_while_it_is_read_is_an_error_not_a_signal(tmp_path):
     dump = tmp_path / "d.jsonl"
     dump.write_bytes(b"\n".join(good(i) for i in range(20000)) + b"\n")
     size = dump.stat().st_size
-    out = _run("""
+    out = _run(
+        """
         import os, sys, ptdata
         from ptdata.inbound import sources
         sources.BLOCK_BYTES = 1 << 16
@@ -158,11 +199,14 @@ def test_a_dump_truncated_while_it_is_read_is_an_error_not_a_signal(tmp_path):
             ptdata.load_inbound(sys.argv[1])
         except ptdata.InboundLoadError as exc:
             print(exc)
-    """, dump)
+    """,
+        dump,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == (
         f"{dump}: the file shrank from {size:,} to 100,000 bytes while it was being read "
-        "(another program truncated or rewrote it). Load it again once nothing is rewriting it.")
+        "(another program truncated or rewrote it). Load it again once nothing is rewriting it."
+    )
 
 
 def test_no_dump_is_ever_memory_mapped(tmp_path, monkeypatch):
@@ -185,9 +229,10 @@ def _bomb(path: Path, megabytes: int) -> Path:
 
 
 def test_a_gzip_bomb_is_refused_with_a_message_in_little_memory(tmp_path):
-    bomb = _bomb(tmp_path / "bomb.jsonl.gz", 2000)          # ~2 MB expanding to ~2 GB
+    bomb = _bomb(tmp_path / "bomb.jsonl.gz", 2000)  # ~2 MB expanding to ~2 GB
     assert bomb.stat().st_size < 5e6
-    out = _run("""
+    out = _run(
+        """
         import resource, sys, ptdata
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:
@@ -196,12 +241,16 @@ def test_a_gzip_bomb_is_refused_with_a_message_in_little_memory(tmp_path):
             print(exc)
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
         print(grown // 1024)
-    """, bomb)
+    """,
+        bomb,
+    )
     assert out.returncode == 0, out.stderr
     message, grown_mb = out.stdout.strip().splitlines()
     assert message.startswith(f"{bomb}: expands more than 100 times its size (")
-    assert message.endswith("refused as a likely decompression bomb. If you trust the file, "
-                            "decompress it yourself (gunzip -k) and load the result.")
+    assert message.endswith(
+        "refused as a likely decompression bomb. If you trust the file, "
+        "decompress it yourself (gunzip -k) and load the result."
+    )
     assert int(grown_mb) < 300
 
 
@@ -211,9 +260,14 @@ def test_a_big_gzip_dump_is_read_streaming(tmp_path):
     path = tmp_path / "big.jsonl.gz"
     with gzip.open(path, "wb", compresslevel=1) as f:
         for start in range(0, 200_000, 10_000):
-            f.write(b"".join(good(i, f"reply {i * 7919 % 100003}") + b"\n"
-                             for i in range(start, start + 10_000)))
-    out = _run("""
+            f.write(
+                b"".join(
+                    good(i, f"reply {i * 7919 % 100003}") + b"\n"
+                    for i in range(start, start + 10_000)
+                )
+            )
+    out = _run(
+        """
         import json, resource, sys, ptdata
         from ptdata.inbound import readers
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -221,7 +275,9 @@ def test_a_big_gzip_dump_is_read_streaming(tmp_path):
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
         print(json.dumps([part.table.num_rows, part.skipped, part.problems,
                           part.table.nbytes >> 20, grown >> 10]))
-    """, path)
+    """,
+        path,
+    )
     assert out.returncode == 0, out.stderr
     rows, skipped, problems, table_mb, grown_mb = json.loads(out.stdout)
     assert (rows, skipped, problems) == (200_000, [], [])
@@ -235,5 +291,7 @@ def test_a_gzip_member_cut_short_keeps_what_was_there(tmp_path):
     frame = ptdata.load_inbound(path)
     assert frame["SmsSid"].tolist()[0] == "SM05000"
     assert 1 < len(frame) < 2001
-    assert f"{path}: the gzip stream ends early (file cut short); read what was there" in \
-        frame.attrs["ptdata.load"]["problems"]
+    assert (
+        f"{path}: the gzip stream ends early (file cut short); read what was there"
+        in frame.attrs["ptdata.load"]["problems"]
+    )

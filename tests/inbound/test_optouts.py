@@ -96,26 +96,35 @@ def inbound(rows: list[tuple]) -> pd.DataFrame:
     recs = []
     for i, r in enumerate(rows):
         minute, frm, body, *rest = r
-        recs.append({"received_at": f"2025-03-04T10:{minute:02d}:00Z", "From": frm, "Body": body,
-                     "OptOutType": rest[0] if rest else "", "SmsSid": f"SM{i}"})
+        recs.append(
+            {
+                "received_at": f"2025-03-04T10:{minute:02d}:00Z",
+                "From": frm,
+                "Body": body,
+                "OptOutType": rest[0] if rest else "",
+                "SmsSid": f"SM{i}",
+            }
+        )
     return frame_from_records(recs)
 
 
 def test_latest_decision_per_phone_wins():
-    frame = inbound([
-        (0, "+14155550101", "STOP"),
-        (5, "(415) 555-0101", "START"),        # same phone, other format: re-subscribed
-        (1, "+14155550102", "Yes"),            # a confirmation, no opt-out: nothing
-        (2, "+14155550103", "Stop."),
-        (3, "415.555.0103", "please stop texting me"),   # never downgrades an opt-out
-        (4, "+14155550104", "please stop texting me"),
-        (6, "+14155550105", "HELP"),
-        (7, "+14155550106", "HELP"),
-        (8, "+14155550106", "STOP"),
-        (9, "+14155550106", "HELP"),           # help after a STOP changes nothing
-        (10, "+14155550107", "please stop texting me"),
-        (11, "+14155550107", "YES"),           # opt-in lifts a review too
-    ])
+    frame = inbound(
+        [
+            (0, "+14155550101", "STOP"),
+            (5, "(415) 555-0101", "START"),  # same phone, other format: re-subscribed
+            (1, "+14155550102", "Yes"),  # a confirmation, no opt-out: nothing
+            (2, "+14155550103", "Stop."),
+            (3, "415.555.0103", "please stop texting me"),  # never downgrades an opt-out
+            (4, "+14155550104", "please stop texting me"),
+            (6, "+14155550105", "HELP"),
+            (7, "+14155550106", "HELP"),
+            (8, "+14155550106", "STOP"),
+            (9, "+14155550106", "HELP"),  # help after a STOP changes nothing
+            (10, "+14155550107", "please stop texting me"),
+            (11, "+14155550107", "YES"),  # opt-in lifts a review too
+        ]
+    )
     got = ptdata.opt_outs(frame)
     assert list(got.columns) == ["phone", "status", "keyword", "reason", "received_at", "body"]
     table = {r.phone: (r.status, r.body, r.received_at.minute) for r in got.itertuples()}
@@ -141,7 +150,9 @@ def test_order_is_by_time_not_file_order():
 def test_opt_out_type_is_authoritative():
     frame = inbound([(0, "+14155550101", "Stop the presses, great news", "STOP")])
     got = ptdata.opt_outs(frame)
-    assert got[["phone", "status", "keyword"]].values.tolist() == [["+14155550101", "opted_out", "STOP"]]
+    assert got[["phone", "status", "keyword"]].values.tolist() == [
+        ["+14155550101", "opted_out", "STOP"]
+    ]
 
 
 def test_no_decisions_gives_typed_empty_frame():
@@ -152,19 +163,43 @@ def test_no_decisions_gives_typed_empty_frame():
 
 def test_suppression_from_dump_path_and_glob(tmp_path):
     dump = tmp_path / "in.jsonl"
-    dump.write_text("\n".join(json.dumps(r) for r in [
-        {"received_at": "2025-03-04T10:00:00Z", "From": "+14155550101", "Body": "STOP", "SmsSid": "S1"},
-        {"received_at": "2025-03-04T10:01:00Z", "From": "+14155550102", "Body": "ok", "SmsSid": "S2"},
-    ]) + "\n")
+    dump.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "received_at": "2025-03-04T10:00:00Z",
+                    "From": "+14155550101",
+                    "Body": "STOP",
+                    "SmsSid": "S1",
+                },
+                {
+                    "received_at": "2025-03-04T10:01:00Z",
+                    "From": "+14155550102",
+                    "Body": "ok",
+                    "SmsSid": "S2",
+                },
+            ]
+        )
+        + "\n"
+    )
     assert ptdata.suppression_list(dump) == {"+14155550101"}
     assert ptdata.suppression_list(str(dump)) == {"+14155550101"}
     assert ptdata.suppression_list(str(tmp_path / "*.jsonl")) == {"+14155550101"}
 
 
 def test_a_folder_of_dumps_and_a_do_not_text_list(tmp_path):
-    (tmp_path / "in.jsonl").write_text(json.dumps({
-        "received_at": "2025-03-04T10:00:00Z", "From": "+14155550101", "Body": "STOP",
-        "SmsSid": "S1"}) + "\n")
+    (tmp_path / "in.jsonl").write_text(
+        json.dumps(
+            {
+                "received_at": "2025-03-04T10:00:00Z",
+                "From": "+14155550101",
+                "Body": "STOP",
+                "SmsSid": "S1",
+            }
+        )
+        + "\n"
+    )
     (tmp_path / "dnc.csv").write_text("Name,Cell\nAnn,(415) 555-0102\n")
     (tmp_path / "more.txt").write_text("415-555-0103\n")
     assert ptdata.suppression_list(tmp_path) == {"+14155550101", "+14155550102", "+14155550103"}
@@ -172,22 +207,49 @@ def test_a_folder_of_dumps_and_a_do_not_text_list(tmp_path):
 
 def test_dumps_in_a_list_are_read_together(tmp_path):
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    a.write_text(json.dumps({"received_at": "2025-03-04T10:00:00Z", "From": "+14155550101",
-                             "Body": "STOP", "SmsSid": "S1"}) + "\n")
-    b.write_text(json.dumps({"received_at": "2025-03-05T10:00:00Z", "From": "+14155550101",
-                             "Body": "START", "SmsSid": "S2"}) + "\n")
+    a.write_text(
+        json.dumps(
+            {
+                "received_at": "2025-03-04T10:00:00Z",
+                "From": "+14155550101",
+                "Body": "STOP",
+                "SmsSid": "S1",
+            }
+        )
+        + "\n"
+    )
+    b.write_text(
+        json.dumps(
+            {
+                "received_at": "2025-03-05T10:00:00Z",
+                "From": "+14155550101",
+                "Body": "START",
+                "SmsSid": "S2",
+            }
+        )
+        + "\n"
+    )
     assert ptdata.suppression_list([a, b]) == set()
 
 
-@pytest.mark.parametrize("content, name", [
-    P("phone\n(415) 555-0101\n+1 415 555 0102\n4155550103\n", "dnc.csv", id="csv-phone-column"),
-    P("Name,Mobile Number,Notes\nAnn,415-555-0101,x\nBo,415.555.0102,\nCy,1 415 555 0103,y\n",
-      "dnc.csv", id="csv-named-column"),
-    P("Name;Mobile\nAnn;(415) 555-0101\nBo;+14155550102\nCy;415 555 0103\n", "dnc.csv",
-      id="csv-semicolon"),
-    P("(415) 555-0101\n+1 415 555 0102\n415-555-0103\n", "dnc.txt", id="txt-one-per-line"),
-    P("phone\n(415) 555-0101\n+1 415 555 0102\n415-555-0103\n", "dnc.txt", id="txt-header"),
-])
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        P("phone\n(415) 555-0101\n+1 415 555 0102\n4155550103\n", "dnc.csv", id="csv-phone-column"),
+        P(
+            "Name,Mobile Number,Notes\nAnn,415-555-0101,x\nBo,415.555.0102,\nCy,1 415 555 0103,y\n",
+            "dnc.csv",
+            id="csv-named-column",
+        ),
+        P(
+            "Name;Mobile\nAnn;(415) 555-0101\nBo;+14155550102\nCy;415 555 0103\n",
+            "dnc.csv",
+            id="csv-semicolon",
+        ),
+        P("(415) 555-0101\n+1 415 555 0102\n415-555-0103\n", "dnc.txt", id="txt-one-per-line"),
+        P("phone\n(415) 555-0101\n+1 415 555 0102\n415-555-0103\n", "dnc.txt", id="txt-header"),
+    ],
+)
 def test_suppression_files_any_format(tmp_path, content, name):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -195,8 +257,14 @@ def test_suppression_files_any_format(tmp_path, content, name):
 
 
 def test_opt_outs_csv_round_trip_honours_status(tmp_path):
-    frame = inbound([(0, "+14155550101", "STOP"), (1, "+14155550102", "STOP"),
-                     (2, "+14155550102", "START"), (3, "+14155550103", "stop texting me")])
+    frame = inbound(
+        [
+            (0, "+14155550101", "STOP"),
+            (1, "+14155550102", "STOP"),
+            (2, "+14155550102", "START"),
+            (3, "+14155550103", "stop texting me"),
+        ]
+    )
     path = tmp_path / "opt_outs.csv"
     ptdata.opt_outs(frame).to_csv(path, index=False)
     assert ptdata.suppression_list(path) == {"+14155550101", "+14155550103"}

@@ -16,18 +16,39 @@ matplotlib = pytest.importorskip("matplotlib")
 
 @pytest.fixture
 def frame():
-    return frame_from_records([
-        {"received_at": "2025-03-03T10:05:00Z", "From": "+14155550101", "Body": "Yes",
-         "SmsSid": "SM1", "FromState": "CA", "FromCity": "SAN FRANCISCO"},
-        {"received_at": "2025-03-04T18:00:00Z", "From": "+16175550101", "Body": "pic",
-         "SmsSid": "MM1", "NumMedia": "1", "FromState": "MA", "FromCity": "BOSTON"},
-    ])
+    return frame_from_records(
+        [
+            {
+                "received_at": "2025-03-03T10:05:00Z",
+                "From": "+14155550101",
+                "Body": "Yes",
+                "SmsSid": "SM1",
+                "FromState": "CA",
+                "FromCity": "SAN FRANCISCO",
+            },
+            {
+                "received_at": "2025-03-04T18:00:00Z",
+                "From": "+16175550101",
+                "Body": "pic",
+                "SmsSid": "MM1",
+                "NumMedia": "1",
+                "FromState": "MA",
+                "FromCity": "BOSTON",
+            },
+        ]
+    )
 
 
 def tables(frame):
-    sent = pd.DataFrame({"phone": ["+14155550101", "+16175550101"], "status": ["sent", "sent"],
-                         "campaign_id": ["C1", "C2"], "place": ["Main St", "Elm St"],
-                         "finished_at": ["2025-03-03T10:00:00Z", "2025-03-04T17:00:00Z"]})
+    sent = pd.DataFrame(
+        {
+            "phone": ["+14155550101", "+16175550101"],
+            "status": ["sent", "sent"],
+            "campaign_id": ["C1", "C2"],
+            "place": ["Main St", "Elm St"],
+            "finished_at": ["2025-03-03T10:00:00Z", "2025-03-04T17:00:00Z"],
+        }
+    )
     return [
         (ptdata.plot_volume_by_hour, ptdata.volume_by_hour(frame), "Replies by hour of day"),
         (ptdata.plot_volume_by_weekday, ptdata.volume_by_weekday(frame), "Replies by weekday"),
@@ -52,7 +73,7 @@ def test_every_plot_returns_a_figure_and_saves(frame, tmp_path):
 def test_bars_show_the_numbers(frame):
     fig = ptdata.plot_volume_by_hour(ptdata.volume_by_hour(frame))
     heights = [p.get_height() for p in fig.axes[0].patches]
-    assert len(heights) == 48                      # 24 SMS bars + 24 MMS bars
+    assert len(heights) == 48  # 24 SMS bars + 24 MMS bars
     assert heights[10] == 1 and heights[24 + 18] == 1 and sum(heights) == 2
 
 

@@ -13,13 +13,20 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def test_every_sample_reply_arrives_between_8_and_21_where_its_sender_lives():
-    inbound = ptdata.load_inbound([SAMPLES / "inbound_sms.jsonl", SAMPLES / "inbound_mms.jsonl",
-                                   SAMPLES / "inbound_form.txt"])
+    inbound = ptdata.load_inbound(
+        [SAMPLES / "inbound_sms.jsonl", SAMPLES / "inbound_mms.jsonl", SAMPLES / "inbound_form.txt"]
+    )
     assert len(inbound) >= 15
-    zones = resolve_timezones(pd.DataFrame({"Phone": inbound["From"].astype("str"),
-                                            "State": inbound["FromState"].astype("str")}))
+    zones = resolve_timezones(
+        pd.DataFrame(
+            {"Phone": inbound["From"].astype("str"), "State": inbound["FromState"].astype("str")}
+        )
+    )
     assert zones["tz"].notna().all()
     local = [at.tz_convert(tz) for at, tz in zip(inbound["received_at"], zones["tz"])]
-    late_or_early = [f"{sender} at {t:%a %H:%M} ({t.tzinfo})"
-                     for sender, t in zip(inbound["From"], local) if not 8 <= t.hour < 21]
+    late_or_early = [
+        f"{sender} at {t:%a %H:%M} ({t.tzinfo})"
+        for sender, t in zip(inbound["From"], local)
+        if not 8 <= t.hour < 21
+    ]
     assert late_or_early == []

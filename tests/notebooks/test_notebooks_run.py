@@ -19,16 +19,22 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PLOTS = re.compile(r"\bplot_\w+\(")
-FIGURE_TEXT = re.compile(r"<\w*Figure size [\d.]+x[\d.]+ with \d+ Axes>|<\w+ size [\d.]+x[\d.]+ "
-                         r"with \d+ Axes>")
+FIGURE_TEXT = re.compile(
+    r"<\w*Figure size [\d.]+x[\d.]+ with \d+ Axes>|<\w+ size [\d.]+x[\d.]+ "
+    r"with \d+ Axes>"
+)
 IMAGES = ("image/png", "image/svg+xml")
 
 
 def executed(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=240,
-                                     resources={"metadata": {"path": str(path.parent)}},
-                                     allow_errors=True)
+    client = nbclient.NotebookClient(
+        nb,
+        kernel_name="python3",
+        timeout=240,
+        resources={"metadata": {"path": str(path.parent)}},
+        allow_errors=True,
+    )
     client.execute()
     return nb
 
@@ -65,4 +71,4 @@ def test_runs_and_shows_its_pictures(path, monkeypatch):
             problems.append(f"{where} calls a plot function but shows no picture")
     assert problems == []
     if path.name.startswith("05_"):
-        assert pictures == 3          # reply rates, replies by hour, replies by weekday
+        assert pictures == 3  # reply rates, replies by hour, replies by weekday

@@ -16,22 +16,30 @@ from ptdata.sandbox.server import bind_socket
 def start(*args):
     proc = subprocess.Popen(
         [sys.executable, "-m", "ptdata", "sandbox", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     header = "".join(proc.stdout.readline() for _ in range(4))
     match = re.search(r"listening on (http://127\.0\.0\.1:\d+) ", header)
     assert match, header + proc.stderr.read()
     return proc, match.group(1), header
 
 
-@pytest.mark.parametrize("sig", [pytest.param(signal.SIGINT, id="ctrl-c"),
-                                 pytest.param(signal.SIGTERM, id="sigterm")])
+@pytest.mark.parametrize(
+    "sig", [pytest.param(signal.SIGINT, id="ctrl-c"), pytest.param(signal.SIGTERM, id="sigterm")]
+)
 def test_cli_serves_until_signalled(sig):
     proc, url, header = start("--latency", "0.01", "--rate-limit", "50")
     try:
         health = httpx.get(url + "/_sandbox/health", timeout=5).json()
         assert health["options"]["latency"] == 0.01 and health["options"]["rate_limit"] == 50
-        reply = httpx.post(url + "/api/messages/sendsimple", headers={"ApiKey": "k"},
-                           json={"To": "+14155550123", "Body": "Hi"}, timeout=5)
+        reply = httpx.post(
+            url + "/api/messages/sendsimple",
+            headers={"ApiKey": "k"},
+            json={"To": "+14155550123", "Body": "Hi"},
+            timeout=5,
+        )
         assert reply.json()["Data"]["Reach"] == 1
     finally:
         proc.send_signal(sig)
@@ -46,8 +54,10 @@ def test_cli_never_prints_the_configured_key():
     proc, url, header = start("--api-key", "pt-cli-secret-77")
     try:
         assert httpx.get(url + "/api/groups", headers={"ApiKey": "x"}).status_code == 401
-        assert httpx.get(url + "/api/groups",
-                         headers={"ApiKey": "pt-cli-secret-77"}).status_code == 200
+        assert (
+            httpx.get(url + "/api/groups", headers={"ApiKey": "pt-cli-secret-77"}).status_code
+            == 200
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)

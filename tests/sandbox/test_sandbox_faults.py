@@ -40,8 +40,9 @@ def test_scripted_fault_reaches_the_client_once(client, sandbox, fault, error, a
     assert [r["status"] for r in sends(sandbox)] == [recorded]
     assert [r["fault"] for r in sends(sandbox)] == [fault]
     assert len(sandbox.messages()) == (1 if acted else 0)
-    assert ptdata.api.results.is_unknown_outcome(info.value) is (fault not in (
-        "success_false", "400"))
+    assert ptdata.api.results.is_unknown_outcome(info.value) is (
+        fault not in ("success_false", "400")
+    )
     assert text(client).reach == 1  # then normal behaviour resumes
     assert sandbox.pending_faults() == []
 
@@ -57,8 +58,11 @@ def test_drop_is_a_transport_error_after_the_server_acted(client, sandbox):
 def test_drop_surfaces_as_httpx_protocol_error(sandbox):
     sandbox.script_faults(["drop"])
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
-        httpx.post(sandbox.url + "/api/messages/sendsimple", headers={"ApiKey": "k"},
-                   json={"To": NUMBER, "Body": "Hi"})
+        httpx.post(
+            sandbox.url + "/api/messages/sendsimple",
+            headers={"ApiKey": "k"},
+            json={"To": NUMBER, "Body": "Hi"},
+        )
 
 
 def test_stall_is_a_read_timeout_after_the_server_acted(sandbox, api_key):
@@ -85,8 +89,11 @@ def test_429_carries_retry_after_and_the_client_waits(sandbox, api_key):
 
 def test_429_header_over_raw_http(sandbox):
     sandbox.script_faults(["429:7"])
-    response = httpx.post(sandbox.url + "/api/messages/sendsimple", headers={"ApiKey": "k"},
-                          json={"To": NUMBER, "Body": "Hi"})
+    response = httpx.post(
+        sandbox.url + "/api/messages/sendsimple",
+        headers={"ApiKey": "k"},
+        json={"To": NUMBER, "Body": "Hi"},
+    )
     assert response.status_code == 429 and response.headers["Retry-After"] == "7"
 
 
@@ -147,8 +154,10 @@ def test_random_faults_follow_the_seed():
 
 
 def test_random_error_rate_over_the_socket(api_key):
-    with serve_sandbox(error_rate=0.5, seed=3) as server, \
-            ptdata.PowerTextor(api_key=api_key, base_url=server.url) as client:
+    with (
+        serve_sandbox(error_rate=0.5, seed=3) as server,
+        ptdata.PowerTextor(api_key=api_key, base_url=server.url) as client,
+    ):
         outcomes = []
         for _ in range(20):
             try:
@@ -168,7 +177,8 @@ def test_rate_limit_answers_429_beyond_n_per_second(sandbox):
     assert [r.status_code for r in statuses] == [200] * 5 + [429] * 3
     assert statuses[-1].headers["Retry-After"] == "1"
     assert statuses[-1].json()["Error"]["Message"] == (
-        "rate limit of 5 requests per second exceeded; retry after 1 s")
+        "rate limit of 5 requests per second exceeded; retry after 1 s"
+    )
 
 
 def test_rate_limiter_window_slides():
@@ -203,7 +213,10 @@ def test_in_process_faults_raise_what_httpx_raises():
         sb.script_faults(["drop", "stall"])
         for expected in (httpx.RemoteProtocolError, httpx.ReadTimeout):
             with pytest.raises(expected):
-                http.post("/api/messages/sendsimple", headers={"ApiKey": "k"},
-                          json={"To": NUMBER, "Body": "Hi"})
+                http.post(
+                    "/api/messages/sendsimple",
+                    headers={"ApiKey": "k"},
+                    json={"To": NUMBER, "Body": "Hi"},
+                )
         assert len(sb.messages()) == 2
         assert [r["status"] for r in sb.requests()] == ["dropped", "stalled"]

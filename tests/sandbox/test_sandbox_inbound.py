@@ -17,7 +17,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append((self.path, self.headers["Content-Type"], body))
                 self.send_response(status)
@@ -33,8 +33,9 @@ class Receiver:
         self.thread.start()
 
     def forms(self):
-        return [dict(parse_qsl(body.decode(), keep_blank_values=True))
-                for _, _, body in self.received]
+        return [
+            dict(parse_qsl(body.decode(), keep_blank_values=True)) for _, _, body in self.received
+        ]
 
     def close(self):
         self.server.shutdown()
@@ -61,15 +62,30 @@ def test_sms_is_posted_form_encoded_to_the_sms_webhook(client, sandbox, receiver
     result = inbound(sandbox, {"From": "+14155550102", "Body": "What time do you open?"})
 
     assert result["deliveries"] == [
-        {"RegistrationId": reg.registration_id, "kind": "sms", "status": 200, "error": None}]
+        {"RegistrationId": reg.registration_id, "kind": "sms", "status": 200, "error": None}
+    ]
     assert "s3cret-token" not in str(result["deliveries"])
     ((path, ctype, _),) = receiver.received
     assert path == "/hook/s3cret-token?k=1"
     assert ctype == "application/x-www-form-urlencoded"
     (form,) = receiver.forms()
-    assert list(form) == ["SmsSid", "Body", "MessageStatus", "MessagingServiceSid", "AccountSid",
-                          "From", "To", "FromCity", "FromState", "FromZip", "FromCountry",
-                          "ToCity", "ToState", "ToZip", "ToCountry"]
+    assert list(form) == [
+        "SmsSid",
+        "Body",
+        "MessageStatus",
+        "MessagingServiceSid",
+        "AccountSid",
+        "From",
+        "To",
+        "FromCity",
+        "FromState",
+        "FromZip",
+        "FromCountry",
+        "ToCity",
+        "ToState",
+        "ToZip",
+        "ToCountry",
+    ]
     assert form["Body"] == "What time do you open?" and form["From"] == "+14155550102"
     assert form["To"] == "+14155550100" and form["FromCountry"] == "US"
     assert re.fullmatch(r"SM[0-9a-f]{32}", form["SmsSid"])
@@ -81,8 +97,15 @@ def test_mms_goes_to_the_mms_webhook_only(client, sandbox, receiver):
     client.register_webhook(receiver.url + "/sms", kind="sms")
     reg = client.register_webhook(receiver.url + "/mms", kind="mms")
 
-    result = inbound(sandbox, {"From": "+14155550103", "Body": "Photo of the damage",
-                               "NumMedia": 1, "contentType": "image/png"})
+    result = inbound(
+        sandbox,
+        {
+            "From": "+14155550103",
+            "Body": "Photo of the damage",
+            "NumMedia": 1,
+            "contentType": "image/png",
+        },
+    )
 
     assert result["kind"] == "mms"
     assert [d["RegistrationId"] for d in result["deliveries"]] == [reg.registration_id]
@@ -95,8 +118,10 @@ def test_mms_goes_to_the_mms_webhook_only(client, sandbox, receiver):
 
 def test_given_fields_win_and_none_removes_a_field(client, sandbox, receiver):
     client.register_webhook(receiver.url + "/sms")
-    result = inbound(sandbox, {"Body": "STOP", "SmsSid": "SM" + "0" * 32, "OptOutType": None,
-                               "ApiVersion": "2010-04-01"})
+    result = inbound(
+        sandbox,
+        {"Body": "STOP", "SmsSid": "SM" + "0" * 32, "OptOutType": None, "ApiVersion": "2010-04-01"},
+    )
     form = receiver.forms()[0]
     assert form["SmsSid"] == "SM" + "0" * 32
     assert "OptOutType" not in form
@@ -113,8 +138,9 @@ def test_given_fields_win_and_none_removes_a_field(client, sandbox, receiver):
         pytest.param("please stop texting", None, "Active", id="not-a-keyword"),
     ],
 )
-def test_keywords_set_opt_out_type_and_contact_status(client, sandbox, receiver, body,
-                                                      opt_out_type, status):
+def test_keywords_set_opt_out_type_and_contact_status(
+    client, sandbox, receiver, body, opt_out_type, status
+):
     client.register_webhook(receiver.url + "/sms")
     inbound(sandbox, {"From": "+14155550104", "Body": body})
     assert receiver.forms()[0].get("OptOutType") == opt_out_type
@@ -127,7 +153,9 @@ def test_unsubscribed_contacts_are_not_texted_until_start(client, sandbox):
     first = client.send_text("Shift swap?", group="Staff")
     assert (first.reach, first.sent_count, first.undelivered_count) == (2, 1, 1)
     assert [(m["phone"], m["status"]) for m in sandbox.messages()] == [
-        ("+14155550107", "undelivered"), ("+14155550108", "sent")]
+        ("+14155550107", "undelivered"),
+        ("+14155550108", "sent"),
+    ]
     assert inbound(sandbox, {"From": "+14155550107", "Body": "START"})["contact_status"] == "Active"
     assert client.send_text("Shift swap?", group="Staff").sent_count == 2
 

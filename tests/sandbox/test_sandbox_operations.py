@@ -13,12 +13,36 @@ from ptdata.api.operations import OPERATIONS, get_operation
 from ptdata.sandbox.examples import EXAMPLE_PNG, example_fields
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-CAMPAIGN_CORE = {"CampaignId", "AccountId", "Type", "Body", "SendDate", "PlaceId", "Status",
-                 "CreatedAt", "CreatedBy"}
+CAMPAIGN_CORE = {
+    "CampaignId",
+    "AccountId",
+    "Type",
+    "Body",
+    "SendDate",
+    "PlaceId",
+    "Status",
+    "CreatedAt",
+    "CreatedBy",
+}
 CAMPAIGN_COUNTS = {"Groups", "Reach", "SentCount", "UndeliveredCount"}
-MESSAGE_KEYS = {"MessageId", "AccountId", "Type", "ReferenceId", "Direction", "From", "To",
-                "Body", "CampaignId", "Rating", "Segments", "Status", "Deleted", "CreatedAt",
-                "Account", "Contact"}
+MESSAGE_KEYS = {
+    "MessageId",
+    "AccountId",
+    "Type",
+    "ReferenceId",
+    "Direction",
+    "From",
+    "To",
+    "Body",
+    "CampaignId",
+    "Rating",
+    "Segments",
+    "Status",
+    "Deleted",
+    "CreatedAt",
+    "Account",
+    "Contact",
+}
 CONTACT_KEYS = {"ContactId", "Phone", "Name", "WelcomeSent", "Status", "Groups"}
 JSON_TYPES = {"string": str, "array": list, "boolean": bool, "integer": int}
 
@@ -29,7 +53,8 @@ def send(client, sandbox, op_id):
         registration = client.register_webhook("https://hooks.example.com/in?secret=x")
         sandbox.clear_requests()
     fields = example_fields(
-        op_id, registration_id=registration.registration_id if registration else None)
+        op_id, registration_id=registration.registration_id if registration else None
+    )
     return fields, client.operation(op_id, **fields), registration
 
 
@@ -52,8 +77,14 @@ def test_operation_is_recorded_as_the_spec_defines_it(client, sandbox, api_key, 
         assert record["content_type"].startswith("multipart/form-data; boundary=")
         assert set(record["form"]) == set(fields) - {"Attachment"}
         assert record["form"]["ReplySTOPToOptOut"] == "true"
-        assert record["files"] == [{"name": "Attachment", "filename": "photo.png",
-                                    "size": len(EXAMPLE_PNG), "content_type": "image/png"}]
+        assert record["files"] == [
+            {
+                "name": "Attachment",
+                "filename": "photo.png",
+                "size": len(EXAMPLE_PNG),
+                "content_type": "image/png",
+            }
+        ]
         assert record["path"] == op.path
     elif op.method == "GET":
         assert record["path"] == op.path
@@ -96,8 +127,9 @@ def test_reply_has_the_spec_shape(client, sandbox, op_id):
     elif op.result == "groups":
         assert all(set(g) == {"GroupId", "Name", "ContactsCount"} for g in data)
     elif op.result == "places":
-        assert all(set(p) == {"PlaceId", "AccountId", "GooglePlaceId", "Name", "CreatedAt"}
-                   for p in data)
+        assert all(
+            set(p) == {"PlaceId", "AccountId", "GooglePlaceId", "Name", "CreatedAt"} for p in data
+        )
     elif op.result == "registration":
         assert result.status_code == 201
         assert result.location == f"/api/twilio/{data['RegistrationId']}"
@@ -118,8 +150,9 @@ def test_reply_has_the_spec_shape(client, sandbox, op_id):
         pytest.param("SendTextMessageToAGroup", list, dict, False, id="to-a-group"),
     ],
 )
-def test_reply_variants_follow_each_operations_schema(client, sandbox, op_id, groups_type,
-                                                       error_type, is_reminder):
+def test_reply_variants_follow_each_operations_schema(
+    client, sandbox, op_id, groups_type, error_type, is_reminder
+):
     _, result, _ = send(client, sandbox, op_id)
     assert isinstance(result.data["Groups"], groups_type)
     assert isinstance(result.envelope["Error"], error_type)
@@ -127,7 +160,15 @@ def test_reply_variants_follow_each_operations_schema(client, sandbox, op_id, gr
 
 
 def test_group_objects_in_a_campaign_reply(client, sandbox):
-    result = client.operation("SendTextMessageToAGroup", To=example_fields(
-        "SendTextMessageToAGroup")["To"], Body="Doors open at 9")
-    assert result.data["Groups"] == [{"GroupId": result.data["Groups"][0]["GroupId"],
-                                      "Name": "VIP customers", "ContactsCount": 3}]
+    result = client.operation(
+        "SendTextMessageToAGroup",
+        To=example_fields("SendTextMessageToAGroup")["To"],
+        Body="Doors open at 9",
+    )
+    assert result.data["Groups"] == [
+        {
+            "GroupId": result.data["Groups"][0]["GroupId"],
+            "Name": "VIP customers",
+            "ContactsCount": 3,
+        }
+    ]

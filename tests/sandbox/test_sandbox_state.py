@@ -1,6 +1,6 @@
 """What sends do to the sandbox's state: per-recipient messages, new contacts and groups."""
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,14 +15,24 @@ NEWSLETTER = ["+14155550101", "+14155550104", "+14155550105", "+14155550106"]
 
 
 def test_seeded_places_groups_and_contacts(client):
-    assert [p.name for p in client.places()] == ["Main Street Bakery", "Harbor Dental",
-                                                 "Uptown Salon"]
+    assert [p.name for p in client.places()] == [
+        "Main Street Bakery",
+        "Harbor Dental",
+        "Uptown Salon",
+    ]
     assert all(p.google_place_id.startswith("ChIJ") for p in client.places())
     assert [(g.name, g.contacts_count) for g in client.groups()] == [
-        ("VIP customers", 3), ("Newsletter", 4), ("Staff", 2)]
+        ("VIP customers", 3),
+        ("Newsletter", 4),
+        ("Staff", 2),
+    ]
     first = client.contacts()[0]
     assert (first.phone, first.name, first.status, first.groups) == (
-        "+14155550101", "Ava Martinez", "Active", "VIP customers, Newsletter")
+        "+14155550101",
+        "Ava Martinez",
+        "Active",
+        "VIP customers, Newsletter",
+    )
 
 
 def test_group_send_expands_to_one_message_per_member(client, sandbox):
@@ -30,7 +40,8 @@ def test_group_send_expands_to_one_message_per_member(client, sandbox):
     rows = sandbox.messages(campaign_id=result.campaign_id)
     assert [m["phone"] for m in rows] == VIP
     assert {(m["status"], m["kind"], m["body"], m["operation"]) for m in rows} == {
-        ("sent", "text", "Doors open at 9", "SendTextMessageToAGroup")}
+        ("sent", "text", "Doors open at 9", "SendTextMessageToAGroup")
+    }
 
 
 def test_groups_send_reaches_each_contact_once(client, sandbox):
@@ -56,9 +67,15 @@ def test_scheduled_send_stores_the_utc_instant(client, sandbox):
     result = client.send_text("See you", contact="+14155550102", at=at)
     (row,) = sandbox.messages()
     assert (row["status"], row["send_at"], row["scheduled"]) == (
-        "scheduled", "2027-12-03T14:30:00.000Z", True)
+        "scheduled",
+        "2027-12-03T14:30:00.000Z",
+        True,
+    )
     assert (result.status, result.send_date, result.sent_count) == (
-        "Scheduled", "2027-12-03T14:30:00.000Z", 0)
+        "Scheduled",
+        "2027-12-03T14:30:00.000Z",
+        0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,10 +87,12 @@ def test_scheduled_send_stores_the_utc_instant(client, sandbox):
         pytest.param("01/03/2028", 3, "12:30 PM", "2027-12-31T12:30:00.000Z", id="year-back"),
     ],
 )
-def test_reminder_send_at_is_event_date_minus_days_at_time(client, sandbox, event_date, days,
-                                                           at, send_at):
-    result = client.send_reminder("Your appointment", event_date=event_date, days_before=days,
-                                  time=at, group="Staff")
+def test_reminder_send_at_is_event_date_minus_days_at_time(
+    client, sandbox, event_date, days, at, send_at
+):
+    result = client.send_reminder(
+        "Your appointment", event_date=event_date, days_before=days, time=at, group="Staff"
+    )
     rows = sandbox.messages()
     assert [m["send_at"] for m in rows] == [send_at, send_at]
     assert {(m["kind"], m["status"]) for m in rows} == {("reminder", "scheduled")}
@@ -81,14 +100,18 @@ def test_reminder_send_at_is_event_date_minus_days_at_time(client, sandbox, even
 
 
 def test_reminder_time_object_in_utc(client, sandbox):
-    client.send_reminder("Bring your card", event_date="06/15/2027", days_before=1,
-                         time=time(14, 0, tzinfo=timezone.utc), contact="+14155550101")
+    client.send_reminder(
+        "Bring your card",
+        event_date="06/15/2027",
+        days_before=1,
+        time=time(14, 0, tzinfo=UTC),
+        contact="+14155550101",
+    )
     assert sandbox.messages()[0]["send_at"] == "2027-06-14T14:00:00.000Z"
 
 
 def test_review_stores_the_place(client, sandbox):
-    result = client.send_review("How did we do?", place="Harbor Dental",
-                                contacts=["+14155550101"])
+    result = client.send_review("How did we do?", place="Harbor Dental", contacts=["+14155550101"])
     place = client.resolve_place("Harbor Dental").google_place_id
     assert result.type == "Review" and result.place_id == place
     assert sandbox.messages()[0]["place_id"] == place
@@ -102,8 +125,9 @@ def test_new_contact_send_creates_the_contact(client, sandbox):
 
 
 def test_new_group_send_creates_group_and_contacts(client, sandbox):
-    result = client.send_text("Welcome to the club", new_group="Spring promo",
-                              members=["+14155550101", "+14155550161"])
+    result = client.send_text(
+        "Welcome to the club", new_group="Spring promo", members=["+14155550101", "+14155550161"]
+    )
     group = client.resolve_group("Spring promo")
     assert group.contacts_count == 2
     assert result.raw["Groups"] == "Spring promo"  # this reply names groups in a string
@@ -119,7 +143,8 @@ def test_mms_stores_the_attachment(client, sandbox):
     client.send_mms("Our new menu", ("menu.png", EXAMPLE_PNG, "image/png"), group="Staff")
     rows = sandbox.messages()
     assert [m["attachment"] for m in rows] == [
-        {"filename": "menu.png", "size": len(EXAMPLE_PNG), "content_type": "image/png"}] * 2
+        {"filename": "menu.png", "size": len(EXAMPLE_PNG), "content_type": "image/png"}
+    ] * 2
     assert {m["kind"] for m in rows} == {"mms"}
 
 
@@ -134,7 +159,10 @@ def test_create_contact_is_an_upsert_by_phone(client):
 def test_update_contact_changes_name_and_number(client):
     updated = client.update_contact("+14155550101", name="Avery", new_phone="+14155550171")
     assert (updated.phone, updated.name, updated.groups) == (
-        "+14155550171", "Avery Martinez", "VIP customers, Newsletter")
+        "+14155550171",
+        "Avery Martinez",
+        "VIP customers, Newsletter",
+    )
     assert "+14155550101" not in {c.phone for c in client.contacts()}
 
 
@@ -145,11 +173,27 @@ def test_sandbox_routes_list_state(client, sandbox):
     assert [m["phone"] for m in messages.json()] == ["+14155550107", "+14155550108"]
     by_phone = httpx.get(url + "/_sandbox/messages", params={"phone": "+14155550108"}).json()
     assert len(by_phone) == 1 and set(by_phone[0]) == {
-        "id", "message_id", "campaign_id", "operation", "phone", "contact_id", "body", "kind",
-        "status", "send_at", "place_id", "created_at", "scheduled", "attachment"}
+        "id",
+        "message_id",
+        "campaign_id",
+        "operation",
+        "phone",
+        "contact_id",
+        "body",
+        "kind",
+        "status",
+        "send_at",
+        "place_id",
+        "created_at",
+        "scheduled",
+        "attachment",
+    }
     (campaign,) = httpx.get(url + "/_sandbox/campaigns").json()
     assert (campaign["campaign_id"], campaign["reach"], campaign["group_ids"]) == (
-        result.campaign_id, 2, [seed_group_id("Staff")])
+        result.campaign_id,
+        2,
+        [seed_group_id("Staff")],
+    )
     health = httpx.get(url + "/_sandbox/health").json()
     assert health["ok"] is True and health["counts"]["messages"] == 2
     requests = httpx.get(url + "/_sandbox/requests", params={"since": 1}).json()
@@ -162,8 +206,9 @@ def test_sandbox_routes_list_state(client, sandbox):
 
 
 def test_config_over_http(sandbox):
-    response = httpx.post(sandbox.url + "/_sandbox/config", json={"latency": 0.01,
-                                                                  "rate_limit": 50})
+    response = httpx.post(
+        sandbox.url + "/_sandbox/config", json={"latency": 0.01, "rate_limit": 50}
+    )
     assert response.json()["latency"] == 0.01 and response.json()["rate_limit"] == 50
     bad = httpx.post(sandbox.url + "/_sandbox/config", json={"lag": 1})
     assert bad.status_code == 400 and bad.json()["error"].startswith("unknown option 'lag'")
@@ -173,8 +218,12 @@ def test_config_over_http(sandbox):
 
 def test_state_persists_in_a_db_file(tmp_path, api_key):
     db = str(tmp_path / "sandbox.sqlite")
-    with Sandbox(db=db) as sb, ptdata.PowerTextor(
-            api_key=api_key, base_url="http://sb", transport=sb.transport()) as client:
+    with (
+        Sandbox(db=db) as sb,
+        ptdata.PowerTextor(
+            api_key=api_key, base_url="http://sb", transport=sb.transport()
+        ) as client,
+    ):
         client.send_text("Hi", group="Staff")
         client.create_contact("+14155550180", "Kim")
     with Sandbox(db=db) as sb:

@@ -12,15 +12,32 @@ from ptdata.sandbox import Sandbox, serve_sandbox
 
 CALLS = [
     pytest.param(lambda c: c.send_text("Hi", group="VIP customers"), id="group-send"),
-    pytest.param(lambda c: c.send_review("Rate us", place="Uptown Salon",
-                                         contact="+14155550103"), id="review-message"),
+    pytest.param(
+        lambda c: c.send_review("Rate us", place="Uptown Salon", contact="+14155550103"),
+        id="review-message",
+    ),
     pytest.param(lambda c: c.create_contact("+14155550190", "Lee"), id="create-contact"),
-    pytest.param(lambda c: c.send_mms("Menu", b"%PDF-1.4 menu", number="+14155550123"),
-                 id="mms"),
+    pytest.param(lambda c: c.send_mms("Menu", b"%PDF-1.4 menu", number="+14155550123"), id="mms"),
 ]
-VOLATILE = {"CampaignId", "MessageId", "ContactId", "CreatedAt", "SendDate", "ReferenceId",
-            "received_at", "duration_ms", "seq", "campaign_id", "message_id", "contact_id",
-            "created_at", "send_at", "send_date", "id", "content_type"}
+VOLATILE = {
+    "CampaignId",
+    "MessageId",
+    "ContactId",
+    "CreatedAt",
+    "SendDate",
+    "ReferenceId",
+    "received_at",
+    "duration_ms",
+    "seq",
+    "campaign_id",
+    "message_id",
+    "contact_id",
+    "created_at",
+    "send_at",
+    "send_date",
+    "id",
+    "content_type",
+}
 
 
 def stable(value):
@@ -52,11 +69,19 @@ def test_in_process_matches_socket(call, fault, sandbox, local_sandbox, local_cl
 
 def test_async_transport_in_a_running_loop():
     async def main(sb):
-        async with httpx.AsyncClient(transport=sb.async_transport(),
-                                     base_url="http://sandbox.local") as http:
-            replies = await asyncio.gather(*(
-                http.post("/api/messages/sendsimple", headers={"ApiKey": "k"},
-                          json={"To": "+14155550123", "Body": f"n{i}"}) for i in range(5)))
+        async with httpx.AsyncClient(
+            transport=sb.async_transport(), base_url="http://sandbox.local"
+        ) as http:
+            replies = await asyncio.gather(
+                *(
+                    http.post(
+                        "/api/messages/sendsimple",
+                        headers={"ApiKey": "k"},
+                        json={"To": "+14155550123", "Body": f"n{i}"},
+                    )
+                    for i in range(5)
+                )
+            )
         return [r.status_code for r in replies]
 
     with Sandbox(latency=0.05) as sb:

@@ -24,7 +24,10 @@ def test_the_messy_sample_fails_with_a_summary_of_its_bad_rows(tmp_path):
     result = run(str(SAMPLES / "contacts_messy.csv"), "--report", str(report))
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{SAMPLES / 'contacts_messy.csv'}: 17 rows read as contacts (2 blank skipped): 4 valid, 11 failed"
+    assert (
+        lines[0]
+        == f"{SAMPLES / 'contacts_messy.csv'}: 17 rows read as contacts (2 blank skipped): 4 valid, 11 failed"
+    )
     assert lines[1:12] == [
         "  read as UTF-8 with BOM, semicolon-separated",
         "  phone: Mobile #",
@@ -38,7 +41,9 @@ def test_the_messy_sample_fails_with_a_summary_of_its_bad_rows(tmp_path):
         "  not_a_number           2  rows 9, 16",
         "  unknown_timezone       1  row 11",
     ]
-    assert lines[12].startswith("row 4, Phone: Excel changed this number to scientific notation (4.15555E+09)")
+    assert lines[12].startswith(
+        "row 4, Phone: Excel changed this number to scientific notation (4.15555E+09)"
+    )
     assert lines[-2] == "... and 1 more"
     assert lines[-1] == f"report: {report} (11 failures)"
 
@@ -50,12 +55,20 @@ def test_the_report_is_utf8_with_bom_lists_every_failure_and_is_safe_in_excel(tm
     assert data.startswith(b"\xef\xbb\xbfrow,column,value,reason,message\r\n")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [(r["row"], r["reason"]) for r in rows] == [
-        ("4", "excel_scientific"), ("5", "excel_decimal"), ("7", "duplicate"), ("8", "invalid"),
-        ("9", "not_a_number"), ("11", "unknown_timezone"), ("12", "invalid_zip"), ("13", "missing"),
-        ("16", "not_a_number"), ("17", "excel_truncated"), ("18", "duplicate"),
+        ("4", "excel_scientific"),
+        ("5", "excel_decimal"),
+        ("7", "duplicate"),
+        ("8", "invalid"),
+        ("9", "not_a_number"),
+        ("11", "unknown_timezone"),
+        ("12", "invalid_zip"),
+        ("13", "missing"),
+        ("16", "not_a_number"),
+        ("17", "excel_truncated"),
+        ("18", "duplicate"),
     ]
     by_row = {r["row"]: r for r in rows}
-    assert by_row["16"]["value"] == "'=HYPERLINK(\"http://example.com\",\"click\")"
+    assert by_row["16"]["value"] == '\'=HYPERLINK("http://example.com","click")'
     assert by_row["18"]["value"] == "'+1 415 555 0112"
     assert by_row["13"]["value"] == ""
 
@@ -71,14 +84,18 @@ def test_the_clean_sample_exits_0():
 
 def test_a_clean_report_has_only_its_header(tmp_path):
     report = tmp_path / "ok.csv"
-    assert run(str(SAMPLES / "groups.csv"), "--kind", "groups", "--report", str(report)).exit_code == 0
+    assert (
+        run(str(SAMPLES / "groups.csv"), "--kind", "groups", "--report", str(report)).exit_code == 0
+    )
     assert report.read_bytes() == b"\xef\xbb\xbfrow,column,value,reason,message\r\n"
 
 
 def test_stdin_is_read_with_a_dash():
     result = run("-", input=(SAMPLES / "contacts_clean.csv").read_bytes())
     assert result.exit_code == 0
-    assert result.stdout.startswith("<stdin>: 10 rows read as contacts (0 blank skipped): 10 valid, 0 failed\n")
+    assert result.stdout.startswith(
+        "<stdin>: 10 rows read as contacts (0 blank skipped): 10 valid, 0 failed\n"
+    )
 
 
 def test_a_cp1252_sheet_on_stdin_is_detected_and_reported():
@@ -119,11 +136,21 @@ def test_an_xlsx_sheet_by_number(tmp_path):
 @pytest.mark.parametrize(
     ("args", "data", "error"),
     [
-        pytest.param(["-"], b"Phone,Name\n+14155550123,Ana\n+14155550124,Smith, Jr\n",
-                     "error: cannot read <stdin>: row 3: 3 values but the header has 2 columns.", id="ragged"),
-        pytest.param(["missing.csv"], None, "error: cannot read missing.csv: no such file", id="missing-file"),
-        pytest.param(["-", "--header-row", "5"], b"Phone\n1\n", "error: cannot read <stdin>: row 5 is past the end of the sheet",
-                     id="header-row-past-the-end"),
+        pytest.param(
+            ["-"],
+            b"Phone,Name\n+14155550123,Ana\n+14155550124,Smith, Jr\n",
+            "error: cannot read <stdin>: row 3: 3 values but the header has 2 columns.",
+            id="ragged",
+        ),
+        pytest.param(
+            ["missing.csv"], None, "error: cannot read missing.csv: no such file", id="missing-file"
+        ),
+        pytest.param(
+            ["-", "--header-row", "5"],
+            b"Phone\n1\n",
+            "error: cannot read <stdin>: row 5 is past the end of the sheet",
+            id="header-row-past-the-end",
+        ),
     ],
 )
 def test_unreadable_input_exits_2_with_the_reason(args, data, error, tmp_path, monkeypatch):
@@ -136,8 +163,11 @@ def test_unreadable_input_exits_2_with_the_reason(args, data, error, tmp_path, m
 
 @pytest.mark.parametrize(
     "args",
-    [pytest.param(["--region", "XX"], id="bad-region"), pytest.param(["--kind", "people"], id="bad-kind"),
-     pytest.param(["--delimiter", "ab"], id="bad-delimiter")],
+    [
+        pytest.param(["--region", "XX"], id="bad-region"),
+        pytest.param(["--kind", "people"], id="bad-kind"),
+        pytest.param(["--delimiter", "ab"], id="bad-delimiter"),
+    ],
 )
 def test_usage_errors_exit_2(args):
     result = run(str(SAMPLES / "contacts_clean.csv"), *args)

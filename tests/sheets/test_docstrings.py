@@ -8,8 +8,22 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["campaign", "errors", "excel_safe", "headers", "mapping", "messages", "phone_choice", "phones", "reading", "schemas",
-           "segments", "templates", "validate", "xlsx"]
+MODULES = [
+    "campaign",
+    "errors",
+    "excel_safe",
+    "headers",
+    "mapping",
+    "messages",
+    "phone_choice",
+    "phones",
+    "reading",
+    "schemas",
+    "segments",
+    "templates",
+    "validate",
+    "xlsx",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -18,7 +18,9 @@ from ptdata.sheets.excel_safe import neutralise_cell, neutralise_frame, neutrali
         pytest.param("\tcmd", "'\tcmd", id="tab"),
         pytest.param("\rcmd", "'\rcmd", id="cr"),
         pytest.param("\ncmd", "'\ncmd", id="lf"),
-        pytest.param("+1 (415) 555-0123", "'+1 (415) 555-0123", id="formatted-phone-is-not-a-plain-number"),
+        pytest.param(
+            "+1 (415) 555-0123", "'+1 (415) 555-0123", id="formatted-phone-is-not-a-plain-number"
+        ),
         pytest.param("+14155550123", "+14155550123", id="e164-stays"),
         pytest.param("-5", "-5", id="negative-number-stays"),
         pytest.param("Ana", "Ana", id="text"),

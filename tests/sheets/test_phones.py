@@ -99,7 +99,11 @@ def test_the_shortcuts_give_libphonenumbers_own_reasons_and_details():
     for value in ["555-0123", "(200) 555-0123", "+1 200 555 0123", "415 555 0123"]:
         assert as_list(phone_problems([value])) == [_verdict(value, "US")[1]]
         if _verdict(value, "US")[1]:
-            assert phone_problem_message("invalid", value).split(": ", 1)[1].startswith(_verdict(value, "US")[2])
+            assert (
+                phone_problem_message("invalid", value)
+                .split(": ", 1)[1]
+                .startswith(_verdict(value, "US")[2])
+            )
 
 
 def test_excel_damage_is_flagged_even_when_libphonenumber_accepts_the_digits():
@@ -110,19 +114,36 @@ def test_excel_damage_is_flagged_even_when_libphonenumber_accepts_the_digits():
 @pytest.mark.parametrize(
     ("reason", "value", "message"),
     [
-        pytest.param("excel_scientific", "4.15555E+09",
-                     "Excel changed this number to scientific notation (4.15555E+09) and its digits are lost: "
-                     "format the Phone column as Text, re-enter the number from the source, and export again.",
-                     id="scientific"),
-        pytest.param("invalid", "555-0116", "'555-0116' is not a valid phone number: it has 7 digits; add the area code in front.",
-                     id="local-only"),
-        pytest.param("invalid", "(415) 555-012",
-                     "'(415) 555-012' is not a valid phone number: it has 9 digits, too few for a US number. "
-                     "A number outside North America needs + and its country code.", id="too-short"),
-        pytest.param("invalid", "+1 200 555 0123",
-                     "'+1 200 555 0123' is not a valid phone number: no North American number starts like this; "
-                     "check the area code and the next 3 digits.", id="unassigned"),
-        pytest.param("missing", None, "No phone number: fill it in or delete the row.", id="missing"),
+        pytest.param(
+            "excel_scientific",
+            "4.15555E+09",
+            "Excel changed this number to scientific notation (4.15555E+09) and its digits are lost: "
+            "format the Phone column as Text, re-enter the number from the source, and export again.",
+            id="scientific",
+        ),
+        pytest.param(
+            "invalid",
+            "555-0116",
+            "'555-0116' is not a valid phone number: it has 7 digits; add the area code in front.",
+            id="local-only",
+        ),
+        pytest.param(
+            "invalid",
+            "(415) 555-012",
+            "'(415) 555-012' is not a valid phone number: it has 9 digits, too few for a US number. "
+            "A number outside North America needs + and its country code.",
+            id="too-short",
+        ),
+        pytest.param(
+            "invalid",
+            "+1 200 555 0123",
+            "'+1 200 555 0123' is not a valid phone number: no North American number starts like this; "
+            "check the area code and the next 3 digits.",
+            id="unassigned",
+        ),
+        pytest.param(
+            "missing", None, "No phone number: fill it in or delete the row.", id="missing"
+        ),
     ],
 )
 def test_problem_messages_say_what_to_do(reason, value, message):
@@ -131,18 +152,38 @@ def test_problem_messages_say_what_to_do(reason, value, message):
 
 # ---- the property: agreement with libphonenumber on generated inputs ------------------------
 
-_AREAS = ["415", "212", "204", "416", "268", "809", "876", "939", "340", "800", "900", "555", "200",
-          "911", "011", "123"]
+_AREAS = [
+    "415",
+    "212",
+    "204",
+    "416",
+    "268",
+    "809",
+    "876",
+    "939",
+    "340",
+    "800",
+    "900",
+    "555",
+    "200",
+    "911",
+    "011",
+    "123",
+]
 _SEP = st.sampled_from(["", " ", "-", ".", "  ", "/", "--"])
 _DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=4)
 
 
 @st.composite
 def nanp_shaped(draw) -> str:
-    area = draw(st.one_of(st.sampled_from(_AREAS), st.text(alphabet="0123456789", min_size=3, max_size=3)))
+    area = draw(
+        st.one_of(st.sampled_from(_AREAS), st.text(alphabet="0123456789", min_size=3, max_size=3))
+    )
     exchange = draw(st.text(alphabet="0123456789", min_size=3, max_size=3))
     line = draw(st.text(alphabet="0123456789", min_size=3, max_size=5))
-    prefix = draw(st.sampled_from(["", "1", "+1", "1 ", "+1 ", "+1-", "1-", "+", "01", "001 ", "+ 1 "]))
+    prefix = draw(
+        st.sampled_from(["", "1", "+1", "1 ", "+1 ", "+1-", "1-", "+", "01", "001 ", "+ 1 "])
+    )
     if draw(st.booleans()):
         area = f"({area})"
     s1, s2 = draw(_SEP), draw(_SEP)
@@ -173,15 +214,26 @@ def excel_damaged(draw) -> str:
 def local_number(draw) -> str:
     first = draw(st.text(alphabet="0123456789", min_size=3, max_size=3))
     rest = draw(st.text(alphabet="0123456789", min_size=3, max_size=5))
-    return draw(st.sampled_from(["", " ", "\t"])) + first + draw(_SEP) + rest + draw(st.sampled_from(["", " "]))
+    return (
+        draw(st.sampled_from(["", " ", "\t"]))
+        + first
+        + draw(_SEP)
+        + rest
+        + draw(st.sampled_from(["", " "]))
+    )
 
 
 _JUNK = st.text(alphabet="0123456789 ()-.+xX#*;/,aZ\u00a0\uff11", max_size=16)
-_INPUTS = st.lists(st.one_of(nanp_shaped(), local_number(), international(), excel_damaged(), _JUNK),
-                   min_size=1, max_size=40)
+_INPUTS = st.lists(
+    st.one_of(nanp_shaped(), local_number(), international(), excel_damaged(), _JUNK),
+    min_size=1,
+    max_size=40,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=_INPUTS, region=st.sampled_from(["US", "CA", "GB", None]))
 def test_normalize_phones_agrees_with_libphonenumber(values, region):
-    assert as_list(normalize_phones(values, region=region)) == [libphonenumber(v, region) for v in values]
+    assert as_list(normalize_phones(values, region=region)) == [
+        libphonenumber(v, region) for v in values
+    ]

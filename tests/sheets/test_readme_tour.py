@@ -29,17 +29,24 @@ def tour_commands() -> list[str]:
     return [line for line in lines if line.startswith("ptdata ")]
 
 
-def run_in_terminal(command: str, cwd: Path, env: dict[str, str], *, until: str | None = None,
-                    timeout: float = 120) -> tuple[int, str]:
+def run_in_terminal(
+    command: str, cwd: Path, env: dict[str, str], *, until: str | None = None, timeout: float = 120
+) -> tuple[int, str]:
     """Run ``command`` with a terminal, answering "y" to a confirmation; (exit code, output).
 
     ``until``: the process serves until stopped (``ptdata listen``); once this text is out it
     gets Ctrl-C, as a person would stop it.
     """
-    argv = [sys.executable, "-m", "ptdata", *shlex.split(command)[1:]]   # the `ptdata` this test runs
+    argv = [
+        sys.executable,
+        "-m",
+        "ptdata",
+        *shlex.split(command)[1:],
+    ]  # the `ptdata` this test runs
     master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+    )
     os.close(slave)
     out, answered, stopped = b"", False, False
     deadline = time.monotonic() + timeout
@@ -66,7 +73,9 @@ def run_in_terminal(command: str, cwd: Path, env: dict[str, str], *, until: str 
     else:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        pytest.fail(f"{command!r} did not finish in {timeout:.0f} s:\n{out.decode('utf-8', 'replace')}")
+        pytest.fail(
+            f"{command!r} did not finish in {timeout:.0f} s:\n{out.decode('utf-8', 'replace')}"
+        )
     os.close(master)
     return proc.wait(), out.decode("utf-8", "replace").replace("\r\n", "\n")
 
@@ -89,11 +98,18 @@ def test_the_tour_has_the_commands_the_readme_shows():
 
 @pytest.mark.slow
 def test_every_tour_command_runs_as_written(tour_folder, sandbox, api_key, tmp_path):
-    env = {**os.environ, "POWERTEXTOR_BASE_URL": sandbox.url, "POWERTEXTOR_API_KEY": api_key,
-           "PTDATA_HOME": str(tmp_path / "home"), "COLUMNS": "120"}
+    env = {
+        **os.environ,
+        "POWERTEXTOR_BASE_URL": sandbox.url,
+        "POWERTEXTOR_API_KEY": api_key,
+        "PTDATA_HOME": str(tmp_path / "home"),
+        "COLUMNS": "120",
+    }
     for command in tour_commands():
         serving = command.split()[1] == "listen"
-        code, output = run_in_terminal(command, tour_folder, env, until="Ctrl-C stops it" if serving else None)
+        code, output = run_in_terminal(
+            command, tour_folder, env, until="Ctrl-C stops it" if serving else None
+        )
         assert code == 0, f"{command}\n{output}"
         assert "Traceback" not in output and "error:" not in output.lower(), f"{command}\n{output}"
         assert api_key not in output

@@ -17,7 +17,7 @@ from ptdata.sheets.segments import (
 )
 
 EMOJI = "\N{GRINNING FACE}"  # outside the BMP: two UTF-16 units
-CJK = "\u4f60"               # inside the BMP, not GSM-7: one unit
+CJK = "\u4f60"  # inside the BMP, not GSM-7: one unit
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,9 @@ CJK = "\u4f60"               # inside the BMP, not GSM-7: one unit
         pytest.param("x" * 152 + "€" + "x" * 152, "GSM-7", 306, 3, id="extension-straddles-153"),
         pytest.param("x" * 151 + "€" + "x" * 153, "GSM-7", 306, 2, id="extension-fits-before-153"),
         pytest.param("^{}\\[~]|€", "GSM-7", 18, 1, id="every-extension-char"),
-        pytest.param("@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉÄÖÑÜ§¿äöñüà¡¤", "GSM-7", 42, 1, id="gsm-accents"),
+        pytest.param(
+            "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉÄÖÑÜ§¿äöñüà¡¤", "GSM-7", 42, 1, id="gsm-accents"
+        ),
         pytest.param("ç", "UCS-2", 1, 1, id="lowercase-c-cedilla-is-not-gsm"),
         pytest.param(CJK * 70, "UCS-2", 70, 1, id="ucs2-70-one"),
         pytest.param(CJK * 71, "UCS-2", 71, 2, id="ucs2-71-two"),
@@ -45,8 +47,12 @@ CJK = "\u4f60"               # inside the BMP, not GSM-7: one unit
         pytest.param(EMOJI * 35, "UCS-2", 70, 1, id="35-emoji-fill-one"),
         pytest.param(EMOJI * 36, "UCS-2", 72, 2, id="36-emoji-two"),
         pytest.param(EMOJI * 67, "UCS-2", 134, 3, id="67-emoji-33-per-segment"),
-        pytest.param(CJK * 66 + EMOJI + CJK * 66, "UCS-2", 134, 3, id="surrogate-pair-straddles-67"),
-        pytest.param(CJK * 65 + EMOJI + CJK * 67, "UCS-2", 134, 2, id="surrogate-pair-fits-before-67"),
+        pytest.param(
+            CJK * 66 + EMOJI + CJK * 66, "UCS-2", 134, 3, id="surrogate-pair-straddles-67"
+        ),
+        pytest.param(
+            CJK * 65 + EMOJI + CJK * 67, "UCS-2", 134, 2, id="surrogate-pair-fits-before-67"
+        ),
         pytest.param("Hi Ana " + "\N{PARTY POPPER}", "UCS-2", 9, 1, id="one-emoji-makes-all-ucs2"),
         pytest.param("x" * 159 + "€", "GSM-7", 161, 2, id="extension-pushes-over-160"),
     ],
@@ -79,12 +85,18 @@ def test_a_footer_on_a_ucs2_message_is_counted_in_utf16_units():
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
-        pytest.param("Don’t miss our sale: 20% off everything in store today and tomorrow only – see you there…",
-                     "Smart punctuation (’ – …) forces UCS-2 (2 segments); with plain quotes, dashes and dots "
-                     "it is GSM-7: 1 segment, saving 1.", id="saves-a-segment"),
-        pytest.param("It’s ready", "Smart punctuation (’) forces UCS-2 (1 segment); with plain quotes, dashes "
-                     "and dots it is GSM-7: still 1 segment, but 160 characters per message instead of 70.",
-                     id="same-segments"),
+        pytest.param(
+            "Don’t miss our sale: 20% off everything in store today and tomorrow only – see you there…",
+            "Smart punctuation (’ – …) forces UCS-2 (2 segments); with plain quotes, dashes and dots "
+            "it is GSM-7: 1 segment, saving 1.",
+            id="saves-a-segment",
+        ),
+        pytest.param(
+            "It’s ready",
+            "Smart punctuation (’) forces UCS-2 (1 segment); with plain quotes, dashes "
+            "and dots it is GSM-7: still 1 segment, but 160 characters per message instead of 70.",
+            id="same-segments",
+        ),
         pytest.param("It’s ready " + EMOJI, None, id="emoji-stays-ucs2"),
         pytest.param("It's ready", None, id="already-gsm"),
     ],
@@ -119,11 +131,23 @@ def test_more_than_three_segments_is_worth_a_warning():
     assert sms_segments("x" * 460).warn
 
 
-BODIES = ["Hi Ana", "", "x" * 161, "€" * 81, "x" * 152 + "€" + "x" * 152, "Hi Zoë 🎉", CJK * 71,
-          EMOJI * 67, "It’s ready", "ç"]
+BODIES = [
+    "Hi Ana",
+    "",
+    "x" * 161,
+    "€" * 81,
+    "x" * 152 + "€" + "x" * 152,
+    "Hi Zoë 🎉",
+    CJK * 71,
+    EMOJI * 67,
+    "It’s ready",
+    "ç",
+]
 
 
-@pytest.mark.parametrize("footer", [pytest.param(False, id="no-footer"), pytest.param(True, id="footer")])
+@pytest.mark.parametrize(
+    "footer", [pytest.param(False, id="no-footer"), pytest.param(True, id="footer")]
+)
 def test_segments_frame_matches_sms_segments_row_by_row(footer):
     bodies = pd.Series(BODIES + [None], index=range(100, 100 + len(BODIES) + 1))
     frame = segments_frame(bodies, opt_out_footer=footer)
@@ -137,11 +161,15 @@ def test_segments_frame_matches_sms_segments_row_by_row(footer):
     assert [str(frame[c].dtype) for c in frame.columns] == ["str", "int64", "int64", "int64"]
 
 
-_ALPHABET = st.sampled_from(list("abcXYZ 019.,!?\n") + list("€^{}[]~|\\") + ["é", "ç", "’", CJK, EMOJI])
+_ALPHABET = st.sampled_from(
+    list("abcXYZ 019.,!?\n") + list("€^{}[]~|\\") + ["é", "ç", "’", CJK, EMOJI]
+)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(_ALPHABET, max_size=400).map("".join), min_size=1, max_size=8), st.booleans())
+@given(
+    st.lists(st.lists(_ALPHABET, max_size=400).map("".join), min_size=1, max_size=8), st.booleans()
+)
 def test_segments_frame_agrees_with_sms_segments(bodies, footer):
     frame = segments_frame(pd.Series(bodies), opt_out_footer=footer)
     expected = [sms_segments(b, opt_out_footer=footer) for b in bodies]

@@ -9,14 +9,21 @@ from ptdata import TemplateError
 from ptdata.sheets.templates import blank_merge_values, check_template, render, template_fields
 
 SHEET = pd.DataFrame(
-    {"Phone": ["+14155550101", "+14155550102", "+14155550103"], "Name": ["Ana", None, "Chloé"],
-     "Order Id": ["A-17", "B-2", ""], "Visits": [3, 1, 12]},
+    {
+        "Phone": ["+14155550101", "+14155550102", "+14155550103"],
+        "Name": ["Ana", None, "Chloé"],
+        "Order Id": ["A-17", "B-2", ""],
+        "Visits": [3, 1, 12],
+    },
     index=pd.Index([2, 3, 5], name="row"),
 ).astype({"Phone": "str", "Name": "str", "Order Id": "str"})
 
 
 def test_fields_in_order_of_first_use_and_escaped_braces_are_not_fields():
-    assert template_fields("Hi {Name}! Order {Order Id} for {Name} {{not a field}}") == ["Name", "Order Id"]
+    assert template_fields("Hi {Name}! Order {Order Id} for {Name} {{not a field}}") == [
+        "Name",
+        "Order Id",
+    ]
     assert template_fields("No fields, {{just braces}}") == []
 
 
@@ -24,7 +31,9 @@ def test_fields_in_order_of_first_use_and_escaped_braces_are_not_fields():
     ("template", "mapping"),
     [
         pytest.param("Hi {Name}", {"Name": "Name"}, id="exact"),
-        pytest.param("Hi {name} #{order id}", {"name": "Name", "order id": "Order Id"}, id="case-and-space"),
+        pytest.param(
+            "Hi {name} #{order id}", {"name": "Name", "order id": "Order Id"}, id="case-and-space"
+        ),
         pytest.param("Hi {First Name}", {"First Name": "Name"}, id="header-alias"),
         pytest.param("Hi { Name }", {"Name": "Name"}, id="padded"),
     ],
@@ -36,14 +45,28 @@ def test_fields_resolve_to_columns(template, mapping):
 @pytest.mark.parametrize(
     ("template", "message"),
     [
-        pytest.param("Hi {Nmae}", "unknown merge field {Nmae}: did you mean {Name}? The sheet's columns are "
-                     "Phone, Name, Order Id, Visits.", id="typo"),
-        pytest.param("Hi {Coupon}", "unknown merge field {Coupon}: The sheet's columns are Phone, Name, "
-                     "Order Id, Visits.", id="absent"),
-        pytest.param("Hi {Surname}", "unknown merge field {Surname}: Surname means the LastName column, which "
-                     "the sheet does not have. The sheet's columns are", id="absent-alias"),
-        pytest.param("Hi {Name", "unmatched '{' at character 4: merge fields look like {Name}; write {{ for "
-                     "a literal {", id="unclosed"),
+        pytest.param(
+            "Hi {Nmae}",
+            "unknown merge field {Nmae}: did you mean {Name}? The sheet's columns are "
+            "Phone, Name, Order Id, Visits.",
+            id="typo",
+        ),
+        pytest.param(
+            "Hi {Coupon}",
+            "unknown merge field {Coupon}: The sheet's columns are Phone, Name, Order Id, Visits.",
+            id="absent",
+        ),
+        pytest.param(
+            "Hi {Surname}",
+            "unknown merge field {Surname}: Surname means the LastName column, which "
+            "the sheet does not have. The sheet's columns are",
+            id="absent-alias",
+        ),
+        pytest.param(
+            "Hi {Name",
+            "unmatched '{' at character 4: merge fields look like {Name}; write {{ for a literal {",
+            id="unclosed",
+        ),
         pytest.param("Hi Name}", "unmatched '}' at character 8", id="unopened"),
         pytest.param("Hi {}", "empty merge field '{}' at character 4", id="empty"),
     ],

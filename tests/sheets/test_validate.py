@@ -28,8 +28,10 @@ MESSY_FAILURES = [
 
 
 def failure_tuples(result: Validation) -> list[tuple]:
-    return [(r.row, r.column, None if pd.isna(r.value) else r.value, r.reason)
-            for r in result.failures.itertuples(index=False)]
+    return [
+        (r.row, r.column, None if pd.isna(r.value) else r.value, r.reason)
+        for r in result.failures.itertuples(index=False)
+    ]
 
 
 def test_the_messy_sample_reports_exactly_its_bad_rows():
@@ -40,22 +42,50 @@ def test_the_messy_sample_reports_exactly_its_bad_rows():
     assert result.duplicates == 2
     assert not result.ok
     messages = dict(zip(result.failures["row"], result.failures["message"]))
-    assert messages[7] == "+14155550111 is already on row 2, which is kept: delete this row or correct the number."
-    assert messages[18] == "+14155550112 is already on row 3, which is kept: delete this row or correct the number."
-    assert messages[12].startswith("'2134' is not a 5-digit ZIP code; if Excel dropped leading zeros it was 02134")
+    assert (
+        messages[7]
+        == "+14155550111 is already on row 2, which is kept: delete this row or correct the number."
+    )
+    assert (
+        messages[18]
+        == "+14155550112 is already on row 3, which is kept: delete this row or correct the number."
+    )
+    assert messages[12].startswith(
+        "'2134' is not a 5-digit ZIP code; if Excel dropped leading zeros it was 02134"
+    )
 
 
 def test_the_messy_sample_clean_rows_are_normalised():
     result = validate(read_sheet(SAMPLES / "contacts_messy.csv"))
     clean = result.clean
     assert clean["row"].tolist() == [2, 3, 14, 15]
-    assert clean["Phone"].tolist() == ["+14155550111", "+14155550112", "+442079460958", "+14155550120"]
-    assert clean.loc[1, "Groups"] == "Newsletter;VIP"          # "Newsletter | VIP"
-    assert clean.loc[1, "TimeZone"] == "America/New_York"       # "america/new_york"
+    assert clean["Phone"].tolist() == [
+        "+14155550111",
+        "+14155550112",
+        "+442079460958",
+        "+14155550120",
+    ]
+    assert clean.loc[1, "Groups"] == "Newsletter;VIP"  # "Newsletter | VIP"
+    assert clean.loc[1, "TimeZone"] == "America/New_York"  # "america/new_york"
     assert clean.loc[1, "ZIP"] == "02134"
-    assert list(clean.columns) == ["row", "Phone", "Name", "LastName", "Groups", "TimeZone", "ZIP", "Notes",
-                                   "phone_column", "phone_as_written"]
-    assert clean["phone_as_written"].tolist() == ["+1 (415) 555-0111", "415.555.0112", "+44 20 7946 0958", "14155550120"]
+    assert list(clean.columns) == [
+        "row",
+        "Phone",
+        "Name",
+        "LastName",
+        "Groups",
+        "TimeZone",
+        "ZIP",
+        "Notes",
+        "phone_column",
+        "phone_as_written",
+    ]
+    assert clean["phone_as_written"].tolist() == [
+        "+1 (415) 555-0111",
+        "415.555.0112",
+        "+44 20 7946 0958",
+        "14155550120",
+    ]
     assert set(clean["phone_column"]) == {"Mobile #"}
     assert clean.attrs["ptdata.read"]["encoding"] == "utf-8-sig"
 
@@ -63,13 +93,22 @@ def test_the_messy_sample_clean_rows_are_normalised():
 def test_the_summary_counts_rows_reasons_and_how_the_file_was_read():
     result = validate(read_sheet(SAMPLES / "contacts_messy.csv"))
     lines = result.summary().splitlines()
-    assert lines[0].endswith("contacts_messy.csv: 17 rows read as contacts (2 blank skipped): 4 valid, 11 failed")
+    assert lines[0].endswith(
+        "contacts_messy.csv: 17 rows read as contacts (2 blank skipped): 4 valid, 11 failed"
+    )
     assert lines[1] == "  read as UTF-8 with BOM, semicolon-separated"
     assert "  duplicate              2  rows 7, 18" in lines
     assert "  not_a_number           2  rows 9, 16" in lines
     assert result.counts().to_dict() == {
-        "duplicate": 2, "excel_decimal": 1, "excel_scientific": 1, "excel_truncated": 1, "invalid": 1,
-        "invalid_zip": 1, "missing": 1, "not_a_number": 2, "unknown_timezone": 1,
+        "duplicate": 2,
+        "excel_decimal": 1,
+        "excel_scientific": 1,
+        "excel_truncated": 1,
+        "invalid": 1,
+        "invalid_zip": 1,
+        "missing": 1,
+        "not_a_number": 2,
+        "unknown_timezone": 1,
     }
     assert repr(result).startswith("<Validation ")
 
@@ -105,14 +144,18 @@ def test_a_plain_dataframe_starts_at_row_2_and_non_text_columns_are_read_as_text
     frame = pd.DataFrame({"Phone": [4155550123, 4155550124], "Visits": [3, 4]})
     result = validate(frame)
     assert result.clean.drop(columns=["phone_column", "phone_as_written"]).to_dict("records") == [
-        {"row": 2, "Phone": "+14155550123", "Visits": "3"}, {"row": 3, "Phone": "+14155550124", "Visits": "4"},
+        {"row": 2, "Phone": "+14155550123", "Visits": "3"},
+        {"row": 3, "Phone": "+14155550124", "Visits": "4"},
     ]
 
 
 def test_a_filtered_read_keeps_its_spreadsheet_row_numbers():
     frame = read_sheet(SAMPLES / "contacts_messy.csv")
     result = validate(frame.loc[[8, 9, 15]])
-    assert [(r, reason) for r, _, _, reason in failure_tuples(result)] == [(8, "invalid"), (9, "not_a_number")]
+    assert [(r, reason) for r, _, _, reason in failure_tuples(result)] == [
+        (8, "invalid"),
+        (9, "not_a_number"),
+    ]
     assert result.clean["row"].tolist() == [15]
 
 
@@ -153,30 +196,59 @@ def test_time_zones(zone, reason, fixed):
 
 
 def test_time_zone_messages_suggest_a_fix():
-    result = validate(pd.DataFrame({"Phone": ["4155550123", "4155550124", "4155550125"],
-                                    "TimeZone": ["Pacific Time", "America/New_Yrok", "MST"]}))
+    result = validate(
+        pd.DataFrame(
+            {
+                "Phone": ["4155550123", "4155550124", "4155550125"],
+                "TimeZone": ["Pacific Time", "America/New_Yrok", "MST"],
+            }
+        )
+    )
     assert result.failures["message"].tolist()[1:] == [
         "'America/New_Yrok' is not an IANA time zone name (did you mean America/New_York?); write it like "
         "America/New_York or Europe/London, or leave it empty to use the number's own zone.",
         "MST is a fixed offset without daylight saving time; use the IANA name of the place, e.g. America/Denver.",
     ]
-    assert result.failures["message"].iloc[0] == "'Pacific Time' is not an IANA time zone name; use e.g. America/Los_Angeles."
+    assert (
+        result.failures["message"].iloc[0]
+        == "'Pacific Time' is not an IANA time zone name; use e.g. America/Los_Angeles."
+    )
 
 
 def test_groups_sheet_duplicates_are_per_group():
-    frame = pd.DataFrame({"Group": ["VIP", "Staff", "VIP", ""], "Phone": ["4155550123", "415-555-0123", "(415) 555-0123", "4155550124"]})
+    frame = pd.DataFrame(
+        {
+            "Group": ["VIP", "Staff", "VIP", ""],
+            "Phone": ["4155550123", "415-555-0123", "(415) 555-0123", "4155550124"],
+        }
+    )
     frame.columns = ["Groups", "Phone"]
     result = validate(frame, "groups")
-    assert failure_tuples(result) == [(4, "Phone", "(415) 555-0123", "duplicate"), (5, "Groups", "", "required")]
-    assert result.failures.loc[0, "message"] == "This number is already in this group on row 2; delete this row."
+    assert failure_tuples(result) == [
+        (4, "Phone", "(415) 555-0123", "duplicate"),
+        (5, "Groups", "", "required"),
+    ]
+    assert (
+        result.failures.loc[0, "message"]
+        == "This number is already in this group on row 2; delete this row."
+    )
 
 
 def test_an_unknown_kind_is_a_usage_error():
-    with pytest.raises(ValueError, match="unknown sheet kind 'people': use one of contacts, groups, campaign"):
+    with pytest.raises(
+        ValueError, match="unknown sheet kind 'people': use one of contacts, groups, campaign"
+    ):
         validate(pd.DataFrame({"Phone": []}), "people")
 
 
 def test_a_sheet_column_called_row_does_not_clash_with_the_row_number():
     result = validate(read_sheet(io.BytesIO(b"Phone,row\n4155550123,7\n")))
-    assert result.clean.to_dict("records") == [{"row": 2, "Phone": "+14155550123", "row (from sheet)": "7",
-                                                "phone_column": "Phone", "phone_as_written": "4155550123"}]
+    assert result.clean.to_dict("records") == [
+        {
+            "row": 2,
+            "Phone": "+14155550123",
+            "row (from sheet)": "7",
+            "phone_column": "Phone",
+            "phone_as_written": "4155550123",
+        }
+    ]

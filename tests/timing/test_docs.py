@@ -5,7 +5,16 @@ import importlib
 
 import pytest
 
-MODULES = ["_clock", "_data", "appointment_times", "local", "offsets", "quiet", "reminders", "zones"]
+MODULES = [
+    "_clock",
+    "_data",
+    "appointment_times",
+    "local",
+    "offsets",
+    "quiet",
+    "reminders",
+    "zones",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

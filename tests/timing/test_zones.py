@@ -22,53 +22,158 @@ def one(rule="strictest", precision="exchange", **cells):
     return {k: (None if pd.isna(v) else v) for k, v in values.items()}
 
 
-@pytest.mark.parametrize("cells, tz, source, candidates, reason", [
-    pytest.param({"Phone": "+12125550123"}, "America/New_York", "number", "America/New_York", NA,
-                 id="new-york-number"),
-    pytest.param({"Phone": "+13105550123"}, "America/Los_Angeles", "number",
-                 "America/Los_Angeles", NA, id="los-angeles-number"),
-    # libphonenumber splits the 850 area code by exchange: 850-200 is Pensacola (Central),
-    # 850-222 Tallahassee (Eastern). Neither is ambiguous at exchange precision.
-    pytest.param({"Phone": "+18502001234"}, "America/Chicago", "number", "America/Chicago", NA,
-                 id="850-pensacola-exchange-central"),
-    pytest.param({"Phone": "+18502221234"}, "America/New_York", "number", "America/New_York", NA,
-                 id="850-tallahassee-exchange-eastern"),
-    pytest.param({"Phone": "+19075550123"}, "America/Anchorage", "ambiguous",
-                 "America/Anchorage;America/Adak", NA, id="alaska-number-two-zones"),
-    pytest.param({"Phone": "+12125550123", "TimeZone": "America/Denver"}, "America/Denver",
-                 "column", "America/Denver", NA, id="timezone-column-beats-number"),
-    pytest.param({"TimeZone": " america/chicago "}, "America/Chicago", "column",
-                 "America/Chicago", NA, id="timezone-column-case-and-spaces"),
-    pytest.param({"Phone": "+12125550123", "TimeZone": "America/New_Yrok"}, NA, "invalid", NA,
-                 "invalid_timezone", id="invalid-timezone-not-guessed-around"),
-    pytest.param({"ZIP": "10001", "State": "CA"}, "America/New_York", "zip", "America/New_York",
-                 NA, id="zip-beats-state"),
-    pytest.param({"ZIP": "02134-1234"}, "America/New_York", "zip", "America/New_York", NA,
-                 id="zip-plus-four"),
-    pytest.param({"ZIP": "32501"}, "America/New_York", "ambiguous",
-                 "America/New_York;America/Chicago", NA, id="zip-in-split-state"),
-    pytest.param({"State": "california"}, "America/Los_Angeles", "state", "America/Los_Angeles",
-                 NA, id="state-name-any-case"),
-    pytest.param({"ZIP": "2134", "Phone": "+13105550123"}, "America/Los_Angeles", "number",
-                 "America/Los_Angeles", NA, id="excel-damaged-zip-falls-through"),
-    pytest.param({"Phone": "+18885550123"}, NA, "unknown", NA, "unknown_timezone",
-                 id="toll-free-number-locates-nobody"),
-    pytest.param({"Phone": "+442071234567"}, "Europe/London", "number", "Europe/London", NA,
-                 id="london-number"),
-    pytest.param({}, NA, "unknown", NA, "unknown_timezone", id="nothing-to-go-on"),
-])
+@pytest.mark.parametrize(
+    "cells, tz, source, candidates, reason",
+    [
+        pytest.param(
+            {"Phone": "+12125550123"},
+            "America/New_York",
+            "number",
+            "America/New_York",
+            NA,
+            id="new-york-number",
+        ),
+        pytest.param(
+            {"Phone": "+13105550123"},
+            "America/Los_Angeles",
+            "number",
+            "America/Los_Angeles",
+            NA,
+            id="los-angeles-number",
+        ),
+        # libphonenumber splits the 850 area code by exchange: 850-200 is Pensacola (Central),
+        # 850-222 Tallahassee (Eastern). Neither is ambiguous at exchange precision.
+        pytest.param(
+            {"Phone": "+18502001234"},
+            "America/Chicago",
+            "number",
+            "America/Chicago",
+            NA,
+            id="850-pensacola-exchange-central",
+        ),
+        pytest.param(
+            {"Phone": "+18502221234"},
+            "America/New_York",
+            "number",
+            "America/New_York",
+            NA,
+            id="850-tallahassee-exchange-eastern",
+        ),
+        pytest.param(
+            {"Phone": "+19075550123"},
+            "America/Anchorage",
+            "ambiguous",
+            "America/Anchorage;America/Adak",
+            NA,
+            id="alaska-number-two-zones",
+        ),
+        pytest.param(
+            {"Phone": "+12125550123", "TimeZone": "America/Denver"},
+            "America/Denver",
+            "column",
+            "America/Denver",
+            NA,
+            id="timezone-column-beats-number",
+        ),
+        pytest.param(
+            {"TimeZone": " america/chicago "},
+            "America/Chicago",
+            "column",
+            "America/Chicago",
+            NA,
+            id="timezone-column-case-and-spaces",
+        ),
+        pytest.param(
+            {"Phone": "+12125550123", "TimeZone": "America/New_Yrok"},
+            NA,
+            "invalid",
+            NA,
+            "invalid_timezone",
+            id="invalid-timezone-not-guessed-around",
+        ),
+        pytest.param(
+            {"ZIP": "10001", "State": "CA"},
+            "America/New_York",
+            "zip",
+            "America/New_York",
+            NA,
+            id="zip-beats-state",
+        ),
+        pytest.param(
+            {"ZIP": "02134-1234"},
+            "America/New_York",
+            "zip",
+            "America/New_York",
+            NA,
+            id="zip-plus-four",
+        ),
+        pytest.param(
+            {"ZIP": "32501"},
+            "America/New_York",
+            "ambiguous",
+            "America/New_York;America/Chicago",
+            NA,
+            id="zip-in-split-state",
+        ),
+        pytest.param(
+            {"State": "california"},
+            "America/Los_Angeles",
+            "state",
+            "America/Los_Angeles",
+            NA,
+            id="state-name-any-case",
+        ),
+        pytest.param(
+            {"ZIP": "2134", "Phone": "+13105550123"},
+            "America/Los_Angeles",
+            "number",
+            "America/Los_Angeles",
+            NA,
+            id="excel-damaged-zip-falls-through",
+        ),
+        pytest.param(
+            {"Phone": "+18885550123"},
+            NA,
+            "unknown",
+            NA,
+            "unknown_timezone",
+            id="toll-free-number-locates-nobody",
+        ),
+        pytest.param(
+            {"Phone": "+442071234567"},
+            "Europe/London",
+            "number",
+            "Europe/London",
+            NA,
+            id="london-number",
+        ),
+        pytest.param({}, NA, "unknown", NA, "unknown_timezone", id="nothing-to-go-on"),
+    ],
+)
 def test_zone_vectors(cells, tz, source, candidates, reason):
     got = one(**cells)
     assert (got["tz"], got["tz_source"], got["tz_candidates"], got["skip_reason"]) == (
-        tz, source, candidates, reason)
+        tz,
+        source,
+        candidates,
+        reason,
+    )
 
 
-@pytest.mark.parametrize("rule, tz, check, reason", [
-    pytest.param("strictest", "America/New_York", "America/New_York;America/Chicago", NA,
-                 id="strictest-checks-both-zones"),
-    pytest.param("first", "America/New_York", "America/New_York", NA, id="first-zone-only"),
-    pytest.param("skip", NA, NA, "ambiguous_timezone", id="skip"),
-])
+@pytest.mark.parametrize(
+    "rule, tz, check, reason",
+    [
+        pytest.param(
+            "strictest",
+            "America/New_York",
+            "America/New_York;America/Chicago",
+            NA,
+            id="strictest-checks-both-zones",
+        ),
+        pytest.param("first", "America/New_York", "America/New_York", NA, id="first-zone-only"),
+        pytest.param("skip", NA, NA, "ambiguous_timezone", id="skip"),
+    ],
+)
 def test_850_area_code_follows_the_rule(rule, tz, check, reason):
     got = one(rule=rule, precision="area_code", Phone="+18502001234")
     assert got["tz_source"] == "ambiguous"
@@ -78,21 +183,25 @@ def test_850_area_code_follows_the_rule(rule, tz, check, reason):
 
 def test_ambiguous_row_says_why():
     got = one(ZIP="32501")
-    assert got["tz_detail"] == ("the ZIP's state spans America/New_York, America/Chicago: "
-                                "quiet hours must hold in all of them")
+    assert got["tz_detail"] == (
+        "the ZIP's state spans America/New_York, America/Chicago: "
+        "quiet hours must hold in all of them"
+    )
 
 
 def test_invalid_timezone_detail_suggests_the_real_name():
     assert one(TimeZone="America/New_Yrok")["tz_detail"] == (
         "TimeZone 'America/New_Yrok' is not an IANA time zone name; "
-        "did you mean 'America/New_York'?")
+        "did you mean 'America/New_York'?"
+    )
     assert one(TimeZone="Eastern")["tz_detail"].endswith("did you mean 'America/New_York'?")
 
 
 def test_invalid_timezones_raise_with_row_numbers():
-    frame = pd.DataFrame({"Phone": ["+12125550123"] * 3,
-                          "TimeZone": ["America/Chicago", "Pacific", "Mars/Olympus"]},
-                         index=[2, 3, 4])
+    frame = pd.DataFrame(
+        {"Phone": ["+12125550123"] * 3, "TimeZone": ["America/Chicago", "Pacific", "Mars/Olympus"]},
+        index=[2, 3, 4],
+    )
     with pytest.raises(UsageError) as info:
         resolve_timezones(frame, errors="raise")
     message = str(info.value)
@@ -109,13 +218,19 @@ def test_output_is_aligned_to_the_sheet_rows():
     assert all(str(out[c].dtype) == "str" for c in out.columns)
 
 
-@pytest.mark.parametrize("cells, state", [
-    pytest.param({"State": "Florida", "ZIP": "10001", "Phone": "+12125550123"}, "FL",
-                 id="state-column-first"),
-    pytest.param({"ZIP": "73301", "Phone": "+12125550123"}, "TX", id="then-zip"),
-    pytest.param({"Phone": "+18505551234"}, "FL", id="then-area-code"),
-    pytest.param({"Phone": "+14165550123"}, NA, id="canadian-number-no-state"),
-])
+@pytest.mark.parametrize(
+    "cells, state",
+    [
+        pytest.param(
+            {"State": "Florida", "ZIP": "10001", "Phone": "+12125550123"},
+            "FL",
+            id="state-column-first",
+        ),
+        pytest.param({"ZIP": "73301", "Phone": "+12125550123"}, "TX", id="then-zip"),
+        pytest.param({"Phone": "+18505551234"}, "FL", id="then-area-code"),
+        pytest.param({"Phone": "+14165550123"}, NA, id="canadian-number-no-state"),
+    ],
+)
 def test_state_for_quiet_hours(cells, state):
     assert one(**cells)["state"] == state
 
@@ -147,20 +262,32 @@ def test_number_zones_agree_with_libphonenumber():
     rng = np.random.default_rng(20261203)
     numbers = []
     while len(numbers) < 3000:
-        text = "+1%03d%03d%04d" % (rng.integers(200, 1000), rng.integers(200, 1000),
-                                   rng.integers(0, 10000))
+        text = "+1%03d%03d%04d" % (
+            rng.integers(200, 1000),
+            rng.integers(200, 1000),
+            rng.integers(0, 10000),
+        )
         if phonenumbers.is_valid_number(phonenumbers.parse(text)):
             numbers.append(text)
-    numbers += ["+18502001234", "+12085550123", "+12642351234", "+18765550123",
-                "+442071234567", "+447911123456", "+61212345678", "+33612345678"]
+    numbers += [
+        "+18502001234",
+        "+12085550123",
+        "+12642351234",
+        "+18765550123",
+        "+442071234567",
+        "+447911123456",
+        "+61212345678",
+        "+33612345678",
+    ]
     # Every NANP member's example fixed-line and mobile number (territories and the
     # Caribbean, where mobiles are non-geographic for libphonenumber).
     for region in phonenumbers.region_codes_for_country_code(1):
         for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
             example = phonenumbers.example_number_for_type(region, kind)
             if example is not None:
-                numbers.append(phonenumbers.format_number(
-                    example, phonenumbers.PhoneNumberFormat.E164))
+                numbers.append(
+                    phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+                )
     got = number_zones(pd.Series(numbers, dtype="str"))
     expected = [_library_answer(n) for n in numbers]
     assert [g for g in got] == expected
@@ -175,4 +302,7 @@ def test_hundred_thousand_rows_resolve():
     frame = pd.DataFrame({"Phone": phones * 20_000})
     out = resolve_timezones(frame)
     assert out["tz_source"].value_counts().to_dict() == {
-        "number": 60_000, "ambiguous": 20_000, "unknown": 20_000}
+        "number": 60_000,
+        "ambiguous": 20_000,
+        "unknown": 20_000,
+    }

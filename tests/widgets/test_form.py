@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import httpx
 import pandas as pd
@@ -19,13 +19,15 @@ pytest.importorskip("ipywidgets")
 
 #: "now" for the form: 11:00 in Los Angeles (where the sheet's numbers live), inside quiet
 #: hours' allowed window, so tests that are not about quiet hours never depend on the clock
-DAY = datetime(2026, 11, 2, 19, 0, tzinfo=timezone.utc)
+DAY = datetime(2026, 11, 2, 19, 0, tzinfo=UTC)
 
-SHEET = pd.DataFrame({
-    "Phone": ["+14155550101", "+14155550102", "+14155550103"],
-    "Name": ["Ana", "Bo", "Cy"],
-    "Table": ["4", "5", "6"],
-})
+SHEET = pd.DataFrame(
+    {
+        "Phone": ["+14155550101", "+14155550102", "+14155550103"],
+        "Name": ["Ana", "Bo", "Cy"],
+        "Table": ["4", "5", "6"],
+    }
+)
 
 
 def sends(sandbox) -> list[dict]:
@@ -43,8 +45,7 @@ def text(html: str) -> str:
 
 @pytest.fixture
 def form(client, tmp_path):
-    return ComposeForm(client, contacts=SHEET, ledger=tmp_path / "ledger.sqlite", rate=50,
-                       now=DAY)
+    return ComposeForm(client, contacts=SHEET, ledger=tmp_path / "ledger.sqlite", rate=50, now=DAY)
 
 
 def test_pasted_numbers_preview_send_confirm_then_report(form, sandbox):
@@ -54,18 +55,21 @@ def test_pasted_numbers_preview_send_confirm_then_report(form, sandbox):
 
     form.preview_button.click()
     assert "2 rows → 1 API call, 2 segments" in text(form.result.value)
-    assert sends(sandbox) == []                      # a preview sends nothing
+    assert sends(sandbox) == []  # a preview sends nothing
 
     form.send_button.click()
     assert "Send 2 messages in 1 API call (2 segments). Confirm?" in text(form.result.value)
     assert form.confirm_button.layout.display is None
-    assert sends(sandbox) == []                      # Send only asks
+    assert sends(sandbox) == []  # Send only asks
 
     form.confirm_button.click()
     (req,) = sends(sandbox)
     assert req["operationId"] == "SendMessageToMultipleNumbers"
-    assert req["json"] == {"ContactNumber": "+14155550101,+14155550102",
-                           "Body": "Doors open at 9!", "ReplySTOPToOptOut": False}
+    assert req["json"] == {
+        "ContactNumber": "+14155550101,+14155550102",
+        "Body": "Doors open at 9!",
+        "ReplySTOPToOptOut": False,
+    }
     shown = text(form.result.value)
     assert shown.startswith("Sent 2 messages (2 segments) sent 2 1 API call made")
     assert form.confirm_button.layout.display == "none"
@@ -80,15 +84,16 @@ def test_report_download_link_is_the_excel_safe_csv(form, sandbox):
     form.confirm_button.click()
     href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', form.result.value)
     csv = base64.b64decode(href.group(1))
-    assert csv.startswith(b"\xef\xbb\xbf")           # UTF-8 BOM for Excel
+    assert csv.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     assert b"+14155550101" in csv and b',"sent",' in csv
     assert b"=cmd|calc" not in csv.replace(b"'=cmd|calc", b"")  # formula neutralised
     assert 'download="report.csv"' in form.result.value
 
 
 def test_recipients_show_how_many_are_excluded_and_why(client, tmp_path):
-    form = ComposeForm(client, contacts=SHEET, suppress={"+14155550104"},
-                       ledger=tmp_path / "l.sqlite", now=DAY)
+    form = ComposeForm(
+        client, contacts=SHEET, suppress={"+14155550104"}, ledger=tmp_path / "l.sqlite", now=DAY
+    )
     form.source.value = "numbers"
     form.numbers.value = "+14155550101\n4155550101\n12345\n+14155550104\n+14155550102"
     shown = text(form.recipients_status.value)
@@ -141,8 +146,10 @@ def test_unknown_merge_field_is_a_readable_message_not_a_traceback(form, sandbox
     assert 'class="ptdata-error"' in form.result.value
     assert "did you mean {Name}?" in text(form.result.value)
     assert "Traceback" not in form.result.value
-    assert form.error == ("Message: unknown merge field {Nmae}: did you mean {Name}? The sheet's columns "
-                          "are row, Phone, Name, Table.")
+    assert form.error == (
+        "Message: unknown merge field {Nmae}: did you mean {Name}? The sheet's columns "
+        "are row, Phone, Name, Table."
+    )
     form.send_button.click()
     assert "did you mean {Name}?" in text(form.result.value)
     assert form.confirm_button.layout.display == "none"
@@ -209,14 +216,17 @@ def test_scheduled_send_goes_out_with_utc_strings_from_the_chosen_zone(form, san
     form.body.value = "Sale starts now"
     form.timing.value = "at"
     form.at_date.value = date(year, 1, 15)
-    form.at_time.value = time(12, 30)   # 09:30 in Los Angeles, where the number lives
+    form.at_time.value = time(12, 30)  # 09:30 in Los Angeles, where the number lives
     form.timezone.value = "America/New_York"
     form.send_button.click()
     assert "Schedule 1 message in 1 API call (1 segment). Confirm?" in text(form.result.value)
     form.confirm_button.click()
     (req,) = sends(sandbox)
     assert req["operationId"] == "ScheduleTextForANewContact"
-    assert (req["json"]["ScheduledDate"], req["json"]["ScheduledTime"]) == (f"01/15/{year}", "05:30 PM")
+    assert (req["json"]["ScheduledDate"], req["json"]["ScheduledTime"]) == (
+        f"01/15/{year}",
+        "05:30 PM",
+    )
     assert "scheduled 1" in text(form.result.value)
 
 
@@ -240,9 +250,15 @@ def test_event_reminder_is_sent_with_event_date_days_and_utc_time(form, sandbox)
 def test_mms_with_an_uploaded_picture(form, sandbox):
     form.contact_list.value = ("+14155550101",)
     form.kind.value = "mms"
-    form.attachment.value = ({"name": "photo.png", "type": "image/png", "size": len(EXAMPLE_PNG),
-                              "content": memoryview(EXAMPLE_PNG),
-                              "last_modified": datetime(2030, 1, 1, tzinfo=timezone.utc)},)
+    form.attachment.value = (
+        {
+            "name": "photo.png",
+            "type": "image/png",
+            "size": len(EXAMPLE_PNG),
+            "content": memoryview(EXAMPLE_PNG),
+            "last_modified": datetime(2030, 1, 1, tzinfo=UTC),
+        },
+    )
     form.body.value = "Our new menu"
     form.send_button.click()
     form.confirm_button.click()
@@ -269,17 +285,19 @@ def test_unreachable_service_is_a_readable_message(tmp_path):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with ptdata.PowerTextor(api_key="k", base_url=f"http://127.0.0.1:{port}", timeout=2,
-                            max_retries=0) as client:
+    with ptdata.PowerTextor(
+        api_key="k", base_url=f"http://127.0.0.1:{port}", timeout=2, max_retries=0
+    ) as client:
         form = ComposeForm(client, ledger=tmp_path / "l.sqlite")
         assert 'class="ptdata-error"' in form.result.value
         assert "Traceback" not in form.result.value
-        form.source.value = "groups"               # loading groups fails the same way
+        form.source.value = "groups"  # loading groups fails the same way
         assert 'class="ptdata-error"' in form.result.value
 
 
-def test_without_a_frame_the_form_lists_powertextor_contacts_and_sends_to_them(client, sandbox,
-                                                                             tmp_path):
+def test_without_a_frame_the_form_lists_powertextor_contacts_and_sends_to_them(
+    client, sandbox, tmp_path
+):
     form = ComposeForm(client, ledger=tmp_path / "l.sqlite", rate=50, now=DAY)
     phones = [v for _, v in form.contact_list.options]
     assert phones == [c.phone for c in client.contacts()]
@@ -291,15 +309,16 @@ def test_without_a_frame_the_form_lists_powertextor_contacts_and_sends_to_them(c
     assert ops and all(op == "SendTextToAContact" for op in ops)
 
 
-ZONES_SHEET = pd.DataFrame({
-    "Phone": ["+12125550105", "+13125550107", "+13105550123"],   # New York, Chicago, LA
-    "Name": ["Emma", "George", "Ana"],
-})
+ZONES_SHEET = pd.DataFrame(
+    {
+        "Phone": ["+12125550105", "+13125550107", "+13105550123"],  # New York, Chicago, LA
+        "Name": ["Emma", "George", "Ana"],
+    }
+)
 
 
 def test_recipient_local_time_schedules_each_zone_at_its_own_utc_time(client, sandbox, tmp_path):
-    form = ComposeForm(client, contacts=ZONES_SHEET, ledger=tmp_path / "l.sqlite", rate=50,
-                       now=DAY)
+    form = ComposeForm(client, contacts=ZONES_SHEET, ledger=tmp_path / "l.sqlite", rate=50, now=DAY)
     assert ("At a time in each recipient's zone", "local") in form.timing.options
     form.contact_list.value = tuple(ZONES_SHEET["Phone"])
     form.body.value = "Doors open at 10, {Name}!"
@@ -311,24 +330,36 @@ def test_recipient_local_time_schedules_each_zone_at_its_own_utc_time(client, sa
     form.send_button.click()
     assert "Schedule 3 messages in 3 API calls" in text(form.result.value)
     form.confirm_button.click()
-    got = sorted((r["json"]["ScheduledTime"], r["json"]["ContactNumber"],
-                  r["json"]["ScheduledDate"]) for r in sends(sandbox))   # calls run in parallel
-    assert got == [("03:00 PM", "+12125550105", "12/03/2030"),
-                   ("04:00 PM", "+13125550107", "12/03/2030"),
-                   ("06:00 PM", "+13105550123", "12/03/2030")]
-    assert form.report.frame["tz"].tolist() == ["America/New_York", "America/Chicago",
-                                                "America/Los_Angeles"]
+    got = sorted(
+        (r["json"]["ScheduledTime"], r["json"]["ContactNumber"], r["json"]["ScheduledDate"])
+        for r in sends(sandbox)
+    )  # calls run in parallel
+    assert got == [
+        ("03:00 PM", "+12125550105", "12/03/2030"),
+        ("04:00 PM", "+13125550107", "12/03/2030"),
+        ("06:00 PM", "+13105550123", "12/03/2030"),
+    ]
+    assert form.report.frame["tz"].tolist() == [
+        "America/New_York",
+        "America/Chicago",
+        "America/Los_Angeles",
+    ]
 
 
-@pytest.mark.parametrize("policy, statuses, reasons", [
-    pytest.param("skip", ["skipped", "sent", "sent"], ["quiet_hours", None, None], id="skip"),
-    pytest.param("off", ["sent", "sent", "sent"], [None, None, None], id="off"),
-])
-def test_quiet_hours_policy_at_21_30_new_york_time(client, sandbox, tmp_path, policy, statuses,
-                                                   reasons):
-    night = datetime(2026, 12, 4, 2, 30, tzinfo=timezone.utc)   # 21:30 New York, 20:30 Chicago
-    form = ComposeForm(client, contacts=ZONES_SHEET, ledger=tmp_path / "l.sqlite", rate=50,
-                       now=night)
+@pytest.mark.parametrize(
+    "policy, statuses, reasons",
+    [
+        pytest.param("skip", ["skipped", "sent", "sent"], ["quiet_hours", None, None], id="skip"),
+        pytest.param("off", ["sent", "sent", "sent"], [None, None, None], id="off"),
+    ],
+)
+def test_quiet_hours_policy_at_21_30_new_york_time(
+    client, sandbox, tmp_path, policy, statuses, reasons
+):
+    night = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)  # 21:30 New York, 20:30 Chicago
+    form = ComposeForm(
+        client, contacts=ZONES_SHEET, ledger=tmp_path / "l.sqlite", rate=50, now=night
+    )
     form.contact_list.value = tuple(ZONES_SHEET["Phone"])
     form.body.value = "Hi"
     form.quiet.value = policy
@@ -339,5 +370,7 @@ def test_quiet_hours_policy_at_21_30_new_york_time(client, sandbox, tmp_path, po
     sent = sends(sandbox)[0]["json"]["ContactNumber"].split(",")
     assert ("+12125550105" in sent) == (policy == "off")
     if policy == "skip":
-        assert "21:30 on 12/03/2026 in America/New_York is outside the allowed hours" in \
-            form.report.frame["message"].iloc[0]
+        assert (
+            "21:30 on 12/03/2026 in America/New_York is outside the allowed hours"
+            in form.report.frame["message"].iloc[0]
+        )
