@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from ptdata.bulk.ledger import JobLockedError, Ledger, LedgerDamagedError
 from ptdata.bulk.limiter import RateLimiter
-from ptdata.bulk.planner import plan
-from ptdata.bulk.plans import Call, Plan
+from ptdata.bulk.make_plan import plan
+from ptdata.bulk.plan_object import Call, Plan
 from ptdata.bulk.report import REPORT_COLUMNS, STATUSES, Report
 from ptdata.bulk.sending import PendingSend, send
 from ptdata.bulk.writers import read_report, write_frame

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ptdata.api.errors import UsageError
 from ptdata.bulk.ledger import Ledger
-from ptdata.bulk.plans import campaign_label
+from ptdata.bulk.plan_object import campaign_label
 
 __all__ = ["HISTORY_COLUMNS", "history", "opt_out_audit"]
 

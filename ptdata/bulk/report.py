@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ptdata.bulk.plans import Summary, _n, campaign_label
+from ptdata.bulk.plan_object import Summary, _n, campaign_label
 from ptdata.bulk.writers import write_frame
 
 if TYPE_CHECKING:
-    from ptdata.bulk.plans import Plan
+    from ptdata.bulk.plan_object import Plan
 
 __all__ = [
     "REPORT_COLUMNS",

@@ -49,7 +49,7 @@ from ptdata.api.errors import (
 from ptdata.api.results import is_unknown_outcome
 from ptdata.bulk.ledger import Ledger, LedgerRecord, utc_now
 from ptdata.bulk.limiter import RateLimiter
-from ptdata.bulk.plans import Call
+from ptdata.bulk.plan_object import Call
 
 __all__ = ["CallsRun", "run_calls"]
 

@@ -407,7 +407,7 @@ def write_plan(plan: Any, report_path: str) -> Any:
 def planning_errors():
     """While planning: invalid sheet rows exit 1 (the message names them), other errors exit 2."""
     from ptdata.api.errors import PowerTextorError
-    from ptdata.bulk.planner import InvalidRowsError
+    from ptdata.bulk.make_plan import InvalidRowsError
     from ptdata.sheets.errors import SheetError
 
     try:

@@ -694,7 +694,7 @@ def _read(sheet: str, opts: SheetOptions, to: str, region: str | None):
 
 
 def _make_plan(frame, kwargs: dict[str, Any], **more):
-    from ptdata.bulk.planner import plan
+    from ptdata.bulk.make_plan import plan
 
     return plan(frame, **kwargs, **more)
 

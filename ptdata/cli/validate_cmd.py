@@ -28,7 +28,7 @@ _SHOWN_FAILURES = 10
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--kind",
-    type=click.Choice(["contacts", "groups", "campaign"]),
+    type=click.Choice(["contacts", "groups"]),
     default="contacts",
     show_default=True,
     help="What the sheet holds: people, group memberships, or one message per row.",

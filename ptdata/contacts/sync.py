@@ -40,7 +40,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.api.operations import get_operation
 from ptdata.bulk.ledger import Ledger
-from ptdata.bulk.plans import Call, Summary
+from ptdata.bulk.plan_object import Call, Summary
 from ptdata.bulk.report import RowOutcomes, kept_columns
 from ptdata.bulk.writers import write_frame
 from ptdata.contacts.diff import GroupResolution, diff_contacts, resolve_group_names
@@ -338,7 +338,7 @@ def _sheet_rows(
     keep_columns: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """(clean rows, skipped rows with their own values and reason, kept columns)."""
-    from ptdata.bulk.planner import InvalidRowsError
+    from ptdata.bulk.make_plan import InvalidRowsError
     from ptdata.sheets.mapping import resolve_columns
     from ptdata.sheets.validate import validate
 

@@ -1,4 +1,4 @@
-"""Spreadsheets in: read, validate and normalise contact, group and campaign sheets; SMS arithmetic.
+"""Spreadsheets in: read, validate and normalise contact and group sheets; SMS arithmetic.
 
 One module per seam: ``reading`` (CSV/TSV/XLSX as text), ``headers`` (canonical column
 names), ``phones`` (E.164 exactly as libphonenumber), ``segments`` (encoding and segments),

@@ -1,4 +1,4 @@
-"""Read a contact, group or campaign sheet (CSV, TSV or XLSX) with every cell as text.
+"""Read a contact or group sheet (CSV, TSV or XLSX) with every cell as text.
 
 ``read_sheet`` never guesses types: ``+14155550123`` and ``02134`` come out exactly as written.
 A blank cell is missing (``NA``; ``df.isna()`` finds it, ``render`` writes it as ""), a cell of
@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import io
 import os
 import re
@@ -53,7 +52,7 @@ import pyarrow.csv as pacsv
 
 from ptdata.api.errors import UsageError
 from ptdata.sheets.errors import SheetError
-from ptdata.sheets.headers import canonical_header, google_phone, header_key, phone_tier
+from ptdata.sheets.headers import canonical_header, google_phone, phone_tier
 from ptdata.sheets.mapping import column_letter, plan_layout
 
 __all__ = ["column_letter", "find_header", "read_sheet"]
@@ -202,24 +201,12 @@ def _sniff(sample: str) -> str:
 _HEADER_SCAN = 30
 
 
-@functools.cache
-def _campaign_keys() -> frozenset[str]:
-    from ptdata.sheets.schemas import CAMPAIGN_COLUMNS
-
-    return frozenset(header_key(a) for aliases in CAMPAIGN_COLUMNS.values() for a in aliases)
-
-
 def _known(cell: Any) -> bool:
     """True for a cell that names a column ptdata knows (a header, not a title or a value)."""
     if cell is None or not str(cell).strip():
         return False
     text = str(cell)
-    return bool(
-        canonical_header(text)
-        or phone_tier(text)
-        or google_phone(text)
-        or header_key(text) in _campaign_keys()
-    )
+    return bool(canonical_header(text) or phone_tier(text) or google_phone(text))
 
 
 def find_header(rows: Sequence[Sequence[Any]]) -> int | None:

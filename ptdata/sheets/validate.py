@@ -44,47 +44,26 @@ import pyarrow
 import pyarrow.compute as pac
 
 from ptdata.api.errors import UsageError
-from ptdata.sheets.campaign import (
-    body_problems,
-    campaign_headers,
-    no_operation_detail,
-    prepare_campaign,
-)
 from ptdata.sheets.mapping import Layout, apply_layout, phone_hint
 from ptdata.sheets.messages import failure_message
 from ptdata.sheets.phone_choice import choose_phones
 from ptdata.sheets.schemas import (
     TIME_ZONES,
-    CampaignSheet,
     ContactsSheet,
     GroupsSheet,
-    _target,
-    _timing,
     first_positions,
 )
 
 __all__ = ["ADDED_COLUMNS", "SHEET_KINDS", "Validation", "validate"]
 
-SHEET_KINDS = ("contacts", "groups", "campaign")
-_MODELS = {"contacts": ContactsSheet, "groups": GroupsSheet, "campaign": CampaignSheet}
-_REQUIRED = {"contacts": ("Phone",), "groups": ("Groups", "Phone"), "campaign": ("Body",)}
+SHEET_KINDS = ("contacts", "groups")
+_MODELS = {"contacts": ContactsSheet, "groups": GroupsSheet}
+_REQUIRED = {"contacts": ("Phone",), "groups": ("Groups", "Phone")}
 _FAILURE_COLUMNS = ["row", "column", "value", "reason", "message"]
 _ZONE_BY_LOWER = {z.lower(): z for z in TIME_ZONES}
 _DUPLICATE_KEYS = {
     "contacts": ["Phone"],
     "groups": ["Groups", "Phone"],
-    "campaign": [
-        "Phone",
-        "Groups",
-        "Kind",
-        "Body",
-        "SendAt",
-        "EventDate",
-        "DaysBefore",
-        "Time",
-        "Place",
-        "Attachment",
-    ],
 }
 
 
@@ -278,8 +257,6 @@ def _prepare(text: pd.DataFrame, kind: str, region: str | None, layout: Layout) 
     if layout.phones:
         chosen = choose_phones(text, layout.phones, region)
         problems = chosen.problem
-        if kind == "campaign":
-            problems = problems.mask(problems == "missing")
         if "Phone" not in prepared.columns:
             first = list(prepared.columns).index(layout.phones[0].column)
             prepared.insert(first, "Phone", chosen.e164)
@@ -300,10 +277,6 @@ def _prepare(text: pd.DataFrame, kind: str, region: str | None, layout: Layout) 
         if odd.any():
             fixed = zone[odd].str.lower().map(_ZONE_BY_LOWER).astype("str")
             prepared.loc[odd, "TimeZone"] = fixed.fillna(zone[odd])
-    if kind == "campaign":
-        prepared = prepare_campaign(prepared)
-        problems = body_problems(prepared)
-        prepared["_body_problem"], prepared["_body_detail"] = problems["reason"], problems["detail"]
     return prepared
 
 
@@ -407,16 +380,6 @@ def _failures(
     reason[phone] = _take(prepared, "_phone_problem", positions[phone])
     reason[(check == "not_nullable") & ~phone] = "required"
     detail = np.full(len(rows), None, dtype=object)
-    body = check == "body"
-    reason[body] = _take(prepared, "_body_problem", positions[body])
-    detail[body] = _take(prepared, "_body_detail", positions[body])
-    no_op = np.flatnonzero(check == "no_operation")
-    if len(no_op):
-        some = prepared.iloc[positions[no_op]]
-        detail[no_op] = [
-            no_operation_detail(k, t, r)
-            for k, t, r in zip(some["Kind"], _timing(some), _target(some))
-        ]
     dup = check == "duplicate"
     first = np.full(len(rows), None, dtype=object)
     e164 = np.full(len(rows), None, dtype=object)
@@ -508,7 +471,7 @@ def validate(
     phone_columns: Sequence[str] | str | None = None,
     columns: Mapping[str, str] | None = None,
 ) -> Validation:
-    """Check a sheet read by ``read_sheet`` (or any DataFrame) as ``contacts``, ``groups`` or ``campaign``.
+    """Check a sheet read by ``read_sheet`` (or any DataFrame) as ``contacts`` or ``groups``.
 
     ``region`` is how phone numbers without ``+`` are read (and whether ZIP codes are US ZIPs).
     ``phone_columns`` (headers in priority order) and ``columns`` (``{"Name": "Given Name"}``)
@@ -528,15 +491,11 @@ def validate(
     text.index = _row_numbers(frame)
     if "row" in text.columns:  # the name is taken by the spreadsheet row number in ``clean``
         text = text.rename(columns={"row": "row (from sheet)"})
-    if kind == "campaign":
-        text = campaign_headers(text)
     blank = _blank_rows(text)
     blank_rows = int(blank.sum())
     text = text[~blank]
     have = set(text.columns) | ({"Phone"} if layout.phones else set())
     missing = [c for c in _REQUIRED[kind] if c not in have]
-    if kind == "campaign" and "Phone" not in have and "Groups" not in have:
-        missing.insert(0, "Phone")
     if missing:
         listed = list(text.columns)
         failures = pd.DataFrame.from_records(

@@ -13,7 +13,7 @@ and for notebooks::
 from ptdata.timing.local import local_schedule
 from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields, reminder_instant
 from ptdata.timing.quiet import STATE_WINDOWS, QuietHours, StateWindow, apply_quiet_hours
-from ptdata.timing.reminders import appointment_reminders
+from ptdata.timing.reminder_times import appointment_reminders
 from ptdata.timing.zones import resolve_timezones
 
 __all__ = [

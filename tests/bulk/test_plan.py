@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import ptdata
-from ptdata.bulk.planner import InvalidRowsError
+from ptdata.bulk.make_plan import InvalidRowsError
 
 # 11:00 in Los Angeles, 14:00 in New York: inside quiet hours' allowed window everywhere the
 # numbers here live, so tests about other things never depend on quiet hours or the clock

@@ -6,7 +6,7 @@ import pytest
 from contacts_helpers import by_phone, gets, posts, records, sheet
 
 import ptdata
-from ptdata.bulk.planner import InvalidRowsError
+from ptdata.bulk.make_plan import InvalidRowsError
 
 CRM = (
     "Phone,Name,LastName\n"

@@ -188,7 +188,7 @@ def test_date_only_appointments_work_when_every_offset_names_a_time_of_day():
         ["12/10/2026", 1, "02:00 AM"],
         ["12/09/2026", 0, "04:00 PM"],
     ]
-    with pytest.raises(ptdata.bulk.planner.InvalidRowsError) as err:
+    with pytest.raises(ptdata.bulk.make_plan.InvalidRowsError) as err:
         ptdata.plan(
             sheet,
             body="See you",

@@ -109,12 +109,6 @@ def test_a_cp1252_sheet_on_stdin_is_detected_and_reported():
     ]
 
 
-def test_a_campaign_sheet():
-    result = run(str(SAMPLES / "campaign.csv"), "--kind", "campaign")
-    assert result.exit_code == 0, result.output
-    assert "8 rows read as campaign (0 blank skipped): 8 valid, 0 failed" in result.stdout
-
-
 def test_an_xlsx_sheet_by_number(tmp_path):
     path = tmp_path / "book.xlsx"
     book = openpyxl.Workbook()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 MODULES = [
-    "campaign",
     "errors",
     "excel_safe",
     "headers",

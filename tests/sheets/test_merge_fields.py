@@ -202,14 +202,3 @@ def test_render_falls_back_per_use_and_an_empty_fallback_means_blank_is_fine():
         "Name",
         "Name",
     ]
-
-
-def test_a_campaign_sheet_row_with_a_blank_field_fails_validation():
-    data = b"Phone,Name,Body\n4155550101,Ana,Hi {Name}\n4155550102,,Hi {Name}\n4155550103,,Hi {Name|there}\n"
-    result = ptdata.validate(ptdata.read_sheet(io.BytesIO(data)), "campaign")
-    assert result.failures[["row", "column", "reason"]].values.tolist() == [
-        [3, "Body", "blank_merge_field"]
-    ]
-    assert result.failures.loc[0, "message"] == (
-        "{Name} is empty on this row: fill it in, or give the field a fallback, e.g. {Name|there}."
-    )

@@ -118,7 +118,6 @@ def test_the_summary_counts_rows_reasons_and_how_the_file_was_read():
     [
         pytest.param("contacts_clean.csv", "contacts", 10, id="contacts"),
         pytest.param("groups.csv", "groups", 8, id="groups"),
-        pytest.param("campaign.csv", "campaign", 8, id="campaign"),
         pytest.param("appointments.csv", "contacts", 10, id="appointments"),
     ],
 )
@@ -236,7 +235,7 @@ def test_groups_sheet_duplicates_are_per_group():
 
 def test_an_unknown_kind_is_a_usage_error():
     with pytest.raises(
-        ValueError, match="unknown sheet kind 'people': use one of contacts, groups, campaign"
+        ValueError, match="unknown sheet kind 'people': use one of contacts, groups"
     ):
         validate(pd.DataFrame({"Phone": []}), "people")
 

@@ -48,8 +48,8 @@ from ptdata.bulk._rows import (
     take_int,
     text_or_na,
 )
-from ptdata.bulk.appointments import expand_appointments, reminder_timing
-from ptdata.bulk.plans import Plan, PlanSettings
+from ptdata.bulk.plan_reminders import expand_appointments, reminder_timing
+from ptdata.bulk.plan_object import Plan, PlanSettings
 from ptdata.bulk.recipients import (
     mark_duplicates,
     normalise,
@@ -57,7 +57,7 @@ from ptdata.bulk.recipients import (
     resolve_groups,
     suppression,
 )
-from ptdata.bulk.sendtime import TimingRequest, plan_timing
+from ptdata.bulk.plan_timing import TimingRequest, plan_timing
 from ptdata.timing import QuietHours
 from ptdata.timing._clock import current_utc
 

@@ -39,7 +39,7 @@ from ptdata.timing import (
     resolve_timezones,
 )
 from ptdata.timing.local import factorize_rows
-from ptdata.timing.reminders import join_notes
+from ptdata.timing.reminder_times import join_notes
 
 __all__ = ["NO_SCHEDULE", "Timing", "TimingRequest", "plan_timing"]
 

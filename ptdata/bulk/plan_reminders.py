@@ -25,7 +25,7 @@ import pandas as pd
 
 from ptdata.api.errors import UsageError
 from ptdata.bulk._rows import take
-from ptdata.bulk.sendtime import Timing, TimingRequest, zone_frame
+from ptdata.bulk.plan_timing import Timing, TimingRequest, zone_frame
 from ptdata.timing import appointment_reminders
 from ptdata.timing.local import factorize_rows
 
