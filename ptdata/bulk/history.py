@@ -22,6 +22,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.bulk.ledger import Ledger
 from ptdata.bulk.plan_object import campaign_label
+from ptdata.timing.parse import parse_moment
 
 __all__ = ["HISTORY_COLUMNS", "history", "opt_out_audit"]
 
@@ -147,6 +148,8 @@ def _frame(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _moment(value: Any, name: str) -> pd.Timestamp:
+    if isinstance(value, str):
+        return pd.Timestamp(parse_moment(value, field=f"{name}=", naive="utc"))
     try:
         moment = pd.Timestamp(value)
     except (ValueError, TypeError):

@@ -29,7 +29,7 @@ import dataclasses
 import json
 import os
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -48,18 +48,18 @@ from ptdata.bulk._rows import (
     take_int,
     text_or_na,
 )
-from ptdata.bulk.plan_reminders import expand_appointments, reminder_timing
 from ptdata.bulk.plan_object import Plan, PlanSettings
+from ptdata.bulk.plan_reminders import Reminders, expand_appointments, reminder_timing
+from ptdata.bulk.plan_timing import Timing, TimingRequest, plan_timing
 from ptdata.bulk.recipients import (
+    Phones,
     mark_duplicates,
     normalise,
     recipient_phones,
     resolve_groups,
     suppression,
 )
-from ptdata.bulk.plan_timing import TimingRequest, plan_timing
-from ptdata.timing import QuietHours
-from ptdata.timing._clock import current_utc
+from ptdata.timing import QuietHours, current_utc
 
 __all__ = ["KINDS", "RECIPIENTS", "InvalidRowsError", "plan"]
 
@@ -82,8 +82,6 @@ RECIPIENTS: dict[str, tuple[str | None, str | None]] = {
     "new-group": (None, "new_group"),
 }
 _PHONE_TARGETS = ("numbers", "contacts", "new-contacts", "new-group")
-MAX_SEGMENTS = 10
-MAX_CHARS = 1600
 _QUIET = QuietHours()
 
 
@@ -207,43 +205,25 @@ def plan(
     >>> p = plan(appts, template="See you soon, {Name}", kind="reminder", to="new-contacts",
     ...          appointments="Appointment", offsets=["1 day before at 18:00"])
     """
-    kind = str(kind).strip().lower()
-    if kind not in KINDS:
-        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    to = str(to).strip().lower().replace("_", "-")
-    if to not in RECIPIENTS:
-        raise UsageError(f"to must be one of {', '.join(RECIPIENTS)}, not {to!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
-    if appointments is None and (
-        offsets is not None
-        or appointment_tz is not None
-        or skip_weekends
-        or holidays is not None
-        or appointment_time_column is not None
-    ):
-        raise UsageError(
-            "offsets=, appointment_tz=, appointment_time_column=, skip_weekends= and "
-            "holidays= go with appointments= (the column of appointment times)"
-        )
-    if appointments is not None and (
-        kind != "reminder"
-        or any(
-            v is not None
-            for v in (
-                event_date,
-                event_date_column,
-                days_before,
-                time,
-                days_before_column,
-                time_column,
-            )
-        )
-    ):
-        raise UsageError(
-            "appointments= plans event reminders (kind='reminder') from the "
-            "appointment times; leave out event_date/days_before/time"
-        )
+    kind, to = _check_arguments(
+        kind=kind,
+        to=to,
+        batch_size=batch_size,
+        group_name=group_name,
+        on_blank=on_blank,
+        campaign=campaign,
+        appointments=appointments,
+        reminder_settings=(
+            event_date,
+            event_date_column,
+            days_before,
+            time,
+            days_before_column,
+            time_column,
+        ),
+        appointment_settings=(offsets, appointment_tz, holidays, appointment_time_column),
+        skip_weekends=skip_weekends,
+    )
     req = TimingRequest(
         kind=kind,
         at=at,
@@ -262,22 +242,14 @@ def plan(
         default_tz=default_tz,
         now=current_utc(now).floor("min"),
     )
-
-    data, pre_reason, pre_message, layout = input_frame(
-        frame, phone_columns=phone_columns, columns=columns
-    )
-    kept = _kept_columns(data, keep_columns)
-    rows = row_numbers(data)
-    phones = recipient_phones(data, layout, region, required=to in _PHONE_TARGETS)
+    sheet = _sheet_rows(frame, to=to, region=region, phone_columns=phone_columns, columns=columns)
+    kept = _kept_columns(sheet.data, keep_columns)
     reminders = None
     if appointments is not None:
-        placed = (
-            phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(len(data)), dtype="str")
-        )
-        reminders = expand_appointments(
-            data,
-            placed,
+        reminders = _reminder_rows(
+            sheet,
             req,
+            to=to,
             appointments=appointments,
             offsets=offsets,
             appointment_tz=appointment_tz,
@@ -285,71 +257,272 @@ def plan(
             holidays=holidays,
             appointment_time=appointment_time_column,
         )
-        pos = reminders.positions
-        data, rows = data.iloc[pos].reset_index(drop=True), rows[pos]
-        phones = type(phones)(*(s.iloc[pos].reset_index(drop=True) for s in phones))
-        if pre_reason is not None:
-            pre_reason = pre_reason.iloc[pos].reset_index(drop=True)
-            pre_message = pre_message.iloc[pos].reset_index(drop=True)
-    n = len(data)
+        sheet = sheet.take(reminders.positions)
+    data, rows, n = sheet.data, sheet.rows, len(sheet.data)
     marks = Marks(n)
-    if pre_reason is not None:
+    if sheet.pre_reason is not None:
         for why in ("invalid", "duplicate"):
-            marks.mark((pre_reason == why).fillna(False).to_numpy(dtype=bool), why, pre_message)
-
-    # -- recipients ---------------------------------------------------------------------------
-    phone = pd.Series(pd.NA, index=range(n), dtype="str")
-    group = pd.Series(pd.NA, index=range(n), dtype="str")
-    members = pd.Series(1, index=range(n), dtype="Int64")  # a group row: its members
-    recipient: pd.Series
-    if to in _PHONE_TARGETS:
-        phone = phones.e164
-        marks.mark(phone.isna().to_numpy(), "invalid", phones.message)
-        raw = phones.written
-        recipient = phone
-        if to == "contacts" and client is not None:
-            contacts = list(client.contacts())
-            known = normalise(pd.Series([c.phone for c in contacts], dtype="str"), region)
             marks.mark(
-                (phone.notna() & ~phone.isin(set(known.dropna()))).to_numpy(),
-                "invalid",
-                "Phone " + quoted(raw) + " is not one of your Power Textor contacts "
-                "(to='new-contacts' creates them)",
+                (sheet.pre_reason == why).fillna(False).to_numpy(dtype=bool), why, sheet.pre_message
             )
-            # Power Textor's own opt-out: a contact who replied STOP is no longer active there
-            inactive = {
-                k: c.status
-                for k, c in zip(known, contacts)
-                if isinstance(k, str)
-                and c.status
-                and c.status.strip().casefold() not in ("active", "subscribed")
-            }
-            if inactive:
-                marks.mark(
-                    phone.isin(set(inactive)).to_numpy(),
-                    "unsubscribed_at_power_textor",
-                    "Power Textor lists this contact as "
-                    + phone.map(inactive).fillna("").astype("str")
-                    + " (they opted out there): not texted",
-                )
-        if to == "new-group":
-            if not group_name or not str(group_name).strip():
-                raise UsageError("to='new-group' needs group_name= (the new group's name)")
-            group = pd.Series(str(group_name).strip(), index=range(n), dtype="str")
-    else:
-        raw = column(data, "Groups", "the group names or GroupIds")
-        group, recipient, err, members = resolve_groups(raw, client)
-        marks.mark(err.notna().to_numpy(), "invalid", err)
-        phone = phones.e164
+    who = _recipients(sheet, marks, to=to, client=client, region=region, group_name=group_name)
+    message = _message(
+        data,
+        marks,
+        body=body,
+        template=template,
+        body_column=body_column,
+        opt_out_footer=opt_out_footer,
+        on_blank=on_blank,
+        force_long=force_long,
+    )
+    # opted out: before timing, so a STOP number always says so
+    suppressed = suppression(suppress, region)
+    if suppressed and to in _PHONE_TARGETS:
+        marks.mark(
+            who.phone.isin(suppressed).to_numpy(),
+            "opted_out",
+            "the number opted out (on the suppression list)",
+        )
+    timed = _timing(data, who, marks, req, reminders, kind=kind, to=to)
+    ops = _operations(
+        kind, to, set(timed.timing.tolist()) or {"event" if kind == "reminder" else "now"}
+    )
+    place_name, place_id = _place(kind, place, client)
+    shared_att, att_col = _attachments(kind, data, attachment, attachment_column, marks)
+    # one message per recipient and send time
+    mark_duplicates(marks, who.recipient, timed.api_date, timed.api_time, timed.api_day, rows)
+    invalid = np.isin(marks.reason, INVALID_REASONS)
+    if invalid.any() and not skip_invalid:
+        raise InvalidRowsError(
+            _invalid_message(rows, marks, invalid), [int(r) for r in rows[invalid]]
+        )
+    # identical body, UTC slot, place and attachment share a call
+    send = marks.live
+    batch = _batches(
+        send,
+        to,
+        ops,
+        timed.timing,
+        message.codes,
+        timed.api_date,
+        timed.api_time,
+        timed.api_day,
+        att_col,
+        batch_size,
+    )
+    out = _plan_frame(
+        sheet,
+        who,
+        message,
+        timed,
+        marks,
+        kind=kind,
+        operations=_op_per_row(batch, send, ops, timed.timing),
+        batch=batch,
+        offset=reminders.frame["offset"] if reminders is not None else None,
+        place=(place_name, place_id),
+        attachment=att_col,
+        opt_out_footer=bool(opt_out_footer),
+        kept=kept,
+    )
+    settings = _settings(
+        req,
+        kind=kind,
+        to=to,
+        group_name=group_name,
+        batch_size=batch_size,
+        opt_out_footer=bool(opt_out_footer),
+        attachment=shared_att,
+        place=(place_name, place_id),
+        campaign=campaign,
+        message_as_written=_as_written(body, template, body_column),
+        more_asked={
+            "appointments": appointments,
+            "offsets": offsets,
+            "appointment_tz": appointment_tz,
+            "skip_weekends": skip_weekends,
+            "holidays": holidays,
+            "suppress": suppress is not None,
+        },
+        appointment_time_column=appointment_time_column,
+    )
+    return Plan(out, settings)
+
+
+# -- the steps of plan(), in the order it takes them ------------------------------------------
+
+
+def _check_arguments(
+    *,
+    kind: Any,
+    to: Any,
+    batch_size: Any,
+    group_name: Any,
+    on_blank: Any,
+    campaign: Any,
+    appointments: Any,
+    reminder_settings: tuple[Any, ...],
+    appointment_settings: tuple[Any, ...],
+    skip_weekends: bool,
+) -> tuple[str, str]:
+    """The arguments that make sense only together, checked before any row is read;
+    returns ``(kind, to)`` as plan() spells them."""
+    kind = str(kind).strip().lower()
+    if kind not in KINDS:
+        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    to = str(to).strip().lower().replace("_", "-")
+    if to not in RECIPIENTS:
+        raise UsageError(f"to must be one of {', '.join(RECIPIENTS)}, not {to!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise UsageError(f"batch_size must be a whole number ≥ 1, not {batch_size!r}")
+    if appointments is None and (skip_weekends or any(v is not None for v in appointment_settings)):
+        raise UsageError(
+            "offsets=, appointment_tz=, appointment_time_column=, skip_weekends= and "
+            "holidays= go with appointments= (the column of appointment times)"
+        )
+    if appointments is not None and (
+        kind != "reminder" or any(v is not None for v in reminder_settings)
+    ):
+        raise UsageError(
+            "appointments= plans event reminders (kind='reminder') from the "
+            "appointment times; leave out event_date/days_before/time"
+        )
+    if to == "new-group" and (not group_name or not str(group_name).strip()):
+        raise UsageError("to='new-group' needs group_name= (the new group's name)")
     if group_name and to != "new-group":
         raise UsageError("group_name= goes with to='new-group'")
-
-    name = text_or_na(data, "Name", n)
-    last_name = text_or_na(data, "LastName", n)
-
-    # -- the message ---------------------------------------------------------------------------
     if on_blank not in ("invalid", "send"):
         raise UsageError(f"on_blank must be 'invalid' or 'send', not {on_blank!r}")
+    if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
+        raise UsageError(f"campaign= takes the campaign's name, not {campaign!r}")
+    return kind, to
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sheet:
+    """The input rows as plan() reads them: the frame, row numbers, numbers, earlier verdicts."""
+
+    data: pd.DataFrame
+    rows: np.ndarray
+    phones: Phones
+    pre_reason: pd.Series | None
+    pre_message: pd.Series | None
+
+    def take(self, positions: np.ndarray) -> _Sheet:
+        """The rows at ``positions`` (a reminder row per sheet row and offset), renumbered."""
+
+        def pick(s: pd.Series | None) -> pd.Series | None:
+            return None if s is None else s.iloc[positions].reset_index(drop=True)
+
+        return _Sheet(
+            self.data.iloc[positions].reset_index(drop=True),
+            self.rows[positions],
+            Phones(*(s.iloc[positions].reset_index(drop=True) for s in self.phones)),
+            pick(self.pre_reason),
+            pick(self.pre_message),
+        )
+
+
+def _sheet_rows(frame: Any, *, to: str, region: str, phone_columns: Any, columns: Any) -> _Sheet:
+    data, pre_reason, pre_message, layout = input_frame(
+        frame, phone_columns=phone_columns, columns=columns
+    )
+    phones = recipient_phones(data, layout, region, required=to in _PHONE_TARGETS)
+    return _Sheet(data, row_numbers(data), phones, pre_reason, pre_message)
+
+
+def _reminder_rows(sheet: _Sheet, req: TimingRequest, *, to: str, **appointment: Any) -> Reminders:
+    """One reminder per sheet row and offset, from the appointments column."""
+    n = len(sheet.data)
+    placed = sheet.phones.e164 if to != "groups" else pd.Series(pd.NA, index=range(n), dtype="str")
+    return expand_appointments(sheet.data, placed, req, **appointment)
+
+
+class _Recipients(NamedTuple):
+    """Per row: the number, the group, its members and what the history calls the recipient."""
+
+    phone: pd.Series
+    group: pd.Series
+    members: pd.Series
+    recipient: pd.Series
+
+
+def _recipients(
+    sheet: _Sheet, marks: Marks, *, to: str, client: Any, region: str, group_name: str | None
+) -> _Recipients:
+    """Who each row goes to; rows without a usable recipient are marked ``invalid``."""
+    n = len(sheet.data)
+    phones = sheet.phones
+    group = pd.Series(pd.NA, index=range(n), dtype="str")
+    members = pd.Series(1, index=range(n), dtype="Int64")  # a group row: its members
+    if to not in _PHONE_TARGETS:
+        raw = column(sheet.data, "Groups", "the group names or GroupIds")
+        group, recipient, err, members = resolve_groups(raw, client)
+        marks.mark(err.notna().to_numpy(), "invalid", err)
+        return _Recipients(phones.e164, group, members, recipient)
+    phone = phones.e164
+    marks.mark(phone.isna().to_numpy(), "invalid", phones.message)
+    if to == "contacts" and client is not None:
+        _mark_unknown_contacts(marks, phone, phones.written, client, region)
+    if to == "new-group":
+        group = pd.Series(str(group_name).strip(), index=range(n), dtype="str")
+    return _Recipients(phone, group, members, phone)
+
+
+def _mark_unknown_contacts(
+    marks: Marks, phone: pd.Series, written: pd.Series, client: Any, region: str
+) -> None:
+    """to='contacts': numbers that are not Power Textor contacts, or opted out there."""
+    contacts = list(client.contacts())
+    known = normalise(pd.Series([c.phone for c in contacts], dtype="str"), region)
+    marks.mark(
+        (phone.notna() & ~phone.isin(set(known.dropna()))).to_numpy(),
+        "invalid",
+        "Phone " + quoted(written) + " is not one of your Power Textor contacts "
+        "(to='new-contacts' creates them)",
+    )
+    # Power Textor's own opt-out: a contact who replied STOP is no longer active there
+    inactive = {
+        k: c.status
+        for k, c in zip(known, contacts, strict=True)
+        if isinstance(k, str)
+        and c.status
+        and c.status.strip().casefold() not in ("active", "subscribed")
+    }
+    if inactive:
+        marks.mark(
+            phone.isin(set(inactive)).to_numpy(),
+            "unsubscribed_at_power_textor",
+            "Power Textor lists this contact as "
+            + phone.map(inactive).fillna("").astype("str")
+            + " (they opted out there): not texted",
+        )
+
+
+class _Message(NamedTuple):
+    """Per row: the rendered body, its blank merge fields; per distinct body: segments."""
+
+    bodies: pd.Series
+    blank_fields: pd.Series
+    codes: np.ndarray  # each row's distinct body (-1: none)
+    segments: pd.DataFrame  # per distinct body: segments, chars, encoding
+
+
+def _message(
+    data: pd.DataFrame,
+    marks: Marks,
+    *,
+    body: str | None,
+    template: str | None,
+    body_column: str | None,
+    opt_out_footer: bool,
+    on_blank: str,
+    force_long: bool,
+) -> _Message:
+    """Each row's text; empty, blank-field and too-long messages are marked ``invalid``."""
+    from ptdata.sheets.segments import MAX_CHARS, MAX_SEGMENTS
+
     bodies, blank_fields = _bodies(data, body=body, template=template, body_column=body_column)
     body_codes, body_uniques = pd.factorize(bodies, use_na_sentinel=True)
     seg = _segments(list(body_uniques), opt_out_footer)
@@ -377,104 +550,101 @@ def plan(
                 [
                     f"the message is {s} segments / {c} characters (the limit is {MAX_SEGMENTS} "
                     f"segments or {MAX_CHARS} characters); shorten it or pass force_long=True"
-                    for s, c in zip(seg["segments"], seg["chars"])
+                    for s, c in zip(seg["segments"], seg["chars"], strict=True)
                 ],
                 dtype="str",
             )
             marks.mark(too_long, "invalid", take(msg_u, body_codes))
+    return _Message(bodies, blank_fields, body_codes, seg)
 
-    # -- opted out: before timing, so a STOP number always says so -----------------------------
-    suppressed = suppression(suppress, region)
-    if suppressed and to in _PHONE_TARGETS:
-        marks.mark(
-            phone.isin(suppressed).to_numpy(),
-            "opted_out",
-            "the number opted out (on the suppression list)",
-        )
 
-    # -- timing: zones, local times, reminders, quiet hours -----------------------------------
+def _timing(
+    data: pd.DataFrame,
+    who: _Recipients,
+    marks: Marks,
+    req: TimingRequest,
+    reminders: Reminders | None,
+    *,
+    kind: str,
+    to: str,
+) -> Timing:
+    """When each row goes out: zones, local times, reminders, quiet hours."""
     if reminders is not None:
         timed, why, why_message = reminder_timing(reminders, req)
-        marks.mark(np.ones(n, dtype=bool), why, why_message)
-    else:
-        single_t, multi_t = RECIPIENTS[to]
-        can_schedule = kind in ("text", "review") and bool(
-            (single_t and find_operation(kind, "scheduled", single_t))
-            or (multi_t and find_operation(kind, "scheduled", multi_t))
-        )
-        why_not = (
-            "Power Textor sends an MMS right away (it cannot schedule one)"
-            if kind == "mms"
-            else f"Power Textor cannot schedule a {kind} to plain numbers"
-        )
-        # a group row's Phone (if any) is not where its members live
-        placed = phone if to in _PHONE_TARGETS else pd.Series(pd.NA, index=range(n), dtype="str")
-        timed = plan_timing(
-            data, placed, marks, req, can_schedule=can_schedule, no_schedule_why=why_not
-        )
-    timing, moment = timed.timing, timed.moment
-    api_date, api_time, api_day = timed.api_date, timed.api_time, timed.api_day
+        marks.mark(np.ones(len(data), dtype=bool), why, why_message)
+        return timed
+    single_t, multi_t = RECIPIENTS[to]
+    can_schedule = kind in ("text", "review") and bool(
+        (single_t and find_operation(kind, "scheduled", single_t))
+        or (multi_t and find_operation(kind, "scheduled", multi_t))
+    )
+    why_not = (
+        "Power Textor sends an MMS right away (it cannot schedule one)"
+        if kind == "mms"
+        else f"Power Textor cannot schedule a {kind} to plain numbers"
+    )
+    # a group row's Phone (if any) is not where its members live
+    placed = (
+        who.phone if to in _PHONE_TARGETS else pd.Series(pd.NA, index=range(len(data)), dtype="str")
+    )
+    return plan_timing(data, placed, marks, req, can_schedule=can_schedule, no_schedule_why=why_not)
 
-    # -- place, attachment, operations --------------------------------------------------------
-    ops = _operations(kind, to, set(timing.tolist()) or {"event" if kind == "reminder" else "now"})
-    place_name, place_id = _place(kind, place, client)
-    shared_att, att_col = _attachments(kind, data, attachment, attachment_column, marks)
 
-    # -- duplicates: one message per recipient and send time ---------------------------------
-    mark_duplicates(marks, recipient, api_date, api_time, api_day, rows)
-
-    invalid = np.isin(marks.reason, INVALID_REASONS)
-    if invalid.any() and not skip_invalid:
-        raise InvalidRowsError(
-            _invalid_message(rows, marks, invalid), [int(r) for r in rows[invalid]]
-        )
-
-    # -- batches: identical body, UTC slot, place and attachment share a call -----------------
+def _plan_frame(
+    sheet: _Sheet,
+    who: _Recipients,
+    message: _Message,
+    timed: Timing,
+    marks: Marks,
+    *,
+    kind: str,
+    operations: np.ndarray,
+    batch: np.ndarray,
+    offset: pd.Series | None,
+    place: tuple[Any, Any],
+    attachment: pd.Series,
+    opt_out_footer: bool,
+    kept: list[str],
+) -> pd.DataFrame:
+    """The plan frame: one row per input row (per row and offset for reminders)."""
+    data, n = sheet.data, len(sheet.data)
     send = marks.live
-    batch = _batches(
-        send, to, ops, timing, body_codes, api_date, api_time, api_day, att_col, batch_size
-    )
-    op_ids = _op_per_row(batch, send, ops, timing)
-
-    status = np.where(send, "planned", "skipped")
-    offset = (
-        reminders.frame["offset"]
-        if reminders is not None
-        else pd.Series(pd.NA, index=range(n), dtype="str")
-    )
+    seg, codes = message.segments, message.codes
+    if offset is None:
+        offset = pd.Series(pd.NA, index=range(n), dtype="str")
     out = pd.DataFrame(
         {
-            "row": pd.array(rows, dtype="Int64"),
-            "phone": phone,
-            "phone_as_written": phones.written,
-            "phone_column": phones.column,
-            "name": name,
-            "last_name": last_name,
-            "group": group,
-            "members": members,
-            "recipient": recipient.astype("str"),
+            "row": pd.array(sheet.rows, dtype="Int64"),
+            "phone": who.phone,
+            "phone_as_written": sheet.phones.written,
+            "phone_column": sheet.phones.column,
+            "name": text_or_na(data, "Name", n),
+            "last_name": text_or_na(data, "LastName", n),
+            "group": who.group,
+            "members": who.members,
+            "recipient": who.recipient.astype("str"),
             "kind": pd.Series(kind, index=range(n), dtype="str"),
-            "operation": pd.Series(op_ids, dtype="str"),
+            "operation": pd.Series(operations, dtype="str"),
             "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
-            "body": bodies.astype("str"),
-            "blank_fields": blank_fields.astype("str"),
-            "encoding": take(seg["encoding"].astype("str"), body_codes),
-            "segments": pd.array(take_int(seg["segments"].to_numpy(), body_codes), dtype="Int64"),
-            "timing": pd.Series(timing, dtype="str"),
-            "scheduled_for": moment.astype("datetime64[ns, UTC]").reset_index(drop=True),
-            "api_date": api_date.reset_index(drop=True),
-            "api_time": api_time.reset_index(drop=True),
-            "api_day": pd.array(api_day, dtype="Int64"),
+            "body": message.bodies.astype("str"),
+            "blank_fields": message.blank_fields.astype("str"),
+            "encoding": take(seg["encoding"].astype("str"), codes),
+            "segments": pd.array(take_int(seg["segments"].to_numpy(), codes), dtype="Int64"),
+            "timing": pd.Series(timed.timing, dtype="str"),
+            "scheduled_for": timed.moment.astype("datetime64[ns, UTC]").reset_index(drop=True),
+            "api_date": timed.api_date.reset_index(drop=True),
+            "api_time": timed.api_time.reset_index(drop=True),
+            "api_day": pd.array(timed.api_day, dtype="Int64"),
             "tz": timed.tz.reset_index(drop=True).astype("str"),
             "tz_source": timed.tz_source.reset_index(drop=True).astype("str"),
             "offset": offset.reset_index(drop=True).astype("str"),
             "shifted": pd.Series(timed.shifted & send, dtype=bool),
             "note": timed.note.reset_index(drop=True).astype("str"),
-            "place": pd.Series(place_name, index=range(n), dtype="str"),
-            "place_id": pd.Series(place_id, index=range(n), dtype="str"),
-            "attachment": att_col,
-            "opt_out_footer": pd.Series(bool(opt_out_footer), index=range(n), dtype=bool),
-            "status": pd.Series(status, dtype="str"),
+            "place": pd.Series(place[0], index=range(n), dtype="str"),
+            "place_id": pd.Series(place[1], index=range(n), dtype="str"),
+            "attachment": attachment,
+            "opt_out_footer": pd.Series(opt_out_footer, index=range(n), dtype=bool),
+            "status": pd.Series(np.where(send, "planned", "skipped"), dtype="str"),
             "skip_reason": pd.Series(marks.reason, dtype="str"),
             "message": pd.Series(marks.message, dtype="str"),
         }
@@ -483,38 +653,47 @@ def plan(
     for c in kept:
         out[c] = data[c].astype("str").reset_index(drop=True)
     out.attrs["ptdata.keep_columns"] = list(kept)
+    return out
+
+
+def _settings(
+    req: TimingRequest,
+    *,
+    kind: str,
+    to: str,
+    group_name: str | None,
+    batch_size: int,
+    opt_out_footer: bool,
+    attachment: Attachment | None,
+    place: tuple[Any, Any],
+    campaign: str | None,
+    message_as_written: str,
+    more_asked: dict[str, Any],
+    appointment_time_column: str | None,
+) -> PlanSettings:
+    """What the plan was asked for, as the history and the campaign's identity keep it."""
     asked = {f.name: getattr(req, f.name) for f in dataclasses.fields(req) if f.name != "now"}
-    asked.update(
-        appointments=appointments,
-        offsets=offsets,
-        appointment_tz=appointment_tz,
-        skip_weekends=skip_weekends,
-        holidays=holidays,
-        suppress=suppress is not None,
-    )
+    asked.update(more_asked)
     timing_asked = {k: asked[k] for k in _TIMING_ASKED}
     if appointment_time_column is not None:  # only when given: older campaigns keep their identity
         asked["appointment_time_column"] = timing_asked["appointment_time_column"] = (
             appointment_time_column
         )
-    if campaign is not None and (not isinstance(campaign, str) or not campaign.strip()):
-        raise UsageError(f"campaign= takes the campaign's name, not {campaign!r}")
-    settings = PlanSettings(
+    return PlanSettings(
         kind=kind,
         to=to,
         group_name=group_name,
         batch_size=batch_size,
-        opt_out_footer=bool(opt_out_footer),
-        attachment=shared_att,
-        place_name=place_name,
-        place_id=place_id,
+        opt_out_footer=opt_out_footer,
+        attachment=attachment,
+        place_name=place[0],
+        place_id=place[1],
         request=json.dumps(asked, sort_keys=True, default=repr),
         planned_at=req.now.isoformat(),
         campaign_name=campaign.strip() if campaign else None,
-        message_as_written=_as_written(body, template, body_column),
+        message_as_written=message_as_written,
         timing_asked=json.dumps(timing_asked, sort_keys=True, default=_asked_text),
     )
-    return Plan(out, settings)
 
 
 #: what "timing as asked" is, for a campaign's identity (quiet hours and zones are rules)

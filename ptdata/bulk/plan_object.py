@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ptdata._words import Summary, plural
 from ptdata.api.operations import Operation, get_operation
 from ptdata.api.request import Attachment, PreparedRequest, build_request, load_attachment
 
@@ -29,13 +30,6 @@ __all__ = ["Call", "Plan", "PlanSettings", "Summary"]
 _JOB_VERSION = "ptdata-plan-1"
 #: bump when what makes a campaign changes (its digests then start a new history)
 _CAMPAIGN_VERSION = "ptdata-campaign-1"
-
-
-class Summary(str):
-    """Text that shows as itself in a notebook (no quotes) and prints as itself."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +217,11 @@ class Plan:
         h.update(self.settings.message_as_written.encode())
         return "auto:" + h.hexdigest()[:32]
 
+    @property
+    def campaign_label(self) -> str:
+        """The campaign as people see it: its name, else the first 12 digits of its digest."""
+        return campaign_label(self.campaign)
+
     def recipient_keys(self) -> pd.DataFrame:
         """Who each planned row reaches, as the history records it.
 
@@ -277,8 +276,8 @@ class Plan:
         """``N rows → M API calls, S segments``, then what is skipped and why."""
         f = self.frame
         lines = [
-            f"{_n(self.recipients, 'row')} → {_n(self.n_calls, 'API call')}, "
-            f"{_n(self.segments, 'segment')}"
+            f"{plural(self.recipients, 'row')} → {plural(self.n_calls, 'API call')}, "
+            f"{plural(self.segments, 'segment')}"
         ]
         if self.messages != self.recipients:
             live = f[self._send_mask]
@@ -290,7 +289,7 @@ class Plan:
         skipped = f.loc[~self._send_mask, "skip_reason"].value_counts()
         if len(skipped):
             parts = ", ".join(f"{k} {v:,}" for k, v in skipped.items())
-            lines.append(f"  skipped {_n(int(skipped.sum()), 'row')}: {parts}")
+            lines.append(f"  skipped {plural(int(skipped.sum()), 'row')}: {parts}")
         live = f[self._send_mask]
         if len(live):
             ops = live.drop_duplicates("batch_id")["operation"].value_counts()
@@ -309,14 +308,12 @@ class Plan:
             moved = int(live["shifted"].sum()) if "shifted" in live.columns else 0
             if moved:
                 lines.append(
-                    f"  {_n(moved, 'row')} moved out of quiet hours to the next "
+                    f"  {plural(moved, 'row')} moved out of quiet hours to the next "
                     "allowed time (see note)"
                 )
         name = self.settings.campaign_name
         lines.append(
-            f"  campaign {name!r}"
-            if name
-            else f"  campaign {campaign_label(self.campaign)} (no name given)"
+            f"  campaign {name!r}" if name else f"  campaign {self.campaign_label} (no name given)"
         )
         return Summary("\n".join(lines))
 
@@ -420,11 +417,6 @@ def campaign_label(campaign: str) -> str:
     """A campaign as people see it: its name, else the first 12 digits of its digest."""
     kind, _, rest = campaign.partition(":")
     return rest if kind == "name" else rest[:12]
-
-
-def _n(count: int, word: str) -> str:
-    """``1 row``, ``2 rows``: a count and its noun, as English wants."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _hash_column(h: Any, name: str, s: pd.Series) -> None:

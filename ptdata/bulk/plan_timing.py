@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 
 from ptdata.api.errors import UsageError
-from ptdata.api.formats import format_date
-from ptdata.bulk import when
+from ptdata.api.formats import format_date, format_time
 from ptdata.bulk._rows import Marks, column, quoted, take
 from ptdata.timing import (
     QuietHours,
     apply_quiet_hours,
     local_schedule,
+    parse,
     reminder_fields,
     reminder_instant,
     resolve_timezones,
@@ -168,12 +168,12 @@ def plan_timing(
         shifted = ~pd.isna(shift_note)
     sched = timing == "scheduled"
     if sched.any():
-        d, t = when.format_moments(moment.where(sched))
+        d, t = _format_moments(moment.where(sched))
         api_date, api_time = api_date.where(~sched, d), api_time.where(~sched, t)
     moved_event = shifted & (timing == "event")
     if moved_event.any():  # a reminder moved by quiet hours: the fields that fire then
         api_date = _event_dates(moment, api_day, api_date, moved_event)
-        _, t = when.format_moments(moment.where(moved_event))
+        _, t = _format_moments(moment.where(moved_event))
         api_time = api_time.where(~moved_event, t)
     return Timing(
         timing,
@@ -212,11 +212,11 @@ def _base(data, req, marks, zones):
     ):
         raise UsageError("event_date/days_before/time go with kind='reminder'")
     if req.at is not None:
-        utc = when.parse_at(req.at)
+        utc = parse.parse_at(req.at)
         moment = pd.Series(pd.Timestamp(utc), index=range(n), dtype="datetime64[ns, UTC]")
         return (np.full(n, "scheduled", dtype=object), moment, na_str, na_str.copy(), day, no_note)
     if req.at_column is not None:
-        moment, err = when.parse_at_column(
+        moment, err = parse.parse_at_column(
             column(data, req.at_column, "each row's send time"), req.at_column
         )
         marks.mark(err.notna().to_numpy(), "invalid", err)
@@ -224,9 +224,9 @@ def _base(data, req, marks, zones):
         return timing, moment, na_str, na_str.copy(), day, no_note
     if req.local:
         if req.local_at is not None:
-            naive = when.parse_local_at(req.local_at)
+            naive = parse.parse_local_at(req.local_at)
         else:
-            naive, err = when.parse_local_column(
+            naive, err = parse.parse_local_column(
                 column(data, req.local_at_column, "each row's local send time"), req.local_at_column
             )
             marks.mark(err.notna().to_numpy(), "invalid", err)
@@ -270,9 +270,9 @@ def _reminder_fields(data, req, marks):
     ):
         raise UsageError(f"days_before must be a whole number ≥ 0, not {req.days_before!r}")
     if req.event_date is not None:
-        dates = pd.Series([when.parse_event_date(req.event_date)] * n, dtype=object)
+        dates = pd.Series([parse.parse_event_date(req.event_date)] * n, dtype=object)
     else:
-        dates, err = when.parse_event_date_column(
+        dates, err = parse.parse_event_date_column(
             column(data, req.event_date_column, "the event dates"), req.event_date_column
         )
         marks.mark(err.notna().to_numpy(), "invalid", err)
@@ -289,14 +289,14 @@ def _reminder_fields(data, req, marks):
         )
         days = num.fillna(0).clip(lower=0).to_numpy().astype(np.int64)
     if req.time is not None:
-        times = pd.Series(when.parse_event_time(req.time), index=range(n), dtype="str")
+        times = pd.Series(parse.parse_event_time(req.time), index=range(n), dtype="str")
     else:
         raw = column(data, req.time_column, "each reminder's UTC time of day")
         codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
         parsed, errs = [], []
         for u in uniques:
             try:
-                parsed.append(when.parse_event_time(u, field=req.time_column))
+                parsed.append(parse.parse_event_time(u, field=req.time_column))
                 errs.append(None)
             except UsageError as exc:
                 parsed.append(None)
@@ -395,6 +395,7 @@ def _quiet(timing, moment, zones, marks, req, can_schedule, no_schedule_why):
         policy=req.quiet_policy,
         states=zones["state"].iloc[first].reset_index(drop=True),
         now=req.now,
+        show_in=zones["tz"].iloc[first].reset_index(drop=True),
     )
     at_u = moment.iloc[first].reset_index(drop=True)
     u = pd.DataFrame(
@@ -427,7 +428,7 @@ def _quiet(timing, moment, zones, marks, req, can_schedule, no_schedule_why):
         instants = _naive(moment).copy()
         instants[where] = u["to"].to_numpy()[code][moved]
         moment = pd.Series(instants).dt.tz_localize("UTC")
-        note[where] = _texts(u, moved_u, _moved_text)[code][moved]
+        note[where] = q["note"].to_numpy(dtype=object, na_value=None)[code][moved]
     return timing, moment, note
 
 
@@ -480,14 +481,6 @@ def _stuck_text(k, why: str) -> str:
     )
 
 
-def _moved_text(k) -> str:
-    local, to = _local(k.given, k.tz), _local(k.to, k.tz)
-    return (
-        f"quiet hours {k.window}: moved from {local:%m/%d %H:%M} to {to:%m/%d %H:%M} "
-        f"{to:%Z} ({k.tz})"
-    )
-
-
 def _event_dates(moment, api_day, api_date, event: np.ndarray) -> pd.Series:
     """The EventDate that makes Power Textor fire at the new moment of the ``event`` rows."""
     day = pd.Series(api_day, dtype="Int64").fillna(0).to_numpy(dtype=np.int64)
@@ -511,3 +504,20 @@ def _join_notes(parts: list[np.ndarray], n: int) -> pd.Series:
         return pd.Series([None] * n, dtype="str")
     codes, uniques = pd.factorize(join_notes(*parts))
     return take(pd.Series(list(uniques), dtype="str"), codes)
+
+
+def _format_moments(utc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(``MM/DD/YYYY``, ``hh:mm AM/PM``) strings of UTC moments; NA where NaT."""
+    codes, uniques = pd.factorize(utc, use_na_sentinel=True)
+    instants = [t.to_pydatetime() for t in pd.DatetimeIndex(uniques).tz_convert("UTC")]
+    dates = pd.Series([format_date(t) for t in instants], dtype="str")
+    times = pd.Series([format_time(t) for t in instants], dtype="str")
+    return _take(dates, codes, len(utc)), _take(times, codes, len(utc))
+
+
+def _take(u: pd.Series, codes: np.ndarray, n: int) -> pd.Series:
+    if len(u) == 0:
+        return pd.Series(pd.NA, index=range(n), dtype="str")
+    out = pd.Series(u.to_numpy(dtype=object)[np.where(codes < 0, 0, codes)], dtype="str")
+    out[codes < 0] = pd.NA
+    return out

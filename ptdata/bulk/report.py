@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ptdata.bulk.plan_object import Summary, _n, campaign_label
+from ptdata._words import Summary, plural
 from ptdata.bulk.writers import write_frame
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def planned_frame(plan: Plan, *, job_id: str | None = None) -> pd.DataFrame:
             "sent_count": no_count.copy(),
             "undelivered_count": no_count.copy(),
             "call_recipients": sizes,
-            "campaign": pd.Series(campaign_label(plan.campaign), index=range(n), dtype="str"),
+            "campaign": pd.Series(plan.campaign_label, index=range(n), dtype="str"),
             "job_id": pd.Series(job_id or plan.job_id, index=range(n), dtype="str"),
             **{c: f[c] for c in kept_columns(f)},
         },
@@ -328,8 +328,8 @@ class Report(RowOutcomes):
         lines = [f"job {self.job_id[:12]}: {len(self.frame):,} rows", *self._status_lines()]
         if not self.dry_run:
             lines.append(
-                f"  {_n(self.calls_made, 'API call')} made, "
-                f"{_n(self.segments_sent, 'segment')} sent or scheduled"
+                f"  {plural(self.calls_made, 'API call')} made, "
+                f"{plural(self.segments_sent, 'segment')} sent or scheduled"
             )
         if self.already_sent and not (
             self.frame["status"].isin(["sent", "scheduled"]).any() or self.calls_made

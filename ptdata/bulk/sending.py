@@ -31,10 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ptdata._words import Summary
 from ptdata.api.errors import UsageError
 from ptdata.bulk.ledger import Account, Ledger
 from ptdata.bulk.limiter import RateLimiter
-from ptdata.bulk.plan_object import Call, Plan, Summary, campaign_label
+from ptdata.bulk.plan_object import Call, Plan, campaign_label
 from ptdata.bulk.report import Report, planned_frame, results_frame
 from ptdata.bulk.runner import open_ledger, run_calls
 

@@ -13,10 +13,12 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
+
+from ptdata._words import plural
 
 __all__ = [
     "SheetOptions",
@@ -33,11 +35,6 @@ __all__ = [
     "sheet_options",
     "write_plan",
 ]
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 API call``, ``2 API calls``, ``1,500 rows``: a count with its noun as English wants."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def _region(ctx: click.Context, param: click.Parameter, value: str) -> str | None:
@@ -343,15 +340,13 @@ def parse_now(text: str | None) -> datetime | None:
     """``--now WHEN``: an ISO date-time with an offset, in UTC; None when not given."""
     if text is None:
         return None
+    from ptdata.api.errors import UsageError
+    from ptdata.timing.parse import parse_moment
+
     try:
-        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise click.UsageError(
-            f"--now {text!r}: give an ISO date-time with an offset, e.g. 2026-11-03T01:55:00+00:00"
-        )
-    return moment.astimezone(UTC)
+        return parse_moment(text, field="--now")
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def finish(result: Any, report_path: str) -> None:

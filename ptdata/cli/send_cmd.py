@@ -662,25 +662,14 @@ def _quiet_hours(text: str):
 
 
 def _parse_at(at: str, tz: str | None) -> datetime:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from ptdata.api.errors import UsageError
+    from ptdata.timing.parse import parse_moment
 
     try:
-        moment = datetime.fromisoformat(at.strip().replace("z", "Z"))
-    except ValueError:
-        raise click.UsageError(f"--at {at!r} is not an ISO date-time like 2026-12-03T10:00-05:00")
-    if moment.tzinfo is None:
-        if not tz:
-            raise click.UsageError(
-                f"--at {at!r} has no UTC offset: add one "
-                "(2026-12-03T10:00-05:00) or give --tz America/New_York"
-            )
-        try:
-            moment = moment.replace(tzinfo=ZoneInfo(tz))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise click.UsageError(f"--tz {tz!r} is not a time zone name like America/New_York")
-    elif tz:
-        raise click.UsageError("--at already has a UTC offset; drop --tz")
-    return moment
+        return parse_moment(at, field="--at", tz=tz)
+    except UsageError as exc:
+        hint = "" if tz else " (or give --tz America/New_York)"
+        raise click.UsageError(str(exc) + (hint if "no UTC offset" in str(exc) else "")) from None
 
 
 def _read(sheet: str, opts: SheetOptions, to: str, region: str | None):

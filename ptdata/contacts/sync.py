@@ -37,10 +37,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ptdata._words import Summary
 from ptdata.api.errors import UsageError
 from ptdata.api.operations import get_operation
 from ptdata.bulk.ledger import Ledger
-from ptdata.bulk.plan_object import Call, Summary
+from ptdata.bulk.plan_object import Call
 from ptdata.bulk.report import RowOutcomes, kept_columns
 from ptdata.bulk.writers import write_frame
 from ptdata.contacts.diff import GroupResolution, diff_contacts, resolve_group_names

@@ -10,8 +10,10 @@ and for notebooks::
     reminders = appointment_reminders(sheet, ["1 day before at 18:00"], now=now)
 """
 
+from ptdata.timing._clock import current_utc
 from ptdata.timing.local import local_schedule
-from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields, reminder_instant
+from ptdata.timing.offsets import ReminderOffset, reminder_fields, reminder_instant
+from ptdata.timing.parse import parse_offset
 from ptdata.timing.quiet import STATE_WINDOWS, QuietHours, StateWindow, apply_quiet_hours
 from ptdata.timing.reminder_times import appointment_reminders
 from ptdata.timing.zones import resolve_timezones
@@ -23,6 +25,7 @@ __all__ = [
     "StateWindow",
     "apply_quiet_hours",
     "appointment_reminders",
+    "current_utc",
     "local_schedule",
     "parse_offset",
     "reminder_fields",

@@ -29,6 +29,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
 from ptdata.timing._numbers import take_str
+from ptdata.timing.parse import parse_local_at
 
 __all__ = [
     "factorize_pairs",
@@ -36,22 +37,9 @@ __all__ = [
     "local_schedule",
     "localize",
     "localize_rows",
-    "parse_wall_times",
     "utc_column",
     "wall_clock",
 ]
-
-#: How a sheet writes a local date and time (tried in this order, once per distinct value).
-WALL_FORMATS = (
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %I:%M%p",
-    "%m/%d/%Y %H:%M:%S",
-)
 
 
 def _check_zone(zone: str) -> zoneinfo.ZoneInfo:
@@ -97,31 +85,6 @@ def localize(naive: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
     return aware.dt.tz_convert("UTC"), notes
 
 
-def parse_wall_times(values: pd.Series) -> pd.Series:
-    """Naive local date-times (``datetime64[us]``, to the minute) from a sheet column.
-
-    Text like ``2026-12-03 10:30`` or ``12/03/2026 10:30 AM`` (see ``WALL_FORMATS``) or naive
-    datetimes; NaT where blank or unreadable. Parsed once per distinct value.
-
-    >>> parse_wall_times(pd.Series(["12/03/2026 10:30 AM", "", "soon"])).tolist()
-    [Timestamp('2026-12-03 10:30:00'), NaT, NaT]
-    """
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.astype("datetime64[us]").dt.floor("min")
-    text = values.astype("str").str.strip()
-    codes, uniques = pd.factorize(text)
-    parsed = pd.Series(pd.NaT, index=range(len(uniques)), dtype="datetime64[us]")
-    for fmt in WALL_FORMATS:
-        todo = parsed.isna()
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(pd.Series(uniques)[todo], format=fmt, errors="coerce")
-    taken = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
-    return pd.Series(taken[np.where(codes < 0, len(uniques), codes)], index=values.index).dt.floor(
-        "min"
-    )
-
-
 def _as_naive(local_moment, index: pd.Index) -> pd.Series:
     if isinstance(local_moment, pd.Series):
         values = local_moment
@@ -137,7 +100,7 @@ def _as_naive(local_moment, index: pd.Index) -> pd.Series:
         except (ValueError, TypeError) as exc:
             raise UsageError(f"local_moment: cannot read the times as dates ({exc})") from None
     if isinstance(local_moment, str):
-        local_moment = datetime.fromisoformat(local_moment)
+        local_moment = parse_local_at(local_moment, field="local_moment")
     if not isinstance(local_moment, datetime):
         raise UsageError(
             f"local_moment must be a naive datetime, ISO text or a Series, "

@@ -12,13 +12,10 @@ What the API cannot express, and ptdata refuses: a reminder time that is not a w
 >>> from datetime import UTC, datetime
 >>> reminder_fields(datetime(2026, 12, 3, 4, 0, tzinfo=UTC), 1)
 ('12/04/2026', 1, '04:00 AM')
->>> parse_offset("2 days before at 09:00")
-ReminderOffset(days=2, at=datetime.time(9, 0), before=datetime.timedelta(0), text='2 days before at 09:00')
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -31,38 +28,7 @@ from ptdata.api.formats import (
     to_utc,
 )
 
-__all__ = ["ReminderOffset", "parse_offset", "reminder_fields", "reminder_instant"]
-
-_FORMS = (
-    '"2 days before at 09:00", "1 day before at 6:30 pm", "the day before at 18:00", '
-    '"same day at 08:00", "same day 2 hours before", "90 minutes before", '
-    '"1 week before at 10:00", "2 days before" (same time of day)'
-)
-_UNITS = {
-    "week": timedelta(weeks=1),
-    "weeks": timedelta(weeks=1),
-    "wk": timedelta(weeks=1),
-    "day": timedelta(days=1),
-    "days": timedelta(days=1),
-    "d": timedelta(days=1),
-    "hour": timedelta(hours=1),
-    "hours": timedelta(hours=1),
-    "hr": timedelta(hours=1),
-    "hrs": timedelta(hours=1),
-    "h": timedelta(hours=1),
-    "minute": timedelta(minutes=1),
-    "minutes": timedelta(minutes=1),
-    "min": timedelta(minutes=1),
-    "mins": timedelta(minutes=1),
-    "m": timedelta(minutes=1),
-    "second": timedelta(seconds=1),
-    "seconds": timedelta(seconds=1),
-    "sec": timedelta(seconds=1),
-    "secs": timedelta(seconds=1),
-    "s": timedelta(seconds=1),
-}
-_AMOUNT = re.compile(r"(\d+)\s*([a-z]+)")
-_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+__all__ = ["ReminderOffset", "reminder_fields", "reminder_instant"]
 
 
 @dataclass(frozen=True)
@@ -108,77 +74,6 @@ class ReminderOffset:
 
     def __str__(self) -> str:
         return self.text or repr(self)
-
-
-def _clock(text: str, whole: str) -> time:
-    words = {"noon": time(12), "midday": time(12), "midnight": time(0)}
-    if text in words:
-        return words[text]
-    m = _CLOCK.match(text)
-    if m:
-        hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
-        if half:
-            if 1 <= hour <= 12 and minute < 60:
-                return time(hour % 12 + (12 if half.startswith("p") else 0), minute)
-        elif hour < 24 and minute < 60 and m.group(2) is not None:
-            return time(hour, minute)
-    raise UsageError(f"reminder {whole!r}: {text!r} is not a time of day like 09:00 or 6:30 pm")
-
-
-def _amounts(text: str, whole: str) -> timedelta:
-    total, pos = timedelta(0), 0
-    for m in _AMOUNT.finditer(text):
-        if text[pos : m.start()].strip(" ,and") or m.group(2) not in _UNITS:
-            break
-        total, pos = total + int(m.group(1)) * _UNITS[m.group(2)], m.end()
-    else:
-        if pos and not text[pos:].strip():
-            return total
-    raise UsageError(
-        f"reminder {whole!r}: cannot read {text!r} as an amount of time; "
-        f"write it like one of: {_FORMS}"
-    )
-
-
-def parse_offset(text: str | ReminderOffset) -> ReminderOffset:
-    """Read a reminder offset written in words; UsageError naming the accepted forms.
-
-    >>> parse_offset("same day 2 hours before")
-    ReminderOffset(days=0, at=None, before=datetime.timedelta(seconds=7200), text='same day 2 hours before')
-    """
-    if isinstance(text, ReminderOffset):
-        return text
-    if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"a reminder offset is text like {_FORMS}; got {text!r}")
-    whole = text.strip()
-    s = " ".join(whole.lower().split())
-    s = re.sub(r"\s+local( time)?$", "", s)
-    if re.search(r"\bafter\b", s):
-        raise UsageError(
-            f"reminder {whole!r}: reminders go before the appointment; for a "
-            "follow-up after it, schedule a text instead"
-        )
-    at = None
-    if " at " in f" {s} ":
-        s, _, clock = s.rpartition("at ") if s.startswith("at ") else s.rpartition(" at ")
-        at = _clock(clock.strip(), whole)
-        s = s.strip()
-    days, before = 0, timedelta(0)
-    if s in ("same day", "on the day", "day of", "the same day", ""):
-        if not s and at is None:
-            raise UsageError(f"reminder {whole!r}: write it like one of: {_FORMS}")
-    elif s in ("the day before", "day before", "the night before", "the evening before"):
-        days = 1
-    else:
-        same_day = s.startswith(("same day ", "on the day "))
-        s = re.sub(r"^(same day|on the day)\s+", "", s)
-        if not s.endswith(" before"):
-            raise UsageError(f"reminder {whole!r}: write it like one of: {_FORMS}")
-        amount = _amounts(s[: -len(" before")], whole)
-        days, before = amount.days, amount - timedelta(days=amount.days)
-        if same_day and days:
-            raise UsageError(f"reminder {whole!r}: 'same day' cannot be {days} days before")
-    return ReminderOffset(days=days, at=at, before=before, text=whole)
 
 
 def reminder_fields(remind_at_utc: datetime, days_before: int) -> tuple[str, int, str]:

@@ -201,6 +201,7 @@ def apply_quiet_hours(
     policy: str = "shift",
     states: pd.Series | None = None,
     now=None,
+    show_in: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Check each message's real sending instant against quiet hours in the recipient's zone(s).
 
@@ -210,8 +211,11 @@ def apply_quiet_hours(
     ``states``: two-letter states for the stricter state windows (``resolve_timezones``'s
     ``state``). Returns, aligned to ``send_at_utc.index``: ``send_at_utc`` (the instant to
     use: moved under ``shift``, NaT for a send-now row that may go now), ``shifted``,
-    ``skip_reason`` (``quiet_hours``, ``unknown_timezone`` or NA) and ``quiet_window``.
-    A send-now row that was shifted now has a time, so it must go out as a scheduled send.
+    ``skip_reason`` (``quiet_hours``, ``unknown_timezone`` or NA), ``quiet_window`` and
+    ``note`` ("quiet hours 08:00-21:00: moved from 12/07 07:00 to 12/07 08:00 CST
+    (America/Chicago)" for a moved row, written on the clock of ``show_in``: each row's own
+    zone, by default the first of its ``tzs``). A send-now row that was shifted now has a
+    time, so it must go out as a scheduled send.
     """
     quiet = QuietHours() if quiet is None else quiet
     if policy not in POLICIES:
@@ -234,6 +238,8 @@ def apply_quiet_hours(
             "at": at.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"),
         }
     )
+    if show_in is not None:
+        keys["shown"] = _aligned(show_in, index).astype("str").to_numpy()
     codes = factorize_rows(keys)
     uniq = keys.iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
     given = uniq["at"].to_numpy(dtype="datetime64[us]").view(np.int64)
@@ -261,6 +267,10 @@ def apply_quiet_hours(
         reason[blocked & ~found] = "quiet_hours"  # no moment allowed in every zone
         shifted = blocked & found
     chosen = np.where(shifted, result, given)
+    note = np.full(len(uniq), None, dtype=object)
+    for i in np.flatnonzero(shifted):
+        shown = uniq.at[i, "shown"] if show_in is not None else uniq.at[i, "zones"].split(";")[0]
+        note[i] = moved_note(given[i], chosen[i], window[i], shown)
     row_shifted = shifted[codes]
     out_at = utc_column(chosen.view("datetime64[us]")[codes], index).mask(send_now & ~row_shifted)
     return pd.DataFrame(
@@ -269,8 +279,17 @@ def apply_quiet_hours(
             "shifted": pd.Series(row_shifted, index=index),
             "skip_reason": take_str(codes, list(reason), index),
             "quiet_window": take_str(codes, list(window), index),
+            "note": take_str(codes, list(note), index),
         }
     )
+
+
+def moved_note(before_us: int, after_us: int, window: str, zone: str) -> str:
+    """``quiet hours 08:00-21:00: moved from 12/07 07:00 to 12/07 08:00 CST (America/Chicago)``:
+    the note every message moved by quiet hours carries (UTC microseconds, shown in ``zone``)."""
+    a = pd.Timestamp(before_us, unit="us", tz="UTC").tz_convert(zone)
+    b = pd.Timestamp(after_us, unit="us", tz="UTC").tz_convert(zone)
+    return f"quiet hours {window}: moved from {a:%m/%d %H:%M} to {b:%m/%d %H:%M} {b:%Z} ({zone})"
 
 
 def _aligned(values, index: pd.Index) -> pd.Series:

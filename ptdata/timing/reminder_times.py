@@ -1,7 +1,7 @@
 """Appointment reminders from a booking export: one reminder row per appointment and offset.
 
 Each row has an appointment time as the booking export wrote it (``2026-12-03 10:30``,
-``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``...: see ``ptdata.timing.appointment_times``),
+``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``...: see ``ptdata.timing.parse.parse_appointments``),
 naive local time, or a date in one column and the time in another (``appointment_time=``). Its
 zone is ``appointment_tz`` when given (the venue's zone, e.g. a clinic's), else the row's own
 zone from ``resolve_timezones`` (its TimeZone column, e.g. Acuity's ``Timezone``, else ZIP,
@@ -35,14 +35,14 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
 from ptdata.timing._numbers import map_unique, take_str, to_str
-from ptdata.timing.appointment_times import Appointments, parse_appointments
 from ptdata.timing.local import (
     factorize_rows,
     localize_rows,
     utc_column,
     wall_clock,
 )
-from ptdata.timing.offsets import ReminderOffset, parse_offset, reminder_fields
+from ptdata.timing.offsets import ReminderOffset, reminder_fields
+from ptdata.timing.parse import Appointments, parse_appointments, parse_offset
 from ptdata.timing.quiet import QuietHours, apply_quiet_hours
 from ptdata.timing.zones import _canonical_zone, _text, resolve_timezones
 
@@ -219,11 +219,12 @@ def appointment_reminders(
                 policy=quiet_policy,
                 states=zones["state"][ok],
                 now=current,
+                show_in=pd.Series(rec_zone[ok], index=before.index, dtype="str"),
             )
             remind[ok] = q["send_at_utc"]
             quiet_moved[ok] = q["shifted"].to_numpy()
             reason[ok] = np.where(pd.isna(q["skip_reason"]), None, q["skip_reason"])
-            quiet_note[ok] = _quiet_notes(before, q, rec_zone[ok])
+            quiet_note[ok] = q["note"].to_numpy(dtype=object, na_value=None)
         # Moved by quiet hours to the appointment or later: no allowed moment before it.
         reason[pd.isna(reason) & (remind >= limit).fillna(False).to_numpy()] = "quiet_hours"
         past = pd.isna(reason) & (remind < current).fillna(False).to_numpy()
@@ -262,33 +263,6 @@ def appointment_reminders(
         },
         index=index,
     )
-
-
-def _quiet_notes(before: pd.Series, q: pd.DataFrame, zones: np.ndarray) -> np.ndarray:
-    """``quiet hours 08:00-21:00: moved from 12/07 07:00 to 12/07 08:00 CST`` for moved rows."""
-    out = np.full(len(before), None, dtype=object)
-    moved = q["shifted"].to_numpy(dtype=bool)
-    if not moved.any():
-        return out
-    keys = pd.DataFrame(
-        {
-            "zone": zones[moved],
-            "window": q["quiet_window"].to_numpy(dtype=object)[moved],
-            "from": before.dt.tz_localize(None).to_numpy()[moved],
-            "to": q["send_at_utc"].dt.tz_localize(None).to_numpy()[moved],
-        }
-    )
-    codes = factorize_rows(keys)
-    first = keys.iloc[np.unique(codes, return_index=True)[1]]
-    text = []
-    for zone, window, a, b in first.itertuples(index=False):
-        a = pd.Timestamp(a).tz_localize("UTC").tz_convert(zone)
-        b = pd.Timestamp(b).tz_localize("UTC").tz_convert(zone)
-        text.append(
-            f"quiet hours {window}: moved from {a:%m/%d %H:%M} to {b:%m/%d %H:%M} {b:%Z} ({zone})"
-        )
-    out[moved] = np.array(text, dtype=object)[codes]
-    return out
 
 
 def _why(day: pd.Timestamp, off_days: set[date]) -> str:

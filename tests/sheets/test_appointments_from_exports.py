@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import ptdata
-from ptdata.timing.appointment_times import parse_appointments
+from ptdata.timing.parse import parse_appointments
 
 EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 NOW = "2026-11-25T17:00:00+00:00"

@@ -8,11 +8,11 @@ import pytest
 MODULES = [
     "_clock",
     "_data",
-    "appointment_times",
     "local",
     "offsets",
+    "parse",
     "quiet",
-    "reminders",
+    "reminder_times",
     "zones",
 ]
 

@@ -320,3 +320,28 @@ def test_lists_line_up_by_position_with_the_sheet_rows():
     out = apply_quiet_hours(at, [NY, NY], states=["FL", "NY"], now=NOW)
     assert list(out.index) == [5, 9]
     assert out["send_at_utc"].tolist() == [utc("2026-12-04 13:00"), utc("2026-12-04 01:30")]
+
+
+def test_a_send_and_a_reminder_moved_by_quiet_hours_say_so_in_the_same_words():
+    """One quiet-hours pipeline: a local-time send and an appointment reminder that both land
+    at 07:00 in Chicago are moved to 08:00 and carry the same note."""
+    import ptdata
+
+    sheet = pd.DataFrame({"Phone": ["+13125550123"], "Appointment": ["2026-12-08 09:00"]})
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    send = ptdata.plan(sheet, body="Hi", to="contacts", local_at="2026-12-08 07:00", now=now)
+    reminder = ptdata.plan(
+        sheet,
+        body="See you at 9",
+        kind="reminder",
+        to="new-contacts",
+        appointments="Appointment",
+        offsets=["same day 2 hours before"],
+        now=now,
+    )
+    expected = (
+        "quiet hours 08:00-21:00: moved from 12/08 07:00 to 12/08 08:00 CST (America/Chicago)"
+    )
+    assert send.frame.loc[0, "note"] == reminder.frame.loc[0, "note"] == expected
+    assert str(send.frame.loc[0, "scheduled_for"]) == "2026-12-08 14:00:00+00:00"
+    assert str(reminder.frame.loc[0, "scheduled_for"]) == "2026-12-08 14:00:00+00:00"
