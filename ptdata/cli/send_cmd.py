@@ -647,18 +647,17 @@ def _timing_options(
 
 def _quiet_hours(text: str):
     """``08:00-21:00`` as a ``QuietHours`` (state windows included)."""
-    import re
-    from datetime import time
-
+    from ptdata.api.errors import UsageError
     from ptdata.timing import QuietHours
+    from ptdata.timing.parse import parse_hours
 
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
-    if not m or int(m[1]) > 23 or int(m[3]) > 23 or int(m[2]) > 59 or int(m[4]) > 59:
-        raise click.UsageError(f"--quiet-hours {text!r}: write the allowed hours like 08:00-21:00")
     try:
-        return QuietHours(time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4])))
-    except ValueError as exc:  # UsageError is a ValueError too
-        raise click.UsageError(f"--quiet-hours {text!r}: {exc}") from None
+        return QuietHours(*parse_hours(text, field="--quiet-hours"))
+    except UsageError as exc:
+        message = str(exc)
+        if not message.startswith("--quiet-hours"):
+            message = f"--quiet-hours {text!r}: {message}"
+        raise click.UsageError(message) from None
 
 
 def _parse_at(at: str, tz: str | None) -> datetime:

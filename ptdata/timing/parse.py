@@ -57,6 +57,7 @@ __all__ = [
     "parse_event_date",
     "parse_event_date_column",
     "parse_event_time",
+    "parse_hours",
     "parse_local_at",
     "parse_local_column",
     "parse_moment",
@@ -331,6 +332,18 @@ def parse_local_column(values: pd.Series, column: str) -> tuple[pd.Series, pd.Se
             "in at_column=)"
         )
     return naive, err
+
+
+def parse_hours(text: str, *, field: str) -> tuple[time, time]:
+    """Allowed hours written ``08:00-21:00``: (start, end), local times of day.
+
+    >>> parse_hours(" 9:30 - 20:00 ", field="--quiet-hours")
+    (datetime.time(9, 30), datetime.time(20, 0))
+    """
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if not m or int(m[1]) > 23 or int(m[3]) > 23 or int(m[2]) > 59 or int(m[4]) > 59:
+        raise UsageError(f"{field} {text!r}: write the allowed hours like 08:00-21:00")
+    return time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
 
 
 # -- local wall-clock times ---------------------------------------------------------------------
