@@ -22,6 +22,7 @@ import pandas as pd
 from ptdata.api.errors import UsageError
 from ptdata.bulk.ledger import Ledger
 from ptdata.bulk.plan_object import campaign_label
+from ptdata.bulk.report import STATUS_OF_STATE
 from ptdata.timing.parse import parse_moment
 
 __all__ = ["HISTORY_COLUMNS", "history", "opt_out_audit"]
@@ -51,14 +52,6 @@ HISTORY_COLUMNS = (
     "job_id",
     "account",
 )
-_STATUS = {
-    "sent": "sent",
-    "scheduled": "scheduled",
-    "rejected": "failed",
-    "not_sent": "failed",
-    "unknown": "unknown",
-    "intent": "unknown",
-}
 
 
 def history(
@@ -124,7 +117,7 @@ def _frame(raw: pd.DataFrame) -> pd.DataFrame:
             "members": raw["members"].astype("Int64"),
             "campaign": text(label),
             "round": raw["round"].astype("Int64"),
-            "status": text(raw["state"].map(_STATUS)),
+            "status": text(raw["state"].map(STATUS_OF_STATE)),
             "reason": text(raw["reason"]),
             "message": text(raw["message"]),
             "sent_at": when(raw["first_attempt_at"]),

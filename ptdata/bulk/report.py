@@ -31,9 +31,11 @@ if TYPE_CHECKING:
     from ptdata.bulk.plan_object import Plan
 
 __all__ = [
+    "OUTCOME_COLUMNS",
     "REPORT_COLUMNS",
     "RULE_REASONS",
     "STATUSES",
+    "STATUS_OF_STATE",
     "Report",
     "RowOutcomes",
     "kept_columns",
@@ -93,7 +95,8 @@ RULE_REASONS = (
     "blank_merge_field",
 )
 
-_OUTCOME_COLUMNS = (
+#: what a run records per call (the report's columns a call's outcome fills in)
+OUTCOME_COLUMNS = (
     "status",
     "reason",
     "message",
@@ -105,6 +108,15 @@ _OUTCOME_COLUMNS = (
     "sent_count",
     "undelivered_count",
 )
+#: a call's state in the send history -> the status its rows get in a report
+STATUS_OF_STATE = {
+    "sent": "sent",
+    "scheduled": "scheduled",
+    "rejected": "failed",
+    "not_sent": "failed",
+    "unknown": "unknown",
+    "intent": "unknown",
+}
 _COUNTS = ("reach", "sent_count", "undelivered_count")
 
 
@@ -169,7 +181,7 @@ def results_frame(
 ) -> pd.DataFrame:
     """The report after a run: each planned row takes the outcome of its call.
 
-    ``outcomes`` is indexed by batch id with the columns of ``_OUTCOME_COLUMNS``; planned
+    ``outcomes`` is indexed by batch id with the columns of ``OUTCOME_COLUMNS``; planned
     rows whose call has no outcome get ``not_attempted`` = (status, reason, message). A call
     to one recipient whose reply counted it undelivered says so (reason ``undelivered``).
     """
@@ -183,7 +195,7 @@ def results_frame(
     status, reason, message = not_attempted
     attempted = o["status"].notna().to_numpy()[batch]
     fill = {"status": status, "reason": reason, "message": message, "attempts": 0}
-    for col in _OUTCOME_COLUMNS:
+    for col in OUTCOME_COLUMNS:
         if col not in o.columns:
             continue
         values = o[col].to_numpy(dtype=object)[batch]

@@ -50,29 +50,9 @@ from ptdata.api.results import is_unknown_outcome
 from ptdata.bulk.ledger import Ledger, LedgerRecord, utc_now
 from ptdata.bulk.limiter import RateLimiter
 from ptdata.bulk.plan_object import Call
+from ptdata.bulk.report import OUTCOME_COLUMNS, STATUS_OF_STATE
 
 __all__ = ["CallsRun", "run_calls"]
-
-_STATE_TO_STATUS = {
-    "sent": "sent",
-    "scheduled": "scheduled",
-    "rejected": "failed",
-    "not_sent": "failed",
-    "unknown": "unknown",
-    "intent": "unknown",
-}
-OUTCOME_COLUMNS = [
-    "status",
-    "reason",
-    "message",
-    "campaign_id",
-    "attempts",
-    "first_attempt_at",
-    "finished_at",
-    "reach",
-    "sent_count",
-    "undelivered_count",
-]
 
 
 class CallsRun(NamedTuple):
@@ -395,7 +375,7 @@ class _Run:
         self._record(
             call,
             (
-                _STATE_TO_STATUS[state],
+                STATUS_OF_STATE[state],
                 reason,
                 message,
                 None,
@@ -483,7 +463,7 @@ def _int(value: Any) -> int | None:
 
 
 def _earlier_outcome(rec: LedgerRecord) -> tuple:
-    status = _STATE_TO_STATUS.get(rec.state, "unknown")
+    status = STATUS_OF_STATE.get(rec.state, "unknown")
     if status == "unknown":
         note = (
             " (left unknown by an earlier run: pass resend_unknown=True / --resend-unknown "
