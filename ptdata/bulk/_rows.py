@@ -134,18 +134,10 @@ def input_frame(frame: Any, *, phone_columns: Any = None, columns: Any = None) -
         failures = frame.failures
         if failures is None or len(failures) == 0:
             return Rows(data, None, None, None)
-        header = failures["row"] <= 1  # row 1 is the header (a missing column)
-        if header.any():
-            raise UsageError("; ".join(failures.loc[header, "message"]))
-        by_row = failures.groupby("row", sort=True)
-        msgs = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
-        only_dup = by_row["reason"].agg(lambda s: bool((s == "duplicate").all()))
-        failed = data["row"].isin(msgs.index)
-        reason = pd.Series(pd.NA, index=data.index, dtype="str")
-        reason[failed] = np.where(
-            data.loc[failed, "row"].map(only_dup).to_numpy(dtype=bool), "duplicate", "invalid"
-        )
-        message = data["row"].map(msgs).astype("str").where(failed, pd.NA)
+        verdicts = frame.row_verdicts()
+        failed = data["row"].isin(verdicts.index)
+        reason = data["row"].map(verdicts["reason"]).astype("str").where(failed, pd.NA)
+        message = data["row"].map(verdicts["message"]).astype("str").where(failed, pd.NA)
         return Rows(data, reason, message, None)
     if not isinstance(frame, pd.DataFrame):
         raise UsageError(f"plan() takes a DataFrame (or a Validation), not {type(frame).__name__}")

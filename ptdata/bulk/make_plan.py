@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ptdata._words import plural
 from ptdata.api.errors import UsageError
 from ptdata.api.operations import Operation, find_operation
 from ptdata.api.request import Attachment, load_attachment
@@ -70,6 +71,19 @@ class InvalidRowsError(UsageError):
     def __init__(self, message: str, rows: list[int]) -> None:
         super().__init__(message)
         self.rows = rows
+
+    @classmethod
+    def listing(cls, rows: list[int], messages: list[str], cannot: str) -> InvalidRowsError:
+        """``2 rows cannot be sent (row 3: ...; row 7: ...). Fix the sheet, or skip them...``:
+        the first ten rows and their problems, and how to go on."""
+        shown = "; ".join(f"row {r}: {m}" for r, m in zip(rows[:10], messages[:10], strict=True))
+        more = f"; and {len(rows) - 10} more" if len(rows) > 10 else ""
+        return cls(
+            f"{plural(len(rows), 'row')} cannot {cannot} ({shown}{more}). Fix the sheet, or skip "
+            "them with skip_invalid=True (--skip-invalid): they are then listed in the report as "
+            "skipped/invalid.",
+            rows,
+        )
 
 
 KINDS = ("text", "review", "reminder", "mms")
@@ -294,8 +308,9 @@ def plan(
     mark_duplicates(marks, who.recipient, timed.api_date, timed.api_time, timed.api_day, rows)
     invalid = np.isin(marks.reason, INVALID_REASONS)
     if invalid.any() and not skip_invalid:
-        raise InvalidRowsError(
-            _invalid_message(rows, marks, invalid), [int(r) for r in rows[invalid]]
+        idx = np.flatnonzero(invalid)
+        raise InvalidRowsError.listing(
+            [int(rows[i]) for i in idx], [str(marks.message[i]) for i in idx], "be sent"
         )
     # identical body, UTC slot, place and attachment share a call
     send = marks.live
@@ -930,17 +945,6 @@ def _operations(
             )
         ops[timing] = (single, multi)
     return ops
-
-
-def _invalid_message(rows: np.ndarray, marks: Marks, invalid: np.ndarray) -> str:
-    idx = np.flatnonzero(invalid)
-    shown = "; ".join(f"row {rows[i]}: {marks.message[i]}" for i in idx[:10])
-    more = f"; and {len(idx) - 10} more" if len(idx) > 10 else ""
-    return (
-        f"{len(idx)} row{'s' if len(idx) != 1 else ''} cannot be sent ({shown}{more}). "
-        "Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they are then "
-        "listed in the report as skipped/invalid."
-    )
 
 
 def _batches(send, to, ops, timing, body_codes, api_date, api_time, api_day, att_col, batch_size):

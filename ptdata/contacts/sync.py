@@ -361,10 +361,7 @@ def _sheet_rows(
             "phone_columns= and columns= go to validate() (or read_sheet()); this "
             "Validation has its columns chosen already"
         )
-    failures = frame.failures
-    header = failures[failures["row"] <= 1]
-    if len(header):
-        raise UsageError("; ".join(header["message"]))
+    verdicts = frame.row_verdicts()
     rows = frame.frame
     try:
         keep = resolve_columns(
@@ -374,18 +371,11 @@ def _sheet_rows(
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    by_row = failures.groupby("row", sort=True)
-    reason = by_row["reason"].agg(lambda s: "duplicate" if (s == "duplicate").all() else "invalid")
-    message = by_row["message"].agg(lambda s: "; ".join(map(str, s)))
+    reason, message = verdicts["reason"], verdicts["message"]
     invalid = reason[reason == "invalid"]
     if len(invalid) and not skip_invalid:
-        shown = "; ".join(f"row {r}: {message[r]}" for r in invalid.index[:10])
-        more = f"; and {len(invalid) - 10} more" if len(invalid) > 10 else ""
-        raise InvalidRowsError(
-            f"{len(invalid)} row{'s' if len(invalid) != 1 else ''} cannot be synced ({shown}"
-            f"{more}). Fix the sheet, or skip them with skip_invalid=True (--skip-invalid): they "
-            "are then listed in the report as skipped/invalid.",
-            [int(r) for r in invalid.index],
+        raise InvalidRowsError.listing(
+            [int(r) for r in invalid.index], [message[r] for r in invalid.index], "be synced"
         )
     # a skipped row keeps its own values; a duplicate's number is valid (kept on an earlier
     # row), an invalid one is not shown repaired (e.g. an Excel-damaged 4.15555E+09)

@@ -103,6 +103,29 @@ class Validation:
     def duplicates(self) -> int:
         return int((self.failures["reason"] == "duplicate").sum())
 
+    def row_verdicts(self) -> pd.DataFrame:
+        """One line per failed sheet row (index: its row number): ``reason`` (``duplicate``
+        when every problem of the row is that it repeats an earlier row, else ``invalid``)
+        and ``message`` (its problems' messages joined). A failure of the header (a missing
+        column) is not a row's: it raises ``UsageError`` with its message.
+
+        >>> v = validate(pd.DataFrame({"Phone": ["4155550123", "4155550123", "12"]}))
+        >>> v.row_verdicts()["reason"].tolist()
+        ['duplicate', 'invalid']
+        """
+        header = self.failures["row"] <= 1  # row 1 is the header (a missing column)
+        if header.any():
+            raise UsageError("; ".join(self.failures.loc[header, "message"]))
+        by_row = self.failures.groupby("row", sort=True)
+        return pd.DataFrame(
+            {
+                "reason": by_row["reason"].agg(
+                    lambda s: "duplicate" if (s == "duplicate").all() else "invalid"
+                ),
+                "message": by_row["message"].agg(lambda s: "; ".join(map(str, s))),
+            }
+        ).astype("str")
+
     def counts(self) -> pd.Series:
         """Failing rows per reason code (a row with two problems counts under both)."""
         per = self.failures.drop_duplicates(["row", "reason"])["reason"].value_counts()
