@@ -19,7 +19,7 @@ from typing import Any
 
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import schedule_strings
-from ptdata.api.operations import find_operation
+from ptdata.api.operations import TARGETS, find_operation
 from ptdata.api.results import (
     CampaignResult,
     Contact,
@@ -31,17 +31,6 @@ from ptdata.api.results import (
 )
 
 __all__ = ["FriendlyMethods"]
-
-_RECIPIENT_KWARGS = (
-    "number",
-    "numbers",
-    "contact",
-    "contacts",
-    "group",
-    "groups",
-    "new_contact",
-    "new_group",
-)
 
 
 class FriendlyMethods:
@@ -287,17 +276,16 @@ class FriendlyMethods:
 
     def _recipient_fields(self, recipient: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         extra = {k: recipient.pop(k) for k in ("name", "last_name", "members") if k in recipient}
-        unknown = [k for k in recipient if k not in _RECIPIENT_KWARGS]
+        unknown = [k for k in recipient if k not in TARGETS]
         if unknown:
             raise UsageError(
-                f"unknown argument {unknown[0]!r}; recipients are one of: "
-                + ", ".join(_RECIPIENT_KWARGS)
+                f"unknown argument {unknown[0]!r}; recipients are one of: " + ", ".join(TARGETS)
             )
         given = [k for k, v in recipient.items() if v is not None]
         if len(given) != 1:
             raise UsageError(
                 "give exactly one recipient: "
-                + ", ".join(f"{k}=" for k in _RECIPIENT_KWARGS)
+                + ", ".join(f"{k}=" for k in TARGETS)
                 + (f" (got {', '.join(given)})" if given else "")
             )
         target = given[0]
@@ -358,20 +346,7 @@ def _unknown(kind: str, value: Any, names: list[str]) -> str:
 
 
 def _no_operation(action: str, timing: str, target: str) -> str:
-    options = [
-        t
-        for t in (
-            "number",
-            "numbers",
-            "contact",
-            "contacts",
-            "group",
-            "groups",
-            "new_contact",
-            "new_group",
-        )
-        if find_operation(action, timing, t)
-    ]
+    options = [t for t in TARGETS if find_operation(action, timing, t)]
     what = {"now": "send", "scheduled": "schedule", "event": "schedule"}[timing]
     return (
         f"Power Textor cannot {what} a {action} message to {target.replace('_', ' ')}; "
