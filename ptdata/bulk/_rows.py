@@ -21,8 +21,6 @@ __all__ = [
     "input_frame",
     "quoted",
     "row_numbers",
-    "take",
-    "take_int",
     "text_or_na",
 ]
 
@@ -86,23 +84,6 @@ def text_or_na(data: pd.DataFrame, col: str, n: int) -> pd.Series:
 def quoted(raw: pd.Series) -> pd.Series:
     """Each value in single quotes, for messages that show what the sheet said."""
     return "'" + raw.astype("str").fillna("") + "'"
-
-
-def take(u: pd.Series, codes: np.ndarray) -> pd.Series:
-    """``u[code]`` per row as a ``str`` column; code -1 is NA."""
-    arr = u.to_numpy(dtype=object, na_value=None)
-    if len(arr) == 0:
-        return pd.Series(pd.NA, index=range(len(codes)), dtype="str")
-    out = pd.Series(arr[np.where(codes < 0, 0, codes)], dtype="str")
-    out[codes < 0] = pd.NA
-    return out
-
-
-def take_int(u: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``u[code]`` per row as int64; code -1 is 0."""
-    if len(u) == 0:
-        return np.zeros(len(codes), dtype=np.int64)
-    return np.where(codes < 0, 0, u[np.where(codes < 0, 0, codes)]).astype(np.int64)
 
 
 class Rows(NamedTuple):

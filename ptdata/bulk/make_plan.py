@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import take_int, take_str
 from ptdata._words import plural
 from ptdata.api.errors import UsageError
 from ptdata.api.operations import Operation, find_operation
@@ -45,8 +46,6 @@ from ptdata.bulk._rows import (
     input_frame,
     quoted,
     row_numbers,
-    take,
-    take_int,
     text_or_na,
 )
 from ptdata.bulk.plan_object import Plan, PlanSettings
@@ -569,7 +568,7 @@ def _message(
                 ],
                 dtype="str",
             )
-            marks.mark(too_long, "invalid", take(msg_u, body_codes))
+            marks.mark(too_long, "invalid", take_str(body_codes, list(msg_u)))
     return _Message(bodies, blank_fields, body_codes, seg)
 
 
@@ -643,8 +642,8 @@ def _plan_frame(
             "batch_id": pd.array(np.where(send, batch, 0), dtype="Int64"),
             "body": message.bodies.astype("str"),
             "blank_fields": message.blank_fields.astype("str"),
-            "encoding": take(seg["encoding"].astype("str"), codes),
-            "segments": pd.array(take_int(seg["segments"].to_numpy(), codes), dtype="Int64"),
+            "encoding": take_str(codes, list(seg["encoding"])),
+            "segments": pd.array(take_int(codes, seg["segments"].to_numpy()), dtype="Int64"),
             "timing": pd.Series(timed.timing, dtype="str"),
             "scheduled_for": timed.moment.astype("datetime64[ns, UTC]").reset_index(drop=True),
             "api_date": timed.api_date.reset_index(drop=True),

@@ -23,8 +23,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import to_str
 from ptdata.api.errors import UsageError
-from ptdata.bulk._rows import take
 from ptdata.bulk.plan_timing import Timing, TimingRequest, zone_frame
 from ptdata.timing import appointment_reminders
 from ptdata.timing.local import factorize_rows
@@ -119,15 +119,10 @@ def reminder_timing(rem: Reminders, req: TimingRequest) -> tuple[Timing, np.ndar
         api_day=pd.array(f["Day"].to_numpy(dtype=np.int64), dtype="Int64"),
         tz=f["tz"],
         tz_source=f["tz_source"],
-        note=_str(np.where(live, note, None)),
+        note=to_str(np.where(live, note, None)),
         shifted=f["shifted"].to_numpy(dtype=bool) & live,
     )
     return timing, reason, message
-
-
-def _str(values: np.ndarray) -> pd.Series:
-    codes, uniques = pd.factorize(values)
-    return take(pd.Series(list(uniques), dtype="str"), codes)
 
 
 def _why(k, req: TimingRequest) -> str:

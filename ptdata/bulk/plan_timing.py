@@ -26,9 +26,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import join_notes, take_str, to_str
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
-from ptdata.bulk._rows import Marks, column, quoted, take
+from ptdata.bulk._rows import Marks, column, quoted
 from ptdata.timing import (
     QuietHours,
     apply_quiet_hours,
@@ -39,7 +40,6 @@ from ptdata.timing import (
     resolve_timezones,
 )
 from ptdata.timing.local import factorize_rows
-from ptdata.timing.reminder_times import join_notes
 
 __all__ = ["NO_SCHEDULE", "Timing", "TimingRequest", "plan_timing"]
 
@@ -301,8 +301,8 @@ def _reminder_fields(data, req, marks):
             except UsageError as exc:
                 parsed.append(None)
                 errs.append(str(exc))
-        times = take(pd.Series(parsed, dtype="str"), codes)
-        err = take(pd.Series(errs, dtype="str"), codes)
+        times = take_str(codes, parsed)
+        err = take_str(codes, errs)
         err[codes < 0] = f"{req.time_column}: the time is empty"
         marks.mark(err.notna().to_numpy(), "invalid", err)
     keys = pd.DataFrame({"d": dates, "y": days, "t": times})
@@ -320,7 +320,7 @@ def _reminder_fields(data, req, marks):
     return (
         np.full(n, "event", dtype=object),
         moment,
-        take(pd.Series(u_date, dtype="str"), codes),
+        take_str(codes, u_date),
         times,
         pd.array(days, dtype="Int64"),
     )
@@ -495,29 +495,18 @@ def _event_dates(moment, api_day, api_date, event: np.ndarray) -> pd.Series:
         dtype="str",
     )
     out = api_date.copy()
-    out[event] = take(dates, codes).to_numpy()
+    out[event] = take_str(codes, list(dates)).to_numpy()
     return out
 
 
 def _join_notes(parts: list[np.ndarray], n: int) -> pd.Series:
-    if not parts:
-        return pd.Series([None] * n, dtype="str")
-    codes, uniques = pd.factorize(join_notes(*parts))
-    return take(pd.Series(list(uniques), dtype="str"), codes)
+    return to_str(join_notes(*parts)) if parts else pd.Series([None] * n, dtype="str")
 
 
 def _format_moments(utc: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(``MM/DD/YYYY``, ``hh:mm AM/PM``) strings of UTC moments; NA where NaT."""
     codes, uniques = pd.factorize(utc, use_na_sentinel=True)
     instants = [t.to_pydatetime() for t in pd.DatetimeIndex(uniques).tz_convert("UTC")]
-    dates = pd.Series([format_date(t) for t in instants], dtype="str")
-    times = pd.Series([format_time(t) for t in instants], dtype="str")
-    return _take(dates, codes, len(utc)), _take(times, codes, len(utc))
-
-
-def _take(u: pd.Series, codes: np.ndarray, n: int) -> pd.Series:
-    if len(u) == 0:
-        return pd.Series(pd.NA, index=range(n), dtype="str")
-    out = pd.Series(u.to_numpy(dtype=object)[np.where(codes < 0, 0, codes)], dtype="str")
-    out[codes < 0] = pd.NA
-    return out
+    dates = [format_date(t) for t in instants]
+    times = [format_time(t) for t in instants]
+    return take_str(codes, dates), take_str(codes, times)

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import take_str
 from ptdata.api.errors import UsageError
-from ptdata.bulk._rows import take
 
 __all__ = [
     "Phones",
@@ -38,7 +38,7 @@ def normalise(raw: pd.Series, region: str) -> pd.Series:
     normal = pd.Series(
         normalize_phones(pd.Series(uniques, dtype="str"), region=region), dtype="str"
     )
-    return take(normal, codes)
+    return take_str(codes, list(normal))
 
 
 class Phones(NamedTuple):
@@ -133,9 +133,9 @@ def resolve_groups(
             found_id.append(None)
             errors.append(f"Groups: {exc}")
             sizes.append(None)
-    name = take(pd.Series(found_name, dtype="str"), codes)
-    gid = take(pd.Series(found_id, dtype="str"), codes)
-    err = take(pd.Series(errors, dtype="str"), codes)
+    name = take_str(codes, found_name)
+    gid = take_str(codes, found_id)
+    err = take_str(codes, errors)
     err[codes < 0] = "Groups: the group is empty"
     known = pd.array([pd.NA if s is None else int(s) for s in sizes] + [pd.NA], dtype="Int64")
     members = pd.Series(known[np.where(codes < 0, len(sizes), codes)], dtype="Int64")

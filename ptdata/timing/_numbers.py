@@ -16,14 +16,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import phonenumbers
-import pyarrow as pa
 from phonenumbers import PhoneMetadata
 from phonenumbers.timezone import TIMEZONE_DATA, time_zones_for_number
 
+from ptdata._columns import map_unique
 from ptdata.timing._area_codes import AREA_CODE_STATE
 from ptdata.timing._data import ZONE_RANK
 
-__all__ = ["map_unique", "number_states", "number_zones", "sort_zones", "take_str", "to_str"]
+__all__ = ["number_states", "number_zones", "sort_zones"]
 
 _UNKNOWN = "Etc/Unknown"
 _NANP_KEYS = [k for k in TIMEZONE_DATA if k.startswith("1")]
@@ -35,29 +35,6 @@ _REFINED = {k[:4] for k in _NANP_KEYS if len(k) > 4}
 def sort_zones(zones) -> str:
     """Candidate zones joined by ';', the one most people use first (see ``ZONE_RANK``)."""
     return ";".join(sorted(set(zones), key=lambda z: (ZONE_RANK.get(z, len(ZONE_RANK)), z)))
-
-
-def map_unique(values, fn) -> np.ndarray:
-    """``fn`` applied once per distinct non-missing value, spread back over the rows.
-
-    Returns an object array (None where missing); ``to_str`` turns it into a column.
-    """
-    codes, uniques = pd.factorize(values)
-    return np.array([fn(u) for u in uniques] + [None], dtype=object)[codes]
-
-
-def to_str(values: np.ndarray, index: pd.Index) -> pd.Series:
-    """An object array of str/None as a pandas ``str`` column, without a per-row Python loop."""
-    codes, uniques = pd.factorize(values)
-    return take_str(codes, list(uniques), index)
-
-
-def take_str(codes: np.ndarray, uniques: list, index: pd.Index) -> pd.Series:
-    """``uniques[code]`` per row as a ``str`` column; code -1 (or a None entry) is missing."""
-    codes = np.where(codes < 0, len(uniques), codes)
-    values = [None if v is None or v is pd.NA or v != v else v for v in uniques] + [None]
-    taken = pa.array(values, type=pa.large_string()).take(pa.array(codes))
-    return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
 def _located(zones: tuple[str, ...], country_code: str) -> str | None:

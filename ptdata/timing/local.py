@@ -26,9 +26,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import take_str
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
-from ptdata.timing._numbers import take_str
 from ptdata.timing.parse import parse_local_at
 
 __all__ = [

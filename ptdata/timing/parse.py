@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import spread
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import (
     format_time,
@@ -556,12 +557,6 @@ def _unique(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniques, dtype="str")
 
 
-def _spread(codes: np.ndarray, per_unique: np.ndarray, missing, index: pd.Index) -> np.ndarray:
-    return np.append(per_unique, np.array([missing], dtype=per_unique.dtype))[
-        np.where(codes < 0, len(per_unique), codes)
-    ]
-
-
 def parse_appointments(values: pd.Series, time_values: pd.Series | None = None) -> Appointments:
     """Appointment times as booking exports write them, read once per distinct value.
 
@@ -609,21 +604,18 @@ def parse_appointments(values: pd.Series, time_values: pd.Series | None = None) 
         local_u[aware] = pd.NaT
     n = len(values)
     local = pd.Series(
-        _spread(
-            codes, local_u.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT"), values.index
-        ),
+        spread(codes, local_u.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT")),
         index=values.index,
     )
     instant = pd.Series(
-        _spread(
+        spread(
             codes,
             instant_u.dt.tz_localize(None).to_numpy(dtype="datetime64[us]"),
             np.datetime64("NaT"),
-            values.index,
         ),
         index=values.index,
     ).dt.tz_localize("UTC")
-    date_only = _spread(codes, date_only_u, False, values.index) if n else np.zeros(0, dtype=bool)
+    date_only = spread(codes, date_only_u, False) if n else np.zeros(0, dtype=bool)
     if time_values is not None:
         local, date_only = _with_times(local, date_only, time_values)
     return Appointments(local.astype("datetime64[us]"), instant, np.asarray(date_only, dtype=bool))
@@ -643,7 +635,7 @@ def _with_times(
     """Dates from one column, times of day from another: a time cell completes a date-only cell."""
     codes, uniques = _unique(time_values.reset_index(drop=True))
     clock_u = _times(uniques).to_numpy(dtype="timedelta64[us]")
-    clock = _spread(codes, clock_u, np.timedelta64("NaT"), local.index)
+    clock = spread(codes, clock_u, np.timedelta64("NaT"))
     given = codes >= 0
     combined = local.to_numpy(dtype="datetime64[us]").copy()
     ok = date_only & given & ~pd.isna(clock)

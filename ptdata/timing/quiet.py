@@ -40,9 +40,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import take_str
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
-from ptdata.timing._numbers import take_str
 from ptdata.timing.local import factorize_rows, utc_column
 
 __all__ = ["QuietHours", "STATE_WINDOWS", "StateWindow", "apply_quiet_hours"]

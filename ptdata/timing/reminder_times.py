@@ -32,9 +32,9 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import join_notes, map_unique, take_str, to_str
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
-from ptdata.timing._numbers import map_unique, take_str, to_str
 from ptdata.timing.local import (
     factorize_rows,
     localize_rows,
@@ -71,18 +71,6 @@ def _walls(instants: pd.Series, zones: np.ndarray) -> pd.Series:
 def _at(walls: pd.Series, zones: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """UTC instants (and DST notes) for naive wall-clock times read in each row's zone."""
     return localize_rows(walls, zones)
-
-
-def join_notes(*parts: np.ndarray) -> np.ndarray:
-    """Per-row notes joined with '; ' (None where every part is missing)."""
-    out = np.full(len(parts[0]), None, dtype=object)
-    for part in parts:
-        part = np.where(pd.isna(part), None, part)
-        both = ~pd.isna(out) & ~pd.isna(part)
-        out = np.where(pd.isna(out), part, out)
-        if both.any():
-            out[both] = out[both] + "; " + part[both]
-    return out
 
 
 def _dates(holidays: Iterable | None) -> set[date]:

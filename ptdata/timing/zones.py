@@ -31,9 +31,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from ptdata._columns import map_unique, to_str
 from ptdata.api.errors import UsageError
 from ptdata.timing._data import US_STATE_ZONES, ZIP3_STATE, state_code
-from ptdata.timing._numbers import map_unique, number_states, number_zones, to_str
+from ptdata.timing._numbers import number_states, number_zones
 
 __all__ = ["resolve_timezones"]
 
