@@ -41,7 +41,8 @@ class Marks:
         return self.reason == None  # noqa: E711 - elementwise on an object array
 
     def mark(self, mask: np.ndarray, reason: Any, message: Any) -> None:
-        """Give ``reason`` (one, or one per row) and ``message`` to the unmarked rows in ``mask``."""
+        """Give ``reason`` (one, or one per row) and ``message`` to the rows in ``mask`` that
+        have no reason yet."""
         mask = np.asarray(mask, dtype=bool) & self.live
         if isinstance(reason, (np.ndarray, pd.Series)):
             reason = np.asarray(reason, dtype=object)

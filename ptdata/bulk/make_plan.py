@@ -163,7 +163,8 @@ def plan(
             those days. Appointment times are read as booking exports write them
             (``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``, ISO...);
             ``appointment_time_column`` names the time-of-day column when ``appointments`` holds
-            only dates, and date-only appointments work when every offset names a time of day. Reminders already past are skipped ``in_past``.
+            only dates, and date-only appointments work when every offset names a time of day.
+            Reminders already past are skipped ``in_past``.
         to: ``numbers``, ``contacts``, ``new-contacts`` (created with Name/LastName),
             ``groups`` (the Groups column: group names or ids) or ``new-group`` (the rows
             become the members of a new group called ``group_name``).

@@ -420,7 +420,7 @@ def campaign_label(campaign: str) -> str:
 
 
 def _hash_column(h: Any, name: str, s: pd.Series) -> None:
-    """Feed a column's exact content to ``h`` straight from its Arrow buffers (no per-row objects)."""
+    """Feed a column's exact content to ``h`` from its Arrow buffers (no per-row objects)."""
     import pyarrow as pa
 
     h.update(b"\x1e" + name.encode())

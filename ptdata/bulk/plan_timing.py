@@ -309,7 +309,7 @@ def _reminder_fields(data, req, marks):
     codes = keys.groupby(["d", "y", "t"], sort=False, dropna=False).ngroup().to_numpy()
     firsts = keys.drop_duplicates(["d", "y", "t"])
     u_moment, u_date = [], []
-    for d, y, t in zip(firsts["d"], firsts["y"], firsts["t"]):
+    for d, y, t in zip(firsts["d"], firsts["y"], firsts["t"], strict=True):
         ok = d is not None and isinstance(t, str)
         u_moment.append(reminder_instant(d, int(y), t) if ok else pd.NaT)
         u_date.append(format_date(d) if d is not None else None)
@@ -440,7 +440,8 @@ def _naive(instants: pd.Series) -> np.ndarray:
 def _texts(u: pd.DataFrame, mask: np.ndarray, fn) -> np.ndarray:
     """``fn`` of each distinct case in ``mask`` (None for the others)."""
     return np.array(
-        [fn(k) if m else None for k, m in zip(u.itertuples(index=False), mask)], dtype=object
+        [fn(k) if m else None for k, m in zip(u.itertuples(index=False), mask, strict=True)],
+        dtype=object,
     )
 
 

@@ -297,7 +297,8 @@ class RowOutcomes:
         return lines
 
     def write(self, path: str | Path) -> Path:
-        """Write the rows by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx``, ``.parquet``."""
+        """Write the rows by extension: ``.csv`` (Excel-safe, UTF-8 with BOM), ``.xlsx`` or
+        ``.parquet``."""
         return write_frame(self.frame, path)
 
 

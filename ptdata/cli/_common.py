@@ -263,7 +263,8 @@ _KIND = re.compile(r" \(kind='(?:review|reminder|mms)'\)|kind='(review|reminder|
 
 
 def cli_words(message: str) -> str:
-    """A library message in the command line's spelling: ``skip_invalid=True`` -> ``--skip-invalid``.
+    """A library message in the command line's spelling (``skip_invalid=True`` ->
+    ``--skip-invalid``).
 
     >>> cli_words("skip them with skip_invalid=True (--skip-invalid): they are then listed")
     'skip them with --skip-invalid: they are then listed'

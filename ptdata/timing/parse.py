@@ -19,8 +19,9 @@ Power Textor's own ``MM/DD/YYYY`` and ``hh:mm AM/PM`` strings are written (and c
 
 >>> parse_local_at("10:00 local on 12/03/2026")
 datetime.datetime(2026, 12, 3, 10, 0)
->>> parse_offset("2 days before at 09:00")
-ReminderOffset(days=2, at=datetime.time(9, 0), before=datetime.timedelta(0), text='2 days before at 09:00')
+>>> offset = parse_offset("2 days before at 09:00")
+>>> offset.days, offset.at, offset.before
+(2, datetime.time(9, 0), datetime.timedelta(0))
 >>> got = parse_appointments(pd.Series(["December 8, 2026 9:15 am", "12/08/2026", "soon"]))
 >>> got.local.tolist(), got.date_only.tolist()
 ([Timestamp('2026-12-08 09:15:00'), Timestamp('2026-12-08 00:00:00'), NaT], [False, True, False])
@@ -442,8 +443,9 @@ def _amounts(text: str, whole: str) -> timedelta:
 def parse_offset(text: str | ReminderOffset) -> ReminderOffset:
     """Read a reminder offset written in words; UsageError naming the accepted forms.
 
-    >>> parse_offset("same day 2 hours before")
-    ReminderOffset(days=0, at=None, before=datetime.timedelta(seconds=7200), text='same day 2 hours before')
+    >>> offset = parse_offset("same day 2 hours before")
+    >>> offset.days, offset.at, offset.before
+    (0, None, datetime.timedelta(seconds=7200))
     """
     if isinstance(text, ReminderOffset):
         return text
@@ -505,7 +507,7 @@ _SPLIT = re.compile(
 
 
 class Appointments(NamedTuple):
-    """Per row: the naive local date-time, the exact instant when an offset was written, date-only."""
+    """Per row: the naive local date-time, the instant when an offset was written, date-only."""
 
     local: pd.Series  # datetime64[us], NaT where unreadable or blank
     instant: pd.Series  # datetime64[us, UTC], NaT unless the text had an offset

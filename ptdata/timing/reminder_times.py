@@ -1,15 +1,17 @@
 """Appointment reminders from a booking export: one reminder row per appointment and offset.
 
 Each row has an appointment time as the booking export wrote it (``2026-12-03 10:30``,
-``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``...: see ``ptdata.timing.parse.parse_appointments``),
-naive local time, or a date in one column and the time in another (``appointment_time=``). Its
+``December 8, 2026 9:15 am``, ``12/08/2026 8:00 AM``...: see
+``ptdata.timing.parse.parse_appointments``), naive local time, or a date in one column and the
+time in another (``appointment_time=``). Its
 zone is ``appointment_tz`` when given (the venue's zone, e.g. a clinic's), else the row's own
 zone from ``resolve_timezones`` (its TimeZone column, e.g. Acuity's ``Timezone``, else ZIP,
 State or number); a time written with an offset (``2026-12-08T09:15-05:00``) is that instant.
 A time of day in an offset ("at 09:00") is read in the recipient's zone; "2 hours before" is an
 exact duration. A date-only appointment (``12/08/2026``) works when every offset names a time
-of day ("1 day before at 18:00"); any other offset makes it ``invalid_appointment``. Each reminder gets Power Textor's ``EventDate``/``Day``/``Time`` (see
-``offsets.reminder_fields``) so the service fires it at exactly ``remind_at_utc``.
+of day ("1 day before at 18:00"); any other offset makes it ``invalid_appointment``. Each
+reminder gets Power Textor's ``EventDate``/``Day``/``Time`` (see ``offsets.reminder_fields``)
+so the service fires it at exactly ``remind_at_utc``.
 
 Skipped reminders stay in the result with ``skip_reason``: ``invalid_appointment``, the time
 zone reasons from ``resolve_timezones``, ``after_appointment`` (e.g. "same day at 18:00" for a
@@ -108,11 +110,11 @@ def appointment_reminders(
 
     ``offsets``: text like ``"2 days before at 09:00"`` / ``"same day 2 hours before"``, a
     ``ReminderOffset``, or a list of them. ``appointment_time`` names a column holding the
-    time of day when ``appointment`` holds only the date (``Appt Date`` + ``Appt Time``). ``skip_weekends`` moves a reminder that falls on a
-    Saturday or Sunday (recipient's local time) to the Friday before at the same time;
-    ``holidays`` (dates) are avoided the same way. ``quiet`` applies quiet hours with
-    ``quiet_policy`` (shift or skip). ``now`` (aware datetime or clock; default the real clock)
-    decides which reminders are already past.
+    time of day when ``appointment`` holds only the date (``Appt Date`` + ``Appt Time``).
+    ``skip_weekends`` moves a reminder that falls on a Saturday or Sunday (recipient's local
+    time) to the Friday before at the same time; ``holidays`` (dates) are avoided the same
+    way. ``quiet`` applies quiet hours with ``quiet_policy`` (shift or skip). ``now`` (aware
+    datetime or clock; default the real clock) decides which reminders are already past.
 
     Returns a frame with ``row`` (the sheet's index label), ``offset``, ``appointment``
     (local, as read), ``tz`` (recipient zone), ``tz_source`` (where it came from, as in
@@ -160,8 +162,8 @@ def appointment_reminders(
     bad_note = map_unique(
         written.where(bad_text),
         lambda v: (
-            f"Appointment {v!r} is not a date and time like 2026-12-03 10:30, 12/03/2026 10:30 AM or "
-            "December 3, 2026 10:30 am"
+            f"Appointment {v!r} is not a date and time like 2026-12-03 10:30, "
+            "12/03/2026 10:30 AM or December 3, 2026 10:30 am"
         ),
     )
     bad_note[missing & ~bad_text] = "no appointment time"
@@ -171,8 +173,9 @@ def appointment_reminders(
         bad_note[date_only] = map_unique(
             written.where(date_only),
             lambda v: (
-                f"Appointment {v!r} has no time of day, and offset {str(untimed[0])!r} needs one: add "
-                "the time (or name the column holding it with appointment_time=), or give every "
+                f"Appointment {v!r} has no time of day, and offset {str(untimed[0])!r} needs "
+                "one: add the time (or name the column holding it with appointment_time=), or "
+                "give every "
                 "offset a time of day, e.g. '1 day before at 18:00'"
             ),
         )[date_only]
