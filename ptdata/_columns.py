@@ -22,7 +22,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["join_notes", "map_unique", "spread", "take_int", "take_str", "to_str"]
+__all__ = [
+    "join_notes",
+    "keep_where",
+    "map_unique",
+    "none_for_missing",
+    "spread",
+    "take_int",
+    "take_str",
+    "to_str",
+]
 
 
 def take_str(codes: np.ndarray, uniques: Sequence[Any], index: pd.Index | None = None) -> pd.Series:
@@ -59,11 +68,25 @@ def to_str(values: np.ndarray, index: pd.Index | None = None) -> pd.Series:
     return take_str(codes, list(uniques), index)
 
 
+def none_for_missing(values: Any) -> np.ndarray:
+    """``values`` as an object array with None where a value is missing (NaN, NA, NaT)."""
+    out = np.array(values, dtype=object)
+    out[pd.isna(out)] = None
+    return out
+
+
+def keep_where(mask: Any, values: Any) -> np.ndarray:
+    """``values`` where ``mask`` holds, None elsewhere (an object array)."""
+    out = np.array(values, dtype=object)
+    out[~np.asarray(mask, dtype=bool)] = None
+    return out
+
+
 def join_notes(*parts: np.ndarray) -> np.ndarray:
     """Per-row notes joined with '; ' (None where every part is missing)."""
     out = np.full(len(parts[0]), None, dtype=object)
     for part in parts:
-        part = np.where(pd.isna(part), None, part)
+        part = none_for_missing(part)
         both = ~pd.isna(out) & ~pd.isna(part)
         out = np.where(pd.isna(out), part, out)
         if both.any():

@@ -704,7 +704,7 @@ def _settings(
         place_name=place[0],
         place_id=place[1],
         request=json.dumps(asked, sort_keys=True, default=repr),
-        planned_at=req.now.isoformat(),
+        planned_at=pd.Timestamp(req.now).isoformat(),
         campaign_name=campaign.strip() if campaign else None,
         message_as_written=message_as_written,
         timing_asked=json.dumps(timing_asked, sort_keys=True, default=_asked_text),

@@ -364,6 +364,8 @@ class Plan:
         first = rows[0]
         op = get_operation(c["operation"][first])
         s = self.settings
+        # a message operation always names the fields of its text and its recipients
+        assert op.text_field is not None and op.recipient_field is not None
         fields: dict[str, Any] = {
             op.text_field: c["body"][first],
             "ReplySTOPToOptOut": s.opt_out_footer,

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ptdata._columns import to_str
+from ptdata._columns import keep_where, to_str
 from ptdata.api.errors import UsageError
 from ptdata.bulk.plan_timing import Timing, TimingRequest, zone_frame
 from ptdata.timing import appointment_reminders
@@ -119,7 +119,7 @@ def reminder_timing(rem: Reminders, req: TimingRequest) -> tuple[Timing, np.ndar
         api_day=pd.array(f["Day"].to_numpy(dtype=np.int64), dtype="Int64"),
         tz=f["tz"],
         tz_source=f["tz_source"],
-        note=to_str(np.where(live, note, None)),
+        note=to_str(keep_where(live, note)),
         shifted=f["shifted"].to_numpy(dtype=bool) & live,
     )
     return timing, reason, message

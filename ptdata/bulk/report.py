@@ -19,7 +19,7 @@ columns the plan was asked to keep (``keep_columns``) follow the report's own co
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -194,7 +194,7 @@ def results_frame(
     o = outcomes.reindex(pd.RangeIndex(plan.n_calls))
     status, reason, message = not_attempted
     attempted = o["status"].notna().to_numpy()[batch]
-    fill = {"status": status, "reason": reason, "message": message, "attempts": 0}
+    fill: dict[str, Any] = {"status": status, "reason": reason, "message": message, "attempts": 0}
     for col in OUTCOME_COLUMNS:
         if col not in o.columns:
             continue

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 from phonenumbers import PhoneMetadata
-from phonenumbers.timezone import TIMEZONE_DATA, time_zones_for_number
+
+# TIMEZONE_DATA: the prefix table time_zones_for_number reads (its stub does not list it)
+from phonenumbers.timezone import TIMEZONE_DATA, time_zones_for_number  # type: ignore[attr-defined]
 
 from ptdata._columns import map_unique
 from ptdata.timing._area_codes import AREA_CODE_STATE
@@ -75,8 +77,13 @@ def _fast_area(key4: str) -> bool:
     npa = key4[1:]
     for region in phonenumbers.region_codes_for_country_code(1):
         meta = PhoneMetadata.metadata_for_region(region)
-        if meta.leading_digits and re.match(f"(?:{meta.leading_digits})$", npa):
-            return meta.fixed_line.national_number_pattern == meta.mobile.national_number_pattern
+        if meta is None or not meta.leading_digits:
+            continue
+        if re.match(f"(?:{meta.leading_digits})$", npa):
+            fixed, mobile = meta.fixed_line, meta.mobile
+            return (fixed and fixed.national_number_pattern) == (
+                mobile and mobile.national_number_pattern
+            )
     return True  # the US and Canada: no leading digits of their own, one shared pattern
 
 

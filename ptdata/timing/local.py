@@ -26,7 +26,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from ptdata._columns import take_str
+from ptdata._columns import none_for_missing, take_str
 from ptdata.api.errors import UsageError
 from ptdata.api.formats import format_date, format_time
 from ptdata.timing.parse import parse_local_at
@@ -156,7 +156,7 @@ def _localize_pairs(tzs: pd.Series, naive: pd.Series):
         utc.iloc[mine], notes[mine] = moment.to_numpy(), note.to_numpy(dtype=object)
     notes[pd.isna(zones) & ~pd.isna(walls)] = "no time zone for this row"
     notes[pd.isna(walls)] = "no local time for this row"
-    return codes, utc, np.where(pd.isna(notes), None, notes)
+    return codes, utc, none_for_missing(notes)
 
 
 def localize_rows(naive: pd.Series, zones) -> tuple[pd.Series, np.ndarray]:
@@ -204,5 +204,5 @@ def factorize_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, tuple[np.nd
     codes, combos = pd.factorize(a_codes.astype(np.int64) * (len(b_uniques) + 1) + b_codes)
     a_of = np.asarray(a_uniques, dtype=object)[combos // (len(b_uniques) + 1)]
     b_of = np.asarray(b_uniques)[combos % (len(b_uniques) + 1)]
-    a_of = np.where(pd.isna(a_of), None, a_of)
+    a_of = none_for_missing(a_of)
     return codes, (a_of, b_of)

@@ -34,7 +34,14 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from ptdata._columns import join_notes, map_unique, take_str, to_str
+from ptdata._columns import (
+    join_notes,
+    keep_where,
+    map_unique,
+    none_for_missing,
+    take_str,
+    to_str,
+)
 from ptdata.api.errors import UsageError
 from ptdata.timing._clock import current_utc
 from ptdata.timing.local import (
@@ -134,7 +141,7 @@ def appointment_reminders(
     labels, frame = frame.index, frame.reset_index(drop=True)
     zones = resolve_timezones(frame, phone=phone, tz=tz, zip=zip, state=state, rule=rule)
     rec_zone = zones["tz"].to_numpy(dtype=object)
-    rec_zone = np.where(pd.isna(rec_zone), None, rec_zone)
+    rec_zone = none_for_missing(rec_zone)
     appt_zone = (
         np.full(len(frame), _canonical_zone(appointment_tz), dtype=object)
         if appointment_tz
@@ -156,8 +163,8 @@ def appointment_reminders(
         written = written.where(written != "", pd.NA)
     missing = local.isna().to_numpy()
     bad_text = missing & written.notna().to_numpy()
-    base_reason = np.where(pd.isna(zones["skip_reason"]), None, zones["skip_reason"])
-    tz_note = np.where(pd.isna(base_reason), None, zones["tz_detail"].to_numpy(dtype=object))
+    base_reason = none_for_missing(zones["skip_reason"])
+    tz_note = keep_where(~pd.isna(base_reason), zones["tz_detail"])
     base_reason = np.where(missing, "invalid_appointment", base_reason)
     bad_note = map_unique(
         written.where(bad_text),
@@ -214,7 +221,7 @@ def appointment_reminders(
             )
             remind[ok] = q["send_at_utc"]
             quiet_moved[ok] = q["shifted"].to_numpy()
-            reason[ok] = np.where(pd.isna(q["skip_reason"]), None, q["skip_reason"])
+            reason[ok] = none_for_missing(q["skip_reason"])
             quiet_note[ok] = q["note"].to_numpy(dtype=object, na_value=None)
         # Moved by quiet hours to the appointment or later: no allowed moment before it.
         reason[pd.isna(reason) & (remind >= limit).fillna(False).to_numpy()] = "quiet_hours"

@@ -31,7 +31,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from ptdata._columns import map_unique, to_str
+from ptdata._columns import keep_where, map_unique, to_str
 from ptdata.api.errors import UsageError
 from ptdata.timing._data import US_STATE_ZONES, ZIP3_STATE, state_code
 from ptdata.timing._numbers import number_states, number_zones
@@ -225,7 +225,7 @@ def resolve_timezones(
             "number": "the number's area spans",
             "column": "spans",
         }
-        pairs = np.where(ambiguous, source + "|" + np.where(ambiguous, candidates, ""), None)
+        pairs = keep_where(ambiguous, source + "|" + np.where(ambiguous, candidates, ""))
         detail = _join(
             detail,
             map_unique(
