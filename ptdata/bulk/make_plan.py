@@ -869,7 +869,8 @@ def _no_merge_fields(body: str, columns: Any) -> None:
 
 
 def _segments(uniques: list[str], footer: bool) -> pd.DataFrame:
-    from ptdata.sheets.segments import segments_frame
+    """Encoding, segments and characters of each distinct body, as sent (with the footer)."""
+    from ptdata.sheets.segments import OPT_OUT_FOOTER, segments_frame
 
     if not uniques:
         return pd.DataFrame(
@@ -882,7 +883,8 @@ def _segments(uniques: list[str], footer: bool) -> pd.DataFrame:
         )
     seg = segments_frame(pd.Series(uniques, dtype="str"), opt_out_footer=footer)
     seg = seg.reset_index(drop=True)
-    seg["chars"] = np.array([len(u) for u in uniques], dtype=np.int64)
+    extra = len(OPT_OUT_FOOTER) if footer else 0
+    seg["chars"] = np.array([len(u) + extra for u in uniques], dtype=np.int64)
     return seg
 
 

@@ -247,6 +247,13 @@ def test_messages_over_ten_segments_need_force_long():
     assert ptdata.plan(numbers(1), body=body, force_long=True, now=NOW).segments == 11
 
 
+def test_a_long_message_is_measured_with_the_opt_out_footer_it_goes_out_with():
+    body = "x" * 1520  # 10 segments alone; the footer's 22 characters make it 11
+    assert ptdata.plan(numbers(1), body=body, now=NOW).segments == 10
+    with pytest.raises(InvalidRowsError, match="11 segments / 1542 characters"):
+        ptdata.plan(numbers(1), body=body, opt_out_footer=True, now=NOW)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
