@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -187,7 +188,5 @@ class BackgroundServer:
         self.server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=timeout)
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass

@@ -99,7 +99,8 @@ def retry_delay(
             if exc.retry_after > max_retry_after:
                 raise RateLimitedError(
                     f"{exc.message}; the server asked to wait {exc.retry_after:g} s, more than "
-                    f"max_retry_after={max_retry_after:g} s, so ptdata stopped instead of sleeping. "
+                    f"max_retry_after={max_retry_after:g} s, "
+                    "so ptdata stopped instead of sleeping. "
                     "Try again later or lower the rate.",
                     operation=exc.operation,
                     status_code=429,
@@ -279,7 +280,8 @@ class PowerTextor(FriendlyMethods):
         return result
 
     def _retry_or_raise(self, req, exc: PowerTextorError, attempt: int, before_retry) -> int:
-        """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next attempt."""
+        """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next
+        attempt."""
         exc.attempts = attempt  # type: ignore[attr-defined]
         delay = retry_delay(
             exc,

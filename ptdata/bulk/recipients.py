@@ -84,7 +84,8 @@ def recipient_phones(
 
         raise UsageError(
             f"the sheet has no phone column (the recipients' numbers); its columns are: "
-            f"{', '.join(map(str, data.columns)) or '(none)'}{phone_hint([str(c) for c in data.columns])}. "
+            f"{', '.join(map(str, data.columns)) or '(none)'}"
+            f"{phone_hint([str(c) for c in data.columns])}. "
             "Name the column with phone_columns=[...] (--phone-column COL)"
         )
     from ptdata.sheets.messages import failure_message
@@ -101,7 +102,10 @@ def recipient_phones(
             failure_message(p, c, w or None, region=region or "US", phone_labels=labels)
             for p, c, w in uniques
         ]
-        shown = [f"{c}: {t}" if c and p != "missing" else t for (p, c, _), t in zip(uniques, texts)]
+        shown = [
+            f"{c}: {t}" if c and p != "missing" else t
+            for (p, c, _), t in zip(uniques, texts, strict=True)
+        ]
         message[bad] = np.array(shown, dtype=object)[codes]
     return Phones(
         got.e164.reset_index(drop=True),

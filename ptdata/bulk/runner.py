@@ -123,7 +123,8 @@ def run_calls(
     unit: str = "msg",
     desc: str = "sending",
 ) -> CallsRun:
-    """Make the API calls ``call_for(b)`` for ``b`` in ``batch_ids``: paced, in the history, classified.
+    """Make the API calls ``call_for(b)`` for ``b`` in ``batch_ids``: paced, in the history,
+    classified.
 
     The engine under ``send`` for any list of calls. ``sizes[b]`` is what call ``b`` counts
     for on the progress bar (default 1). ``replay(b, record)`` decides about a call the history

@@ -149,7 +149,7 @@ class SyncPlan:
     def calls(self) -> dict[int, Call]:
         """The API calls by batch id (the phone's digits: stable from one sync to the next)."""
         out: dict[int, Call] = {}
-        for pos, r in zip(self._todo.index, self._todo.itertuples(index=False)):
+        for pos, r in zip(self._todo.index, self._todo.itertuples(index=False), strict=True):
             batch_id = int(r.phone[1:])
             name = None if pd.isna(r.name) else r.name
             last = None if pd.isna(r.last_name) else r.last_name
@@ -174,7 +174,8 @@ class SyncPlan:
         sheet_rows = int(f["row"].notna().sum())
         lines = [
             f"{_count(sheet_rows, 'sheet row')} against "
-            f"{_count(self.powertextor_contacts, 'Power Textor contact')}: {c['create']:,} create, {c['update']:,} update, "
+            f"{_count(self.powertextor_contacts, 'Power Textor contact')}: "
+            f"{c['create']:,} create, {c['update']:,} update, "
             f"{c['unchanged']:,} unchanged, {c['only_in_powertextor']:,} only in Power Textor"
         ]
         if c["skipped"]:
@@ -408,7 +409,7 @@ def _sheet_rows(
             "last_name": last,
             "new_name": [
                 " ".join(p.strip() for p in (a, b) if p and p.strip()) or None
-                for a, b in zip(first, last)
+                for a, b in zip(first, last, strict=True)
             ],
             "phone_as_written": col("phone_as_written"),
             "phone_column": col("phone_column"),
@@ -648,7 +649,7 @@ def _group_notes(f: pd.DataFrame) -> list[str | None]:
         for c in ("missing_groups", "extra_groups", "unknown_groups")
     ]
     notes: list[str | None] = []
-    for missing, extra, unknown in zip(*cols):
+    for missing, extra, unknown in zip(*cols, strict=True):
         parts = []
         if missing:
             parts.append(f"not in Power Textor's group {missing.replace(';', ', ')}")

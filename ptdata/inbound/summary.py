@@ -41,7 +41,9 @@ def summary_text(inbound: pd.DataFrame, decisions: pd.DataFrame, stats: pd.DataF
         + ", ".join(
             f"{int(counts.get(s, 0))} {label}"
             for s, label in zip(
-                STATUSES, ("opted out", "re-subscribed", "to review (suppressed)", "asked for help")
+                STATUSES,
+                ("opted out", "re-subscribed", "to review (suppressed)", "asked for help"),
+                strict=True,
             )
         )
     )

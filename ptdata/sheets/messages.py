@@ -123,17 +123,24 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
                 "time; delete this row unless it should really go twice."
             )
         number = context.get("e164") or "This number"
-        return f"{number} is already on row {first}, which is kept: delete this row or correct the number."
+        return (
+            f"{number} is already on row {first}, which is kept: "
+            "delete this row or correct the number."
+        )
     if reason == "missing_column":
         columns = context.get("columns") or []
         listed = ", ".join(columns) if columns else "(none)"
         how = (
             "name the column that holds them with phone_columns=[...] (--phone-column COL)"
             if column == "Phone"
-            else f"name the column that holds it with columns={{'{column}': ...}} (--column {column}=COL)"
+            else (
+                f"name the column that holds it with columns={{'{column}': ...}} "
+                f"(--column {column}=COL)"
+            )
         )
         return (
-            f"The sheet has no {column} column (its columns are {listed}{context.get('hint') or ''}): "
+            f"The sheet has no {column} column "
+            f"(its columns are {listed}{context.get('hint') or ''}): "
             f"add one, or {how}."
         )
     if reason == "required":
@@ -166,7 +173,10 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     if reason == "no_recipient":
         return "No recipient: fill in Phone (a number) or Groups (Power Textor group names)."
     if reason == "two_recipients":
-        return "Both Phone and Groups are filled: one message row goes to one of them; split it into two rows."
+        return (
+            "Both Phone and Groups are filled: one message row goes to one of them; "
+            "split it into two rows."
+        )
     if reason == "not_for_kind":
         kind = context.get("kind") or "text"
         if column == "SendAt":
@@ -190,7 +200,10 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
     if reason == "bad_time":
         return f"{shown!r} is not a time of day: write 14:30 or 2:30 PM."
     if reason == "bad_days":
-        return f"{shown!r} is not a whole number of days: write 0 for the event's day, 1 for the day before..."
+        return (
+            f"{shown!r} is not a whole number of days: "
+            "write 0 for the event's day, 1 for the day before..."
+        )
     if reason in ("unknown_field", "bad_template", "too_long", "blank_merge_field"):
         return context.get("detail") or REASONS[reason]
     return REASONS.get(reason, reason)

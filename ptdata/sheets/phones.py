@@ -455,7 +455,8 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
     if reason == "excel_scientific":
         return (
             f"Excel changed this number to scientific notation ({shown}) and its digits are lost: "
-            "format the Phone column as Text, re-enter the number from the source, and export again."
+            "format the Phone column as Text, re-enter the number from the source, "
+            "and export again."
         )
     if reason == "excel_decimal":
         return (

@@ -131,9 +131,15 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
         row = data.count(b"\n", 0, first) + 1
         head = data[:4096]
         if head.count(b"\x00") * 4 > len(head):
-            why = "it is probably UTF-16 without a byte-order mark. Save it from Excel as 'CSV UTF-8' (or pass --encoding utf-16-le)"
+            why = (
+                "it is probably UTF-16 without a byte-order mark. "
+                "Save it from Excel as 'CSV UTF-8' (or pass --encoding utf-16-le)"
+            )
         else:
-            why = "a sheet never has them: the file is damaged or not a text file. Remove them or export the sheet again"
+            why = (
+                "a sheet never has them: the file is damaged or not a text file. "
+                "Remove them or export the sheet again"
+            )
         raise SheetError(f"row {row}: the file contains NUL bytes; {why}", row=row)
     try:
         return body.decode("utf-16" if kind == "utf-16" else "utf-8"), {
@@ -145,7 +151,8 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
         if kind != "utf-8":
             row = _row_of(body[: exc.start].decode(kind, errors="replace"), exc.start)
             raise SheetError(
-                f"row {row}: the file starts with a {kind} byte-order mark but is not valid {kind}. "
+                f"row {row}: the file starts with a {kind} byte-order mark "
+                f"but is not valid {kind}. "
                 "Save it again as 'CSV UTF-8'",
                 row=row,
             ) from None
@@ -155,7 +162,8 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
     except UnicodeDecodeError as exc:
         row = _row_of(data[: exc.start].decode("cp1252", errors="replace"), exc.start)
         raise SheetError(
-            f"row {row}: byte 0x{data[exc.start]:02X} is neither UTF-8 (byte {utf8_error.start + 1} "
+            f"row {row}: byte 0x{data[exc.start]:02X} is neither UTF-8 "
+            f"(byte {utf8_error.start + 1} "
             "is not) nor Windows-1252. Save the sheet as 'CSV UTF-8', or pass --encoding "
             "(e.g. --encoding latin-1)",
             row=row,
@@ -301,7 +309,8 @@ def _drop_unnamed(frame: pd.DataFrame, names: list[str], header_row: int) -> pd.
         if filled.any():
             row = int(frame.index[filled.to_numpy().argmax()])
             raise SheetError(
-                f"row {row}: column {column_letter(i)} has values but no header in row {header_row}: "
+                f"row {row}: column {column_letter(i)} has values "
+                f"but no header in row {header_row}: "
                 "give the column a name (or delete it)",
                 row=row,
             )
@@ -379,7 +388,8 @@ def _csv_header(
     if header_row is not None:
         if len(records) < header_row or not any(v.strip() for v in records[header_row - 1]):
             raise SheetError(
-                f"row {header_row} is {'empty' if len(records) >= header_row else 'past the end of the sheet'}: "
+                f"row {header_row} is "
+                f"{'empty' if len(records) >= header_row else 'past the end of the sheet'}: "
                 "--header-row names the row that holds the column names",
                 row=header_row,
             )
@@ -427,10 +437,7 @@ def _read_csv(
             index=pd.RangeIndex(header_at + 1, header_at + 1, name="row"),
         )
         return empty, header, details
-    if raw_utf8 is not None and sep_delimiter is None:
-        body = raw_utf8
-    else:
-        body = body_text.encode("utf-8")
+    body = raw_utf8 if raw_utf8 is not None and sep_delimiter is None else body_text.encode("utf-8")
     synthetic = [f"c{i}" for i in range(len(header))]
     read = pacsv.ReadOptions(column_names=synthetic, skip_rows=header_lines, block_size=16 << 20)
     parse_kw = {

@@ -168,7 +168,10 @@ def _hint(forced: tuple[str, ...], segments: int, plain_text: str) -> str | None
     if saving > 0:
         tail = f"{plain_segments} segment{'s' * (plain_segments != 1)}, saving {saving}."
     else:
-        tail = f"still {plain_segments} segment{'s' * (plain_segments != 1)}, but 160 characters per message instead of 70."
+        tail = (
+            f"still {plain_segments} segment{'s' * (plain_segments != 1)}, "
+            "but 160 characters per message instead of 70."
+        )
     return (
         f"Smart punctuation ({shown}) forces UCS-2 ({segments} segment{'s' * (segments != 1)}); "
         f"with plain quotes, dashes and dots it is GSM-7: {tail}"
@@ -190,7 +193,8 @@ def sms_segments(text: str, *, opt_out_footer: bool = False) -> SegmentInfo:
 
 
 def check_message(text: str, *, opt_out_footer: bool = False, force: bool = False) -> SegmentInfo:
-    """The message's SegmentInfo; ``MessageTooLong`` above 10 segments or 1,600 characters unless forced.
+    """The message's SegmentInfo; ``MessageTooLong`` above 10 segments or 1,600 characters
+    unless forced.
 
     >>> check_message("See you at 10:30!").segments
     1

@@ -49,7 +49,8 @@ def _parts(template: str) -> list[tuple[bool, str, str | None]]:
             name = name.strip()
             if not name:
                 raise TemplateError(
-                    f"empty merge field '{{{m.group(1)}}}' at character {m.start() + 1}: put a column "
+                    f"empty merge field '{{{m.group(1)}}}' at character {m.start() + 1}: "
+                    "put a column "
                     "name inside the braces, or write {{ }} for literal braces"
                 )
             parts.append((False, "".join(literal), None))

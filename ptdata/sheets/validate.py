@@ -90,7 +90,8 @@ _DUPLICATE_KEYS = {
 
 @dataclass(repr=False)
 class Validation:
-    """The outcome of ``validate``: ``clean`` rows, ``failures`` table and the counts around them."""
+    """The outcome of ``validate``: ``clean`` rows, ``failures`` table and the counts around
+    them."""
 
     kind: str
     clean: pd.DataFrame
@@ -199,7 +200,8 @@ ADDED_COLUMNS = ("phone_column", "phone_as_written")
 
 
 def _public(prepared: pd.DataFrame) -> pd.DataFrame:
-    """The cleaned columns users see: the sheet's, then ``phone_column`` and ``phone_as_written``."""
+    """The cleaned columns users see: the sheet's, then ``phone_column`` and
+    ``phone_as_written``."""
     keep = [c for c in prepared.columns if not str(c).startswith("_")]
     added = [c for c in ADDED_COLUMNS if f"_{c}" in prepared.columns and c not in keep]
     out = prepared[keep + [f"_{c}" for c in added]]
@@ -249,7 +251,8 @@ def _strip(values: pd.Series) -> pd.Series:
 
 
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is empty or spaces (checked column by column on the candidates only)."""
+    """Rows whose every cell is empty or spaces (checked column by column on the candidates
+    only)."""
     candidates = np.arange(len(text))
     for column in text.columns:
         if not len(candidates):
@@ -350,7 +353,7 @@ _FIRST, _E164 = "\x00first\x00", "\x00e164\x00"
 def _fill(template: pd.Series, first: np.ndarray, e164: np.ndarray) -> pd.Series:
     """Duplicate sentences with each row's own first row and number in place of the placeholders."""
     out = []
-    for text, f, e in zip(template.to_numpy(dtype=object), first, e164):
+    for text, f, e in zip(template.to_numpy(dtype=object), first, e164, strict=True):
         out.append(
             text.replace(_FIRST, str(int(f))).replace(_E164, "This number" if e is None else str(e))
         )
@@ -382,7 +385,9 @@ def _failures(
     columns = list(text.columns)
     records: list[dict[str, Any]] = []
     table = cases["index"].isna().to_numpy()
-    for case, check in zip(cases.loc[table, "failure_case"], cases.loc[table, "check"]):
+    for case, check in zip(
+        cases.loc[table, "failure_case"], cases.loc[table, "check"], strict=True
+    ):
         if check == "column_in_dataframe":
             records.append(
                 {
@@ -415,7 +420,7 @@ def _failures(
         some = prepared.iloc[positions[no_op]]
         detail[no_op] = [
             no_operation_detail(k, t, r)
-            for k, t, r in zip(some["Kind"], _timing(some), _target(some))
+            for k, t, r in zip(some["Kind"], _timing(some), _target(some), strict=True)
         ]
     dup = check == "duplicate"
     first = np.full(len(rows), None, dtype=object)
@@ -508,7 +513,8 @@ def validate(
     phone_columns: Sequence[str] | str | None = None,
     columns: Mapping[str, str] | None = None,
 ) -> Validation:
-    """Check a sheet read by ``read_sheet`` (or any DataFrame) as ``contacts``, ``groups`` or ``campaign``.
+    """Check a sheet read by ``read_sheet`` (or any DataFrame) as ``contacts``, ``groups`` or
+    ``campaign``.
 
     ``region`` is how phone numbers without ``+`` are read (and whether ZIP codes are US ZIPs).
     ``phone_columns`` (headers in priority order) and ``columns`` (``{"Name": "Given Name"}``)
@@ -524,7 +530,8 @@ def validate(
     if phone_columns is not None or columns or "phone_sources" not in read:
         read.update(phone_sources=layout.stored(), layout_notes=layout.notes)
     text = _as_text(frame)
-    text.attrs = {}  # pandas deep-copies attrs on every operation; the read facts are kept in `read`
+    # pandas deep-copies attrs on every operation; the read facts are kept in `read`
+    text.attrs = {}
     text.index = _row_numbers(frame)
     if "row" in text.columns:  # the name is taken by the spreadsheet row number in ``clean``
         text = text.rename(columns={"row": "row (from sheet)"})

@@ -97,8 +97,9 @@ def _refuse_oversized(content: bytes, budget: int) -> None:
                 if need > budget:
                     raise SheetError(
                         f"the workbook's text table (xl/sharedStrings.xml: {info.file_size:,} "
-                        f"bytes, {count:,} strings) would need about {need / 1e9:.1f} GB, more than "
-                        f"this machine has free ({budget / 1e9:.1f} GB): the file is damaged or far "
+                        f"bytes, {count:,} strings) would need about {need / 1e9:.1f} GB, "
+                        f"more than this machine has free ({budget / 1e9:.1f} GB): "
+                        "the file is damaged or far "
                         "larger than a contact sheet. Open it in Excel and save it again, or save "
                         "the sheet as 'CSV UTF-8'"
                     )

@@ -411,7 +411,8 @@ class ComposeForm(w.VBox):
         return not problems
 
     def _start(self) -> bool:
-        """Clear what the last click showed; False while a send runs or when something is missing."""
+        """Clear what the last click showed; False while a send runs or when something is
+        missing."""
         if self._sending:
             return False
         self.error = None

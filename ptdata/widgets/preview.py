@@ -126,7 +126,7 @@ class MessagePreview(w.VBox):
         total = int((seg * each).sum())
         sent = (bodies + OPT_OUT_FOOTER) if footer else bodies
         labels = labels or [str(p) for p in frame.get("Phone", pd.Series(range(len(frame))))]
-        self._set(list(zip(labels, sent, blanks, seg.tolist())))
+        self._set(list(zip(labels, sent, blanks, seg.tolist(), strict=True)))
         audience = render.audience_text(int(each.sum()), total, price)
         self.counter.value = render.counter_html(
             sms_segments(bodies[0], opt_out_footer=footer),

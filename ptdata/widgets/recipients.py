@@ -149,7 +149,9 @@ class RecipientsPicker(w.VBox):
         names = (
             live["name"].fillna("").astype("str") + " " + live["last_name"].fillna("").astype("str")
         ).str.strip()
-        self.labels = [f"{n} · {ph}" if n else ph for n, ph in zip(names, live["phone"])]
+        self.labels = [
+            f"{n} · {ph}" if n else ph for n, ph in zip(names, live["phone"], strict=True)
+        ]
         self.weights = [1] * len(self.live)
         self.show_counts(p)
 
@@ -201,7 +203,7 @@ class RecipientsPicker(w.VBox):
             labels, phones = labels[keep], phones[keep]
         seen: set[str] = set()
         options = []
-        for label, phone in zip(labels, phones):
+        for label, phone in zip(labels, phones, strict=True):
             if phone and phone not in seen:
                 seen.add(phone)
                 options.append((label, phone))

@@ -94,7 +94,7 @@ def _note(frame: pd.DataFrame) -> pd.Series:
 
     notes = [
         "; ".join(p for p in (m, n) if p) or r.replace("_", " ")
-        for m, n, r in zip(cell("message"), cell("note"), cell("reason"))
+        for m, n, r in zip(cell("message"), cell("note"), cell("reason"), strict=True)
     ]
     return pd.Series([form_words(t) for t in notes], index=frame.index, dtype="str")
 
@@ -143,7 +143,7 @@ def table_html(frame: pd.DataFrame, css_class: str, *, members: Any = None) -> s
     rows = []
     for values in shown.itertuples(index=False):
         cells = []
-        for col, value in zip(shown.columns, values):
+        for col, value in zip(shown.columns, values, strict=True):
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
             cls = ' class="ptdata-note"' if col == "note" else ""
             cells.append(f"<td{cls}>{html.escape(str(text))}</td>")

@@ -90,43 +90,51 @@ def test_clean_campaign_rows_have_defaults_and_one_form_for_dates(result):
         pytest.param(
             4,
             "Place",
-            "Place is empty for a review message: fill in the place's name or GooglePlaceId, as listed by GetPlaces.",
+            "Place is empty for a review message: fill in the place's name or GooglePlaceId, as "
+            "listed by GetPlaces.",
             id="required",
         ),
         pytest.param(
             6,
             "Recipient",
-            "Power Textor has no event reminder action for a plain number: set Recipient to contact or new_contact.",
+            "Power Textor has no event reminder action for a plain number: set Recipient to "
+            "contact or new_contact.",
             id="no-reminder-to-number",
         ),
         pytest.param(
             7,
             "Recipient",
-            "Power Textor cannot schedule an MMS: clear SendAt to send it now, or send a text instead.",
+            "Power Textor cannot schedule an MMS: clear SendAt to send it now, or send a text "
+            "instead.",
             id="no-scheduled-mms",
         ),
         pytest.param(
             11,
             "Body",
-            "Unknown merge field {Nmae}: did you mean {Name}? The sheet's columns are Phone, Groups, Recipient, Name, Kind, Body, SendAt, EventDate, DaysBefore, Time, Place, Attachment.",
+            "Unknown merge field {Nmae}: did you mean {Name}? The sheet's columns are Phone, "
+            "Groups, Recipient, Name, Kind, Body, SendAt, EventDate, DaysBefore, Time, Place, "
+            "Attachment.",
             id="unknown-field",
         ),
         pytest.param(
             14,
             "Place",
-            "Place is only used by review messages but this row is text: clear the cell, or set Kind to review.",
+            "Place is only used by review messages but this row is text: clear the cell, or set "
+            "Kind to review.",
             id="not-for-kind",
         ),
         pytest.param(
             16,
             "Phone",
-            "Row 2 already sends this same message to the same recipient at the same time; delete this row unless it should really go twice.",
+            "Row 2 already sends this same message to the same recipient at the same time; delete "
+            "this row unless it should really go twice.",
             id="duplicate",
         ),
         pytest.param(
             17,
             "Body",
-            "This message is 11 segments (GSM-7, 1600 characters) for this row; the limit is 10 segments and 1,600 characters: shorten it.",
+            "This message is 11 segments (GSM-7, 1600 characters) for this row; the limit is 10 "
+            "segments and 1,600 characters: shorten it.",
             id="too-long",
         ),
         pytest.param(
