@@ -26,7 +26,10 @@ The default file is ``history.sqlite`` in the user's data folder (``PTDATA_HOME`
 the folder), the same from every working folder.
 
 >>> with Ledger() as ledger:                         # the user's history
-...     ledger.history(phone="+14155550123")
+...     ptdata.history(phone="+14155550123", ledger=ledger)
+Empty DataFrame
+Columns: [phone, group_id, members, campaign, ...]
+Index: []
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ planned from appointments); the columns below first, then any kept sheet columns
 columns are pandas' ``str``; counts are nullable integers; times are UTC date-times.
 
 >>> from ptdata.bulk.schema import REPORT_SCHEMA
->>> REPORT_SCHEMA.validate(report.frame)          # raises with every problem listed
+>>> report = ptdata.send(plan, client, progress=False)
+>>> _ = REPORT_SCHEMA.validate(report.frame)      # raises with every problem listed
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ comparison is case-sensitive: ``ava`` → ``Ava`` is a change):
 >>> pt = pd.DataFrame({"contact_id": ["c1"], "pt_phone": ["(415) 555-0101"],
 ...                    "current_name": ["Ava Martinez"], "current_groups": [""]})
 >>> diff_contacts(sheet, pt)[["row", "phone", "action"]].to_dict("records")
-[{'row': 2, 'phone': '+14155550101', 'action': 'unchanged'}, {'row': 3, 'phone': '+14155550199', 'action': 'create'}]
+[{'row': 2, 'phone': '+14155550101', 'action': 'unchanged'},
+ {'row': 3, 'phone': '+14155550199', 'action': 'create'}]
 """
 
 from __future__ import annotations

@@ -105,7 +105,9 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
 def frame_from_records(records: list[dict]) -> pd.DataFrame:
     """The typed inbound frame from payload dicts (as the listener would have dumped them).
 
-    >>> frame_from_records([{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}])  # doctest: +SKIP
+    >>> frame_from_records(  # doctest: +SKIP
+    ...     [{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}]
+    ... )
     """
     from ptdata.inbound.columns import records_table
 

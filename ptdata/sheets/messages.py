@@ -1,7 +1,8 @@
 """What each validation reason code means and how the user fixes it, one sentence per failure.
 
 >>> failure_message("unknown_timezone", "TimeZone", "EST")
-'EST is a fixed offset without daylight saving time; use the IANA name of the place, e.g. America/New_York.'
+'EST is a fixed offset without daylight saving time; use the IANA name of the place, e.g.
+America/New_York.'
 >>> failure_message("duplicate", "Phone", "(415) 555-0123", first_row=4, e164="+14155550123")
 '+14155550123 is already on row 4, which is kept: delete this row or correct the number.'
 """

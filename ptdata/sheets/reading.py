@@ -237,7 +237,8 @@ def find_header(rows: Sequence[Sequence[Any]]) -> int | None:
     above it has fewer filled cells (a title, a date range); failing that, the first row with
     two or more filled cells, else the first row with any. None when every row is empty.
 
-    >>> find_header([["Appointments, week of 12/07/2026"], [], ["Patient", "Cell Phone", "Appt Date"]])
+    >>> find_header([["Appointments, week of 12/07/2026"], [],
+    ...              ["Patient", "Cell Phone", "Appt Date"]])
     2
     """
     filled = [sum(1 for v in r if v is not None and str(v).strip()) for r in rows]

@@ -13,7 +13,8 @@ Limits: above ``WARN_SEGMENTS`` (3) is worth a warning; above ``MAX_SEGMENTS`` (
 >>> info.encoding, info.units, info.segments, info.ucs2_chars
 ('UCS-2', 30, 1, ('🎉',))
 >>> sms_segments("Don\N{RIGHT SINGLE QUOTATION MARK}t forget: 10% off today" * 3).hint
-'Smart punctuation (’) forces UCS-2 (2 segments); with plain quotes, dashes and dots it is GSM-7: 1 segment, saving 1.'
+'Smart punctuation (’) forces UCS-2 (2 segments); with plain quotes, dashes and dots it is GSM-7: 1
+segment, saving 1.'
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def _count(text: str) -> tuple[str, int, int, tuple[str, ...]]:
 def plain_punctuation(text: str) -> str:
     """The text with smart quotes, dashes, ellipses and odd spaces swapped for plain ones.
 
-    >>> plain_punctuation("\N{LEFT DOUBLE QUOTATION MARK}Hi\N{RIGHT DOUBLE QUOTATION MARK} \N{EM DASH} see you\N{HORIZONTAL ELLIPSIS}")
+    >>> plain_punctuation("\N{LEFT DOUBLE QUOTATION MARK}Hi\N{RIGHT DOUBLE QUOTATION MARK} "
+    ...                   "\N{EM DASH} see you\N{HORIZONTAL ELLIPSIS}")
     '"Hi" - see you...'
     """
     return text.translate(_TRANSLATE)

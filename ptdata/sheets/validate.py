@@ -22,12 +22,14 @@ for any other frame the first row is taken to be spreadsheet row 2. A sheet colu
 itself called ``row`` is kept as ``row (from sheet)``.
 
 >>> import pandas as pd
->>> sheet = pd.DataFrame({"Phone": ["(415) 555-0123", "4.15555E+09", "415-555-0123"], "Name": ["Ana", "Bo", "Cy"]})
+>>> sheet = pd.DataFrame({"Phone": ["(415) 555-0123", "4.15555E+09", "415-555-0123"],
+...                       "Name": ["Ana", "Bo", "Cy"]})
 >>> result = validate(sheet)
 >>> result.clean[["row", "Phone", "Name", "phone_column"]].to_dict("records")
 [{'row': 2, 'Phone': '+14155550123', 'Name': 'Ana', 'phone_column': 'Phone'}]
 >>> result.failures[["row", "column", "reason"]].to_dict("records")
-[{'row': 3, 'column': 'Phone', 'reason': 'excel_scientific'}, {'row': 4, 'column': 'Phone', 'reason': 'duplicate'}]
+[{'row': 3, 'column': 'Phone', 'reason': 'excel_scientific'},
+ {'row': 4, 'column': 'Phone', 'reason': 'duplicate'}]
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ class Validation:
     def groups_long(self) -> pd.DataFrame:
         """One line per (row, Group, Phone) of the clean rows: the Groups cells split.
 
-        >>> validate(pd.DataFrame({"Phone": ["4155550123"], "Groups": ["VIP | Staff"]})).groups_long()
+        >>> sheet = pd.DataFrame({"Phone": ["4155550123"], "Groups": ["VIP | Staff"]})
+        >>> validate(sheet).groups_long()
            row  Group         Phone
         0    2    VIP  +14155550123
         1    2  Staff  +14155550123

@@ -49,7 +49,8 @@ def available_memory() -> int:
 def cell_text(value: Any, number_format: str | None) -> str | None:
     """A cell as the text a person sees in it, without Excel's number-to-float damage.
 
-    >>> cell_text(4155550123.0, "General"), cell_text(442079460958, '"+"0'), cell_text(2134, "00000")
+    >>> (cell_text(4155550123.0, "General"), cell_text(442079460958, '"+"0'),
+    ...  cell_text(2134, "00000"))
     ('4155550123', '+442079460958', '02134')
     """
     if value is None:

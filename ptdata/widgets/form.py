@@ -10,6 +10,7 @@ plan that is confirmed is exactly the one that was shown. A group counts as its 
 >>> import ptdata, ptdata.widgets
 >>> form = ptdata.widgets.ComposeForm(ptdata.PowerTextor(), contacts=frame)
 >>> form                                   # the last line of a cell shows it
+ComposeForm(...)
 """
 
 from __future__ import annotations

@@ -5,9 +5,11 @@ first few messages as sent (the opt-out footer included, blank merge values flag
 phone that steps through every recipient's own message. It renders with the same template
 and segment rules as ``plan``, so what it shows is what goes out.
 
+>>> labels = frame["Name"].tolist()
 >>> preview = MessagePreview()
 >>> look = preview.show("Hi {Name}", footer=True, frame=frame, labels=labels)
 >>> look.segments, look.longest        # segments in all, and the longest message's
+(10, 1)
 """
 
 from __future__ import annotations

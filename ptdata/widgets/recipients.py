@@ -5,9 +5,11 @@ ContactsCount) or paste numbers. ``refresh`` finds, with the rules ``plan`` appl
 checked, duplicates, opt-outs), the recipients that can receive the message: the message
 preview renders exactly those.
 
+>>> from ptdata.widgets.state import FormState, contacts_frame, recipients_frame
 >>> picker = RecipientsPicker(client, contacts_frame(sheet))
 >>> picker.refresh(frame)            # the recipients frame the form's state gives
 >>> picker.live, picker.labels, picker.weights
+(...)
 """
 
 from __future__ import annotations
