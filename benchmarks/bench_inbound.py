@@ -82,7 +82,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> int:
                 payload, kind = last
             else:
                 state, city, zip_ = rnd.choice(PLACES)
-                phone = f"+1{rnd.choice(['617', '415', '212', '512', '312'])}555{rnd.randrange(10000):04d}"
+                area = rnd.choice(["617", "415", "212", "512", "312"])
+                phone = f"+1{area}555{rnd.randrange(10000):04d}"
                 body = rnd.choice(BODIES)
                 if rnd.random() < 0.1:
                     sid = f"MM{rnd.getrandbits(128):032x}"

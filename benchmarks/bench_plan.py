@@ -112,7 +112,8 @@ def main() -> None:
     now = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
     ptdata.plan(frame.iloc[:100], body=BODY, now=now)  # warm up imports and compiled patterns
     print(
-        f"plan of {args.size:,} rows (input frame: {frame.memory_usage(deep=True).sum() / 1e6:.0f} MB)"
+        f"plan of {args.size:,} rows (input frame: {frame.memory_usage(deep=True).sum() / 1e6:.0f} "
+        "MB)"
     )
     for label, kw in (
         ("one message for all", {"body": BODY}),

@@ -128,7 +128,7 @@ def naive_xlsx(frame, path: Path) -> None:
         kinds.append(kind)
     for i in range(len(frame)):
         cells = []
-        for kind, values in zip(kinds, cols):
+        for kind, values in zip(kinds, cols, strict=True):
             v = values[i]
             if v is None:
                 cells.append(None)

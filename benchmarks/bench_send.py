@@ -148,7 +148,7 @@ def naive_loop(url: str, n: int) -> tuple[float, float]:
     sample = frame(n, 6660000)
     with httpx.Client(base_url=url, timeout=30) as http:
         n0, c0 = time.perf_counter(), time.process_time()
-        for phone, name in zip(sample["Phone"], sample["Name"]):
+        for phone, name in zip(sample["Phone"], sample["Name"], strict=True):
             reply = http.post(
                 "/api/messages/sendsimple",
                 headers={"ApiKey": "bench"},

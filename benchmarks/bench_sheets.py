@@ -143,7 +143,7 @@ def build_sheet(path: Path, rows: int, seed: int = 7) -> None:
         lambda a, e, n: f"+1{a}{e}{n}",
         lambda a, e, n: f"{a}{e}{n}",
     ]
-    phones = [templates[s](a, e, n) for s, a, e, n in zip(shape, area, exchange, line)]
+    phones = [templates[s](a, e, n) for s, a, e, n in zip(shape, area, exchange, line, strict=True)]
     draw = rng.random(rows)
     for i in np.flatnonzero(draw < 0.045):
         d = draw[i]
@@ -244,7 +244,8 @@ def build_messy(path: Path, rows: int, seed: int = 11) -> None:
         fh.write("First Name,Mobile,Phone,Home Phone\n")
         for i in range(rows):
             fh.write(
-                f"{first[i]},{columns['Mobile'][i]},{columns['Phone'][i]},{columns['Home Phone'][i]}\n"
+                f"{first[i]},{columns['Mobile'][i]},{columns['Phone'][i]},"
+                f"{columns['Home Phone'][i]}\n"
             )
 
 
@@ -288,7 +289,8 @@ mapped, layout = apply_layout(frame)
 t0 = time.perf_counter()
 choose_phones(mapped, layout.phones)
 choose = time.perf_counter() - t0
-print(json.dumps({"total": total, "choose": choose, "rows": result.rows_read, "valid": len(result.clean),
+print(json.dumps({"total": total, "choose": choose, "rows": result.rows_read,
+                  "valid": len(result.clean),
                   "reasons": result.counts().to_dict(),
                   "columns": chosen["phone_column"].value_counts().to_dict(),
                   "order": result.read.get("layout_notes")}))
@@ -379,7 +381,8 @@ def contacts_part(args, tmp: Path) -> int:
         f"({m['base_kb'] / 1e6:.2f} GB after imports and a one-row warm-up)"
     )
     print(
-        f"  rows {m['rows']:,}: valid {m['valid']:,}, failed {m['failed']:,}, blank {m['blank']:,}; "
+        f"  rows {m['rows']:,}: valid {m['valid']:,}, failed {m['failed']:,}, blank "
+        f"{m['blank']:,}; "
         f"encoding {m['encoding']}"
     )
     print("  failures by reason: " + ", ".join(f"{k} {v:,}" for k, v in m["reasons"].items()))
@@ -394,12 +397,14 @@ def contacts_part(args, tmp: Path) -> int:
     naive = libphonenumber(present)
     t_naive = time.perf_counter() - t0
     ours_list = [None if pd.isna(v) else v for v in ours]
-    disagree = sum(1 for a, b, v in zip(ours_list, naive, values) if isinstance(v, str) and a != b)
+    disagree = sum(
+        1 for a, b, v in zip(ours_list, naive, values, strict=True) if isinstance(v, str) and a != b
+    )
 
     clean = pd.read_parquet(clean_file)
-    expected = dict(zip(range(2, 2 + len(values)), naive))
+    expected = dict(zip(range(2, 2 + len(values)), naive, strict=True))
     clean_disagree = sum(
-        1 for row, phone in zip(clean["row"], clean["Phone"]) if expected[row] != phone
+        1 for row, phone in zip(clean["row"], clean["Phone"], strict=True) if expected[row] != phone
     )
 
     print(f"  normalize_phones alone              {t_ours:6.2f} s")
@@ -426,25 +431,29 @@ def messy_part(args, tmp: Path) -> int:
     )
     m = _in_child(_MESSY_CHILD, sheet, chosen_file)
     print(
-        f"  each row's number (choose_phones)   {m['choose']:6.2f} s   ({'; '.join(m['order'] or [])})"
+        f"  each row's number (choose_phones)   {m['choose']:6.2f} s   "
+        f"({'; '.join(m['order'] or [])})"
     )
     print(f"  read_sheet + validate (all checks)  {m['total']:6.2f} s")
     print("  numbers from: " + ", ".join(f"{k} {v:,}" for k, v in m["columns"].items()))
     print("  failures by reason: " + ", ".join(f"{k} {v:,}" for k, v in m["reasons"].items()))
     raw = pd.read_csv(sheet, dtype=str, keep_default_na=False)
-    cells = list(zip(raw["Mobile"], raw["Phone"], raw["Home Phone"]))
+    cells = list(zip(raw["Mobile"], raw["Phone"], raw["Home Phone"], strict=True))
     t0 = time.perf_counter()
     naive = naive_choice(cells)
     t_naive = time.perf_counter() - t0
     chosen = pd.read_parquet(chosen_file)
     ours = {
-        row: None if pd.isna(phone) else phone for row, phone in zip(chosen["row"], chosen["Phone"])
+        row: None if pd.isna(phone) else phone
+        for row, phone in zip(chosen["row"], chosen["Phone"], strict=True)
     }
     disagree = sum(1 for row, want in enumerate(naive, start=2) if ours.get(row) != want)
     ratio = t_naive / m["choose"]
     print(
-        f"  per-row phonenumbers (naive)        {t_naive:6.2f} s   = {ratio:.1f}x choose_phones (target "
-        f">= 5x: {'met' if ratio >= 5 else 'MISSED'}), {t_naive / m['total']:.1f}x the whole read + "
+        f"  per-row phonenumbers (naive)        {t_naive:6.2f} s   = {ratio:.1f}x choose_phones "
+        "(target "
+        f">= 5x: {'met' if ratio >= 5 else 'MISSED'}), {t_naive / m['total']:.1f}x the whole read "
+        "+ "
         "validate"
     )
     print(f"  rows where the number chosen differs  {disagree} of {len(naive):,}")

@@ -15,6 +15,6 @@ loads neither pandas nor httpx.
 
 import lazy_loader
 
-from ptdata._version import __version__
+from ptdata._version import __version__ as __version__
 
 __getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,14 +1,17 @@
 """Serving an ASGI app (the sandbox, the webhook listener): socket, URL, uvicorn in a thread.
 
+>>> from starlette.applications import Starlette
+>>> app = Starlette()
 >>> sock = bind_socket("127.0.0.1", 0)            # port 0: a free port
 >>> server = BackgroundServer(uvicorn_server(app), sock, name="my-app").start()
->>> socket_url(sock)
-'http://127.0.0.1:54321'
+>>> socket_url(sock)                               # e.g. 'http://127.0.0.1:54321'
+'http://127.0.0.1:...'
 >>> server.stop()
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -187,7 +190,5 @@ class BackgroundServer:
         self.server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=timeout)
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass

@@ -3,7 +3,9 @@
 >>> from ptdata import PowerTextor
 >>> client = PowerTextor(api_key="...")              # or POWERTEXTOR_API_KEY
 >>> client.operation("SendTextMessageToANumber", To="+14155550123", Body="Hi!")
+Result(operation='SendTextMessageToANumber', status_code=200, ...)
 >>> client.send_text("Hi!", number="+14155550123")   # the same, friendlier
+CampaignResult(campaign_id=..., status='Sent', ...)
 
 Retries follow the reliability rules: a POST is retried only when nothing reached the server
 (connect failures, connect/pool timeouts, a 408 saying the server gave up waiting for the
@@ -99,7 +101,8 @@ def retry_delay(
             if exc.retry_after > max_retry_after:
                 raise RateLimitedError(
                     f"{exc.message}; the server asked to wait {exc.retry_after:g} s, more than "
-                    f"max_retry_after={max_retry_after:g} s, so ptdata stopped instead of sleeping. "
+                    f"max_retry_after={max_retry_after:g} s, "
+                    "so ptdata stopped instead of sleeping. "
                     "Try again later or lower the rate.",
                     operation=exc.operation,
                     status_code=429,
@@ -236,7 +239,8 @@ class PowerTextor(FriendlyMethods):
         """Send any connector action by its spec operationId with the spec's field names.
 
         >>> client.operation("SendTextMessageToMultipleContacts",
-        ...                  To=["+14155550123"], Body="Hi", ReplySTOPToOptOut=True)
+        ...                  To=["+14155550101"], Body="Hi", ReplySTOPToOptOut=True)
+        Result(operation='SendTextMessageToMultipleContacts', status_code=200, ...)
         """
         try:
             op = get_operation(op_id)
@@ -279,7 +283,8 @@ class PowerTextor(FriendlyMethods):
         return result
 
     def _retry_or_raise(self, req, exc: PowerTextorError, attempt: int, before_retry) -> int:
-        """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next attempt."""
+        """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next
+        attempt."""
         exc.attempts = attempt  # type: ignore[attr-defined]
         delay = retry_delay(
             exc,

@@ -21,6 +21,7 @@ here into ptdata's exceptions.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -174,7 +175,5 @@ class Exchange:
         stream = self._stream
         sock = stream.get_extra_info("socket") if stream is not None else None
         if isinstance(sock, socket.socket):
-            try:
+            with contextlib.suppress(OSError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass

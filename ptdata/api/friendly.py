@@ -5,9 +5,15 @@ time) and fill the spec's odd fields for you: group and place names are resolved
 the API wants (``GetGroups``/``GetPlaces``), a list of numbers becomes the comma-joined
 ``ContactNumber``, an aware datetime becomes ``MM/DD/YYYY`` + ``hh:mm AM/PM`` in UTC.
 
+>>> from datetime import datetime
+>>> from zoneinfo import ZoneInfo
+>>> tz = ZoneInfo("America/New_York")
 >>> client.send_text("Doors open at 9!", group="VIP customers")
->>> client.send_review("How did we do?", place="Main Street Bakery", contacts=["+14155550123"])
->>> client.send_text("See you", contact="+14155550123", at=datetime(2026, 12, 3, 9, 0, tzinfo=tz))
+CampaignResult(campaign_id=..., status='Sent', ...)
+>>> client.send_review("How did we do?", place="Main Street Bakery", contacts=["+14155550101"])
+CampaignResult(campaign_id=..., status='Sent', ...)
+>>> client.send_text("See you", contact="+14155550101", at=datetime(2026, 12, 3, 9, 0, tzinfo=tz))
+CampaignResult(campaign_id=..., ...)
 """
 
 from __future__ import annotations
@@ -156,6 +162,7 @@ class FriendlyMethods:
         ``members=[phones]``). ``opt_out_footer=True`` appends "STOP to opt out".
 
         >>> client.send_text("Hi!", numbers=["+14155550123", "+14155550124"])
+        CampaignResult(campaign_id=..., status='Sent', ...)
         """
         timing = "scheduled" if at is not None else "now"
         return self._message("text", timing, body, recipient, at=at, footer=opt_out_footer)
@@ -180,7 +187,9 @@ class FriendlyMethods:
     ) -> CampaignResult:
         """Send (or schedule) a Google review request for ``place`` (name or id).
 
-        >>> client.send_review("Enjoyed your visit? Tell us!", place="Main St", contact="+1415...")
+        >>> client.send_review("Enjoyed your visit? Tell us!", place="Main Street Bakery",
+        ...                    contact="+14155550101")
+        CampaignResult(campaign_id=..., status='Sent', ...)
         """
         timing = "scheduled" if at is not None else "now"
         return self._message(

@@ -48,7 +48,8 @@ TARGETS = (
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One request field: its spec name, JSON type, whether required, and where its value comes from."""
+    """One request field: its spec name, JSON type, whether required, and where its value
+    comes from."""
 
     name: str
     type: FieldType

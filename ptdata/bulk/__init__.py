@@ -3,12 +3,16 @@
 >>> import ptdata
 >>> p = ptdata.plan(frame, body="Doors open at 9!", to="numbers")   # the dry run
 >>> print(p.summary())
+10 rows → 1 API call, 10 segments
+  calls: SendMessageToMultipleNumbers ×1
+  campaign cdc8629124b0 (no name given)
 >>> p = ptdata.plan(frame, body="Sale at 10!", to="contacts",
 ...                 local_at="10:00 local on 12/03/2026")        # each recipient's 10:00
 >>> p = ptdata.plan(appts, body="See you soon", kind="reminder", to="new-contacts",
 ...                 appointments="Appointment", offsets=["1 day before at 18:00"])
 >>> report = ptdata.send(p, ptdata.PowerTextor(), rate=5)
 >>> report.write("report.xlsx")
+PosixPath('report.xlsx')
 """
 
 from __future__ import annotations

@@ -7,8 +7,17 @@ only place to see what is about to go out. ``opt_out_audit(inbound)`` lists text
 a person's STOP, and scheduled messages still due to people who have opted out since.
 
 >>> ptdata.history(phone="+14155550123")
+Empty DataFrame
+Columns: [phone, group_id, members, campaign, ...]
+Index: []
 >>> ptdata.history(scheduled=True)               # what is still to go out
+Empty DataFrame
+Columns: [phone, group_id, members, campaign, ...]
+Index: []
 >>> ptdata.opt_out_audit(ptdata.load_inbound("inbound.jsonl"))
+Empty DataFrame
+Columns: [phone, opted_out_at, problem, campaign, status, sent_at, scheduled_for, campaign_id]
+Index: []
 """
 
 from __future__ import annotations
@@ -75,6 +84,9 @@ def history(
         ledger: the history file (default the user's, see ``ptdata.bulk.ledger``).
 
     >>> ptdata.history(campaign="November newsletter")[["phone", "status", "sent_at"]]
+    Empty DataFrame
+    Columns: [phone, status, sent_at]
+    Index: []
     """
     book = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
     try:
@@ -168,6 +180,9 @@ def opt_out_audit(
     campaign, status, sent_at, scheduled_for, campaign_id. Empty when all is well.
 
     >>> ptdata.opt_out_audit(ptdata.load_inbound("inbound.jsonl"))
+    Empty DataFrame
+    Columns: [phone, opted_out_at, problem, campaign, status, sent_at, scheduled_for, campaign_id]
+    Index: []
     """
     from ptdata.inbound import load_inbound, opt_outs
 

@@ -26,7 +26,10 @@ The default file is ``history.sqlite`` in the user's data folder (``PTDATA_HOME`
 the folder), the same from every working folder.
 
 >>> with Ledger() as ledger:                         # the user's history
-...     ledger.history(phone="+14155550123")
+...     ptdata.history(phone="+14155550123", ledger=ledger)
+Empty DataFrame
+Columns: [phone, group_id, members, campaign, ...]
+Index: []
 """
 
 from __future__ import annotations
@@ -649,7 +652,8 @@ class Ledger:
             "m.job_id, m.batch_id, j.account, m.occasion, m.text_fp, c.operation, c.state, "
             "c.reason, c.message, c.campaign_id, c.reach, c.sent_count, c.undelivered_count, "
             "c.recipients, c.attempts, c.first_attempt_at, c.finished_at, m.scheduled_for, "
-            "m.row, j.message AS written, j.test FROM messages m JOIN jobs j ON j.job_id = m.job_id "
+            "m.row, j.message AS written, j.test "
+            "FROM messages m JOIN jobs j ON j.job_id = m.job_id "
             "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id"
         )
         if where:

@@ -12,10 +12,11 @@ When the server answers 429 anyway, ``slow_down(retry_after)`` holds every calle
 the time it asked and halves the pace; each success afterwards (``recover()``) brings the
 pace back up by a step, to the configured rate at most.
 
+>>> requests = [call.prepared() for call in plan.calls()]
 >>> limiter = RateLimiter(5.0)          # at most 5 requests in any second
 >>> for req in requests:
-...     limiter.acquire()               # blocks until this request's slot
-...     client.send_prepared(req)
+...     waited = limiter.acquire()      # blocks until this request's slot
+...     result = client.send_prepared(req)
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ class RateLimiter:
     def acquire(self) -> float:
         """Wait for the next slot, then ``space``; returns the seconds waited.
 
+        >>> limiter, req = RateLimiter(5.0), next(plan.calls()).prepared()
         >>> limiter.acquire(); client.send_prepared(req)
+        0.0
+        Result(operation=..., status_code=200, ...)
         """
         return self.pace() + self.space()
 

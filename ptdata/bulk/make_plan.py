@@ -17,10 +17,20 @@ to the next allowed moment (``quiet_policy="shift"``) or skipped (``"skip"``).
 >>> import ptdata
 >>> p = ptdata.plan(frame, body="Doors open at 9!", to="numbers")
 >>> print(p.summary())
-250 rows → 3 API calls, 250 segments
->>> p = ptdata.plan(frame, body="Sale starts now", to="contacts",
-...                 local_at="10:00 local on 12/03/2026")   # 10:00 in each recipient's zone
->>> report = ptdata.send(p, client)
+10 rows → 1 API call, 10 segments
+  calls: SendMessageToMultipleNumbers ×1
+  campaign ... (no name given)
+>>> p = ptdata.plan(frame, body="Sale starts now", to="new-contacts",
+...                 local_at="10:00 local on 12/03/2030")   # 10:00 in each recipient's zone
+>>> p.frame.groupby("tz")["scheduled_for"].first().head(3)
+tz
+America/Chicago       2030-12-03 16:00:00+00:00
+America/Denver        2030-12-03 17:00:00+00:00
+America/Los_Angeles   2030-12-03 18:00:00+00:00
+Name: scheduled_for, dtype: datetime64[ns, UTC]
+>>> report = ptdata.send(p, client, progress=False)
+>>> report.frame["status"].value_counts().to_dict()
+{'scheduled': 10}
 """
 
 from __future__ import annotations
@@ -214,10 +224,17 @@ def plan(
             (``"invalid"``, the default), or it is sent with the hole (``"send"``); the plan's
             ``blank_fields`` column names the empty fields either way.
 
-    >>> p = plan(frame, template="Hi {Name}, your table is ready", to="contacts",
-    ...          at=datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
-    >>> p = plan(appts, template="See you soon, {Name}", kind="reminder", to="new-contacts",
-    ...          appointments="Appointment", offsets=["1 day before at 18:00"])
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> p = ptdata.plan(frame, template="Hi {Name}, your table is ready", to="contacts",
+    ...                 at=datetime(2030, 12, 3, 18, 0, tzinfo=ZoneInfo("America/New_York")))
+    >>> p.frame.loc[0, ["body", "scheduled_for"]].tolist()
+    ['Hi Ana, your table is ready', Timestamp('2030-12-03 23:00:00+0000', tz='UTC')]
+    >>> p = ptdata.plan(appts, template="See you soon, {Name}", kind="reminder",
+    ...                 to="new-contacts", appointments="Appointment",
+    ...                 offsets=["1 day before at 18:00"])
+    >>> p.frame.loc[0, ["offset", "api_date", "api_time", "api_day"]].tolist()
+    ['1 day before at 18:00', ...]
     """
     kind, to = _check_arguments(
         kind=kind,

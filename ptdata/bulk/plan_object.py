@@ -1,10 +1,13 @@
 """The ``Plan`` object: the plan frame, its API calls (built lazily, one per batch) and its job id.
 
 >>> p = ptdata.plan(frame, body="Hi!", to="numbers")
->>> p.job_id[:12], len(p.frame), p.n_calls
+>>> len(p.frame), p.n_calls
+(10, 1)
 >>> for call in p.calls():            # one per API call, built when asked for
-...     print(call.operation.op_id, call.recipients, call.fields)
+...     print(call.operation.op_id, call.recipients, call.fields["Body"])
+SendMessageToMultipleNumbers 10 Hi!
 >>> p.write("plan.csv")               # the dry run, written like a report
+PosixPath('plan.csv')
 """
 
 from __future__ import annotations

@@ -11,9 +11,13 @@ offset), and ``note`` how the send time was chosen (moved out of quiet hours, a 
 ``phone_as_written`` and ``phone_column`` say which cell each number came from; the sheet
 columns the plan was asked to keep (``keep_columns``) follow the report's own columns.
 
->>> report = ptdata.send(plan, client)
+>>> report = ptdata.send(plan, client, progress=False)
 >>> print(report.summary())
+job ...: 10 rows
+  sent       10
+  1 API call made, 10 segments sent or scheduled
 >>> report.write("report.xlsx")           # or .csv (Excel-safe) or .parquet
+PosixPath('report.xlsx')
 """
 
 from __future__ import annotations

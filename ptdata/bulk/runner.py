@@ -20,6 +20,7 @@ What each call's rows become (they share its fate: one POST to a list is many me
 
 >>> report = ptdata.send(plan, client, rate=5)     # 5 calls per second at most
 >>> report.write("report.csv")
+PosixPath('report.csv')
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def run_calls(
     unit: str = "msg",
     desc: str = "sending",
 ) -> CallsRun:
-    """Make the API calls ``call_for(b)`` for ``b`` in ``batch_ids``: paced, in the history, classified.
+    """Make the API calls ``call_for(b)`` for ``b`` in ``batch_ids``: paced, in the history,
+    classified.
 
     The engine under ``send`` for any list of calls. ``sizes[b]`` is what call ``b`` counts
     for on the progress bar (default 1). ``replay(b, record)`` decides about a call the history
@@ -113,7 +115,8 @@ def run_calls(
     ``messages(call)`` lists whom a message call reaches, recorded with its intent. ``hold``
     names the lock to hold (default the job); ``job`` the history's fields of the job.
 
-    >>> run = run_calls(job_id, [0, 1], calls.__getitem__, client, rate=5)
+    >>> job_id, calls = plan.job_id, list(plan.calls())
+    >>> run = run_calls(job_id, range(len(calls)), calls.__getitem__, client, rate=5)
     >>> run.outcomes.loc[0, "status"]
     'sent'
     """

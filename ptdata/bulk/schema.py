@@ -1,11 +1,12 @@
 """The report frame's pandera schema: the columns every report has, their types and values.
 
 One row per input row, in input order (per input row and reminder offset for reminders
-planned from appointments); the columns below first, then any kept sheet columns. Text columns are pandas' ``str``; counts are nullable
-integers; times are UTC date-times.
+planned from appointments); the columns below first, then any kept sheet columns. Text
+columns are pandas' ``str``; counts are nullable integers; times are UTC date-times.
 
 >>> from ptdata.bulk.schema import REPORT_SCHEMA
->>> REPORT_SCHEMA.validate(report.frame)          # raises with every problem listed
+>>> report = ptdata.send(plan, client, progress=False)
+>>> _ = REPORT_SCHEMA.validate(report.frame)      # raises with every problem listed
 """
 
 from __future__ import annotations

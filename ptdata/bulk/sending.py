@@ -15,6 +15,9 @@ summary says so: fixing a typo never texts the people already reached again.
 >>> with PendingSend(plan, client) as pending:          # what the CLI shows before asking
 ...     print(pending.summary())
 ...     report = pending.run(rate=5)
+10 rows → 1 API call, 10 segments
+  calls: SendMessageToMultipleNumbers ×1
+  campaign ... (no name given)
 """
 
 from __future__ import annotations
@@ -93,6 +96,9 @@ def send(
 
     >>> report = ptdata.send(ptdata.plan(frame, body="Hi!"), ptdata.PowerTextor(), rate=10)
     >>> print(report.summary())
+    job ...: 10 rows
+      sent       10
+      1 API call made, 10 segments sent or scheduled
     """
     RateLimiter(rate, burst=burst)  # bad settings refused before anything is asked or sent
     with PendingSend(

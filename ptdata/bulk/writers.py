@@ -362,7 +362,9 @@ def _xlsx_column(s: pd.Series, text, number, boolean, moment):
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = s.to_numpy(dtype="datetime64[ns]")
         serial = (ns - _EXCEL_EPOCH).astype(np.float64) / _NS_PER_DAY
-        return moment, [None if np.isnat(t) else v for t, v in zip(ns, serial.tolist())]
+        return moment, [
+            None if np.isnat(t) else v for t, v in zip(ns, serial.tolist(), strict=True)
+        ]
     if pd.api.types.is_bool_dtype(s.dtype):
         return boolean, s.astype(object).where(s.notna(), None).tolist()
     if pd.api.types.is_numeric_dtype(s.dtype):

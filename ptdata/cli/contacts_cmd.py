@@ -132,7 +132,8 @@ def sync(
         if the_plan.n_calls:
             c = the_plan.counts
             confirm_or_exit(
-                f"Create {plural(c['create'], 'contact')} and update {plural(c['update'], 'contact')} "
+                f"Create {plural(c['create'], 'contact')} "
+                f"and update {plural(c['update'], 'contact')} "
                 f"({plural(the_plan.n_calls, 'API call')}) in Power Textor at "
                 f"{client.base_url}?",
                 yes,

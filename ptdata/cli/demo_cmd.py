@@ -1,4 +1,5 @@
-"""``ptdata demo``: the sample campaign through a local sandbox, with reports (what ``make demo`` runs)."""
+"""``ptdata demo``: the sample campaign through a local sandbox, with reports (what
+``make demo`` runs)."""
 
 from __future__ import annotations
 
@@ -143,7 +144,8 @@ def demo(out_dir: str, progress: bool, now_text: str | None) -> None:
 
 
 def _samples():
-    """(contacts as a Validation, appointments frame) from sample_data/, or a small built-in sheet."""
+    """(contacts as a Validation, appointments frame) from sample_data/, or a small built-in
+    sheet."""
     import pandas as pd
 
     from ptdata.sheets.reading import read_sheet

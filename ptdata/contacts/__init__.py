@@ -7,6 +7,13 @@ creates and updates with the send ledger and rules, and builds the report.
 >>> import ptdata
 >>> result = ptdata.sync_contacts(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor(), dry_run=True)
 >>> print(result.plan.summary())
+10 sheet rows against 8 Power Textor contacts: 7 create, 3 update, 0 unchanged,
+5 only in Power Textor
+  contacts only in Power Textor are listed, never deleted (the API has no delete)
+  unknown group names: VIP (no close name)
+  group membership differs on 7 rows (see missing_groups, extra_groups)
+  note: Power Textor's API has no action that adds a contact to a group ...
+  10 API calls to make
 """
 
 from __future__ import annotations

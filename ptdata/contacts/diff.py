@@ -22,7 +22,8 @@ comparison is case-sensitive: ``ava`` → ``Ava`` is a change):
 >>> pt = pd.DataFrame({"contact_id": ["c1"], "pt_phone": ["(415) 555-0101"],
 ...                    "current_name": ["Ava Martinez"], "current_groups": [""]})
 >>> diff_contacts(sheet, pt)[["row", "phone", "action"]].to_dict("records")
-[{'row': 2, 'phone': '+14155550101', 'action': 'unchanged'}, {'row': 3, 'phone': '+14155550199', 'action': 'create'}]
+[{'row': 2, 'phone': '+14155550101', 'action': 'unchanged'},
+ {'row': 3, 'phone': '+14155550199', 'action': 'create'}]
 """
 
 from __future__ import annotations
@@ -209,11 +210,18 @@ def diff_contacts(
     )
     current = matched["current_name"].to_numpy(object, na_value=None)
     exists = matched["contact_id"].notna().to_numpy() | matched["pt_phone"].notna().to_numpy()
-    same = np.array([names_match(a, b, c) for a, b, c in zip(first, last, current)], dtype=bool)
+    same = np.array(
+        [names_match(a, b, c) for a, b, c in zip(first, last, current, strict=True)], dtype=bool
+    )
     action = np.where(~exists, "create", np.where(same, "unchanged", "update"))
-    new_name = [" ".join(p for p in (_norm(a), _norm(b)) if p) or None for a, b in zip(first, last)]
+    new_name = [
+        " ".join(p for p in (_norm(a), _norm(b)) if p) or None
+        for a, b in zip(first, last, strict=True)
+    ]
     message = np.full(n, None, dtype=object)
-    no_name = np.array([not _norm(a) and not _norm(b) for a, b in zip(first, last)], dtype=bool)
+    no_name = np.array(
+        [not _norm(a) and not _norm(b) for a, b in zip(first, last, strict=True)], dtype=bool
+    )
     message[exists & no_name] = "the sheet gives no name: Power Textor's is kept"
 
     out = pd.DataFrame(

@@ -20,8 +20,19 @@ and changes no membership.
 >>> client = ptdata.PowerTextor()
 >>> p = ptdata.plan_sync(ptdata.read_sheet("crm.csv"), client)     # the dry run
 >>> print(p.summary()); p.frame.head()
+10 sheet rows against 8 Power Textor contacts: 7 create, 3 update, 0 unchanged,
+5 only in Power Textor
+  contacts only in Power Textor are listed, never deleted (the API has no delete)
+  unknown group names: VIP (no close name)
+  group membership differs on 7 rows (see missing_groups, extra_groups)
+  note: Power Textor's API has no action that adds a contact to a group ...
+  10 API calls to make
+   row         phone  ...   extra_groups       unknown_groups
+0    2  +14155550101  ...  VIP customers  VIP (no close name)
+...
 >>> result = ptdata.apply_sync(p, client, rate=5)                  # or sync_contacts(...)
 >>> result.write("sync-report.xlsx")
+PosixPath('sync-report.xlsx')
 """
 
 from __future__ import annotations
@@ -150,7 +161,7 @@ class SyncPlan:
     def calls(self) -> dict[int, Call]:
         """The API calls by batch id (the phone's digits: stable from one sync to the next)."""
         out: dict[int, Call] = {}
-        for pos, r in zip(self._todo.index, self._todo.itertuples(index=False)):
+        for pos, r in zip(self._todo.index, self._todo.itertuples(index=False), strict=True):
             batch_id = int(r.phone[1:])
             name = None if pd.isna(r.name) else r.name
             last = None if pd.isna(r.last_name) else r.last_name
@@ -175,7 +186,8 @@ class SyncPlan:
         sheet_rows = int(f["row"].notna().sum())
         lines = [
             f"{_count(sheet_rows, 'sheet row')} against "
-            f"{_count(self.powertextor_contacts, 'Power Textor contact')}: {c['create']:,} create, {c['update']:,} update, "
+            f"{_count(self.powertextor_contacts, 'Power Textor contact')}: "
+            f"{c['create']:,} create, {c['update']:,} update, "
             f"{c['unchanged']:,} unchanged, {c['only_in_powertextor']:,} only in Power Textor"
         ]
         if c["skipped"]:
@@ -284,6 +296,12 @@ def plan_sync(
 
     >>> p = ptdata.plan_sync(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor())
     >>> p.frame[["row", "phone", "action", "current_name", "new_name"]]
+         row         phone               action   current_name      new_name
+    0      2  +14155550101               update   Ava Martinez    Ana García
+    1      3  +14155550102               update     Ben Carter    Ben Okafor
+    ...
+    10  <NA>  +14155550104  only_in_powertextor  Diego Alvarez           NaN
+    ...
     """
     from ptdata.api.results import Records
 
@@ -399,7 +417,7 @@ def _sheet_rows(
             "last_name": last,
             "new_name": [
                 " ".join(p.strip() for p in (a, b) if p and p.strip()) or None
-                for a, b in zip(first, last)
+                for a, b in zip(first, last, strict=True)
             ],
             "phone_as_written": col("phone_as_written"),
             "phone_column": col("phone_column"),
@@ -436,6 +454,11 @@ def apply_sync(
 
     >>> result = ptdata.apply_sync(ptdata.plan_sync(sheet, client), client, rate=5)
     >>> print(result.summary())
+    contacts sync: 10 rows of the sheet
+      created                    7
+      updated                    3
+      only_in_powertextor        5
+      10 API calls made
     """
     from ptdata.bulk.runner import run_calls
 
@@ -505,6 +528,15 @@ def sync_contacts(
 
     >>> result = ptdata.sync_contacts(ptdata.read_sheet("crm.csv"), ptdata.PowerTextor())
     >>> print(result.plan.summary()); print(result.summary())
+    10 sheet rows against 8 Power Textor contacts: 7 create, 3 update, 0 unchanged,
+    5 only in Power Textor
+      contacts only in Power Textor are listed, never deleted (the API has no delete)
+      unknown group names: VIP (no close name)
+      group membership differs on 7 rows (see missing_groups, extra_groups)
+      note: Power Textor's API has no action that adds a contact to a group ...
+      10 API calls to make
+    contacts sync: 10 rows of the sheet
+    ...
     """
     plan = plan_sync(
         frame,
@@ -639,7 +671,7 @@ def _group_notes(f: pd.DataFrame) -> list[str | None]:
         for c in ("missing_groups", "extra_groups", "unknown_groups")
     ]
     notes: list[str | None] = []
-    for missing, extra, unknown in zip(*cols):
+    for missing, extra, unknown in zip(*cols, strict=True):
         parts = []
         if missing:
             parts.append(f"not in Power Textor's group {missing.replace(';', ', ')}")

@@ -118,7 +118,7 @@ def _attributed(report: pd.DataFrame, inbound: pd.DataFrame, within, region) -> 
         return rep
     status = [
         classify_reply(None if pd.isna(b) else b, None if pd.isna(o) else o)[0]
-        for b, o in zip(joined["_body"], joined["_oot"])
+        for b, o in zip(joined["_body"], joined["_oot"], strict=True)
     ]
     joined = joined.assign(
         _out=[s == "opted_out" for s in status],

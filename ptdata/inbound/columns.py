@@ -101,7 +101,7 @@ def text_columns(table: pa.Table) -> pa.Table:
     if "payload" in table.column_names and pa.types.is_struct(table.schema.field("payload").type):
         table = _unwrap_struct(table)
     cols, names = [], []
-    for name, col in zip(table.column_names, table.columns):
+    for name, col in zip(table.column_names, table.columns, strict=True):
         t = col.type
         if pa.types.is_large_string(t):
             pass

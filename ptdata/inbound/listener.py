@@ -48,7 +48,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ptdata._serving import DEFAULT_MAX_BODY, BackgroundServer, bind_socket, socket_url
+from ptdata._serving import BackgroundServer, bind_socket, socket_url
 from ptdata._serving import uvicorn_server as quiet_server
 from ptdata.api.errors import UsageError
 from ptdata.inbound.payloads import (

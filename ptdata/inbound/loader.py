@@ -105,7 +105,9 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
 def frame_from_records(records: list[dict]) -> pd.DataFrame:
     """The typed inbound frame from payload dicts (as the listener would have dumped them).
 
-    >>> frame_from_records([{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}])  # doctest: +SKIP
+    >>> frame_from_records(  # doctest: +SKIP
+    ...     [{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}]
+    ... )
     """
     from ptdata.inbound.columns import records_table
 
@@ -184,7 +186,7 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
         frame = empty_inbound_frame()
         duplicates = 0
     else:
-        columns = dict(zip(table.column_names, table.columns))
+        columns = dict(zip(table.column_names, table.columns, strict=True))
         # finding repeated deliveries (hashing every sid) overlaps with typing the few
         # non-text columns: both run in Arrow without the GIL
         with ThreadPoolExecutor(1, thread_name_prefix="ptdata-dedupe") as pool:
@@ -284,7 +286,7 @@ def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
     if len(starts) * _MIN_MEAN_RUN > len(mask):
         return None
     lengths = np.flatnonzero(edges == -1) - starts
-    return list(zip(starts.tolist(), lengths.tolist()))
+    return list(zip(starts.tolist(), lengths.tolist(), strict=True))
 
 
 def _select(

@@ -192,7 +192,8 @@ def _text_col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFrame:
-    """One row per phone that made an opt decision: phone, status, keyword, reason, received_at, body.
+    """One row per phone that made an opt decision: phone, status, keyword, reason,
+    received_at, body.
 
     ``status`` is ``opted_out``, ``review`` (a sentence asking to stop; suppressed by default),
     ``resubscribed`` or ``help``; see the module docstring for the exact rules. ``phone`` is
@@ -203,7 +204,8 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
     missing = [c for c in ("From",) if c not in inbound.columns]
     if missing:
         raise UsageError(
-            f"opt_outs needs an inbound frame with a 'From' column (got {list(inbound.columns)[:8]});"
+            "opt_outs needs an inbound frame with a 'From' column "
+            f"(got {list(inbound.columns)[:8]});"
             " load dumps with ptdata.load_inbound"
         )
     body = _text_col(inbound, "Body")
@@ -223,7 +225,7 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
         return _empty()
     b = body.to_numpy(dtype=object, na_value=None)[pick]
     o = oot.to_numpy(dtype=object, na_value=None)[pick]
-    verdicts = [classify_reply(x, y) for x, y in zip(b, o)]
+    verdicts = [classify_reply(x, y) for x, y in zip(b, o, strict=True)]
     status = np.array([v[0] for v in verdicts], dtype=object)
     hit = np.flatnonzero([v[0] is not None for v in verdicts])
     if len(hit) == 0:
@@ -248,7 +250,9 @@ def opt_outs(inbound: pd.DataFrame, *, region: str | None = "US") -> pd.DataFram
     events = events.sort_values(["received_at", "_order"], na_position="first", kind="stable")
     decided: dict[str, int] = {}
     state: dict[str, str] = {}
-    for i, (ph, st) in enumerate(zip(events["phone"].to_numpy(), events["status"].to_numpy())):
+    for i, (ph, st) in enumerate(
+        zip(events["phone"].to_numpy(), events["status"].to_numpy(), strict=True)
+    ):
         cur = state.get(ph)
         if (
             st == "opted_out"

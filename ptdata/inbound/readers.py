@@ -212,7 +212,7 @@ def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
                 (reader.line_num, f"{len(row)} cells where the header has {len(header)}")
             )
             continue
-        for col, cell in zip(columns, row):
+        for col, cell in zip(columns, row, strict=True):
             col.append(cell)
     table = pa.table({h: pa.array(col, TEXT) for h, col in _dedupe_names(header, columns)})
     return Part(name, table, skipped, problems)
@@ -220,7 +220,7 @@ def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
 
 def _dedupe_names(header: list[str], columns: list[list[str]]) -> Iterable[tuple[str, list]]:
     seen: dict[str, int] = {}
-    for h, col in zip(header, columns):
+    for h, col in zip(header, columns, strict=True):
         h = h or "column"
         if h in seen:
             seen[h] += 1

@@ -1,8 +1,10 @@
 """The ``ptdata inbound summary`` work: load dumps, build the tables, write CSV and PNG files.
 
 >>> from ptdata.inbound.summary import build_summary
->>> text, files = build_summary(["inbound.jsonl"], sent="report.csv", out_dir="summary")  # doctest: +SKIP
->>> print(text)                                                                        # doctest: +SKIP
+>>> text, files = build_summary(  # doctest: +SKIP
+...     ["inbound.jsonl"], sent="report.csv", out_dir="summary"
+... )
+>>> print(text)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def summary_text(inbound: pd.DataFrame, decisions: pd.DataFrame, stats: pd.DataF
         + ", ".join(
             f"{int(counts.get(s, 0))} {label}"
             for s, label in zip(
-                STATUSES, ("opted out", "re-subscribed", "to review (suppressed)", "asked for help")
+                STATUSES,
+                ("opted out", "re-subscribed", "to review (suppressed)", "asked for help"),
+                strict=True,
             )
         )
     )

@@ -3,8 +3,8 @@
 Message operations resolve their recipients (a number, contacts by Phone, groups by GroupId,
 a new contact, a new group; a number texted becomes a contact, as the connector documents),
 store one campaign per accepted call and one message row per recipient, and answer with the
-campaign, whose UndeliveredCount counts the recipients unsubscribed there. Every check happens before anything is written, so a
-400 never leaves half a send behind.
+campaign, whose UndeliveredCount counts the recipients unsubscribed there. Every check happens
+before anything is written, so a 400 never leaves half a send behind.
 
 >>> actions = Actions(Store(), service_number="+14155550100")
 >>> from ptdata.api.operations import get_operation

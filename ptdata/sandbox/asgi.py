@@ -93,9 +93,8 @@ class SandboxApp:
             list(scope.get("headers", [])),
             b"".join(chunks),
         )
-        if reply.fault == "stall":
-            if await self._stalled_out(reply.stall_seconds, receive):
-                return  # the client gave up; nobody to answer
+        if reply.fault == "stall" and await self._stalled_out(reply.stall_seconds, receive):
+            return  # the client gave up; nobody to answer
         if reply.fault in ("drop", "drop_before"):
             await send(
                 {

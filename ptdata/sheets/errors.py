@@ -2,7 +2,8 @@
 
 ``SheetError`` means the file could not be read as a table without guessing (ragged rows,
 NUL bytes, undecodable bytes, a column named that the sheet lacks, an XLSX larger than memory);
-its message names the spreadsheet row and the fix. ``TemplateError`` names an unknown merge field and the columns that exist.
+its message names the spreadsheet row and the fix. ``TemplateError`` names an unknown merge
+field and the columns that exist.
 ``MessageTooLong`` refuses a message above the segment or character limit unless forced.
 
 >>> from ptdata import SheetError
@@ -18,7 +19,8 @@ __all__ = ["MessageTooLong", "SheetError", "TemplateError"]
 
 
 class SheetError(PtdataError, ValueError):
-    """The sheet cannot be read as a table; ``row`` is the row number as the spreadsheet shows it."""
+    """The sheet cannot be read as a table; ``row`` is the row number as the spreadsheet shows
+    it."""
 
     def __init__(self, message: str, *, row: int | None = None) -> None:
         super().__init__(message)

@@ -5,7 +5,8 @@ Excel, LibreOffice and Google Sheets (CSV injection). Such cells are prefixed wi
 apostrophe. A cell that is only a sign and digits (``+14155550123``, ``-5``) cannot run
 anything and is left alone, so E.164 phone numbers stay exactly as they are.
 
->>> neutralise_cell("=HYPERLINK(\\"http://x\\")"), neutralise_cell("+14155550123"), neutralise_cell("-")
+>>> (neutralise_cell("=HYPERLINK(\\"http://x\\")"), neutralise_cell("+14155550123"),
+...  neutralise_cell("-"))
 ('\\'=HYPERLINK("http://x")', '+14155550123', "'-")
 """
 

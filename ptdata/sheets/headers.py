@@ -240,7 +240,8 @@ def looks_like_phone(header: str) -> bool:
 
 
 def is_mobile_label(value: str) -> bool:
-    """True when a Google ``Phone N - Type`` cell names a mobile (``Mobile``, ``* Mobile``, ``Cell``)."""
+    """True when a Google ``Phone N - Type`` cell names a mobile (``Mobile``, ``* Mobile``,
+    ``Cell``)."""
     return header_key(value.strip().lstrip("*").strip()) in _MOBILE_LABELS
 
 

@@ -14,7 +14,8 @@ A header is named as written in the sheet (case and spaces do not matter).
 
 >>> layout = plan_layout(["Name", "Given Name", "Phone", "Mobile"])
 >>> layout.names, [s.label for s in layout.phones], layout.notes
-(['Name (A)', 'Name', 'Phone', 'Mobile'], ['Mobile', 'Phone'], ['phone: Mobile, else Phone', "Name: Given Name (not Name, kept as 'Name (A)')"])
+(['Name (A)', 'Name', 'Phone', 'Mobile'], ['Mobile', 'Phone'],
+ ['phone: Mobile, else Phone', "Name: Given Name (not Name, kept as 'Name (A)')"])
 >>> plan_layout(["Cell", "First"], columns={"Name": "First"}).names
 ['Phone', 'Name']
 """

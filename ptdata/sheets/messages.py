@@ -1,7 +1,8 @@
 """What each validation reason code means and how the user fixes it, one sentence per failure.
 
 >>> failure_message("unknown_timezone", "TimeZone", "EST")
-'EST is a fixed offset without daylight saving time; use the IANA name of the place, e.g. America/New_York.'
+'EST is a fixed offset without daylight saving time; use the IANA name of the place, e.g.
+America/New_York.'
 >>> failure_message("duplicate", "Phone", "(415) 555-0123", first_row=4, e164="+14155550123")
 '+14155550123 is already on row 4, which is kept: delete this row or correct the number.'
 """
@@ -88,17 +89,24 @@ def failure_message(reason: str, column: str, value: Any, **context: Any) -> str
         if column == "Phone" and context.get("sheet") == "groups":
             return f"This number is already in this group on row {first}; delete this row."
         number = context.get("e164") or "This number"
-        return f"{number} is already on row {first}, which is kept: delete this row or correct the number."
+        return (
+            f"{number} is already on row {first}, which is kept: "
+            "delete this row or correct the number."
+        )
     if reason == "missing_column":
         columns = context.get("columns") or []
         listed = ", ".join(columns) if columns else "(none)"
         how = (
             "name the column that holds them with phone_columns=[...] (--phone-column COL)"
             if column == "Phone"
-            else f"name the column that holds it with columns={{'{column}': ...}} (--column {column}=COL)"
+            else (
+                f"name the column that holds it with columns={{'{column}': ...}} "
+                f"(--column {column}=COL)"
+            )
         )
         return (
-            f"The sheet has no {column} column (its columns are {listed}{context.get('hint') or ''}): "
+            f"The sheet has no {column} column "
+            f"(its columns are {listed}{context.get('hint') or ''}): "
             f"add one, or {how}."
         )
     if reason == "required":

@@ -15,7 +15,8 @@ rows cost about what one does.
 >>> from ptdata.sheets.mapping import PhoneSource
 >>> sheet = pd.DataFrame({"Phone": ["(212) 555-0101 x7", "(212) 555-0102", None],
 ...                       "Mobile": ["415 555 0101", "", None]})
->>> got = choose_phones(sheet, [PhoneSource("Mobile", "Mobile", "mobile"), PhoneSource("Phone", "Phone")])
+>>> got = choose_phones(sheet, [PhoneSource("Mobile", "Mobile", "mobile"),
+...                             PhoneSource("Phone", "Phone")])
 >>> got.e164.tolist(), got.column.tolist(), got.problem.tolist()
 (['+14155550101', '+12125550102', nan], ['Mobile', 'Phone', nan], [nan, nan, 'missing'])
 """

@@ -408,7 +408,8 @@ def phone_problems(values: Iterable[object] | pd.Series, region: str | None = "U
     libphonenumber makes of the digits; a number with an extension (``x101``, ``ext. 43``,
     ``;ext=5``, ``#22``) is ``extension``: a text reaches the line, never the extension.
 
-    >>> phone_problems(["4155550123.0", "call me", "(415) 555-012", "+14155550123", "212-555-0101 x7"]).tolist()
+    >>> phone_problems(["4155550123.0", "call me", "(415) 555-012", "+14155550123",
+    ...                 "212-555-0101 x7"]).tolist()
     ['excel_decimal', 'not_a_number', 'invalid', nan, 'extension']
     """
     text, e164, reason = _analyse(values, region)
@@ -443,7 +444,8 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
     """What a user should do about one flagged value (a sentence for the failures report).
 
     >>> phone_problem_message("excel_scientific", "4.15555E+09")
-    'Excel changed this number to scientific notation (4.15555E+09) and its digits are lost: format the Phone column as Text, re-enter the number from the source, and export again.'
+    'Excel changed this number to scientific notation (4.15555E+09) and its digits are lost: format
+    the Phone column as Text, re-enter the number from the source, and export again.'
     """
     shown = (
         ""
@@ -455,7 +457,8 @@ def phone_problem_message(reason: str, value: object, region: str | None = "US")
     if reason == "excel_scientific":
         return (
             f"Excel changed this number to scientific notation ({shown}) and its digits are lost: "
-            "format the Phone column as Text, re-enter the number from the source, and export again."
+            "format the Phone column as Text, re-enter the number from the source, "
+            "and export again."
         )
     if reason == "excel_decimal":
         return (

@@ -130,9 +130,15 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
         row = data.count(b"\n", 0, first) + 1
         head = data[:4096]
         if head.count(b"\x00") * 4 > len(head):
-            why = "it is probably UTF-16 without a byte-order mark. Save it from Excel as 'CSV UTF-8' (or pass --encoding utf-16-le)"
+            why = (
+                "it is probably UTF-16 without a byte-order mark. "
+                "Save it from Excel as 'CSV UTF-8' (or pass --encoding utf-16-le)"
+            )
         else:
-            why = "a sheet never has them: the file is damaged or not a text file. Remove them or export the sheet again"
+            why = (
+                "a sheet never has them: the file is damaged or not a text file. "
+                "Remove them or export the sheet again"
+            )
         raise SheetError(f"row {row}: the file contains NUL bytes; {why}", row=row)
     try:
         return body.decode("utf-16" if kind == "utf-16" else "utf-8"), {
@@ -144,7 +150,8 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
         if kind != "utf-8":
             row = _row_of(body[: exc.start].decode(kind, errors="replace"), exc.start)
             raise SheetError(
-                f"row {row}: the file starts with a {kind} byte-order mark but is not valid {kind}. "
+                f"row {row}: the file starts with a {kind} byte-order mark "
+                f"but is not valid {kind}. "
                 "Save it again as 'CSV UTF-8'",
                 row=row,
             ) from None
@@ -154,7 +161,8 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, dict[str, Any]]:
     except UnicodeDecodeError as exc:
         row = _row_of(data[: exc.start].decode("cp1252", errors="replace"), exc.start)
         raise SheetError(
-            f"row {row}: byte 0x{data[exc.start]:02X} is neither UTF-8 (byte {utf8_error.start + 1} "
+            f"row {row}: byte 0x{data[exc.start]:02X} is neither UTF-8 "
+            f"(byte {utf8_error.start + 1} "
             "is not) nor Windows-1252. Save the sheet as 'CSV UTF-8', or pass --encoding "
             "(e.g. --encoding latin-1)",
             row=row,
@@ -216,7 +224,8 @@ def find_header(rows: Sequence[Sequence[Any]]) -> int | None:
     above it has fewer filled cells (a title, a date range); failing that, the first row with
     two or more filled cells, else the first row with any. None when every row is empty.
 
-    >>> find_header([["Appointments, week of 12/07/2026"], [], ["Patient", "Cell Phone", "Appt Date"]])
+    >>> find_header([["Appointments, week of 12/07/2026"], [],
+    ...              ["Patient", "Cell Phone", "Appt Date"]])
     2
     """
     filled = [sum(1 for v in r if v is not None and str(v).strip()) for r in rows]
@@ -288,7 +297,8 @@ def _drop_unnamed(frame: pd.DataFrame, names: list[str], header_row: int) -> pd.
         if filled.any():
             row = int(frame.index[filled.to_numpy().argmax()])
             raise SheetError(
-                f"row {row}: column {column_letter(i)} has values but no header in row {header_row}: "
+                f"row {row}: column {column_letter(i)} has values "
+                f"but no header in row {header_row}: "
                 "give the column a name (or delete it)",
                 row=row,
             )
@@ -366,7 +376,8 @@ def _csv_header(
     if header_row is not None:
         if len(records) < header_row or not any(v.strip() for v in records[header_row - 1]):
             raise SheetError(
-                f"row {header_row} is {'empty' if len(records) >= header_row else 'past the end of the sheet'}: "
+                f"row {header_row} is "
+                f"{'empty' if len(records) >= header_row else 'past the end of the sheet'}: "
                 "--header-row names the row that holds the column names",
                 row=header_row,
             )
@@ -414,10 +425,7 @@ def _read_csv(
             index=pd.RangeIndex(header_at + 1, header_at + 1, name="row"),
         )
         return empty, header, details
-    if raw_utf8 is not None and sep_delimiter is None:
-        body = raw_utf8
-    else:
-        body = body_text.encode("utf-8")
+    body = raw_utf8 if raw_utf8 is not None and sep_delimiter is None else body_text.encode("utf-8")
     synthetic = [f"c{i}" for i in range(len(header))]
     read = pacsv.ReadOptions(column_names=synthetic, skip_rows=header_lines, block_size=16 << 20)
     parse_kw = {

@@ -13,7 +13,8 @@ Limits: above ``WARN_SEGMENTS`` (3) is worth a warning; above ``MAX_SEGMENTS`` (
 >>> info.encoding, info.units, info.segments, info.ucs2_chars
 ('UCS-2', 30, 1, ('🎉',))
 >>> sms_segments("Don\N{RIGHT SINGLE QUOTATION MARK}t forget: 10% off today" * 3).hint
-'Smart punctuation (’) forces UCS-2 (2 segments); with plain quotes, dashes and dots it is GSM-7: 1 segment, saving 1.'
+'Smart punctuation (’) forces UCS-2 (2 segments); with plain quotes, dashes and dots it is GSM-7: 1
+segment, saving 1.'
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def _count(text: str) -> tuple[str, int, int, tuple[str, ...]]:
 def plain_punctuation(text: str) -> str:
     """The text with smart quotes, dashes, ellipses and odd spaces swapped for plain ones.
 
-    >>> plain_punctuation("\N{LEFT DOUBLE QUOTATION MARK}Hi\N{RIGHT DOUBLE QUOTATION MARK} \N{EM DASH} see you\N{HORIZONTAL ELLIPSIS}")
+    >>> plain_punctuation("\N{LEFT DOUBLE QUOTATION MARK}Hi\N{RIGHT DOUBLE QUOTATION MARK} "
+    ...                   "\N{EM DASH} see you\N{HORIZONTAL ELLIPSIS}")
     '"Hi" - see you...'
     """
     return text.translate(_TRANSLATE)
@@ -168,7 +170,10 @@ def _hint(forced: tuple[str, ...], segments: int, plain_text: str) -> str | None
     if saving > 0:
         tail = f"{plain_segments} segment{'s' * (plain_segments != 1)}, saving {saving}."
     else:
-        tail = f"still {plain_segments} segment{'s' * (plain_segments != 1)}, but 160 characters per message instead of 70."
+        tail = (
+            f"still {plain_segments} segment{'s' * (plain_segments != 1)}, "
+            "but 160 characters per message instead of 70."
+        )
     return (
         f"Smart punctuation ({shown}) forces UCS-2 ({segments} segment{'s' * (segments != 1)}); "
         f"with plain quotes, dashes and dots it is GSM-7: {tail}"
@@ -190,7 +195,8 @@ def sms_segments(text: str, *, opt_out_footer: bool = False) -> SegmentInfo:
 
 
 def check_message(text: str, *, opt_out_footer: bool = False, force: bool = False) -> SegmentInfo:
-    """The message's SegmentInfo; ``MessageTooLong`` above 10 segments or 1,600 characters unless forced.
+    """The message's SegmentInfo; ``MessageTooLong`` above 10 segments or 1,600 characters
+    unless forced.
 
     >>> check_message("See you at 10:30!").segments
     1

@@ -49,7 +49,8 @@ def _parts(template: str) -> list[tuple[bool, str, str | None]]:
             name = name.strip()
             if not name:
                 raise TemplateError(
-                    f"empty merge field '{{{m.group(1)}}}' at character {m.start() + 1}: put a column "
+                    f"empty merge field '{{{m.group(1)}}}' at character {m.start() + 1}: "
+                    "put a column "
                     "name inside the braces, or write {{ }} for literal braces"
                 )
             parts.append((False, "".join(literal), None))
@@ -123,7 +124,8 @@ def check_template(
     >>> check_template("Hi {Nmae}!", ["Phone", "Name"])
     Traceback (most recent call last):
     ...
-    ptdata.sheets.errors.TemplateError: unknown merge field {Nmae}: did you mean {Name}? The sheet's columns are Phone, Name.
+    ptdata.sheets.errors.TemplateError: unknown merge field {Nmae}: did you mean {Name}? The sheet's
+    columns are Phone, Name.
     """
     columns = [str(c) for c in columns]
     mapping: dict[str, str] = {}
@@ -186,7 +188,8 @@ def render(template: str, frame: pd.DataFrame, *, na_rep: str = "") -> pd.Series
 def blank_merge_values(template: str, frame: pd.DataFrame) -> pd.Series:
     """Per row, the fields without a fallback that are empty there (``"Name, Time"``), else missing.
 
-    >>> blank_merge_values("Hi {Name} at {Time}", pd.DataFrame({"Name": ["Ana", ""], "Time": [None, "9"]})).tolist()
+    >>> sheet = pd.DataFrame({"Name": ["Ana", ""], "Time": [None, "9"]})
+    >>> blank_merge_values("Hi {Name} at {Time}", sheet).tolist()
     ['Time', 'Name']
     >>> blank_merge_values("Hi {Name|there}", pd.DataFrame({"Name": [""]})).isna().tolist()
     [True]

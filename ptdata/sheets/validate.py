@@ -22,12 +22,14 @@ for any other frame the first row is taken to be spreadsheet row 2. A sheet colu
 itself called ``row`` is kept as ``row (from sheet)``.
 
 >>> import pandas as pd
->>> sheet = pd.DataFrame({"Phone": ["(415) 555-0123", "4.15555E+09", "415-555-0123"], "Name": ["Ana", "Bo", "Cy"]})
+>>> sheet = pd.DataFrame({"Phone": ["(415) 555-0123", "4.15555E+09", "415-555-0123"],
+...                       "Name": ["Ana", "Bo", "Cy"]})
 >>> result = validate(sheet)
 >>> result.clean[["row", "Phone", "Name", "phone_column"]].to_dict("records")
 [{'row': 2, 'Phone': '+14155550123', 'Name': 'Ana', 'phone_column': 'Phone'}]
 >>> result.failures[["row", "column", "reason"]].to_dict("records")
-[{'row': 3, 'column': 'Phone', 'reason': 'excel_scientific'}, {'row': 4, 'column': 'Phone', 'reason': 'duplicate'}]
+[{'row': 3, 'column': 'Phone', 'reason': 'excel_scientific'},
+ {'row': 4, 'column': 'Phone', 'reason': 'duplicate'}]
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ _DUPLICATE_KEYS = {
 
 @dataclass(repr=False)
 class Validation:
-    """The outcome of ``validate``: ``clean`` rows, ``failures`` table and the counts around them."""
+    """The outcome of ``validate``: ``clean`` rows, ``failures`` table and the counts around
+    them."""
 
     kind: str
     clean: pd.DataFrame
@@ -134,7 +137,8 @@ class Validation:
     def groups_long(self) -> pd.DataFrame:
         """One line per (row, Group, Phone) of the clean rows: the Groups cells split.
 
-        >>> validate(pd.DataFrame({"Phone": ["4155550123"], "Groups": ["VIP | Staff"]})).groups_long()
+        >>> sheet = pd.DataFrame({"Phone": ["4155550123"], "Groups": ["VIP | Staff"]})
+        >>> validate(sheet).groups_long()
            row  Group         Phone
         0    2    VIP  +14155550123
         1    2  Staff  +14155550123
@@ -201,7 +205,8 @@ ADDED_COLUMNS = ("phone_column", "phone_as_written")
 
 
 def _public(prepared: pd.DataFrame) -> pd.DataFrame:
-    """The cleaned columns users see: the sheet's, then ``phone_column`` and ``phone_as_written``."""
+    """The cleaned columns users see: the sheet's, then ``phone_column`` and
+    ``phone_as_written``."""
     keep = [c for c in prepared.columns if not str(c).startswith("_")]
     added = [c for c in ADDED_COLUMNS if f"_{c}" in prepared.columns and c not in keep]
     out = prepared[keep + [f"_{c}" for c in added]]
@@ -251,7 +256,8 @@ def _strip(values: pd.Series) -> pd.Series:
 
 
 def _blank_rows(text: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is empty or spaces (checked column by column on the candidates only)."""
+    """Rows whose every cell is empty or spaces (checked column by column on the candidates
+    only)."""
     candidates = np.arange(len(text))
     for column in text.columns:
         if not len(candidates):
@@ -346,7 +352,7 @@ _FIRST, _E164 = "\x00first\x00", "\x00e164\x00"
 def _fill(template: pd.Series, first: np.ndarray, e164: np.ndarray) -> pd.Series:
     """Duplicate sentences with each row's own first row and number in place of the placeholders."""
     out = []
-    for text, f, e in zip(template.to_numpy(dtype=object), first, e164):
+    for text, f, e in zip(template.to_numpy(dtype=object), first, e164, strict=True):
         out.append(
             text.replace(_FIRST, str(int(f))).replace(_E164, "This number" if e is None else str(e))
         )
@@ -378,7 +384,9 @@ def _failures(
     columns = list(text.columns)
     records: list[dict[str, Any]] = []
     table = cases["index"].isna().to_numpy()
-    for case, check in zip(cases.loc[table, "failure_case"], cases.loc[table, "check"]):
+    for case, check in zip(
+        cases.loc[table, "failure_case"], cases.loc[table, "check"], strict=True
+    ):
         if check == "column_in_dataframe":
             records.append(
                 {
@@ -510,7 +518,8 @@ def validate(
     if phone_columns is not None or columns or "phone_sources" not in read:
         read.update(phone_sources=layout.stored(), layout_notes=layout.notes)
     text = _as_text(frame)
-    text.attrs = {}  # pandas deep-copies attrs on every operation; the read facts are kept in `read`
+    # pandas deep-copies attrs on every operation; the read facts are kept in `read`
+    text.attrs = {}
     text.index = _row_numbers(frame)
     if "row" in text.columns:  # the name is taken by the spreadsheet row number in ``clean``
         text = text.rename(columns={"row": "row (from sheet)"})

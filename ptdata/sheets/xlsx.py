@@ -49,7 +49,8 @@ def available_memory() -> int:
 def cell_text(value: Any, number_format: str | None) -> str | None:
     """A cell as the text a person sees in it, without Excel's number-to-float damage.
 
-    >>> cell_text(4155550123.0, "General"), cell_text(442079460958, '"+"0'), cell_text(2134, "00000")
+    >>> (cell_text(4155550123.0, "General"), cell_text(442079460958, '"+"0'),
+    ...  cell_text(2134, "00000"))
     ('4155550123', '+442079460958', '02134')
     """
     if value is None:
@@ -97,8 +98,9 @@ def _refuse_oversized(content: bytes, budget: int) -> None:
                 if need > budget:
                     raise SheetError(
                         f"the workbook's text table (xl/sharedStrings.xml: {info.file_size:,} "
-                        f"bytes, {count:,} strings) would need about {need / 1e9:.1f} GB, more than "
-                        f"this machine has free ({budget / 1e9:.1f} GB): the file is damaged or far "
+                        f"bytes, {count:,} strings) would need about {need / 1e9:.1f} GB, "
+                        f"more than this machine has free ({budget / 1e9:.1f} GB): "
+                        "the file is damaged or far "
                         "larger than a contact sheet. Open it in Excel and save it again, or save "
                         "the sheet as 'CSV UTF-8'"
                     )

@@ -10,6 +10,7 @@ plan that is confirmed is exactly the one that was shown. A group counts as its 
 >>> import ptdata, ptdata.widgets
 >>> form = ptdata.widgets.ComposeForm(ptdata.PowerTextor(), contacts=frame)
 >>> form                                   # the last line of a cell shows it
+ComposeForm(...)
 """
 
 from __future__ import annotations
@@ -411,7 +412,8 @@ class ComposeForm(w.VBox):
         return not problems
 
     def _start(self) -> bool:
-        """Clear what the last click showed; False while a send runs or when something is missing."""
+        """Clear what the last click showed; False while a send runs or when something is
+        missing."""
         if self._sending:
             return False
         self.error = None

@@ -5,9 +5,11 @@ first few messages as sent (the opt-out footer included, blank merge values flag
 phone that steps through every recipient's own message. It renders with the same template
 and segment rules as ``plan``, so what it shows is what goes out.
 
+>>> labels = frame["Name"].tolist()
 >>> preview = MessagePreview()
 >>> look = preview.show("Hi {Name}", footer=True, frame=frame, labels=labels)
 >>> look.segments, look.longest        # segments in all, and the longest message's
+(10, 1)
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class MessagePreview(w.VBox):
         total = int((seg * each).sum())
         sent = (bodies + OPT_OUT_FOOTER) if footer else bodies
         labels = labels or [str(p) for p in frame.get("Phone", pd.Series(range(len(frame))))]
-        self._set(list(zip(labels, sent, blanks, seg.tolist())))
+        self._set(list(zip(labels, sent, blanks, seg.tolist(), strict=True)))
         audience = render.audience_text(int(each.sum()), total, price)
         self.counter.value = render.counter_html(
             sms_segments(bodies[0], opt_out_footer=footer),

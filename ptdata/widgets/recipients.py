@@ -5,9 +5,11 @@ ContactsCount) or paste numbers. ``refresh`` finds, with the rules ``plan`` appl
 checked, duplicates, opt-outs), the recipients that can receive the message: the message
 preview renders exactly those.
 
+>>> from ptdata.widgets.state import FormState, contacts_frame, recipients_frame
 >>> picker = RecipientsPicker(client, contacts_frame(sheet))
 >>> picker.refresh(frame)            # the recipients frame the form's state gives
 >>> picker.live, picker.labels, picker.weights
+(...)
 """
 
 from __future__ import annotations
@@ -149,7 +151,9 @@ class RecipientsPicker(w.VBox):
         names = (
             live["name"].fillna("").astype("str") + " " + live["last_name"].fillna("").astype("str")
         ).str.strip()
-        self.labels = [f"{n} · {ph}" if n else ph for n, ph in zip(names, live["phone"])]
+        self.labels = [
+            f"{n} · {ph}" if n else ph for n, ph in zip(names, live["phone"], strict=True)
+        ]
         self.weights = [1] * len(self.live)
         self.show_counts(p)
 
@@ -201,7 +205,7 @@ class RecipientsPicker(w.VBox):
             labels, phones = labels[keep], phones[keep]
         seen: set[str] = set()
         options = []
-        for label, phone in zip(labels, phones):
+        for label, phone in zip(labels, phones, strict=True):
             if phone and phone not in seen:
                 seen.add(phone)
                 options.append((label, phone))

@@ -110,7 +110,8 @@ def previews_html(messages: Iterable[tuple[str, str, Any]]) -> str:
     """The first messages as sent (footer included), each under its recipient; blanks flagged.
 
     >>> previews_html([("+14155550101", "Hi Ana", None)])
-    '<div class="ptdata-previews" style="line-height:1.35"><div style="margin:3px 0"><b>+14155550101</b>: <span style="white-space:pre-wrap">Hi Ana</span></div></div>'
+    '<div class="ptdata-previews" style="line-height:1.35"><div style="margin:3px
+    0"><b>+14155550101</b>: <span style="white-space:pre-wrap">Hi Ana</span></div></div>'
     """
     rows = "".join(
         f'<div style="margin:3px 0"><b>{_e(who)}</b>: <span style="white-space:pre-wrap">'
@@ -349,7 +350,8 @@ def report_html(
 def error_html(exc: BaseException) -> str:
     """A readable message for a failure, never a traceback.
 
-    >>> "did you mean {Name}?</div>" in error_html(ValueError("unknown merge field {Nmae}: did you mean {Name}?"))
+    >>> error = ValueError("unknown merge field {Nmae}: did you mean {Name}?")
+    >>> "did you mean {Name}?</div>" in error_html(error)
     True
     """
     return f'<div class="ptdata-error" style="{_ERROR}">{_e(error_text(exc))}</div>'

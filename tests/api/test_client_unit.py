@@ -312,7 +312,7 @@ def test_a_closed_client_says_so_in_the_family():
         ),
         pytest.param(
             lambda key: (
-                '{"Success": false, "Error": {"Message": "bad %s"}}' % key.replace("/", "\\/")
+                '{"Success": false, "Error": {"Message": "bad ' + key.replace("/", "\\/") + '"}}'
             ),
             id="json-escaped",
         ),

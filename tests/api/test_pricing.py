@@ -57,12 +57,3 @@ def test_cost_text_is_exact_decimal_arithmetic():
     assert cost_text(125_000, price) == "est. $987.50 (125,000 segments × $0.0079)"
     assert cost_text(3, None) is None
     assert money(Decimal("0.1") * 3) == "$0.30"
-
-
-def test_docstring_examples():
-    import doctest
-
-    from ptdata.api import pricing
-
-    result = doctest.testmod(pricing)
-    assert result.attempted > 0 and result.failed == 0

@@ -260,7 +260,9 @@ def test_demo_runs_the_sample_campaign_and_writes_reports(cli, tmp_path):
     assert reminders["offset"].unique().tolist() == ["1 day before at 18:00"]
     assert reminders["tz"].notna().all()
     # 18:00 the evening before, in each patient's own zone
-    local = [t.tz_convert(z) for t, z in zip(reminders["scheduled_for"], reminders["tz"])]
+    local = [
+        t.tz_convert(z) for t, z in zip(reminders["scheduled_for"], reminders["tz"], strict=True)
+    ]
     assert {f"{t:%H:%M}" for t in local} == {"18:00"}
 
 

@@ -319,7 +319,7 @@ def test_the_opt_out_audit_finds_texts_after_a_stop_and_scheduled_ones_still_due
     run(_plan(ROWS.iloc[:3], campaign="Due", at=later, to="new-contacts"), client, ledger=None)
     stops = pd.concat([stops, _stop(PHONES[2], pd.Timestamp.now(tz="UTC"))])
     audit = ptdata.opt_out_audit(stops)
-    assert sorted(zip(audit["phone"], audit["campaign"], audit["problem"])) == [
+    assert sorted(zip(audit["phone"], audit["campaign"], audit["problem"], strict=True)) == [
         (PHONES[0], "After", "sent_after_opt_out"),
         (PHONES[0], "Before", "sent_after_opt_out"),
         (PHONES[0], "Due", "scheduled_after_opt_out"),

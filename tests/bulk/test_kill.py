@@ -21,7 +21,8 @@ FIXED = "Hi {Name}, doors open at 9!"
 
 def _write(folder, phones, names, template):
     (folder / "list.csv").write_text(
-        "Phone,Name\n" + "".join(f"{p},{n}\n" for p, n in zip(phones, names)), encoding="utf-8"
+        "Phone,Name\n" + "".join(f"{p},{n}\n" for p, n in zip(phones, names, strict=True)),
+        encoding="utf-8",
     )
     (folder / "msg.txt").write_text(template, encoding="utf-8")
 
@@ -171,7 +172,7 @@ def test_a_killed_send_rerun_after_an_edit_texts_nobody_twice(sandbox, tmp_path,
     report = ptdata.read_report(state["folder"] / "report.csv")
     assert len(report) == len(state["phones"])
     assert report["row"].tolist() == list(range(2, len(state["phones"]) + 2))
-    status = dict(zip(report["phone"], report["status"]))
+    status = dict(zip(report["phone"], report["status"], strict=True))
     assert set(status.values()) <= {"sent", "skipped", "unknown"}
     for phone, s in status.items():
         if phone in state["suppressed"] and phone not in before:

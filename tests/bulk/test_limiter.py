@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_calls_are_evenly_spaced_at_98_percent_of_the_rate():
     clock = FakeClock()
     limiter = RateLimiter(20, clock=clock, sleep=clock.sleep)
     times = _times(limiter, clock, 60)
-    gaps = {round(b - a, 9) for a, b in zip(times, times[1:])}
+    gaps = {round(b - a, 9) for a, b in pairwise(times)}
     assert gaps == {round(1 / (20 * 0.98), 9)}
     assert times[0] == 1000.0  # the first call does not wait
 
@@ -125,7 +126,7 @@ def test_a_caller_woken_late_does_not_pass_together_with_the_next():
 
     limiter = RateLimiter(10, headroom=1.0, clock=clock, sleep=sleep)
     times = _times(limiter, clock, 4)
-    gaps = [round(b - a, 6) for a, b in zip(times, times[1:])]
+    gaps = [round(b - a, 6) for a, b in pairwise(times)]
     assert min(gaps) >= 0.1 - 1e-6
     assert gaps[0] == pytest.approx(0.18)  # slot at +0.1 missed by 80 ms: the next waits for it
 
@@ -140,7 +141,7 @@ def test_wake_ups_a_fraction_of_a_millisecond_late_cost_no_second_sleep():
 
     limiter = RateLimiter(20, clock=clock, sleep=sleep)
     times = _times(limiter, clock, 41)
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     assert len(sleeps) == 40  # one sleep per paced call, none to make up 0.3 ms
     assert min(gaps) > 1 / 20
     assert _max_in_any_second(times) <= 20
@@ -156,7 +157,7 @@ def test_a_429_holds_everyone_back_as_asked_and_halves_the_pace_then_it_recovers
     assert clock.now - start == pytest.approx(2.0)  # Retry-After honoured for the next caller
     assert limiter.current_rate == pytest.approx(20 * 0.98 / 2)
     times = _times(limiter, clock, 5)
-    assert min(b - a for a, b in zip(times, times[1:])) == pytest.approx(2 / (20 * 0.98))
+    assert min(b - a for a, b in pairwise(times)) == pytest.approx(2 / (20 * 0.98))
     for _ in range(40):  # each success brings the pace a step back, never past the limit
         limiter.recover()
     assert limiter.current_rate == pytest.approx(20 * 0.98)

@@ -16,9 +16,9 @@ import ptdata
 PHONES = [f"+1415555{2000 + i}" for i in range(24)]
 
 
-def _plan(n=len(PHONES)):
+def _plan():
     return ptdata.plan(
-        frame(Phone=PHONES[:n], Name=[f"Guest {i}" for i in range(n)]),
+        frame(Phone=PHONES, Name=[f"Guest {i}" for i in range(len(PHONES))]),
         template="Hi {Name}",
         now=DAY,
     )

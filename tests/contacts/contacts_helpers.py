@@ -25,7 +25,7 @@ def gets(sandbox) -> list[str]:
 
 
 def by_phone(frame, column: str) -> dict:
-    return dict(zip(frame["phone"], frame[column]))
+    return dict(zip(frame["phone"], frame[column], strict=True))
 
 
 def records(frame, columns: list[str]) -> list[dict]:

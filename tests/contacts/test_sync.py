@@ -284,7 +284,7 @@ def test_a_refused_key_stops_the_sync_and_the_rest_are_skipped(sandbox, client, 
     result = sync(sheet(CRM), client, rate=5)
 
     todo = result.frame[result.frame["action"].isin(["create", "update"])]
-    assert sorted(zip(todo["status"], todo["reason"])) == [
+    assert sorted(zip(todo["status"], todo["reason"], strict=True)) == [
         ("failed", "auth"),
         ("skipped", "run_stopped"),
         ("skipped", "run_stopped"),

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pandas as pd
 import pytest
 from contacts_helpers import records
 
 from ptdata.api.results import Group
-from ptdata.contacts import diff as diff_module
 from ptdata.contacts.diff import diff_contacts, names_match, resolve_group_names
 
 
@@ -153,8 +150,3 @@ def test_group_membership_differences_are_computed_per_row():
         {"group_ids": None, "missing_groups": None, "extra_groups": "Staff"},
         {"group_ids": "g2", "missing_groups": "Staff", "extra_groups": None},  # a new contact
     ]
-
-
-def test_the_module_examples_run():
-    result = doctest.testmod(diff_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

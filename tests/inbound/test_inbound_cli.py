@@ -1,4 +1,5 @@
-"""``ptdata listen`` as a real process (SIGKILL, SIGTERM, --register) and ``ptdata inbound summary``."""
+"""``ptdata listen`` as a real process (SIGKILL, SIGTERM, --register) and ``ptdata inbound
+summary``."""
 
 from __future__ import annotations
 

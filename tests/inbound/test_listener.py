@@ -1,4 +1,5 @@
-"""The webhook listener over a real socket on 127.0.0.1: exact dumps, secrets, limits, durability."""
+"""The webhook listener over a real socket on 127.0.0.1: exact dumps, secrets, limits,
+durability."""
 
 from __future__ import annotations
 
@@ -202,10 +203,12 @@ def test_a_dump_cut_mid_line_gets_a_newline_first(tmp_path):
 
 
 def test_one_listener_per_dump(tmp_path):
-    with serve_listener(tmp_path / "d.jsonl"):
-        with pytest.raises(RuntimeError, match="already being written by another listener"):
-            with serve_listener(tmp_path / "d.jsonl"):
-                pass
+    with (
+        serve_listener(tmp_path / "d.jsonl"),
+        pytest.raises(RuntimeError, match="already being written by another listener"),
+        serve_listener(tmp_path / "d.jsonl"),
+    ):
+        pass
 
 
 def test_sandbox_delivers_to_the_listener(tmp_path, sandbox, client):

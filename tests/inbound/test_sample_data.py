@@ -23,10 +23,10 @@ def test_every_sample_reply_arrives_between_8_and_21_where_its_sender_lives():
         )
     )
     assert zones["tz"].notna().all()
-    local = [at.tz_convert(tz) for at, tz in zip(inbound["received_at"], zones["tz"])]
+    local = [at.tz_convert(tz) for at, tz in zip(inbound["received_at"], zones["tz"], strict=True)]
     late_or_early = [
         f"{sender} at {t:%a %H:%M} ({t.tzinfo})"
-        for sender, t in zip(inbound["From"], local)
+        for sender, t in zip(inbound["From"], local, strict=True)
         if not 8 <= t.hour < 21
     ]
     assert late_or_early == []

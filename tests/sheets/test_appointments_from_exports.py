@@ -1,4 +1,5 @@
-"""Appointment times as booking exports write them, and the exact reminder fields Power Textor gets."""
+"""Appointment times as booking exports write them, and the exact reminder fields Power Textor
+gets."""
 
 from __future__ import annotations
 

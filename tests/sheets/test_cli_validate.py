@@ -26,7 +26,8 @@ def test_the_messy_sample_fails_with_a_summary_of_its_bad_rows(tmp_path):
     lines = result.stdout.splitlines()
     assert (
         lines[0]
-        == f"{SAMPLES / 'contacts_messy.csv'}: 17 rows read as contacts (2 blank skipped): 4 valid, 11 failed"
+        == f"{SAMPLES / 'contacts_messy.csv'}: 17 rows read as contacts (2 blank skipped): "
+        "4 valid, 11 failed"
     )
     assert lines[1:12] == [
         "  read as UTF-8 with BOM, semicolon-separated",
@@ -77,7 +78,8 @@ def test_the_clean_sample_exits_0():
     result = run(str(SAMPLES / "contacts_clean.csv"))
     assert result.exit_code == 0
     assert result.stdout == (
-        f"{SAMPLES / 'contacts_clean.csv'}: 10 rows read as contacts (0 blank skipped): 10 valid, 0 failed\n"
+        f"{SAMPLES / 'contacts_clean.csv'}: 10 rows read as contacts (0 blank skipped): 10 valid, "
+        "0 failed\n"
         "  read as UTF-8, comma-separated\n"
     )
 

@@ -81,7 +81,8 @@ LAYOUTS = [
             (5, None, None, "missing"),
         ],
         [
-            "  phone: the Mobile one of Phone 1 - Value, Phone 2 - Value (by its Label), else Phone 1 - Value, "
+            "  phone: the Mobile one of Phone 1 - Value, Phone 2 - Value (by its Label), else "
+            "Phone 1 - Value, "
             "else Phone 2 - Value"
         ],
         id="google",

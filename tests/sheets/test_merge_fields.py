@@ -1,8 +1,7 @@
-"""Merge fields as people write them: fallbacks, the file's own spelling, blanks never sent unseen."""
+"""Merge fields as people write them: fallbacks, the file's own spelling, blanks never sent
+unseen."""
 
 from __future__ import annotations
-
-import io
 
 import pandas as pd
 import pytest
@@ -10,7 +9,10 @@ import pytest
 import ptdata
 from ptdata.sheets.templates import render
 
-SHEET = "Mobile Phone Number,First Name,Order\n(415) 555-0101,Ana,A-1\n(415) 555-0102,,A-2\n(415) 555-0103,  ,A-3\n"
+SHEET = (
+    "Mobile Phone Number,First Name,Order\n(415) 555-0101,Ana,A-1\n(415) 555-0102,,A-2\n"
+    "(415) 555-0103,  ,A-3\n"
+)
 
 
 def bodies(sandbox) -> list[str]:
@@ -77,7 +79,8 @@ def test_a_blank_field_without_a_fallback_stops_the_send_naming_the_row_and_the_
     )
     assert result.exit_code == 1
     assert (
-        "error: 2 rows cannot be sent (row 3: {First Name} is empty on this row: fill it in, give the "
+        "error: 2 rows cannot be sent (row 3: {First Name} is empty on this row: fill it in, give "
+        "the "
         "field a fallback ({First Name|...}), or send it as it is (--on-blank send); row 4:"
     ) in result.output
     assert "--skip-invalid" in result.output and "skip_invalid=" not in result.output

@@ -107,7 +107,10 @@ def test_google_types_say_per_row_which_number_is_the_mobile_and_multi_values_ar
 
 
 def test_phone_columns_set_the_order_and_only_those_columns_are_tried():
-    data = b"Name,Phone,Mobile,Work\nAna,(212) 555-0101,(415) 555-0101,(646) 555-0101\nBo,,(415) 555-0102,\n"
+    data = (
+        b"Name,Phone,Mobile,Work\nAna,(212) 555-0101,(415) 555-0101,(646) 555-0101\n"
+        b"Bo,,(415) 555-0102,\n"
+    )
     assert chosen(data, phone_columns=["work", "Phone"]) == [
         (2, "+16465550101", "Work"),
         (3, None, None),

@@ -117,8 +117,10 @@ def test_excel_damage_is_flagged_even_when_libphonenumber_accepts_the_digits():
         pytest.param(
             "excel_scientific",
             "4.15555E+09",
-            "Excel changed this number to scientific notation (4.15555E+09) and its digits are lost: "
-            "format the Phone column as Text, re-enter the number from the source, and export again.",
+            "Excel changed this number to scientific notation (4.15555E+09) and its digits are "
+            "lost: "
+            "format the Phone column as Text, re-enter the number from the source, and export "
+            "again.",
             id="scientific",
         ),
         pytest.param(
@@ -130,14 +132,16 @@ def test_excel_damage_is_flagged_even_when_libphonenumber_accepts_the_digits():
         pytest.param(
             "invalid",
             "(415) 555-012",
-            "'(415) 555-012' is not a valid phone number: it has 9 digits, too few for a US number. "
+            "'(415) 555-012' is not a valid phone number: it has 9 digits, too few for a US "
+            "number. "
             "A number outside North America needs + and its country code.",
             id="too-short",
         ),
         pytest.param(
             "invalid",
             "+1 200 555 0123",
-            "'+1 200 555 0123' is not a valid phone number: no North American number starts like this; "
+            "'+1 200 555 0123' is not a valid phone number: no North American number starts like "
+            "this; "
             "check the area code and the next 3 digits.",
             id="unassigned",
         ),

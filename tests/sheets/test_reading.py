@@ -261,7 +261,8 @@ def test_ragged_rows_error_suggests_quoting_and_the_delimiter():
         read_sheet(io.BytesIO(b"Phone,Name\n1,Smith, Jr\n"))
     assert str(err.value) == (
         "row 2: 3 values but the header has 2 columns. A value containing the delimiter ',' must "
-        "be in double quotes (\"Smith, Jr.\"); fix the row, or pass --delimiter if ',' is the wrong one"
+        "be in double quotes (\"Smith, Jr.\"); fix the row, or pass --delimiter if ',' is the "
+        "wrong one"
     )
     assert err.value.row == 2
 

@@ -1,4 +1,5 @@
-"""Every command of the README's tour, run exactly as written, in a terminal, against the sandbox."""
+"""Every command of the README's tour, run exactly as written, in a terminal, against the
+sandbox."""
 
 from __future__ import annotations
 

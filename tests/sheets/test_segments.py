@@ -86,8 +86,10 @@ def test_a_footer_on_a_ucs2_message_is_counted_in_utf16_units():
     ("text", "hint"),
     [
         pytest.param(
-            "Don’t miss our sale: 20% off everything in store today and tomorrow only – see you there…",
-            "Smart punctuation (’ – …) forces UCS-2 (2 segments); with plain quotes, dashes and dots "
+            "Don’t miss our sale: 20% off everything in store today and tomorrow only – see you "
+            "there…",
+            "Smart punctuation (’ – …) forces UCS-2 (2 segments); with plain quotes, dashes and "
+            "dots "
             "it is GSM-7: 1 segment, saving 1.",
             id="saves-a-segment",
         ),

@@ -1,4 +1,5 @@
-"""One set of sheet options on validate, send and contacts sync, spelled as the command line spells them."""
+"""One set of sheet options on validate, send and contacts sync, spelled as the command line spells
+them."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def test_the_messy_sample_reports_exactly_its_bad_rows():
     assert result.failed_rows == [4, 5, 7, 8, 9, 11, 12, 13, 16, 17, 18]
     assert result.duplicates == 2
     assert not result.ok
-    messages = dict(zip(result.failures["row"], result.failures["message"]))
+    messages = dict(zip(result.failures["row"], result.failures["message"], strict=True))
     assert (
         messages[7]
         == "+14155550111 is already on row 2, which is kept: delete this row or correct the number."
@@ -204,9 +204,11 @@ def test_time_zone_messages_suggest_a_fix():
         )
     )
     assert result.failures["message"].tolist()[1:] == [
-        "'America/New_Yrok' is not an IANA time zone name (did you mean America/New_York?); write it like "
+        "'America/New_Yrok' is not an IANA time zone name (did you mean America/New_York?); write "
+        "it like "
         "America/New_York or Europe/London, or leave it empty to use the number's own zone.",
-        "MST is a fixed offset without daylight saving time; use the IANA name of the place, e.g. America/Denver.",
+        "MST is a fixed offset without daylight saving time; use the IANA name of the place, e.g. "
+        "America/Denver.",
     ]
     assert (
         result.failures["message"].iloc[0]

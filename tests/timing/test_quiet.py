@@ -310,9 +310,12 @@ def test_agrees_with_minute_by_minute_brute_force():
         states=pd.Series(states),
         now=NOW,
     )
-    expected = [_reference(a, z.split(";"), s, quiet) for a, z, s in zip(instants, zones, states)]
+    expected = [
+        _reference(a, z.split(";"), s, quiet)
+        for a, z, s in zip(instants, zones, states, strict=True)
+    ]
     assert [t.to_pydatetime() for t in out["send_at_utc"]] == expected
-    assert out["shifted"].tolist() == [e != a for e, a in zip(expected, instants)]
+    assert out["shifted"].tolist() == [e != a for e, a in zip(expected, instants, strict=True)]
 
 
 def test_lists_line_up_by_position_with_the_sheet_rows():

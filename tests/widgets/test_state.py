@@ -353,13 +353,3 @@ def test_allow_long_passes_force_long_to_plan():
     state = FormState(source="numbers", numbers="+14155550101", body="x", allow_long=True)
     assert plan_arguments(state)[1]["force_long"] is True
     assert "force_long" not in plan_arguments(FormState(source="numbers", body="x"))[1]
-
-
-def test_docstring_examples():
-    import doctest
-
-    from ptdata.widgets import render, state, tables
-
-    for module in (render, state, tables):
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0, module.__name__
