@@ -513,6 +513,7 @@ def plan(
         campaign_name=campaign.strip() if campaign else None,
         message_as_written=_as_written(body, template, body_column),
         timing_asked=json.dumps(timing_asked, sort_keys=True, default=_asked_text),
+        suppressed=frozenset(suppressed),
     )
     return Plan(out, settings)
 

@@ -1,4 +1,5 @@
-"""Merge fields as people write them: fallbacks, the file's own spelling, blanks never sent unseen."""
+"""Merge fields as people write them: fallbacks, the file's own spelling, blanks never sent
+unseen."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import pytest
 import ptdata
 from ptdata.sheets.templates import render
 
-SHEET = "Mobile Phone Number,First Name,Order\n(415) 555-0101,Ana,A-1\n(415) 555-0102,,A-2\n(415) 555-0103,  ,A-3\n"
+SHEET = (
+    "Mobile Phone Number,First Name,Order\n"
+    "(415) 555-0101,Ana,A-1\n(415) 555-0102,,A-2\n(415) 555-0103,  ,A-3\n"
+)
 
 
 def bodies(sandbox) -> list[str]:
@@ -77,8 +81,9 @@ def test_a_blank_field_without_a_fallback_stops_the_send_naming_the_row_and_the_
     )
     assert result.exit_code == 1
     assert (
-        "error: 2 rows cannot be sent (row 3: {First Name} is empty on this row: fill it in, give the "
-        "field a fallback ({First Name|...}), or send it as it is (--on-blank send); row 4:"
+        "error: 2 rows cannot be sent (row 3: {First Name} is empty on this row: fill it in, "
+        "give the field a fallback ({First Name|...}), or send it as it is (--on-blank send); "
+        "row 4:"
     ) in result.output
     assert "--skip-invalid" in result.output and "skip_invalid=" not in result.output
     assert bodies(sandbox) == []
@@ -140,8 +145,8 @@ def test_on_blank_send_sends_the_hole_and_says_how_many(cli, sheet, tmp_path, sa
     )
     assert asked.exit_code == 2  # no terminal: the question is shown, nothing is sent
     assert (
-        "Send 3 messages in 2 API calls (3 segments; 2 with an empty merge field) through"
-        in asked.output
+        "Send 3 messages to 3 recipients (1 segment each, 3 in all; 2 with an empty merge field) "
+        "in 2 API calls through" in asked.output
     )
     sent = cli(
         "send",
@@ -205,7 +210,10 @@ def test_render_falls_back_per_use_and_an_empty_fallback_means_blank_is_fine():
 
 
 def test_a_campaign_sheet_row_with_a_blank_field_fails_validation():
-    data = b"Phone,Name,Body\n4155550101,Ana,Hi {Name}\n4155550102,,Hi {Name}\n4155550103,,Hi {Name|there}\n"
+    data = (
+        b"Phone,Name,Body\n4155550101,Ana,Hi {Name}\n4155550102,,Hi {Name}\n"
+        b"4155550103,,Hi {Name|there}\n"
+    )
     result = ptdata.validate(ptdata.read_sheet(io.BytesIO(data)), "campaign")
     assert result.failures[["row", "column", "reason"]].values.tolist() == [
         [3, "Body", "blank_merge_field"]
