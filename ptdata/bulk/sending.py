@@ -158,10 +158,10 @@ def send_test(
 
     What ``send(plan, client, test_to=to)`` does (see ``ptdata.bulk.sendtest``).
     """
-    from ptdata.bulk.sendtest import test_numbers, test_plan
+    from ptdata.bulk.sendtest import plan_for_test, read_test_numbers
 
-    numbers, written = test_numbers(to, region)
-    test = test_plan(plan, numbers, written)
+    numbers, written = read_test_numbers(to, region)
+    test = plan_for_test(plan, numbers, written)
     job_id = uuid.uuid4().hex
     notes = [
         "a test: only the test numbers were texted, now; the campaign itself was not sent "

@@ -34,7 +34,7 @@ from ptdata.api.errors import UsageError
 from ptdata.api.operations import find_operation
 from ptdata.bulk.plans import Plan
 
-__all__ = ["refuse_campaign_options", "test_numbers", "test_plan"]
+__all__ = ["plan_for_test", "read_test_numbers", "refuse_campaign_options"]
 
 #: the message kind a test goes as, and its recipient shape (a reminder has no "now")
 _TEST_KIND = {
@@ -49,10 +49,10 @@ _OPTED_OUT = ("opted_out", "unsubscribed_at_power_textor")
 _TIMING_REASONS = ("quiet_hours", "quiet_hours_no_schedule", "in_past", "after_appointment")
 
 
-def test_numbers(numbers: Any, region: str = "US") -> tuple[list[str], list[str]]:
+def read_test_numbers(numbers: Any, region: str = "US") -> tuple[list[str], list[str]]:
     """(E.164, as written) of the test numbers, each once; a number that is not valid stops.
 
-    >>> test_numbers(["(415) 555-0199", "+14155550199", "415 555 0198"])
+    >>> read_test_numbers(["(415) 555-0199", "+14155550199", "415 555 0198"])
     (['+14155550199', '+14155550198'], ['(415) 555-0199', '415 555 0198'])
     """
     from ptdata.sheets.phones import phone_problem_message, phone_verdicts
@@ -79,7 +79,7 @@ def test_numbers(numbers: Any, region: str = "US") -> tuple[list[str], list[str]
     return list(seen), list(seen.values())
 
 
-def test_plan(plan: Plan, numbers: list[str], written: list[str] | None = None) -> Plan:
+def plan_for_test(plan: Plan, numbers: list[str], written: list[str] | None = None) -> Plan:
     """The plan of a test: the first recipient's message, now, to ``numbers`` (E.164).
 
     One row per test number, ``note`` saying whose message it is; numbers that opted out

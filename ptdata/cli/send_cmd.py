@@ -797,10 +797,10 @@ def _send_test(the_plan, client, numbers, ledger, report_path, rate, no_progress
     """``--test-to``: the test alone, said so before and after."""
     from ptdata.api.errors import UsageError
     from ptdata.bulk.sending import send_test
-    from ptdata.bulk.sendtest import test_numbers
+    from ptdata.bulk.sendtest import read_test_numbers
 
     try:
-        many = plural(len(test_numbers(list(numbers), region or "US")[0]), "test number")
+        many = plural(len(read_test_numbers(list(numbers), region or "US")[0]), "test number")
         click.echo(
             f"test: the first recipient's message goes now to {many} only; the campaign "
             "itself is not sent"

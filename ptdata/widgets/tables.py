@@ -10,8 +10,8 @@ happened (status), when it goes out (in the recipient's own time), segments, and
 ...     "status": ["skipped"], "reason": ["invalid"], "message": ["the message is 12 segments "
 ...     "/ 1700 characters (the limit is 10 segments or 1600 characters); shorten it or pass "
 ...     "force_long=True"], "note": [None], "segments": [12]})
->>> table_frame(frame).loc[0, "note"]
-'the message is 12 segments / 1700 characters (the limit is 10 segments or 1600 characters); shorten it, or tick “Allow a long message” under the message'
+>>> print(table_frame(frame).loc[0, "note"].partition("; ")[2])
+shorten it, or tick “Allow a long message” under the message
 """
 
 from __future__ import annotations
@@ -52,14 +52,15 @@ _FORM_WORDS = (
         "choose a time zone under When, or “Send at any hour”",
     ),
     (re.compile(r"^template: "), "Message: "),
+    (re.compile(r"^test number "), "Test numbers: "),
 )
 
 
 def form_words(text: str) -> str:
     """A library message reworded for the form: its fields, not Python arguments.
 
-    >>> form_words("at=2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20 19:00 UTC)")
-    'When: 2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20 19:00 UTC); pick a later date or time.'
+    >>> print(form_words("at=2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20)"))
+    When: 2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20); pick a later date or time.
     """
     for pattern, words in _FORM_WORDS:
         text = pattern.sub(words, text)
@@ -94,7 +95,7 @@ def _note(frame: pd.DataFrame) -> pd.Series:
 
     notes = [
         "; ".join(p for p in (m, n) if p) or r.replace("_", " ")
-        for m, n, r in zip(cell("message"), cell("note"), cell("reason"))
+        for m, n, r in zip(cell("message"), cell("note"), cell("reason"), strict=True)
     ]
     return pd.Series([form_words(t) for t in notes], index=frame.index, dtype="str")
 
@@ -143,7 +144,7 @@ def table_html(frame: pd.DataFrame, css_class: str, *, members: Any = None) -> s
     rows = []
     for values in shown.itertuples(index=False):
         cells = []
-        for col, value in zip(shown.columns, values):
+        for col, value in zip(shown.columns, values, strict=True):
             text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
             cls = ' class="ptdata-note"' if col == "note" else ""
             cells.append(f"<td{cls}>{html.escape(str(text))}</td>")
