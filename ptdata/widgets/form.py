@@ -267,9 +267,9 @@ class ComposeForm(w.VBox):
         )
         self.test_numbers = w.Text(
             description="Test numbers",
-            placeholder="your mobile, e.g. +1 415 555 0199 (several: commas)",
+            placeholder="your mobile, e.g. +1 415 555 0199",
             style=_DESC,
-            layout=w.Layout(width="55%"),
+            layout=w.Layout(width="45%"),
         ).add_class("ptdata-test-numbers")
         self.test_button = w.Button(description="Send test", icon="mobile").add_class("ptdata-test")
         self.test_box = w.HBox(
@@ -277,8 +277,8 @@ class ComposeForm(w.VBox):
                 self.test_numbers,
                 self.test_button,
                 w.HTML(
-                    "<span style='opacity:.7'>Now, to these numbers only: the first "
-                    "recipient's message.</span>"
+                    "<div style='opacity:.7;line-height:1.3;margin-left:6px'>Now, to these "
+                    "numbers only (commas between several): the first recipient's message.</div>"
                 ),
             ],
             layout=w.Layout(margin="0 0 4px 0", align_items="center"),
