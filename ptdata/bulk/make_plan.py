@@ -725,6 +725,7 @@ def _settings(
         campaign_name=campaign.strip() if campaign else None,
         message_as_written=message_as_written,
         timing_asked=json.dumps(timing_asked, sort_keys=True, default=_asked_text),
+        suppressed=frozenset(suppressed),
     )
 
 

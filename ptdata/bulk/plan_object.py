@@ -57,6 +57,8 @@ class PlanSettings:
     message_as_written: str = ""
     #: the timing as asked, canonical JSON (no clock)
     timing_asked: str = ""
+    #: the E.164 numbers of the suppression list the plan was made with (a test send obeys it)
+    suppressed: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

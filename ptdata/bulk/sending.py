@@ -42,7 +42,7 @@ from ptdata.bulk.plan_object import Call, Plan, campaign_label
 from ptdata.bulk.report import Report, planned_frame, results_frame
 from ptdata.bulk.runner import open_ledger, run_calls
 
-__all__ = ["PendingSend", "send"]
+__all__ = ["PendingSend", "send", "send_test"]
 
 #: how alike two messages must be for an unnamed campaign to be taken as the earlier one
 SIMILAR = 0.9
@@ -69,6 +69,7 @@ def send(
     max_per_recipient: tuple[int, float] | None = None,
     stop_on_auth: bool = True,
     max_rate_limited: float = 300.0,
+    test_to: Any = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Report:
@@ -93,14 +94,42 @@ def send(
         stop_on_auth: stop at the first refused API key instead of failing every call.
         max_rate_limited: seconds of unbroken 429 refusals after which the run stops (the
             report is written; a re-run sends the rest).
+        test_to: staff numbers to send a test to instead: only they are texted, now (even
+            for a scheduled campaign or a reminder), with the first recipient's message as
+            they would get it. Recorded in the history as a test, which reaches no one:
+            the campaign's real send still texts everyone (see ``ptdata.bulk.sendtest``).
 
     >>> report = ptdata.send(ptdata.plan(frame, body="Hi!"), ptdata.PowerTextor(), rate=10)
     >>> print(report.summary())
     job ...: 10 rows
       sent       10
       1 API call made, 10 segments sent or scheduled
+    >>> test = ptdata.send(plan, client, test_to=["+14155550199"], progress=False)
+    >>> test.frame[["phone", "status"]].values.tolist()   # a test to yourself first
+    [['+14155550199', 'sent']]
     """
     RateLimiter(rate, burst=burst)  # bad settings refused before anything is asked or sent
+    if test_to is not None:
+        from ptdata.bulk.sendtest import refuse_campaign_options
+
+        refuse_campaign_options(
+            again=again, resend_unknown=resend_unknown, max_per_recipient=max_per_recipient
+        )
+        if not isinstance(plan, Plan):
+            raise UsageError(
+                f"send() takes the Plan made by ptdata.plan(...), not {type(plan).__name__}"
+            )
+        return send_test(
+            plan,
+            client,
+            test_to,
+            rate=rate,
+            progress=progress,
+            ledger=ledger,
+            stop_on_auth=stop_on_auth,
+            clock=clock,
+            sleep=sleep,
+        )
     with PendingSend(
         plan,
         client,
@@ -119,6 +148,77 @@ def send(
             clock=clock,
             sleep=sleep,
         )
+
+
+def send_test(
+    plan: Plan,
+    client: Any,
+    to: Any,
+    *,
+    region: str = "US",
+    rate: float = 5.0,
+    progress: bool = True,
+    ledger: Ledger | str | os.PathLike[str] | bool | None = None,
+    stop_on_auth: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Report:
+    """Text the campaign's first message to the test numbers ``to`` now; record it as a test.
+
+    What ``send(plan, client, test_to=to)`` does (see ``ptdata.bulk.sendtest``).
+    """
+    from ptdata.bulk.sendtest import plan_for_test, read_test_numbers
+
+    numbers, written = read_test_numbers(to, region)
+    test = plan_for_test(plan, numbers, written)
+    job_id = uuid.uuid4().hex
+    notes = [
+        "a test: only the test numbers were texted, now; the campaign itself was not sent "
+        "(its recipients get it when you send it without test_to / --test-to)"
+    ]
+    book, own = open_ledger(ledger)
+    try:
+        campaign, job = plan.campaign, None
+        if book is not None:
+            account = account_of(book, client, notes)
+            campaign = campaign_of(book, account.related, plan, [])
+            job = dict(
+                account=account.key,
+                campaign=campaign,
+                campaign_name=plan.settings.campaign_name,
+                shape=plan.shape,
+                message=plan.settings.message_as_written,
+                test=True,
+            )
+        run = run_calls(
+            job_id,
+            range(test.n_calls),
+            test.call,
+            client,
+            sizes=test.messages_per_call,
+            description={"rows": len(test.frame), "calls": test.n_calls, "test": True},
+            messages=messages_of(test) if book is not None else None,
+            rate=rate,
+            progress=progress,
+            ledger=book if book is not None else False,
+            stop_on_auth=stop_on_auth,
+            job=job,
+            clock=clock,
+            sleep=sleep,
+            desc="test send",
+        )
+    finally:
+        if own and book is not None:
+            book.close()
+    frame = results_frame(
+        test,
+        run.outcomes,
+        job_id=job_id,
+        not_attempted=("skipped", "run_stopped", run.stopped or "not attempted"),
+    )
+    frame["campaign"] = campaign_label(campaign)
+    notes.insert(1, str(test.frame["note"].iloc[0]).removeprefix("test: "))
+    return Report(frame, job_id=job_id, calls_made=run.calls_made, stopped=run.stopped, notes=notes)
 
 
 class PendingSend:
@@ -183,42 +283,15 @@ class PendingSend:
         if own:
             self._stack.callback(book.close)
         self.book = book
-        self.account = book.account(
-            server_of(self.client), _account_id(self.client), self.client.key_fingerprint(book.salt)
-        )
-        if not self.account.exact:
-            self.notes.append(
-                "Power Textor has not named this key's account yet: the history of "
-                "every account on this server counts, to be safe"
-            )
+        self.account = account_of(book, self.client, self.notes)
         accounts = self.account.related
-        self.campaign = self._campaign(book, accounts)
+        self.campaign = campaign_of(book, accounts, self.plan, self.notes)
         self._stack.enter_context(book.hold(f"{self.account.key}|{self.campaign}"))
         book.settle_interrupted(account=self.account.key, campaign=self.campaign)
         self.round = self._round(book, accounts)
         self._skip_reached(book, accounts)
         if self.cap is not None:
             self._skip_capped(book, accounts)
-
-    def _campaign(self, book: Ledger, accounts: tuple[str, ...]) -> str:
-        plan = self.plan
-        if plan.settings.campaign_name:
-            return plan.campaign
-        earlier = book.campaigns(accounts, plan.shape)
-        if any(c == plan.campaign for c, _, _ in earlier):
-            return plan.campaign
-        mine = _normal(plan.settings.message_as_written)
-        for campaign, message, last in earlier:
-            matcher = difflib.SequenceMatcher(None, mine, _normal(message or ""), autojunk=False)
-            if matcher.real_quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
-                self.notes.append(
-                    f"this message is {matcher.ratio():.0%} like that of an earlier campaign "
-                    f"(last sent {_when(last)}), so it is taken as that campaign: whoever got "
-                    "that message is skipped. If it is a new message, pass --again "
-                    "(again=True) or name it with --campaign NAME"
-                )
-                return campaign
-        return plan.campaign
 
     def _round(self, book: Ledger, accounts: tuple[str, ...]) -> int:
         rounds = book.rounds(accounts, self.campaign)
@@ -405,31 +478,67 @@ class PendingSend:
 
     def _messages(self) -> Callable[[Call], list[tuple]] | None:
         """Whom each call reaches, as its intent records it."""
-        if self.book is None:
-            return None
-        plan = self.plan
-        keys = plan.recipient_keys()
-        recipient = keys["recipient"].to_numpy(dtype=object, na_value=None)
-        occasion = keys["occasion"].to_numpy(dtype=object, na_value="")
-        text_fp = keys["text_fp"].to_numpy(dtype=object)
-        when = plan.frame["scheduled_for"]
-        when = when.dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00").to_numpy(dtype=object, na_value=None)
-        rows = plan.frame["row"].to_numpy(dtype=object, na_value=None)
-        target = _TARGETS[plan.settings.to]
-        # a group's members, as the plan read them from GetGroups' ContactsCount
-        members = (
-            plan.frame["members"].astype("Int64").to_numpy(dtype=object, na_value=None)
-            if target == "group" and "members" in plan.frame.columns
-            else np.full(len(plan.frame), None, dtype=object)
+        return None if self.book is None else messages_of(self.plan)
+
+
+def messages_of(plan: Plan) -> Callable[[Call], list[tuple]]:
+    """Whom each call of ``plan`` reaches, as the history records it with the call's intent."""
+    keys = plan.recipient_keys()
+    recipient = keys["recipient"].to_numpy(dtype=object, na_value=None)
+    occasion = keys["occasion"].to_numpy(dtype=object, na_value="")
+    text_fp = keys["text_fp"].to_numpy(dtype=object)
+    when = plan.frame["scheduled_for"]
+    when = when.dt.strftime("%Y-%m-%dT%H:%M:%S.000+00:00").to_numpy(dtype=object, na_value=None)
+    rows = plan.frame["row"].to_numpy(dtype=object, na_value=None)
+    target = _TARGETS[plan.settings.to]
+    # a group's members, as the plan read them from GetGroups' ContactsCount
+    members = (
+        plan.frame["members"].astype("Int64").to_numpy(dtype=object, na_value=None)
+        if target == "group" and "members" in plan.frame.columns
+        else np.full(len(plan.frame), None, dtype=object)
+    )
+
+    def messages(call: Call) -> list[tuple]:
+        return [
+            (recipient[i], occasion[i], target, members[i], text_fp[i], when[i], rows[i])
+            for i in call.rows
+        ]
+
+    return messages
+
+
+def account_of(book: Ledger, client: Any, notes: list[str]) -> Account:
+    """Whose history a run reads and writes (a note in ``notes`` when it cannot be sure)."""
+    account = book.account(
+        server_of(client), _account_id(client), client.key_fingerprint(book.salt)
+    )
+    if not account.exact:
+        notes.append(
+            "Power Textor has not named this key's account yet: the history of "
+            "every account on this server counts, to be safe"
         )
+    return account
 
-        def messages(call: Call) -> list[tuple]:
-            return [
-                (recipient[i], occasion[i], target, members[i], text_fp[i], when[i], rows[i])
-                for i in call.rows
-            ]
 
-        return messages
+def campaign_of(book: Ledger, accounts: tuple[str, ...], plan: Plan, notes: list[str]) -> str:
+    """The campaign ``plan`` belongs to: its own, or an earlier one whose message it nearly is."""
+    if plan.settings.campaign_name:
+        return plan.campaign
+    earlier = book.campaigns(accounts, plan.shape)
+    if any(c == plan.campaign for c, _, _ in earlier):
+        return plan.campaign
+    mine = _normal(plan.settings.message_as_written)
+    for campaign, message, last in earlier:
+        matcher = difflib.SequenceMatcher(None, mine, _normal(message or ""), autojunk=False)
+        if matcher.real_quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:
+            notes.append(
+                f"this message is {matcher.ratio():.0%} like that of an earlier campaign "
+                f"(last sent {_when(last)}), so it is taken as that campaign: whoever got "
+                "that message is skipped. If it is a new message, pass --again "
+                "(again=True) or name it with --campaign NAME"
+            )
+            return campaign
+    return plan.campaign
 
 
 def server_of(client: Any) -> str:

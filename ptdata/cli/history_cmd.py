@@ -57,6 +57,9 @@ def history(
 ) -> None:
     """List the messages ptdata sent or scheduled, one row per recipient.
 
+    A test send (ptdata send --test-to) is listed under its campaign as "(test)": it
+    reached no one as far as the campaign is concerned.
+
     \b
     Examples:
       ptdata history --campaign "November newsletter"
@@ -82,12 +85,16 @@ def history(
     if rows.empty:
         click.echo(f"no {what} in the send history")
     else:
-        counts = rows.groupby("campaign", sort=False)["status"].value_counts().unstack(fill_value=0)
+        # a test send is its campaign's too, but reached no one: its rows say so
+        test = rows["test"].map({True: "test", False: ""}).astype("str")
+        label = rows["campaign"].fillna("") + test.map({"test": " (test)", "": ""})
+        counts = rows.groupby(label, sort=False)["status"].value_counts().unstack(fill_value=0)
         click.echo(f"{len(rows):,} {what}:")
         for name, row in counts.iterrows():
             parts = ", ".join(f"{k} {v:,}" for k, v in row.items() if v)
             click.echo(f"  {name}: {parts}")
         shown = rows[["phone", "group_id", "campaign", "status", "sent_at", "scheduled_for"]]
+        shown = shown.assign(test=test)
         click.echo(shown.tail(20).to_string(index=False, na_rep=""))
     if report_path:
         out = write_frame(rows, report_path)

@@ -306,6 +306,15 @@ _TO = ("numbers", "contacts", "new-contacts", "groups", "new-group")
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option(
+    "--test-to",
+    "test_to",
+    multiple=True,
+    metavar="NUMBER",
+    help="Send only a test, now, to this staff number (repeatable): the first "
+    "recipient's message as they would get it. The campaign itself is not sent; the "
+    "history records the test, which counts for no one.",
+)
+@click.option(
     "--price-per-segment",
     metavar="DOLLARS",
     help="What one segment costs you, e.g. 0.0079 (default "
@@ -361,6 +370,7 @@ def send(
     ledger_path: str | None,
     now_text: str | None,
     no_progress: bool,
+    test_to: tuple[str, ...],
     price_per_segment: str | None,
     sheet_options: SheetOptions,
 ) -> None:
@@ -380,6 +390,7 @@ def send(
       ptdata send appts.csv --appointments Appointment --offset "1 day before at 18:00" \\
           --offset "same day 2 hours before" --template msg.txt --to new-contacts \\
           --report out.csv --yes
+      ptdata send contacts.csv --template msg.txt --test-to "+1 415 555 0199" --report test.csv
 
     \b
     Quiet hours are on: no message goes out before 08:00 or after 21:00 in the recipient's
@@ -393,6 +404,12 @@ def send(
     campaign reached, and a later run of the campaign skips them (already_sent), whatever
     changed in the sheet, the suppression list or the batch size, and from any folder.
     --again sends to everyone once more; --campaign NAME names a campaign.
+
+    \b
+    --test-to NUMBER sends only a test, right away (even for a scheduled campaign or a
+    reminder), to the staff numbers given: the first recipient's message with their merge
+    values, nothing added. It needs no --yes and reaches no one as far as the campaign is
+    concerned: the real send later still texts everyone. Opt-outs apply to it too.
 
     \b
     Exit status: 0 every row was sent, scheduled or skipped by rule (invalid with
@@ -443,6 +460,11 @@ def send(
             )
         opts["kind"] = "reminder"
     cap = _cap(max_per_recipient)
+    if test_to and (dry_run or again or resend_unknown or cap):
+        raise click.UsageError(
+            "--test-to sends only a test, now: leave out --dry-run, --again, --resend-unknown "
+            "and --max-per-recipient (they go with the campaign's own send)"
+        )
     with contextlib.ExitStack() as stack:
         frame = _read(sheet, sheet_options, opts["to"], region)
         with planning_errors():
@@ -471,11 +493,10 @@ def send(
                 keep_columns=list(sheet_options.keep_columns) or None,
                 now=parse_now(now_text),
             )
-        cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
         if hasattr(frame, "summary"):
             click.echo(frame.summary(details=False))
         if client is None:  # a dry run without a server: the history cannot be read
-            click.echo(the_plan.summary() + cost)
+            click.echo(the_plan.summary() + _totals(the_plan, price))
             _blank_note(the_plan)
             out = write_plan(the_plan, report_path)
             click.echo(
@@ -488,6 +509,9 @@ def send(
             import tempfile
 
             ledger = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "history.sqlite"
+        if test_to:
+            _send_test(the_plan, client, test_to, ledger, report_path, rate, no_progress, region)
+            return
         pending = _pending(
             stack,
             the_plan,
@@ -497,15 +521,14 @@ def send(
             resend_unknown=resend_unknown,
             max_per_recipient=cap,
         )
-        cost = "" if price is None else f"\n  {cost_text(pending.plan.segments, price)}"
-        click.echo(pending.summary() + cost)
+        click.echo(pending.summary() + _totals(pending.plan, price))
         _blank_note(pending.plan)
         if dry_run:
             out = write_plan(pending.plan, report_path)
             click.echo(f"dry run: nothing sent; the plan is in {out}")
             return
         if pending.plan.n_calls:
-            _confirm(pending, client, yes)
+            _confirm(pending, client, yes, price)
         _send_and_write(pending, report_path, rate, no_progress)
 
 
@@ -709,7 +732,37 @@ def _blank_note(the_plan) -> None:
         )
 
 
-def _confirm(pending, client, yes: bool) -> None:
+def audience(the_plan, price=None, more: str = "") -> str:
+    """``5 messages to 5 recipients in 2 groups (1 segment each, 5 in all)``: a group is its
+    members (GetGroups' ContactsCount, as the plan counts them), and the cost when priced."""
+    p = the_plan
+    live = (p.frame["status"] == "planned").to_numpy()
+    first = ~p.frame["recipient"].duplicated().to_numpy()
+    people = int(p.row_messages[live & first].sum())  # a recipient texted twice counts once
+    groups = p.frame.loc[live, "group"].dropna().nunique() if p.settings.to == "groups" else 0
+    each = p.frame.loc[live, "segments"].dropna().unique()
+    if len(each) == 1:
+        segments = f"{plural(int(each[0]), 'segment')} each"
+        segments += f", {p.segments:,} in all" if p.messages > 1 else ""
+    else:
+        segments = f"{plural(p.segments, 'segment')} in all"
+    cost = cost_text(p.segments, price)
+    if cost:
+        segments += ", " + cost.split(" (")[0]
+    return (
+        f"{plural(p.messages, 'message')} to {plural(people, 'recipient')}"
+        + (f" in {plural(groups, 'group')}" if groups else "")
+        + f" ({segments}{more})"
+    )
+
+
+def _totals(the_plan, price) -> str:
+    """The summary's last lines: whom the messages reach, and the estimated cost."""
+    cost = "" if price is None else f"\n  {cost_text(the_plan.segments, price)}"
+    return f"\n  {audience(the_plan)}{cost}" if the_plan.n_calls else cost
+
+
+def _confirm(pending, client, yes: bool, price=None) -> None:
     p = pending.plan
     skipped = f"; {pending.already_sent:,} skipped as already sent" if pending.already_sent else ""
     blank_skipped, blank_sent = _blanks(p)
@@ -718,10 +771,36 @@ def _confirm(pending, client, yes: bool) -> None:
     if blank_sent:
         skipped += f"; {blank_sent:,} with an empty merge field"
     confirm_or_exit(
-        f"Send {plural(p.recipients, 'message')} in {plural(p.n_calls, 'API call')} "
-        f"({plural(p.segments, 'segment')}{skipped}) through {client.base_url}?",
+        f"Send {audience(p, price, skipped)} in {plural(p.n_calls, 'API call')} "
+        f"through {client.base_url}?",
         yes,
     )
+
+
+def _send_test(the_plan, client, numbers, ledger, report_path, rate, no_progress, region):
+    """``--test-to``: the test alone, said so before and after."""
+    from ptdata.api.errors import UsageError
+    from ptdata.bulk.sending import send_test
+    from ptdata.bulk.sendtest import read_test_numbers
+
+    try:
+        many = plural(len(read_test_numbers(list(numbers), region or "US")[0]), "test number")
+        click.echo(
+            f"test: the first recipient's message goes now to {many} only; the campaign "
+            "itself is not sent"
+        )
+        report = send_test(
+            the_plan,
+            client,
+            list(numbers),
+            region=region or "US",
+            rate=rate,
+            progress=not no_progress,
+            ledger=ledger,
+        )
+    except UsageError as exc:
+        raise click.UsageError(cli_words(str(exc)).replace("test_to=", "--test-to")) from None
+    finish(report, report_path)
 
 
 def _send_and_write(pending, report_path, rate, no_progress) -> None:

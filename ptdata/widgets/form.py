@@ -33,6 +33,8 @@ from ptdata.widgets.state import (
     FormState,
     contacts_frame,
     missing,
+    missing_for_test,
+    parse_numbers,
     plan_arguments,
     recipients_frame,
 )
@@ -117,6 +119,7 @@ class ComposeForm(w.VBox):
         self.report_name = report_name
         self.plan: Any = None  # the last plan shown
         self.report: Any = None  # the last report
+        self.test_report: Any = None  # the last test send's report
         self.error: str | None = None  # the last failure, as the form shows it
         self._pending: Any = None  # the plan waiting for Confirm
         self._sending = self._bar_shown = False
@@ -167,6 +170,7 @@ class ComposeForm(w.VBox):
                 self.body_box,
                 self.todo,
                 self.actions_box,
+                self.test_box,
                 self.progress,
                 self.result,
             ],
@@ -262,6 +266,25 @@ class ComposeForm(w.VBox):
             [self.preview_button, self.send_button, self.confirm_button, self.cancel_button],
             layout=w.Layout(margin="10px 0 4px 0"),
         )
+        self.test_numbers = w.Text(
+            description="Test numbers",
+            placeholder="your mobile, e.g. +1 415 555 0199",
+            style=_DESC,
+            layout=w.Layout(width="45%"),
+        ).add_class("ptdata-test-numbers")
+        self.test_button = w.Button(description="Send test", icon="mobile").add_class("ptdata-test")
+        self.test_box = w.HBox(
+            [
+                self.test_numbers,
+                self.test_button,
+                w.HTML(
+                    "<div style='opacity:.7;line-height:1.3;margin-left:6px'>Now, to these "
+                    "numbers only (commas between several): the first recipient's message.</div>"
+                ),
+            ],
+            layout=w.Layout(margin="0 0 4px 0", align_items="center"),
+        )
+        self.test_button.on_click(self._guard(self._on_test))
         self.todo = w.HTML(layout=_wide()).add_class("ptdata-todo-box")
         self.preview_button.on_click(self._guard(self._on_preview))
         self.send_button.on_click(self._guard(self._on_send))
@@ -329,6 +352,7 @@ class ComposeForm(w.VBox):
             opt_out_footer=self.footer.value,
             allow_long=self.allow_long.value,
             contacts_are_powertextor=self._from_client,
+            test_numbers=self.test_numbers.value,
         )
 
     def make_plan(self) -> Any:
@@ -412,8 +436,7 @@ class ComposeForm(w.VBox):
         return not problems
 
     def _start(self) -> bool:
-        """Clear what the last click showed; False while a send runs or when something is
-        missing."""
+        """Clear what the last click showed; False while a send runs or something is missing."""
         if self._sending:
             return False
         self.error = None
@@ -463,8 +486,7 @@ class ComposeForm(w.VBox):
             return
         self.error = None
         self._sending = True
-        self.send_button.disabled = self.preview_button.disabled = True
-        self.confirm_button.disabled = True
+        self._enable(False)
         self._clear_progress()
         self._say(render.note_html(f"Sending {plan.messages:,} messages…"), "sending")
         try:
@@ -473,11 +495,52 @@ class ComposeForm(w.VBox):
                 self.report = ptdata.send(plan, self.client, rate=self.rate, ledger=self.ledger)
         finally:
             self._sending = False
-            self.send_button.disabled = self.preview_button.disabled = False
-            self.confirm_button.disabled = False
+            self._enable(True)
         self._say(
             render.report_html(self.report, self.report_name, plan=plan, price=self.price), "report"
         )
+
+    def _on_test(self, _: Any) -> None:
+        """Send the first recipient's message to the test numbers now; the campaign waits."""
+        import ptdata
+
+        if self._sending:
+            return
+        self.error = None
+        self._pending = None
+        self._show_confirm(False)
+        self._clear_progress()
+        problems = self._problems() + [
+            p for p in missing_for_test(self.state(), self.now) if p.startswith("Test numbers:")
+        ]
+        if problems:
+            self.error = " ".join(problems)
+            self._say(
+                render.error_html(ValueError("Fill in first: " + " ".join(problems))), "error"
+            )
+            return
+        plan = self.make_plan()
+        self._sending = True
+        self._enable(False)
+        self._say(render.note_html("Sending the test…"), "sending")
+        try:
+            self.test_report = ptdata.send(
+                plan,
+                self.client,
+                test_to=parse_numbers(self.test_numbers.value),
+                rate=self.rate,
+                ledger=self.ledger,
+                progress=False,
+            )
+        finally:
+            self._sending = False
+            self._enable(True)
+        self._say(render.test_html(self.test_report), "test")
+
+    def _enable(self, on: bool) -> None:
+        for button in (self.send_button, self.preview_button, self.confirm_button):
+            button.disabled = not on
+        self.test_button.disabled = not on
 
     def _on_cancel(self, _: Any) -> None:
         self._pending = None

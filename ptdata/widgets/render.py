@@ -41,6 +41,7 @@ __all__ = [
     "recipients_html",
     "report_html",
     "report_text",
+    "test_html",
     "todo_html",
 ]
 
@@ -109,9 +110,9 @@ def _blank_flag(blanks: Any) -> str:
 def previews_html(messages: Iterable[tuple[str, str, Any]]) -> str:
     """The first messages as sent (footer included), each under its recipient; blanks flagged.
 
-    >>> previews_html([("+14155550101", "Hi Ana", None)])
-    '<div class="ptdata-previews" style="line-height:1.35"><div style="margin:3px
-    0"><b>+14155550101</b>: <span style="white-space:pre-wrap">Hi Ana</span></div></div>'
+    >>> shown = previews_html([("+14155550101", "Hi Ana", None)])
+    >>> '<b>+14155550101</b>: <span style="white-space:pre-wrap">Hi Ana</span>' in shown
+    True
     """
     rows = "".join(
         f'<div style="margin:3px 0"><b>{_e(who)}</b>: <span style="white-space:pre-wrap">'
@@ -312,6 +313,27 @@ def report_text(report: Any, plan: Any = None, price: Decimal | None = None) -> 
     return "\n".join(lines)
 
 
+def test_html(report: Any) -> str:
+    """What a test send did: who got it, whose message it was, and that the campaign waits.
+
+    ``report`` is what ``send(plan, client, test_to=[...])`` returns.
+    """
+    f = report.frame
+    sent = f.loc[f["status"] == "sent", "phone"].astype("str").tolist()
+    whose = str(f["note"].iloc[0]).removeprefix("test: ") if len(f) else ""
+    lines = [f"Test sent now to {', '.join(sent)}: {whose}." if sent else "No test was sent."]
+    for _, r in f[f["status"] != "sent"].iterrows():
+        why = r["message"] if isinstance(r["message"], str) else r["reason"]
+        lines.append(f"{r['phone']}: {r['status']} ({r['reason']}): {form_words(str(why))}")
+    lines.append(
+        "The campaign itself was not sent: Send sends it to every recipient (a test "
+        "number that is also a recipient included)."
+    )
+    style = _OK if report.ok and sent else _WARN
+    body = "<br>".join(_e(x) for x in lines)
+    return f'<div class="ptdata-test-result" style="{style}">{body}</div>'
+
+
 def download_link(frame: pd.DataFrame, filename: str = "report.csv") -> str:
     """A link that downloads ``frame`` as an Excel-safe CSV (a ``data:`` URI, no server needed)."""
     import tempfile
@@ -350,8 +372,8 @@ def report_html(
 def error_html(exc: BaseException) -> str:
     """A readable message for a failure, never a traceback.
 
-    >>> error = ValueError("unknown merge field {Nmae}: did you mean {Name}?")
-    >>> "did you mean {Name}?</div>" in error_html(error)
+    >>> shown = error_html(ValueError("unknown merge field {Nmae}: did you mean {Name}?"))
+    >>> "did you mean {Name}?</div>" in shown
     True
     """
     return f'<div class="ptdata-error" style="{_ERROR}">{_e(error_text(exc))}</div>'

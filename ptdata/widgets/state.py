@@ -30,6 +30,7 @@ __all__ = [
     "FormState",
     "contacts_frame",
     "missing",
+    "missing_for_test",
     "parse_numbers",
     "plan_arguments",
     "quiet_arguments",
@@ -84,6 +85,8 @@ class FormState:
     allow_long: bool = False  # over 10 segments or 1,600 characters, on purpose
     #: the contacts frame holds Power Textor contacts (send with the contact actions)
     contacts_are_powertextor: bool = False
+    #: staff numbers for "Send test" (pasted like ``numbers``)
+    test_numbers: str = ""
 
 
 def parse_numbers(text: str) -> list[str]:
@@ -231,8 +234,10 @@ def plan_arguments(
 def choice_problems(state: FormState) -> list[str]:
     """What the chosen kind and timing still need, each naming the form's section.
 
-    >>> choice_problems(FormState(kind="review", timing="at"))
-    ['Message kind: pick the place the review request is for.', 'When: pick the date and the time to send at.']
+    >>> for problem in choice_problems(FormState(kind="review", timing="at")):
+    ...     print(problem)
+    Message kind: pick the place the review request is for.
+    When: pick the date and the time to send at.
     """
     out = []
     if state.kind == "review" and not state.place:
@@ -262,8 +267,10 @@ def missing(state: FormState, now: datetime | None = None) -> list[str]:
 
     ``now`` (aware; default the clock) tells a send time that is already past.
 
-    >>> missing(FormState(source="contacts", body="   "))
-    ['Recipients: pick at least one contact.', 'Message: it is only spaces; write the text to send.']
+    >>> for problem in missing(FormState(source="contacts", body="   ")):
+    ...     print(problem)
+    Recipients: pick at least one contact.
+    Message: it is only spaces; write the text to send.
     >>> missing(FormState(source="numbers", numbers="+14155550101", body="Hi"))
     []
     """
@@ -337,7 +344,7 @@ def quiet_arguments(state: FormState) -> dict[str, Any]:
 
 
 def reminder_arguments(event_date: date, days_before: int, at: time, zone: str) -> dict[str, Any]:
-    """``event_date``/``days_before``/``time`` for ``plan`` that send at ``at`` local time in ``zone``.
+    """``event_date``/``days_before``/``time`` for ``plan``: a reminder at ``at`` in ``zone``.
 
     Power Textor sends a reminder ``Day`` days before ``EventDate`` at ``Time`` read as UTC;
     the form asks for the local time, and ``ptdata.timing.reminder_fields`` finds the fields
@@ -358,3 +365,18 @@ def _content_type(name: str) -> str:
     import mimetypes
 
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def missing_for_test(state: FormState, now: datetime | None = None) -> list[str]:
+    """What "Send test" still needs: what Preview needs, and a number to send the test to.
+
+    >>> missing_for_test(FormState(source="numbers", numbers="+14155550101", body="Hi"))
+    ['Test numbers: type the number(s) to send the test to, e.g. your own mobile.']
+    >>> missing_for_test(FormState(source="numbers", numbers="+14155550101", body="Hi",
+    ...                         test_numbers="+14155550199"))
+    []
+    """
+    out = missing(state, now)
+    if not parse_numbers(state.test_numbers):
+        out.append("Test numbers: type the number(s) to send the test to, e.g. your own mobile.")
+    return out

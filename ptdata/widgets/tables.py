@@ -10,9 +10,8 @@ happened (status), when it goes out (in the recipient's own time), segments, and
 ...     "status": ["skipped"], "reason": ["invalid"], "message": ["the message is 12 segments "
 ...     "/ 1700 characters (the limit is 10 segments or 1600 characters); shorten it or pass "
 ...     "force_long=True"], "note": [None], "segments": [12]})
->>> table_frame(frame).loc[0, "note"]
-'the message is 12 segments / 1700 characters (the limit is 10 segments or 1600 characters); shorten
-it, or tick “Allow a long message” under the message'
+>>> print(table_frame(frame).loc[0, "note"].partition("; ")[2])
+shorten it, or tick “Allow a long message” under the message
 """
 
 from __future__ import annotations
@@ -53,15 +52,15 @@ _FORM_WORDS = (
         "choose a time zone under When, or “Send at any hour”",
     ),
     (re.compile(r"^template: "), "Message: "),
+    (re.compile(r"^test number "), "Test numbers: "),
 )
 
 
 def form_words(text: str) -> str:
     """A library message reworded for the form: its fields, not Python arguments.
 
-    >>> form_words("at=2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20 19:00 UTC)")
-    'When: 2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20 19:00 UTC); pick a later date
-    or time.'
+    >>> print(form_words("at=2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20)"))
+    When: 2026-11-01 10:00:00-05:00 is in the past (now is 2026-11-20); pick a later date or time.
     """
     for pattern, words in _FORM_WORDS:
         text = pattern.sub(words, text)

@@ -224,3 +224,25 @@ def test_a_long_message_needs_the_explicit_tick(page, sandbox):
     assert report.inner_text().startswith("Sent 1 message (11 segments, est. $0.0869)")
     req = _wait_for_request(sandbox, "SendTextMessageToANumber")
     assert (req["json"]["Body"], req["status"]) == (LONG, 200)
+
+
+def test_a_test_send_goes_to_the_staff_number_only_with_its_cost_shown(page, sandbox):
+    page.get_by_role("button", name="Select all shown").click()
+    _shows(page, ".ptdata-recipients", "4 recipients")
+    page.locator(".ptdata-body textarea").fill("Hi {Name|there}, doors open at 9!")
+    counter = _shows(page, ".ptdata-counter", "est. $0.0316")
+    assert "4 recipients · est. $0.0316 (4 segments × $0.0079)" in counter.inner_text()
+    page.get_by_role("button", name="Send test").click()
+    _shows(page, ".ptdata-error", "Test numbers: type the number(s) to send the test to")
+    page.locator(".ptdata-test-numbers input").fill("(415) 555-0199")
+    page.get_by_role("button", name="Send test").click()
+    result = _shows(page, ".ptdata-test-result", "Test sent now to +14155550199")
+    assert "the message row 2 (Ava) gets, their merge values filled in" in result.inner_text()
+    assert "The campaign itself was not sent" in result.inner_text()
+    req = _wait_for_request(sandbox, "SendTextMessageToANumber")
+    assert req["json"] == {
+        "To": "+14155550199",
+        "Body": "Hi Ava, doors open at 9!",
+        "ReplySTOPToOptOut": False,
+    }
+    assert len(_posts(sandbox)) == 1

@@ -113,7 +113,10 @@ def test_without_a_terminal_a_real_send_needs_yes(cli, sheet, tmp_path, sandbox)
         "--no-quiet-hours",
     )
     assert result.exit_code == 2
-    assert "Send 3 messages in 1 API call (3 segments) through" in result.output
+    assert (
+        "Send 3 messages to 3 recipients (1 segment each, 3 in all) in 1 API call through"
+        in result.output
+    )
     assert "add --yes to send" in result.output
     assert posts(sandbox) == []
 
@@ -322,3 +325,23 @@ def test_a_dry_run_shows_the_cost_from_the_price_per_segment(cli, sheet, tmp_pat
     bad = cli(*args, "--price-per-segment", "a lot")
     assert bad.exit_code == 2
     assert "price_per_segment 'a lot' is not a price" in bad.output
+
+
+def test_a_group_send_asks_about_its_members_not_its_rows(cli, tmp_path, sandbox):
+    path = tmp_path / "groups.csv"
+    path.write_text("Groups\nVIP customers\nStaff\n", encoding="utf-8")
+    args = ["send", path, "--body", "Winter menu! " * 13, "--to", "groups"]
+    args += ["--report", tmp_path / "out.csv", "--base-url", sandbox.url, "--no-quiet-hours"]
+    args += ["--price-per-segment", "0.01"]
+    asked = cli(*args)
+    assert asked.exit_code == 2  # no terminal: the question is shown, nothing is sent
+    assert (
+        "Send 5 messages to 5 recipients in 2 groups (2 segments each, 10 in all, est. $0.10) "
+        f"in 1 API call through {sandbox.url}?" in asked.output
+    )
+    dry = cli(*args, "--dry-run")
+    assert dry.exit_code == 0
+    assert "  5 messages to 5 recipients in 2 groups (2 segments each, 10 in all)" in (
+        dry.output.splitlines()
+    )
+    assert posts(sandbox) == []

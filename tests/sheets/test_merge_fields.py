@@ -10,8 +10,8 @@ import ptdata
 from ptdata.sheets.templates import render
 
 SHEET = (
-    "Mobile Phone Number,First Name,Order\n(415) 555-0101,Ana,A-1\n(415) 555-0102,,A-2\n"
-    "(415) 555-0103,  ,A-3\n"
+    "Mobile Phone Number,First Name,Order\n"
+    "(415) 555-0101,Ana,A-1\n(415) 555-0102,,A-2\n(415) 555-0103,  ,A-3\n"
 )
 
 
@@ -79,9 +79,9 @@ def test_a_blank_field_without_a_fallback_stops_the_send_naming_the_row_and_the_
     )
     assert result.exit_code == 1
     assert (
-        "error: 2 rows cannot be sent (row 3: {First Name} is empty on this row: fill it in, give "
-        "the "
-        "field a fallback ({First Name|...}), or send it as it is (--on-blank send); row 4:"
+        "error: 2 rows cannot be sent (row 3: {First Name} is empty on this row: fill it in, "
+        "give the field a fallback ({First Name|...}), or send it as it is (--on-blank send); "
+        "row 4:"
     ) in result.output
     assert "--skip-invalid" in result.output and "skip_invalid=" not in result.output
     assert bodies(sandbox) == []
@@ -143,8 +143,8 @@ def test_on_blank_send_sends_the_hole_and_says_how_many(cli, sheet, tmp_path, sa
     )
     assert asked.exit_code == 2  # no terminal: the question is shown, nothing is sent
     assert (
-        "Send 3 messages in 2 API calls (3 segments; 2 with an empty merge field) through"
-        in asked.output
+        "Send 3 messages to 3 recipients (1 segment each, 3 in all; 2 with an empty merge field) "
+        "in 2 API calls through" in asked.output
     )
     sent = cli(
         "send",
