@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-def normalise(raw: pd.Series, region: str) -> pd.Series:
+def normalise(raw: pd.Series, region: str | None) -> pd.Series:
     from ptdata.sheets.phones import normalize_phones
 
     codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=True)
@@ -124,7 +124,8 @@ def resolve_groups(
     codes, uniques = pd.factorize(names.where(names != "", pd.NA), use_na_sentinel=True)
     if len(uniques) and client is None:
         raise UsageError("to='groups' needs client= to look the group names up (GetGroups)")
-    found_name, found_id, errors, sizes = [], [], [], []
+    found_name, found_id, sizes = [], [], []
+    errors: list[str | None] = []
     for u in uniques:
         try:
             g = client.resolve_group(u)
