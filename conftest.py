@@ -25,16 +25,30 @@ os.environ.setdefault("PTDATA_HOME", tempfile.mkdtemp(prefix="ptdata-home-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 SAMPLES = Path(__file__).parent / "sample_data"
+TESTS = Path(__file__).parent / "tests"
 
 # scripts and entry points: importing them would run them
 collect_ignore = ["ptdata/__main__.py", "ptdata/timing/_build_area_codes.py"]
 # modules of optional extras, collected only when the extra is installed
 for _module, _paths in {
     "ipywidgets": ["ptdata/widgets"],
-    "matplotlib": ["ptdata/inbound/plots.py", "ptdata/inbound/_chart.py"],
+    "matplotlib": ["ptdata/inbound/_chart.py"],
 }.items():
     if importlib.util.find_spec(_module) is None:
         collect_ignore += _paths
+
+
+def pytest_ignore_collect(collection_path, config):
+    # --doctest-modules imports every .py file it is given as a module: under tests/ only the
+    # test files (there are no examples there), not the conftest.py files, which share one
+    # module name, nor helpers and scripts
+    if (
+        collection_path.suffix == ".py"
+        and TESTS in collection_path.parents
+        and not collection_path.name.startswith("test_")
+    ):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(items):

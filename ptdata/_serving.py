@@ -102,7 +102,7 @@ def _header_timeout_protocol(seconds: float) -> type:
         _header_timer: Any = None
         _partial = False  # some of a request's headers have come
 
-        def connection_made(self, transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport) -> None:
             super().connection_made(transport)
             self._arm()
 

@@ -285,7 +285,7 @@ class PowerTextor(FriendlyMethods):
     def _retry_or_raise(self, req, exc: PowerTextorError, attempt: int, before_retry) -> int:
         """Wait for the retry ``exc`` allows (then ``before_retry``), or raise it; the next
         attempt."""
-        exc.attempts = attempt  # type: ignore[attr-defined]
+        exc.attempts = attempt
         delay = retry_delay(
             exc,
             attempt,

@@ -273,6 +273,7 @@ class FriendlyMethods:
         op = find_operation(action, timing, target)
         if op is None:
             raise UsageError(_no_operation(action, timing, target))
+        assert op.recipient_field is not None and op.text_field is not None  # a message operation
         fields[op.recipient_field] = _recipient_value(self, target, fields.pop("_to"))
         fields[op.text_field] = text
         fields["ReplySTOPToOptOut"] = bool(footer)

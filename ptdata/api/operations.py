@@ -1001,7 +1001,7 @@ OPERATIONS: tuple[Operation, ...] = (
 
 
 _BY_ID: dict[str, Operation] = {op.op_id: op for op in OPERATIONS}
-_MATRIX: dict[tuple[str, str, str], Operation] = {}
+_MATRIX: dict[tuple[str, str | None, str | None], Operation] = {}
 for _op in OPERATIONS:
     if _op.is_message:
         # Two operations send a text to one number; the matrix keeps the first one listed

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 from ptdata.api.errors import UsageError
 
@@ -56,6 +56,10 @@ def read_price(value: Any = None, *, environ: Mapping[str, str] | None = None) -
     return price
 
 
+@overload
+def cost_of(segments: int, price: Decimal) -> Decimal: ...
+@overload
+def cost_of(segments: int, price: None) -> None: ...
 def cost_of(segments: int, price: Decimal | None) -> Decimal | None:
     """``segments × price``, or None when no price is set."""
     return None if price is None else Decimal(int(segments)) * price

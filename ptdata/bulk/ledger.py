@@ -40,6 +40,7 @@ import json
 import os
 import secrets
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -680,9 +681,7 @@ class Ledger:
 
 
 def _lock_file(fd: int, lock_path: Path) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: msvcrt's lock, released when the process dies
+    if sys.platform == "win32":  # pragma: no cover - msvcrt's lock, released when the process dies
         import msvcrt
 
         try:
@@ -690,6 +689,8 @@ def _lock_file(fd: int, lock_path: Path) -> None:
         except OSError:
             raise JobLockedError(_busy(lock_path)) from None
         return
+    import fcntl
+
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

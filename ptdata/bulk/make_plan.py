@@ -369,6 +369,7 @@ def plan(
         place=(place_name, place_id),
         campaign=campaign,
         message_as_written=_as_written(body, template, body_column),
+        suppressed=suppressed,
         more_asked={
             "appointments": appointments,
             "offsets": offsets,
@@ -700,6 +701,7 @@ def _settings(
     place: tuple[Any, Any],
     campaign: str | None,
     message_as_written: str,
+    suppressed: Any,
     more_asked: dict[str, Any],
     appointment_time_column: str | None,
 ) -> PlanSettings:

@@ -309,7 +309,7 @@ class Plan:
             if len(when):
                 lo, hi = when.min(), when.max()
                 span = f"{lo:%Y-%m-%d %H:%M}" + ("" if lo == hi else f" … {hi:%Y-%m-%d %H:%M}")
-                lines.append(f"  scheduled for {span} UTC ({len(when):,} rows)")
+                lines.append(f"  scheduled for {span} UTC ({plural(len(when), 'row')})")
             moved = int(live["shifted"].sum()) if "shifted" in live.columns else 0
             if moved:
                 lines.append(

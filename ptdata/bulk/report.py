@@ -342,7 +342,7 @@ class Report(RowOutcomes):
 
     def summary(self) -> Summary:
         """Rows by status and reason, API calls made and segments sent."""
-        lines = [f"job {self.job_id[:12]}: {len(self.frame):,} rows", *self._status_lines()]
+        lines = [f"job {self.job_id[:12]}: {plural(len(self.frame), 'row')}", *self._status_lines()]
         if not self.dry_run:
             lines.append(
                 f"  {plural(self.calls_made, 'API call')} made, "

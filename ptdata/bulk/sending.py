@@ -344,6 +344,8 @@ class PendingSend:
         self.earlier_unknown = int(unsure.sum())
 
     def _skip_capped(self, book: Ledger, accounts: tuple[str, ...]) -> None:
+        if self.cap is None:
+            return
         n, hours = self.cap
         since = (self.now - timedelta(hours=hours)).isoformat(timespec="milliseconds")
         counts = dict(book.sent_since(accounts, since))
@@ -370,7 +372,7 @@ class PendingSend:
     def summary(self) -> Summary:
         """What will be sent, what is skipped as already sent, and why."""
         p = self.plan
-        lines = [p.summary()]
+        lines: list[str] = [p.summary()]
         if self.already_sent or self.earlier_unknown:
             last = self._last_sent()
             lines.append(

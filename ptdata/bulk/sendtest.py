@@ -17,8 +17,13 @@ is not valid stops the test, naming it). Opt-outs still apply: a test number on 
 suppression list, or one the plan skipped because it opted out, is not texted (its report row
 is ``skipped``/``opted_out``). Power Textor saves numbers it texts as contacts.
 
->>> report = ptdata.send(plan, client, test_to=["+14155550199"])
+>>> report = ptdata.send(plan, client, test_to=["+14155550199"], progress=False)
 >>> print(report.summary())
+job ...: 1 row
+  sent        1
+  1 API call made, 1 segment sent or scheduled
+  note: a test: only the test numbers were texted, now; the campaign itself was not sent ...
+  note: the message row 2 (Ana) gets, their merge values filled in
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import pandas as pd
 
 from ptdata.api.errors import UsageError
 from ptdata.api.operations import find_operation
-from ptdata.bulk.plans import Plan
+from ptdata.bulk.plan_object import Plan
 
 __all__ = ["plan_for_test", "read_test_numbers", "refuse_campaign_options"]
 

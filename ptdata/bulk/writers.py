@@ -279,7 +279,8 @@ def _write_csv(frame: pd.DataFrame, f, progress: _Progress) -> None:
             table = table.cast(schema)
         writer.write_table(table)
         progress.update(len(batch))
-    writer.close()
+    if writer is not None:
+        writer.close()
 
 
 def _arrow_table(batch: pd.DataFrame) -> pa.Table:

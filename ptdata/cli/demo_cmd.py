@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,7 +90,7 @@ def demo(out_dir: str, progress: bool, now_text: str | None) -> None:
     ):
         click.echo(f"sandbox: {server.url} (a local Power Textor; nothing leaves this machine)\n")
         first_phone = contacts.clean["Phone"].iloc[-1] if hasattr(contacts, "clean") else None
-        jobs = [
+        jobs: list[tuple[str, str, Any, dict[str, Any]]] = [
             (
                 "1-text",
                 "A text to every contact",

@@ -172,7 +172,7 @@ def listen(
         registrations: list = []
         stack.callback(signal.signal, signal.SIGTERM, signal.signal(signal.SIGTERM, _on_sigterm))
         try:
-            if client is not None:
+            if client is not None and public_url is not None:
                 _register(client, public_url.rstrip("/") + f"/{secret}", registrations, echo)
             uvicorn_server(app).run(sockets=[sock])
         except (KeyboardInterrupt, _Stop):

@@ -274,7 +274,7 @@ def diff_contacts(
 
 def _group_columns(out: pd.DataFrame, groups: Sequence[Any], has_groups_column: bool) -> None:
     n = len(out)
-    ids, missing, extra, unknown = ([None] * n for _ in range(4))
+    ids, missing, extra, unknown = (list[str | None]([None] * n) for _ in range(4))
     if has_groups_column:
         sheet_lists = [_split_groups(v, ";") for v in out["groups"].to_numpy(object, na_value=None)]
         res = resolve_group_names([g for names in sheet_lists for g in names], groups)
@@ -333,7 +333,7 @@ def _only_in_powertextor(
     if not len(rest):
         return pd.DataFrame()
     kept_first = first_of_number.set_index("phone")["pt_phone"]
-    reason = np.where(duplicate[keep], "duplicate_in_powertextor", None)
+    reason = np.where(duplicate[keep], "duplicate_in_powertextor", np.array(None, dtype=object))
     message = np.full(len(rest), None, dtype=object)
     dup_idx = np.flatnonzero(duplicate[keep])
     for i in dup_idx:

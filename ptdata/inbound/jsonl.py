@@ -257,7 +257,7 @@ class _Chunk:
             return False
         obj, why = check_line(line)
         if obj is None:
-            self.skipped.append((i, why))
+            self.skipped.append((i, why or "not a payload"))
             return False
         self.records.append(obj)
         return True
@@ -328,7 +328,7 @@ def _too_deep(chunk: _Chunk, data: bytearray, start: int, stop: int, newlines: i
     for i in np.flatnonzero(per_line > MAX_DEPTH).tolist():
         obj, why = check_line(chunk.lines.line(i))
         if obj is None:
-            chunk.skipped.append((i, why))
+            chunk.skipped.append((i, why or "not a payload"))
             deep.append(i)
     return deep
 

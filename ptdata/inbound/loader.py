@@ -301,7 +301,7 @@ def _select(
 
 
 def _to_frame(
-    columns: dict[str, pa.ChunkedArray], typed: dict[str, object], mask: np.ndarray | None
+    columns: dict[str, pa.ChunkedArray], typed: dict[str, pd.Series], mask: np.ndarray | None
 ) -> pd.DataFrame:
     """The frame in the standard column order; each text column leaves ``columns`` as it
     enters the frame (only the first deliveries: a few dropped rows cost no copy of the

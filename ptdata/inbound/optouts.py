@@ -162,9 +162,9 @@ def classify_reply(
     for m in _STOP_MESSAGES.finditer(text):
         if not _NEGATED_VERB.search(text[: m.start()]):
             return "review", None, f'asks to stop messages in a sentence: "{m.group(0)}"'
-    m = _PHRASES.search(text) or _DONT_CONTACT.search(text)
-    if m:
-        return "review", None, f'asks to stop messages in a sentence: "{m.group(0)}"'
+    phrase = _PHRASES.search(text) or _DONT_CONTACT.search(text)
+    if phrase:
+        return "review", None, f'asks to stop messages in a sentence: "{phrase.group(0)}"'
     core = [w for w in words if w not in _FILLER]
     if len(core) == 1 and core[0] in OPT_OUT_KEYWORDS and len(words) <= 5:
         return (
@@ -343,7 +343,8 @@ def _from_paths(items: list, statuses, region) -> set[str]:
     another); any other CSV/TXT is a suppression list whose numbers are all excluded."""
     from ptdata.inbound.loader import load_inbound, resolve_paths
 
-    dumps, lists = [], []
+    dumps: list[Path] = []
+    lists: list[Path] = []
     for f in resolve_paths(items):
         (lists if _is_number_list(f) else dumps).append(f)
     out: set[str] = set()
@@ -381,7 +382,9 @@ def _from_list_file(p: Path, statuses, region) -> set[str]:
         if not any(ch.isdigit() for ch in lines[0]):
             lines = lines[1:]  # a header such as "phone"
         return _from_values(pd.Series(lines, dtype="str"), region, str(p))
-    return _from_frame(read_csv_text(p).table.to_pandas(), statuses, region, str(p))
+    table = read_csv_text(p).table
+    frame = table.to_pandas() if table is not None else pd.DataFrame()
+    return _from_frame(frame, statuses, region, str(p))
 
 
 def _from_frame(frame: pd.DataFrame, statuses, region, what: str) -> set[str]:

@@ -132,7 +132,7 @@ def _read_json_document(name: str, data: bytes) -> Part:
             continue
         obj, why = check_line(line)
         if obj is None:
-            skipped.append((i, why))
+            skipped.append((i, why or "not a payload"))
         else:
             records.append(obj)
     return Part(name, records_table(records), skipped)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from ptdata.api.errors import PtdataError
@@ -48,16 +48,16 @@ class DumpSource:
         self.compressed = self.path.name.lower().endswith(".gz")
         self.problems: list[str] = []
 
-    def blocks(self, size: int | None = None) -> Iterator[bytes]:
+    def blocks(self, size: int | None = None) -> Iterator[bytes | bytearray]:
         """The file's (decompressed) bytes, at most ``size`` at a time."""
         size = size or BLOCK_BYTES
         if self.compressed:
             yield from self._gunzip(size)
             return
-        with self._plain() as fill:
+        with self._plain() as read_into:
             while True:
                 buf = bytearray(size)
-                n = fill(memoryview(buf))
+                n = read_into(memoryview(buf))
                 if not n:
                     return
                 del buf[n:]
@@ -68,8 +68,8 @@ class DumpSource:
         """``fill(view) -> int``: reads into ``view`` as much as there is (0 at the end), so
         a plain file goes from the kernel straight into the caller's buffer."""
         if not self.compressed:
-            with self._plain() as fill:
-                yield fill
+            with self._plain() as read_into:
+                yield read_into
             return
         blocks = self._gunzip(BLOCK_BYTES)
         left = memoryview(b"")
@@ -145,7 +145,7 @@ class DumpSource:
 
             yield fill
 
-    def _gunzip(self, size: int) -> Iterator[bytes]:
+    def _gunzip(self, size: int) -> Generator[bytes, None, None]:
         """Every gzip member, decompressed ``size`` bytes at a time; a cut-short file gives
         what was there (and a problem); a bomb raises."""
         eaten = produced = 0

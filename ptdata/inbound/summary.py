@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -87,7 +89,7 @@ def build_summary(
 
     inbound = load_inbound(dumps)
     decisions = opt_outs(inbound)
-    tables: dict[str, tuple[pd.DataFrame, object]] = {
+    tables: dict[str, tuple[pd.DataFrame, Callable[[pd.DataFrame], Any] | None]] = {
         "opt_outs": (decisions, None),
         "volume_by_hour": (analysis.volume_by_hour(inbound, tz=tz), plots.plot_volume_by_hour),
         "volume_by_weekday": (

@@ -149,6 +149,7 @@ class Actions:
     # -- messages ----------------------------------------------------------------------------
 
     def _message(self, op: Operation, values: dict[str, Any], now: datetime) -> Outcome:
+        assert op.text_field is not None and op.recipient_field is not None  # a message operation
         text = values[op.text_field]
         if not text.strip():
             raise BadRequest(f"{op.text_field}: the message text is empty")
@@ -168,7 +169,7 @@ class Actions:
 
         scheduled = send_at is not None
         created = api_time(now)
-        send_date = api_time(send_at if scheduled else now)
+        send_date = api_time(send_at if send_at is not None else now)
         upload = values.get("Attachment")
         campaign_id = new_id()
         messages = []
@@ -277,6 +278,7 @@ class Actions:
     def _recipients(self, op: Operation, values: dict[str, Any]):
         """[(phone, contact or None)] and the groups involved, all checked before any write."""
         field_name = op.recipient_field
+        assert field_name is not None  # a message operation
         value = values[field_name]
         target = op.target
         if target == "number":  # a text to a number saves it as a contact (the connector does)

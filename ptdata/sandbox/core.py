@@ -162,7 +162,7 @@ class Sandbox:
                 raise ValueError("stall_seconds must be zero or more")
             self.stall_seconds = float(stall_seconds)
         if rate_limit != "keep":
-            self._limiter = RateLimiter(float(rate_limit)) if rate_limit else None  # type: ignore[arg-type]
+            self._limiter = RateLimiter(float(rate_limit)) if rate_limit else None
         self._faults.configure(
             error_rate=error_rate,
             error_statuses=error_statuses,

@@ -409,7 +409,8 @@ class Store:
         self, *, campaign_id: str | None = None, phone: str | None = None, since: int = 0
     ) -> list[dict[str, Any]]:
         """Per-recipient message rows in the order they were stored."""
-        where, args = ["id > ?"], [since]
+        where = ["id > ?"]
+        args: list[int | str] = [since]
         if campaign_id:
             where.append("campaign_id = ?")
             args.append(campaign_id)

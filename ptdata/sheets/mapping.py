@@ -152,7 +152,8 @@ def _explicit(
 
 def _google_types(written: Sequence[str]) -> dict[int, int]:
     """For each Google ``Phone N - Value`` column, the position of its ``Type``/``Label`` column."""
-    values, kinds = {}, {}
+    values: dict[int, int] = {}
+    kinds: dict[int, int] = {}
     for i, w in enumerate(written):
         g = google_phone(w) if w else None
         if g:
@@ -161,13 +162,13 @@ def _google_types(written: Sequence[str]) -> dict[int, int]:
 
 
 def plan_layout(
-    written: Sequence[str],
+    header: Sequence[str | None],
     *,
     phone_columns: Sequence[str] | str | None = None,
     columns: Mapping[str, str] | None = None,
 ) -> Layout:
     """Name every column of a sheet whose header cells are ``written`` (see the module doc)."""
-    written = ["" if w is None else str(w).strip().lstrip("\ufeff").strip() for w in written]
+    written = ["" if w is None else str(w).strip().lstrip("\ufeff").strip() for w in header]
     named, explicit_phones = _explicit(written, phone_columns, columns)
     claimed = set(named.values()) | set(explicit_phones or ())
     names: list[str | None] = [None] * len(written)
@@ -238,10 +239,7 @@ def describe_phones(phones: Sequence[PhoneSource]) -> str:
     typed = [s for s in phones if s.type_column]
     if typed:
         kinds = sorted(
-            {
-                google_phone(s.type_column)[1] if google_phone(s.type_column) else "type"
-                for s in typed
-            }
+            {kind[1] if (kind := google_phone(s.type_column or "")) else "type" for s in typed}
         )
         first.append(
             f"the Mobile one of {', '.join(s.label for s in typed)} (by its "

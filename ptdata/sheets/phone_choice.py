@@ -197,8 +197,10 @@ def choose_phones(
     rows = np.arange(n)
     code = np.where(blamed >= 0, at[np.maximum(blamed, 0), rows], m)
     nothing = pa.scalar(None, pa.string())
-    e164 = pa.array(np.where(chosen >= 0, e164_u[code], None), pa.string())
-    problem = pa.array(np.where(chosen >= 0, None, problem_u[code]), pa.string())
+    e164 = pa.array(np.where(chosen >= 0, e164_u[code], np.array(None, dtype=object)), pa.string())
+    problem = pa.array(
+        np.where(chosen >= 0, np.array(None, dtype=object), problem_u[code]), pa.string()
+    )
     take = pa.array(np.where(code >= m, 0, code), mask=code >= m)
     written = pc.take(values, take) if m else pa.nulls(n, pa.string())
     part_of = pa.array(np.maximum(blamed, 0).astype(np.int32))

@@ -74,6 +74,8 @@ def _typed_patterns(meta: PhoneMetadata, length: int) -> tuple[str, str] | None:
     is a possible length). RE2 has no lookahead, so the two are kept apart and both must match.
     """
     general = meta.general_desc
+    if general is None:
+        return None
     if general.possible_length and length not in general.possible_length:
         return None
     descs = [
@@ -194,7 +196,7 @@ _NANP_UNKNOWN = (
 def _detail(number: phonenumbers.PhoneNumber) -> str:
     """Why a parsed number is not valid, in words."""
     reason = phonenumbers.is_possible_number_with_reason(number)
-    where = phonenumbers.region_code_for_country_code(number.country_code)
+    where = phonenumbers.region_code_for_country_code(number.country_code or 0)
     place = f"a {where} number" if where not in (None, "ZZ", "001") else "a number there"
     digits = len(str(number.national_number))
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:

@@ -383,11 +383,12 @@ def _csv_header(
             )
         at = header_row - 1
     else:
-        at = find_header(records)
-        if at is None:
+        found = find_header(records)
+        if found is None:
             raise SheetError(
                 "the sheet is empty: the first row must be the header (Phone, Name, ...)"
             )
+        at = found
     return records[at], lines[at], at + 1
 
 
@@ -575,7 +576,8 @@ def read_sheet(
         raise SheetError(
             f"{name}: this is an old binary .xls workbook; save it as .xlsx or as 'CSV UTF-8'"
         )
-    if is_xlsx:
+    header: Sequence[str | None]
+    if is_xlsx and isinstance(content, bytes):
         frame, header, details = _read_xlsx(content, sheet, header_row)
         info.update({"format": "xlsx", "encoding": None, "bom": False, "encoding_guessed": False})
     else:

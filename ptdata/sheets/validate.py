@@ -168,7 +168,7 @@ class Validation:
         if reading:
             lines.append(f"  read as {reading}")
         lines.extend(f"  {note}" for note in _layout_lines(self.read))
-        counts = self.counts() if details else ()
+        counts = self.counts() if details else pd.Series(dtype="int64")
         if len(counts):
             width = max(len(r) for r in counts.index)
             for reason, n in counts.items():
@@ -194,7 +194,7 @@ def _describe_reading(read: dict[str, Any]) -> str:
         "cp1252": "Windows-1252 (guessed: not UTF-8)",
     }
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
-        read.get("delimiter"), repr(read.get("delimiter"))
+        read.get("delimiter") or "", repr(read.get("delimiter"))
     )
     sep = ", sep= line" if read.get("sep_line") else ""
     return f"{names.get(encoding, encoding)}, {delimiter}-separated{sep}"
@@ -216,7 +216,7 @@ def _public(prepared: pd.DataFrame) -> pd.DataFrame:
 def _layout_lines(read: dict[str, Any]) -> list[str]:
     """How the columns were chosen and which rows were not data, for the summary."""
     lines = list(read.get("layout_notes", ()))
-    sources = read.get("phone_sources") or ()
+    sources: Sequence[dict[str, Any]] = read.get("phone_sources") or ()
     if len(sources) == 1 and sources[0].get("label") not in (None, "Phone"):
         lines.insert(0, f"phone: {sources[0]['label']}")
     header = read.get("header_row")
@@ -437,7 +437,7 @@ def _failures(
             "detail": detail,
             "phone": on_phone,
             "dup": dup_row,
-            "value": np.where(dup_row, None, value),
+            "value": np.where(dup_row, np.array(None, dtype=object), value),
         }
     ).astype(object)
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.where(keys.notna(), None)))

@@ -18,7 +18,7 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import date, datetime, time
 from typing import Any
 
@@ -141,7 +141,7 @@ def _declared(ws: Any, budget: int) -> None:
 
 def xlsx_rows(
     content: bytes, sheet: str | int | None
-) -> tuple[str, Iterator[tuple[int, list[str | None]]]]:
+) -> tuple[str, Generator[tuple[int, list[str | None]], None, None]]:
     """(sheet title, iterator of (sheet row number, cell texts)) for the non-empty rows.
 
     Rows without any cell are not yielded (their numbers are skipped), trailing empty cells are
@@ -169,7 +169,7 @@ def xlsx_rows(
         raise
     ws.reset_dimensions()  # stream what is there: no padding to a declared size
 
-    def rows() -> Iterator[tuple[int, list[str | None]]]:
+    def rows() -> Generator[tuple[int, list[str | None]], None, None]:
         seen = 0
         try:
             for number, cells in enumerate(ws.iter_rows(), start=1):

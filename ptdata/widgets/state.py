@@ -215,18 +215,24 @@ def plan_arguments(
     if state.kind == "mms":
         from ptdata.api.request import Attachment
 
+        assert state.attachment is not None  # choice_problems() asked for it
         name, content = state.attachment
         kwargs["attachment"] = Attachment(name, bytes(content), _content_type(name))
+    # choice_problems() has asked for every date and time the chosen timing needs
     if state.kind == "reminder":
+        assert state.event_date is not None and state.event_time is not None
         kwargs.update(
             reminder_arguments(
                 state.event_date, int(state.days_before), state.event_time, state.timezone
             )
         )
-    elif state.timing == "at":
-        kwargs["at"] = datetime.combine(state.at_date, state.at_time, tzinfo=_zone(state.timezone))
-    elif state.timing == "local":  # the same wall-clock time in each recipient's own zone
-        kwargs["local_at"] = datetime.combine(state.at_date, state.at_time)
+    elif state.timing in ("at", "local"):
+        assert state.at_date is not None and state.at_time is not None
+        if state.timing == "at":
+            zone = _zone(state.timezone)
+            kwargs["at"] = datetime.combine(state.at_date, state.at_time, tzinfo=zone)
+        else:  # the same wall-clock time in each recipient's own zone
+            kwargs["local_at"] = datetime.combine(state.at_date, state.at_time)
     kwargs.update(quiet_arguments(state))
     return frame, kwargs
 
