@@ -16,6 +16,7 @@ ComposeForm(...)
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,8 @@ def _wide() -> w.Layout:
 
 
 _DESC = {"description_width": "initial"}
+#: seconds in which a second "Send test" click with nothing changed is the same click
+_TEST_AGAIN_AFTER = 2.0
 
 
 def _heading(text: str) -> w.HTML:
@@ -123,6 +126,9 @@ class ComposeForm(w.VBox):
         self.error: str | None = None  # the last failure, as the form shows it
         self._pending: Any = None  # the plan waiting for Confirm
         self._sending = self._bar_shown = False
+        #: the last test sent: (what the form said, when it finished), so that the second
+        #: click of a double-click on "Send test" does not text the staff again
+        self._last_test: tuple[Any, float] | None = None
         self._showing: str | None = None  # what the result area shows: plan, confirm, report...
         self.price = getattr(client, "price_per_segment", None)
         self._places_loaded = False
@@ -519,6 +525,10 @@ class ComposeForm(w.VBox):
                 render.error_html(ValueError("Fill in first: " + " ".join(problems))), "error"
             )
             return
+        asked = (self.state(), self.test_numbers.value)
+        last = self._last_test
+        if last is not None and last[0] == asked and time.monotonic() - last[1] < _TEST_AGAIN_AFTER:
+            return  # the second click of a double-click: that test has just gone
         plan = self.make_plan()
         self._sending = True
         self._enable(False)
@@ -535,6 +545,7 @@ class ComposeForm(w.VBox):
         finally:
             self._sending = False
             self._enable(True)
+            self._last_test = (asked, time.monotonic())
         self._say(render.test_html(self.test_report), "test")
 
     def _enable(self, on: bool) -> None:

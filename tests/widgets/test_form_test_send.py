@@ -110,3 +110,14 @@ def test_the_state_says_what_a_test_needs():
         missing_for_test(FormState(source="numbers", numbers="1", body="Hi", test_numbers=STAFF))
         == []
     )
+
+
+def test_a_double_clicked_send_test_texts_the_staff_once(form, sandbox):
+    form.test_numbers.value = STAFF
+    form.test_button.click()
+    form.test_button.click()  # the second click of a double-click
+    assert len(sends(sandbox)) == 1
+    assert "Test sent now to +14155550199" in form.result.value
+    form.test_numbers.value = "+14155550198"  # a new test, deliberately
+    form.test_button.click()
+    assert [r["json"]["To"] for r in sends(sandbox)] == [STAFF, "+14155550198"]
