@@ -41,7 +41,6 @@ from ptdata.api.errors import UsageError
 from ptdata.inbound.columns import TEXT, arrow_allocations, arrow_pool, concat_text_tables
 from ptdata.inbound.readers import Part, read_file
 from ptdata.inbound.schema import (
-    INBOUND_SCHEMA,
     INTEGER_FIELDS,
     KINDS,
     STANDARD_COLUMNS,
@@ -105,7 +104,8 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
 def frame_from_records(records: list[dict]) -> pd.DataFrame:
     """The typed inbound frame from payload dicts (as the listener would have dumped them).
 
-    >>> frame_from_records([{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}])  # doctest: +SKIP
+    >>> records = [{"From": "+14155550123", "Body": "STOP", "SmsSid": "SM1"}]
+    >>> frame_from_records(records)  # doctest: +SKIP
     """
     from ptdata.inbound.columns import records_table
 
@@ -184,7 +184,7 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
         frame = empty_inbound_frame()
         duplicates = 0
     else:
-        columns = dict(zip(table.column_names, table.columns))
+        columns = dict(zip(table.column_names, table.columns, strict=True))
         # finding repeated deliveries (hashing every sid) overlaps with typing the few
         # non-text columns: both run in Arrow without the GIL
         with ThreadPoolExecutor(1, thread_name_prefix="ptdata-dedupe") as pool:
@@ -284,7 +284,7 @@ def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
     if len(starts) * _MIN_MEAN_RUN > len(mask):
         return None
     lengths = np.flatnonzero(edges == -1) - starts
-    return list(zip(starts.tolist(), lengths.tolist()))
+    return list(zip(starts.tolist(), lengths.tolist(), strict=True))
 
 
 def _select(
@@ -325,8 +325,7 @@ def _to_frame(
             out[name] = pd.Series(np.nan, index=range(n), dtype=_TEXT)
     for name in list(columns):
         out[name] = _text_series(take(name))
-    frame = pd.DataFrame(out, copy=False)
-    return INBOUND_SCHEMA.validate(frame, lazy=True, inplace=True)
+    return pd.DataFrame(out, copy=False)  # typed as INBOUND_SCHEMA says (tests check it)
 
 
 _TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
