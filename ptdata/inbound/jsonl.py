@@ -19,6 +19,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -116,15 +117,27 @@ def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int
             if first is not None:
                 out, bad, _ = _parse_chunk(*first[:4], strings, whole_document)
                 skipped.extend((first[4] + i, why) for i, why in bad)
-        else:
-            for buf, start, stop, lines, first_line in _chain(first, second, chunks):
-                tables, bad, strings = _parse_chunk(buf, start, stop, lines, strings)
-                out.extend(tables)
-                skipped.extend((first_line + i, why) for i, why in bad)
-                free.append(buf)
-                del buf
+        else:  # the next chunk is read from the file while this one is parsed
+            with ThreadPoolExecutor(1, thread_name_prefix="ptdata-jsonl") as pool:
+                pending = None
+                for buf, start, stop, lines, first_line in _chain(first, second, chunks):
+                    job = pool.submit(_parse_chunk, buf, start, stop, lines, strings)
+                    if pending is not None:
+                        _collect(*pending, out, skipped, free)
+                    pending = job, buf, first_line
+                    del buf
+                if pending is not None:
+                    _collect(*pending, out, skipped, free)
     skipped.sort()
     return concat_text_tables(out), skipped
+
+
+def _collect(job: Future, buf: bytearray, first_line: int, out, skipped, free) -> None:
+    """A parsed chunk's tables and skipped lines; its buffer is free to read into again."""
+    tables, bad, _ = job.result()
+    out.extend(tables)
+    skipped.extend((first_line + i, why) for i, why in bad)
+    free.append(buf)
 
 
 @contextlib.contextmanager
