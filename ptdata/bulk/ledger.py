@@ -32,6 +32,7 @@ the folder), the same from every working folder.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -44,10 +45,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ptdata.api.errors import UsageError
+from ptdata.api.errors import PtdataError, UsageError
 
 __all__ = [
     "CampaignChangedError",
+    "HistoryFullError",
     "JobLockedError",
     "Ledger",
     "LedgerDamagedError",
@@ -132,6 +134,25 @@ _REACHED = (
 
 class JobLockedError(UsageError):
     """Another process is sending this campaign (or job) right now."""
+
+
+class HistoryFullError(PtdataError, OSError):
+    """The send history could not be written: its disk (or the user's quota) is full. What
+    was being written is rolled back whole, so the history stays consistent; the message says
+    what it holds and how to go on (``errno`` is ``ENOSPC``)."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _is_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS
 
 
 class LedgerDamagedError(UsageError):
@@ -311,10 +332,17 @@ class Ledger:
             )
 
     def _write_marker(self) -> None:
-        """How many calls the file holds, beside it (written after they are committed)."""
+        """How many calls the file holds, beside it (written after they are committed). On a
+        full disk the marker keeps its last count: lower is only a weaker check, never wrong."""
         tmp = self._marker.with_name(self._marker.name + ".tmp")
-        tmp.write_text(f"{self._calls}\n", encoding="ascii")
-        os.replace(tmp, self._marker)
+        try:
+            tmp.write_text(f"{self._calls}\n", encoding="ascii")
+            os.replace(tmp, self._marker)
+        except OSError as exc:
+            if not _is_full(exc):
+                raise
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def _migrate(self) -> None:
         version = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
@@ -504,11 +532,11 @@ class Ledger:
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(job_id, batch_id, *m) for m in messages],
                 )
-            if not known:
-                self._calls += 1
-        if not known and self._calls % 16 == 0:
+        if not known:  # counted once committed: a write that failed adds no call
             with self._lock:
-                self._write_marker()
+                self._calls += 1
+                if self._calls % 16 == 0:
+                    self._write_marker()
 
     def outcome(
         self,
@@ -649,7 +677,8 @@ class Ledger:
             "m.job_id, m.batch_id, j.account, m.occasion, m.text_fp, c.operation, c.state, "
             "c.reason, c.message, c.campaign_id, c.reach, c.sent_count, c.undelivered_count, "
             "c.recipients, c.attempts, c.first_attempt_at, c.finished_at, m.scheduled_for, "
-            "m.row, j.message AS written, j.test FROM messages m JOIN jobs j ON j.job_id = m.job_id "
+            "m.row, j.message AS written, j.test FROM messages m "
+            "JOIN jobs j ON j.job_id = m.job_id "
             "JOIN calls c ON c.job_id = m.job_id AND c.batch_id = m.batch_id"
         )
         if where:
@@ -663,15 +692,24 @@ class Ledger:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One transaction (with self._lock held), committed with an fsync."""
+        """One transaction (with self._lock held), committed with an fsync; on a full disk it
+        is rolled back whole (SQLite may have done so already) and HistoryFullError raised."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
             db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
+        except BaseException as exc:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            if _is_full(exc):
+                raise HistoryFullError(
+                    errno.ENOSPC,
+                    f"could not write the send history {self.path}: the disk is full (no space "
+                    "left on device); what was being recorded was rolled back. Free some space "
+                    "and run the same command again: the history skips everyone it reached",
+                ) from None
             raise
 
 

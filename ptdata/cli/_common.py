@@ -266,7 +266,7 @@ _KIND = re.compile(r" \(kind='(?:review|reminder|mms)'\)|kind='(review|reminder|
 
 
 def cli_words(message: str) -> str:
-    """A library message in the command line's spelling: ``skip_invalid=True`` -> ``--skip-invalid``.
+    """A library message as the command line spells it: ``skip_invalid=True`` -> ``--skip-invalid``.
 
     >>> cli_words("skip them with skip_invalid=True (--skip-invalid): they are then listed")
     'skip them with --skip-invalid: they are then listed'
@@ -387,6 +387,18 @@ def _how_to_get_the_report(result: Any, report_path: str) -> str:
         f"--campaign {shlex.quote(str(campaigns[0]))} --report {shlex.quote(str(report_path))}`"
         " (running the send again texts nobody twice)."
     )
+
+
+@contextlib.contextmanager
+def history_full_exits():
+    """A send history on a full disk is one line (what it holds, how to go on), exit 1."""
+    from ptdata.bulk.ledger import HistoryFullError
+
+    try:
+        yield
+    except HistoryFullError as exc:
+        click.echo(f"error: {cli_words(str(exc))}.", err=True)
+        sys.exit(1)
 
 
 def write_plan(plan: Any, report_path: str) -> Any:

@@ -19,6 +19,7 @@ from ptdata.cli._common import (
     cli_words,
     confirm_or_exit,
     finish,
+    history_full_exits,
     open_client,
     parse_now,
     planning_errors,
@@ -529,7 +530,8 @@ def _pending(stack, the_plan, client, **kwargs):
     from ptdata.bulk.sending import PendingSend
 
     try:
-        return stack.enter_context(PendingSend(the_plan, client, **kwargs))
+        with history_full_exits():
+            return stack.enter_context(PendingSend(the_plan, client, **kwargs))
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -667,7 +669,9 @@ def _parse_at(at: str, tz: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(at.strip().replace("z", "Z"))
     except ValueError:
-        raise click.UsageError(f"--at {at!r} is not an ISO date-time like 2026-12-03T10:00-05:00")
+        raise click.UsageError(
+            f"--at {at!r} is not an ISO date-time like 2026-12-03T10:00-05:00"
+        ) from None
     if moment.tzinfo is None:
         if not tz:
             raise click.UsageError(
@@ -677,7 +681,9 @@ def _parse_at(at: str, tz: str | None) -> datetime:
         try:
             moment = moment.replace(tzinfo=ZoneInfo(tz))
         except (ZoneInfoNotFoundError, ValueError):
-            raise click.UsageError(f"--tz {tz!r} is not a time zone name like America/New_York")
+            raise click.UsageError(
+                f"--tz {tz!r} is not a time zone name like America/New_York"
+            ) from None
     elif tz:
         raise click.UsageError("--at already has a UTC offset; drop --tz")
     return moment
@@ -740,7 +746,8 @@ def _send_and_write(pending, report_path, rate, no_progress) -> None:
     from ptdata.api.errors import UsageError
 
     try:
-        report = pending.run(rate=rate, progress=not no_progress)
+        with history_full_exits():
+            report = pending.run(rate=rate, progress=not no_progress)
     except UsageError as exc:
         raise click.UsageError(cli_words(str(exc))) from None
     finish(report, report_path)
