@@ -1,12 +1,13 @@
 """JSON lines into an Arrow table of text, a chunk of whole lines at a time, bad lines skipped.
 
 Each chunk (about ``BLOCK_BYTES`` of whole lines) goes through pyarrow's JSON reader, a few
-blocks at once on its threads. When the reader stops at a line (torn JSON, a lone surrogate,
-a field whose JSON type changes), the chunk is read again in one block so the error names the
-row; that line is checked in Python, skipped with its reason when it is bad (kept through the
-slow path when it is only unusual), and the reader goes on after it. Text that is not UTF-8
-is found by validating each chunk's table. So a bad line costs about one more parse of its
-chunk, and memory stays bounded by the chunk size however many lines are bad.
+blocks at once on its threads, while the next chunk is read from the file. When the reader
+stops at a line (torn JSON, a lone surrogate, a field whose JSON type changes), the chunk is
+read again in one block so the error names the row; that line is checked in Python, skipped
+with its reason when it is bad (kept through the slow path when it is only unusual), and the
+reader goes on after it. Text that is not UTF-8 is found by checking each chunk's bytes (and
+in a chunk that fails, the table read from it). So a bad line costs about one more parse of
+its chunk, and memory stays bounded by the chunk size however many lines are bad.
 
 >>> table, skipped = read_jsonl([b'{"From":"+14155550123","Body":"STOP"}\\n{"From":"+1415\\n'])
 >>> table.column("Body").to_pylist(), skipped
