@@ -71,7 +71,7 @@ class _Disk:
         self.full = False
         self.at: tuple[str, int] | None = None
         self.writes: collections.Counter = collections.Counter()
-        for name in ("intent", "outcome", "finish_job"):
+        for name in ("start_job", "intent", "outcome", "finish_job"):
             monkeypatch.setattr(Ledger, name, self._watch(name, getattr(Ledger, name)))
 
     def _watch(self, name, write):
@@ -165,6 +165,23 @@ def test_full_at_an_outcome_keeps_that_call_maybe_sent_and_never_sends_it_again(
         "unknown": 1,
     }
     assert _consistent(path) == {"sent": 5, "unknown": 1}
+
+
+def test_full_before_the_first_call_sends_nothing(sandbox, client, disk, tmp_path):
+    path = tmp_path / "history.sqlite"
+    disk.fill_at("start_job", 1)
+    with Ledger(path) as book, pytest.raises(HistoryFullError) as caught:
+        _send(client, book)
+    assert str(caught.value) == (
+        f"could not write the send history {path}: the disk is full (no space left on "
+        "device), nothing was sent. Free some space and run the same command again: it skips "
+        "everyone already texted and sends the rest"
+    )
+    assert _to(sandbox) == []
+    disk.free()
+    with Ledger(path) as book:
+        assert _send(client, book).counts == {"sent": 6}
+    assert sorted(_to(sandbox)) == sorted(PHONES)
 
 
 def test_full_as_the_run_ends_says_every_outcome_is_recorded(sandbox, client, disk, tmp_path):
