@@ -62,10 +62,14 @@ def report_frame(rows: int, seed: int = 7):
 
     names = ["Ava", "Ben", "Chloe", "Dan", '=HYPERLINK("x")', "Zoë", "@Eve", "Li Wei"]
     campaign = numbered("C", np.arange(rows) // 50, 1)
+    phone = numbered("+1415", rnd.integers(0, 10**7, rows), 7)
+    sent = pd.array(np.where(skipped | failed, None, 1), dtype="Int64")
     frame = pd.DataFrame(
         {
             "row": pd.array(np.arange(2, rows + 2), dtype="Int64"),
-            "phone": numbered("+1415", rnd.integers(0, 10**7, rows), 7),
+            "phone": phone,
+            "phone_as_written": phone,
+            "phone_column": same("Phone"),
             "name": pick(names, rnd.integers(0, len(names), rows)),
             "status": pick(["sent", "skipped", "failed"], status),
             "reason": pick(["opted_out", "server_error"], np.ma.masked_equal(status, 0) - 1),
@@ -88,6 +92,11 @@ def report_frame(rows: int, seed: int = 7):
             "group": pd.Series(pd.NA, index=range(rows), dtype=text),
             "place": pd.Series(pd.NA, index=range(rows), dtype=text),
             "kind": same("text"),
+            "reach": sent,
+            "sent_count": sent.copy(),
+            "undelivered_count": pd.array(np.where(skipped, None, 0), dtype="Int64"),
+            "call_recipients": pd.array(np.where(skipped, None, 50), dtype="Int64"),
+            "campaign": same("Spring open day"),
             "job_id": same("9f" * 32),
         }
     )

@@ -22,7 +22,7 @@ from .api.errors import (
 )
 from .bulk import JobLockedError, Plan, Report, plan, read_report, send
 from .bulk.history import history, opt_out_audit
-from .bulk.ledger import CampaignChangedError, LedgerDamagedError
+from .bulk.ledger import CampaignChangedError, HistoryFullError, LedgerDamagedError
 from .bulk.make_plan import InvalidRowsError
 from .contacts import SyncPlan, SyncResult, apply_sync, plan_sync, sync_contacts
 from .inbound import (
@@ -74,6 +74,7 @@ __all__ = [
     "AuthenticationError",
     "CampaignChangedError",
     "ConnectError",
+    "HistoryFullError",
     "InboundLoadError",
     "InvalidRowsError",
     "JobLockedError",

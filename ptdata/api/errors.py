@@ -8,6 +8,7 @@
     ├── MessageTooLong (ValueError)  above the segment or character limit (ptdata.sheets)
     ├── InboundLoadError (ValueError) a dump cannot be read (ptdata.inbound)
     ├── ReportWriteError (OSError)   a report cannot be written, e.g. a full disk (ptdata.bulk)
+    ├── HistoryFullError (OSError)   the send history's disk is full: the run stops (ptdata.bulk)
     └── PowerTextorError             using the client and calling Power Textor
         ├── UsageError (ValueError)  bad arguments, caught before anything is sent
         │   ├── InvalidRowsError     the sheet has rows that cannot be sent (ptdata.bulk)

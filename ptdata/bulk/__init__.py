@@ -17,7 +17,7 @@ PosixPath('report.xlsx')
 
 from __future__ import annotations
 
-from ptdata.bulk.ledger import JobLockedError, Ledger, LedgerDamagedError
+from ptdata.bulk.ledger import HistoryFullError, JobLockedError, Ledger, LedgerDamagedError
 from ptdata.bulk.limiter import RateLimiter
 from ptdata.bulk.make_plan import plan
 from ptdata.bulk.plan_object import Call, Plan
@@ -27,6 +27,7 @@ from ptdata.bulk.writers import read_report, write_frame
 
 __all__ = [
     "Call",
+    "HistoryFullError",
     "JobLockedError",
     "Ledger",
     "LedgerDamagedError",

@@ -35,6 +35,7 @@ Index: []
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -48,10 +49,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ptdata.api.errors import UsageError
+from ptdata.api.errors import PtdataError, UsageError
 
 __all__ = [
     "CampaignChangedError",
+    "HistoryFullError",
     "JobLockedError",
     "Ledger",
     "LedgerDamagedError",
@@ -136,6 +138,25 @@ _REACHED = (
 
 class JobLockedError(UsageError):
     """Another process is sending this campaign (or job) right now."""
+
+
+class HistoryFullError(PtdataError, OSError):
+    """The send history could not be written: its disk (or the user's quota) is full. What
+    was being written is rolled back whole, so the history stays consistent; the message says
+    what it holds and how to go on (``errno`` is ``ENOSPC``)."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _is_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS
 
 
 class LedgerDamagedError(UsageError):
@@ -315,10 +336,17 @@ class Ledger:
             )
 
     def _write_marker(self) -> None:
-        """How many calls the file holds, beside it (written after they are committed)."""
+        """How many calls the file holds, beside it (written after they are committed). On a
+        full disk the marker keeps its last count: lower is only a weaker check, never wrong."""
         tmp = self._marker.with_name(self._marker.name + ".tmp")
-        tmp.write_text(f"{self._calls}\n", encoding="ascii")
-        os.replace(tmp, self._marker)
+        try:
+            tmp.write_text(f"{self._calls}\n", encoding="ascii")
+            os.replace(tmp, self._marker)
+        except OSError as exc:
+            if not _is_full(exc):
+                raise
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def _migrate(self) -> None:
         version = self._db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
@@ -508,11 +536,11 @@ class Ledger:
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(job_id, batch_id, *m) for m in messages],
                 )
-            if not known:
-                self._calls += 1
-        if not known and self._calls % 16 == 0:
+        if not known:  # counted once committed: a write that failed adds no call
             with self._lock:
-                self._write_marker()
+                self._calls += 1
+                if self._calls % 16 == 0:
+                    self._write_marker()
 
     def outcome(
         self,
@@ -668,15 +696,24 @@ class Ledger:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One transaction (with self._lock held), committed with an fsync."""
+        """One transaction (with self._lock held), committed with an fsync; on a full disk it
+        is rolled back whole (SQLite may have done so already) and HistoryFullError raised."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
             db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
+        except BaseException as exc:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            if _is_full(exc):
+                raise HistoryFullError(
+                    errno.ENOSPC,
+                    f"could not write the send history {self.path}: the disk is full (no space "
+                    "left on device); what was being recorded was rolled back. Free some space "
+                    "and run the same command again: the history skips everyone it reached",
+                ) from None
             raise
 
 

@@ -25,6 +25,7 @@ PosixPath('report.csv')
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import threading
@@ -48,7 +49,7 @@ from ptdata.api.errors import (
     UsageError,
 )
 from ptdata.api.results import is_unknown_outcome
-from ptdata.bulk.ledger import Ledger, LedgerRecord, utc_now
+from ptdata.bulk.ledger import HistoryFullError, Ledger, LedgerRecord, utc_now
 from ptdata.bulk.limiter import RateLimiter
 from ptdata.bulk.plan_object import Call
 from ptdata.bulk.report import OUTCOME_COLUMNS, STATUS_OF_STATE
@@ -139,12 +140,25 @@ def run_calls(
         if book is None:
             return _Run(job_id, batch_ids, call_for, client, limiter, None, {}, **options).go()
         with book.hold(hold or job_id):
-            book.start_job(job_id, description, **(job or {}))
-            book.settle_interrupted([job_id])
-            run = _Run(
+            try:
+                book.start_job(job_id, description, **(job or {}))
+                book.settle_interrupted([job_id])
+            except HistoryFullError:
+                raise HistoryFullError(errno.ENOSPC, _full(book.path, "nothing was sent")) from None
+            runner = _Run(
                 job_id, batch_ids, call_for, client, limiter, book, book.records(job_id), **options
-            ).go()
-            book.finish_job(job_id, run.stopped)
+            )
+            run = runner.go()
+            if not runner.full:
+                try:
+                    book.finish_job(job_id, run.stopped)
+                except HistoryFullError:
+                    raise HistoryFullError(
+                        errno.ENOSPC,
+                        _full(book.path, "as the run ended; every call's outcome was recorded"),
+                    ) from None
+            if runner.full:
+                raise HistoryFullError(errno.ENOSPC, runner.full_message(book.path))
             return run
     finally:
         if own and book is not None:
@@ -210,6 +224,10 @@ class _Run:
         self.failed = self.unknown = 0
         self.account_id: str | None = None
         self._limited_since: float | None = None  # first 429 of the current refusal
+        # the history's disk filled: the run stops; outcomes recorded, and not, this run
+        self.full = False
+        self.recorded = 0
+        self.unrecorded: list[str] = []  # the states of calls that ended unrecorded
         self.sizes = None if sizes is None else np.asarray(sizes)
         if self.sizes is None:
             total = len(self.todo)
@@ -280,26 +298,33 @@ class _Run:
             self.limiter.pace()
             if self._stop.is_set():  # not attempted: reported as skipped/run_stopped
                 if recorded and self.book is not None:  # its intent: a 429 sent nothing
-                    self.book.outcome(
-                        self.job_id,
-                        call.batch_id,
-                        "not_sent",
-                        reason="run_stopped",
-                        message="the run stopped before this call was sent",
-                    )
+                    try:
+                        self.book.outcome(
+                            self.job_id,
+                            call.batch_id,
+                            "not_sent",
+                            reason="run_stopped",
+                            message="the run stopped before this call was sent",
+                        )
+                    except HistoryFullError:  # it stays "intent": maybe sent, never resent
+                        self._history_full()
                 return
             started = utc_now()
             if self.book is not None and not recorded:
-                self.book.intent(
-                    self.job_id,
-                    call.batch_id,
-                    call.key,
-                    call.operation.op_id,
-                    call.recipients,
-                    started,
-                    attempts=earlier_attempts,
-                    messages=self.messages(call) if self.messages else (),
-                )
+                try:
+                    self.book.intent(
+                        self.job_id,
+                        call.batch_id,
+                        call.key,
+                        call.operation.op_id,
+                        call.recipients,
+                        started,
+                        attempts=earlier_attempts,
+                        messages=self.messages(call) if self.messages else (),
+                    )
+                except HistoryFullError:  # not recorded, so not sent: the run stops here
+                    self._history_full()
+                    return
                 recorded = True
             self.limiter.space()  # the write took its time: never closer than the limit allows
             try:
@@ -318,6 +343,28 @@ class _Run:
             self.limiter.recover()
             self._succeeded(call, result, started, earlier_attempts)
             return
+
+    def _history_full(self) -> None:
+        with self._lock:
+            self.full = True
+        self._halt("the disk of the send history is full")
+
+    def full_message(self, path: Path) -> str:
+        """The one line for a run stopped by a full history: what it holds, what to do."""
+        with self._lock:
+            recorded, unrecorded = self.recorded, list(self.unrecorded)
+        left = len(self.todo) - recorded - len(unrecorded)
+        held = f"the {recorded:,} call(s) this run made"
+        if unrecorded:
+            went = sum(state in ("sent", "scheduled") for state in unrecorded)
+            held += (
+                f", and {len(unrecorded):,} more whose outcome could not be written ({went:,} "
+                "of them went out): kept as maybe sent, they are not sent again, so leave out "
+                "resend_unknown=True (--resend-unknown)"
+            )
+        return _full(
+            path, f"so the run stopped. It holds {held}; the {left:,} call(s) left were not sent"
+        )
 
     def _rate_limited(self, exc: RateLimitedError) -> bool:
         """A 429: slow down and try again, unless the refusal has lasted too long."""
@@ -432,17 +479,25 @@ class _Run:
         outcome = outcome + (None,) * (len(OUTCOME_COLUMNS) - len(outcome))
         status, reason, message, campaign_id, _, _, finished = outcome[:7]
         if self.book is not None:
-            self.book.outcome(
-                self.job_id,
-                call.batch_id,
-                state,
-                reason=reason,
-                message=message,
-                campaign_id=campaign_id,
-                attempts=attempts,
-                finished_at=finished,
-                counts=counts,
-            )
+            try:
+                self.book.outcome(
+                    self.job_id,
+                    call.batch_id,
+                    state,
+                    reason=reason,
+                    message=message,
+                    campaign_id=campaign_id,
+                    attempts=attempts,
+                    finished_at=finished,
+                    counts=counts,
+                )
+            except HistoryFullError:  # its intent stays: a later run counts it maybe sent
+                self._history_full()
+                with self._lock:
+                    self.unrecorded.append(state)
+            else:
+                with self._lock:
+                    self.recorded += 1
         with self._lock:
             self.outcomes[call.batch_id] = outcome
             if attempts:
@@ -456,6 +511,14 @@ class _Run:
                 self.bar.update(
                     call.recipients if self.sizes is None else int(self.sizes[call.batch_id])
                 )
+
+
+def _full(path: Path, what: str) -> str:
+    return (
+        f"could not write the send history {path}: the disk is full (no space left on "
+        f"device), {what}. Free some space and run the same command again: it skips everyone "
+        "already texted and sends the rest"
+    )
 
 
 def _int(value: Any) -> int | None:

@@ -385,6 +385,18 @@ def _how_to_get_the_report(result: Any, report_path: str) -> str:
     )
 
 
+@contextlib.contextmanager
+def history_full_exits():
+    """A send history on a full disk is one line (what it holds, how to go on), exit 1."""
+    from ptdata.bulk.ledger import HistoryFullError
+
+    try:
+        yield
+    except HistoryFullError as exc:
+        click.echo(f"error: {cli_words(str(exc))}.", err=True)
+        sys.exit(1)
+
+
 def write_plan(plan: Any, report_path: str) -> Any:
     """Write a dry run's plan as the report; a full disk is one line and exit 1."""
     from ptdata.bulk.writers import ReportWriteError

@@ -14,6 +14,7 @@ from ptdata.cli._common import (
     cli_words,
     confirm_or_exit,
     finish,
+    history_full_exits,
     open_client,
     planning_errors,
     plural,
@@ -141,14 +142,15 @@ def sync(
                 declined="nothing changed.",
             )
         try:
-            result = apply_sync(
-                the_plan,
-                client,
-                rate=rate,
-                progress=not no_progress,
-                ledger=ledger_path,
-                resend_unknown=resend_unknown,
-            )
+            with history_full_exits():
+                result = apply_sync(
+                    the_plan,
+                    client,
+                    rate=rate,
+                    progress=not no_progress,
+                    ledger=ledger_path,
+                    resend_unknown=resend_unknown,
+                )
         except UsageError as exc:
             raise click.UsageError(cli_words(str(exc))) from None
         finish(result, report_path)

@@ -19,6 +19,7 @@ from ptdata.cli._common import (
     cli_words,
     confirm_or_exit,
     finish,
+    history_full_exits,
     open_client,
     parse_now,
     planning_errors,
@@ -552,7 +553,8 @@ def _pending(stack, the_plan, client, **kwargs):
     from ptdata.bulk.sending import PendingSend
 
     try:
-        return stack.enter_context(PendingSend(the_plan, client, **kwargs))
+        with history_full_exits():
+            return stack.enter_context(PendingSend(the_plan, client, **kwargs))
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -807,7 +809,8 @@ def _send_and_write(pending, report_path, rate, no_progress) -> None:
     from ptdata.api.errors import UsageError
 
     try:
-        report = pending.run(rate=rate, progress=not no_progress)
+        with history_full_exits():
+            report = pending.run(rate=rate, progress=not no_progress)
     except UsageError as exc:
         raise click.UsageError(cli_words(str(exc))) from None
     finish(report, report_path)

@@ -197,3 +197,35 @@ def test_the_sandbox_option_runs_against_a_local_sandbox(cli, crm, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "sandbox running at http://127.0.0.1:" in result.output
+
+
+def test_a_full_disk_under_the_send_history_is_one_line_and_no_traceback(
+    cli, crm, sandbox, tmp_path, monkeypatch
+):
+    import errno
+
+    from ptdata.bulk.ledger import HistoryFullError, Ledger
+
+    def full(*args, **kwargs):
+        raise HistoryFullError(errno.ENOSPC, "could not write the send history: the disk is full")
+
+    monkeypatch.setattr(Ledger, "intent", full)
+    result = cli(
+        "contacts",
+        "sync",
+        crm,
+        "--report",
+        tmp_path / "out.csv",
+        "--yes",
+        "--base-url",
+        sandbox.url,
+        "--ledger",
+        tmp_path / "history.sqlite",
+        "--no-progress",
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: could not write the send history ")
+    assert "the 2 call(s) left were not sent" in line and "run the same command again" in line
+    assert posts(sandbox) == []  # nothing was created or changed

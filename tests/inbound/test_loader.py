@@ -381,3 +381,22 @@ def test_samples_load():
     assert set(frame["kind"]) == {"sms", "mms"}
     assert (frame.loc[frame["kind"] == "mms", "NumMedia"] == 1).all()
     assert "+16175550123" in set(frame["From"])
+
+
+def test_every_input_form_meets_the_schema(tmp_path):
+    """The loader types the frame itself (no validation pass): each form it reads, and the
+    empty frame, still passes INBOUND_SCHEMA."""
+    from ptdata.inbound.schema import INBOUND_SCHEMA
+
+    (tmp_path / "d.jsonl").write_text(
+        "\n".join([line(SMS, kind="sms"), line({**MMS, "NumMedia": "-1"}), "{torn"]) + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "e.csv").write_text("From,Body,NumMedia\n+14155550123,STOP,0\n", encoding="utf-8")
+    (tmp_path / "f.form").write_text(urlencode({**SMS, "SmsSid": "SM9"}) + "\n", encoding="utf-8")
+    empty = tmp_path / "empty" / "x.jsonl"
+    empty.parent.mkdir()
+    empty.write_text("")
+    for source in (tmp_path / "d.jsonl", tmp_path / "e.csv", tmp_path / "f.form", empty):
+        INBOUND_SCHEMA.validate(ptdata.load_inbound(source), lazy=True)
+    INBOUND_SCHEMA.validate(ptdata.load_inbound(SAMPLES), lazy=True)
