@@ -25,6 +25,7 @@ import errno
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -326,25 +327,27 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
         ws.write_string(0, c, str(name))
     # the public write_* wrap these in a decorator that also takes "A1" cell names, a fifth
     # of the time over millions of cells; the public ones if a release renames them
-    text = getattr(ws, "_write_string", ws.write_string)
-    number = getattr(ws, "_write_number", ws.write_number)
-    boolean = getattr(ws, "_write_boolean", ws.write_boolean)
-
-    def moment(r: int, c: int, v: float) -> None:
-        number(r, c, v, when)
-
+    writers = {
+        "text": getattr(ws, "_write_string", ws.write_string),
+        "number": getattr(ws, "_write_number", ws.write_number),
+        "boolean": getattr(ws, "_write_boolean", ws.write_boolean),
+    }
+    writers["moment"] = writers["number"]  # an Excel date is a number in a date format
     r = 1
     for batch in _batches(frame):
-        columns = []
+        # (column, how, format) of each column with a cell in this batch, and its values
+        cells, values = [], []
         for c, (_, s) in enumerate(batch.items()):
-            write, values = _xlsx_column(s, text, number, boolean, moment)
-            columns.append((c, write, values))
-        for i in range(len(batch)):
-            for c, write, values in columns:
-                v = values[i]
+            kind, column = _xlsx_column(s)
+            if any(v is not None for v in column):
+                cells.append((c, writers[kind], when if kind == "moment" else None))
+                values.append(column)
+        # constant memory: one row after another (a batch with no cells at all has no rows)
+        for i, row in enumerate(zip(*values, strict=True), start=r):
+            for (c, write, fmt), v in zip(cells, row, strict=True):
                 if v is not None:
-                    write(r, c, v)
-            r += 1
+                    write(i, c, v, fmt)
+        r += len(batch)
         progress.update(len(batch))
     try:
         wb.close()
@@ -356,21 +359,22 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
         ) from None
 
 
-def _xlsx_column(s: pd.Series, text, number, boolean, moment):
-    """How to write one column's cells and its values as Python objects (None: no cell)."""
+def _xlsx_column(s: pd.Series) -> tuple[str, list[Any]]:
+    """How to write one column's cells (``text``, ``number``, ``boolean`` or ``moment``) and
+    its values as Python objects (None: no cell)."""
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
         ns = s.to_numpy(dtype="datetime64[ns]")
         serial = (ns - _EXCEL_EPOCH).astype(np.float64) / _NS_PER_DAY
-        return moment, [
+        return "moment", [
             None if np.isnat(t) else v for t, v in zip(ns, serial.tolist(), strict=True)
         ]
     if pd.api.types.is_bool_dtype(s.dtype):
-        return boolean, s.astype(object).where(s.notna(), None).tolist()
+        return "boolean", s.astype(object).where(s.notna(), None).tolist()
     if pd.api.types.is_numeric_dtype(s.dtype):
         values = s.astype("float64").to_numpy()
-        return number, [None if v != v else v for v in values.tolist()]
+        return "number", [None if v != v else v for v in values.tolist()]
     col = (
         pa.array(s.astype("str"), pa.large_string())
         if _is_text(s)
@@ -383,7 +387,7 @@ def _xlsx_column(s: pd.Series, text, number, boolean, moment):
     blank = pc.equal(col, pa.scalar("", col.type))
     if pc.any(blank).as_py():  # an empty text is no cell at all, as Excel keeps it
         col = pc.if_else(blank, pa.scalar(None, col.type), col)
-    return text, col.to_pylist()
+    return "text", col.to_pylist()
 
 
 def read_report(path: str | Path) -> pd.DataFrame:
