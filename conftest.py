@@ -20,6 +20,21 @@ from pathlib import Path
 import pytest
 from _pytest.doctest import DoctestItem  # not exported by pytest itself
 
+
+def _real_history() -> tuple[Path, tuple[int, int] | None]:
+    """The user's own send history (where ptdata keeps it without PTDATA_HOME), and its state."""
+    import platformdirs
+
+    path = platformdirs.user_data_path("ptdata", appauthor=False) / "history.sqlite"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return path, None
+    return path, (stat.st_mtime_ns, stat.st_size)
+
+
+_REAL_HISTORY = _real_history()
+
 # never the user's real send history, whatever an example forgets to pass
 os.environ.setdefault("PTDATA_HOME", tempfile.mkdtemp(prefix="ptdata-home-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -56,6 +71,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if isinstance(item, DoctestItem):
             item.add_marker(pytest.mark.filterwarnings("ignore::ResourceWarning"))
+
+
+def pytest_sessionfinish(session):
+    """A run that wrote into the user's real send history fails, naming the file: tests and
+    examples keep their history under PTDATA_HOME (a temporary folder)."""
+    path, before = _REAL_HISTORY
+    if _real_history()[1] != before:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"error: the run wrote the user's real send history {path}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
