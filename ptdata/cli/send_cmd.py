@@ -690,10 +690,9 @@ def _parse_at(at: str, tz: str | None) -> datetime:
     from ptdata.timing.parse import parse_moment
 
     try:
-        return parse_moment(at, field="--at", tz=tz)
+        return parse_moment(at, field="--at", tz=tz, zone_hint=" (or give --tz America/New_York)")
     except UsageError as exc:
-        hint = "" if tz else " (or give --tz America/New_York)"
-        raise click.UsageError(str(exc) + (hint if "no UTC offset" in str(exc) else "")) from None
+        raise click.UsageError(str(exc)) from None
 
 
 def _read(sheet: str, opts: SheetOptions, to: str, region: str | None):

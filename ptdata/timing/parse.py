@@ -105,13 +105,14 @@ def parse_at(at: datetime | str) -> datetime:
 
 
 def parse_moment(
-    text: str, *, field: str, tz: str | None = None, naive: str = "refuse"
+    text: str, *, field: str, tz: str | None = None, naive: str = "refuse", zone_hint: str = ""
 ) -> datetime:
     """An instant written as ISO text (``2026-12-03T10:00-05:00``, ``...Z``), in UTC.
 
     Without an offset it is read in ``tz`` (an IANA zone name) when given; else ``naive="utc"``
     reads it as UTC (``2026-11-01`` is that day's start) and ``naive="refuse"`` refuses it.
-    ``field`` names the option in the messages (``--at``, ``--now``, ``since=``).
+    ``field`` names the option in the messages (``--at``, ``--now``, ``since=``);
+    ``zone_hint`` ends the refusal of a time without an offset (how else to give the zone).
 
     >>> parse_moment("2026-12-03T10:00-05:00", field="--at")
     datetime.datetime(2026, 12, 3, 15, 0, tzinfo=datetime.timezone.utc)
@@ -139,6 +140,7 @@ def parse_moment(
         else:
             raise UsageError(
                 f"{field} {text!r} has no UTC offset: add one, e.g. 2026-12-03T10:00-05:00"
+                + zone_hint
             )
     return moment.astimezone(UTC)
 
