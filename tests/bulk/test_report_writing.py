@@ -47,6 +47,7 @@ def full_disk(monkeypatch):
 
         monkeypatch.setattr(writers, "_open_partial", opened if room is None else cramped)
         monkeypatch.setattr(writers, "_BATCH", 100)
+        monkeypatch.setattr(writers, "_XLSX_BATCH", 100)
 
     return fill_after
 
@@ -200,6 +201,7 @@ def test_a_big_report_shows_a_progress_bar(tmp_path, monkeypatch):
 def test_text_written_in_batches_keeps_types_across_batches(tmp_path, monkeypatch):
     """A column missing in one batch and present in the next still writes as one column."""
     monkeypatch.setattr(writers, "_BATCH", 2)
+    monkeypatch.setattr(writers, "_XLSX_BATCH", 2)
     frame = pd.DataFrame(
         {
             "note": pd.Series([None, None, "=x", "02134", None], dtype="str"),
@@ -249,7 +251,7 @@ def test_xlsx_cells_are_what_xlsxwriter_writes_cell_by_cell(tmp_path, monkeypatc
             ),
         }
     )
-    monkeypatch.setattr(writers, "_BATCH", 10)  # batches of 2 rows
+    monkeypatch.setattr(writers, "_XLSX_BATCH", 2)
     ours = write_frame(frame, tmp_path / "ours.xlsx")
 
     options = {"constant_memory": True, "nan_inf_to_errors": True}
