@@ -356,6 +356,8 @@ def finish(result: Any, report_path: str) -> None:
     A report that cannot be written (a full disk) is one line saying so and how to get it
     (exit 1): the outcome of every message is already in the send history.
     """
+    import pandas as pd
+
     from ptdata.bulk.writers import ReportWriteError
 
     try:
@@ -367,7 +369,9 @@ def finish(result: Any, report_path: str) -> None:
     click.echo(result.summary())
     problems = result.frame[result.frame["status"].isin(["failed", "unknown"])]
     for _, r in problems.head(5).iterrows():
-        click.echo(f"  row {r['row']}: {r['status']} ({r['reason']}): {r['message']}", err=True)
+        # a test send's rows are staff numbers, not sheet rows: they are named by number
+        where = f"row {r['row']}" if pd.notna(r["row"]) else str(r["phone"])
+        click.echo(f"  {where}: {r['status']} ({r['reason']}): {r['message']}", err=True)
     click.echo(f"report: {out}")
     sys.exit(0 if result.ok else 1)
 

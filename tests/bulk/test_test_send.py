@@ -285,3 +285,11 @@ def test_cli_test_to_refuses_what_it_cannot_do(cli, sheet, sandbox, more, messag
     assert result.exit_code == 2
     assert message in result.output
     assert received(sandbox) == []
+
+
+def test_cli_a_test_that_fails_names_the_test_number_not_a_row(cli, sheet, sandbox):
+    sandbox.script_faults(["503"])
+    result = _cli_send(cli, sheet, sandbox, "--test-to", STAFF_A)
+    assert result.exit_code == 1
+    assert f"  {STAFF_A}: unknown (server_error)" in result.output
+    assert "<NA>" not in result.output
