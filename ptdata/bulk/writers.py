@@ -52,7 +52,7 @@ _ILLEGAL_XLSX = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _BATCH = 50_000  # rows converted and written at a time as CSV
 #: XLSX cells go through Python objects a batch at a time: writing 1M rows 10,000 at a time
 #: adds ~33 MB to the frame's memory, xlsxwriter's import included (benchmarks/bench_reports.py;
-#: 5,000 saved ~5 MB and cost ~4 % of the time)
+#: 5,000 saved ~5 MB in a 200,000-row trial, for ~4 % more time)
 _XLSX_BATCH = 10_000
 _BAR_ROWS = 100_000  # reports this big show a progress bar
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
