@@ -54,6 +54,7 @@ _BATCH = 50_000  # rows converted and written at a time as CSV
 #: adds ~33 MB to the frame's memory, xlsxwriter's import included (benchmarks/bench_reports.py;
 #: 5,000 saved ~5 MB in a 200,000-row trial, for ~4 % more time)
 _XLSX_BATCH = 10_000
+_MAX_CELL = 32_767  # UTF-16 units of text an Excel cell holds
 _BAR_ROWS = 100_000  # reports this big show a progress bar
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 _NS_PER_DAY = 86_400 * 10**9
@@ -327,8 +328,6 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
     )
     ws = wb.add_worksheet("report")
     when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    for c, name in enumerate(frame.columns):
-        ws.write_string(0, c, str(name))
     # the public write_* wrap these in a decorator that also takes "A1" cell names, a fifth
     # of the time over millions of cells; the public ones if a release renames them
     writers = {
@@ -337,6 +336,9 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
         "boolean": getattr(ws, "_write_boolean", ws.write_boolean),
     }
     writers["moment"] = writers["number"]  # an Excel date is a number in a date format
+    writers["markup"] = _markup_safe(ws, writers["text"])
+    for c, name in enumerate(frame.columns):
+        writers["markup"](0, c, str(name), None)
     r = 1
     for batch in _batches(frame, _XLSX_BATCH):
         # (column, how, format) of each column with a cell in this batch, and its values
@@ -363,9 +365,29 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
         ) from None
 
 
+def _markup_safe(ws, write_string):
+    """A text writer for cells that may begin with ``<r>``: in constant-memory mode xlsxwriter
+    copies a text that begins with ``<r>`` and ends with ``</r>`` into the sheet unescaped
+    (it takes it for one of its own rich strings), so such a text (a name from a web form, a
+    texted reply) could hide itself and add cells, formulas among them. It goes as a rich
+    string of three plain runs instead, escaped like any text: Excel shows it, and
+    ``read_report`` reads it back, exactly as written."""
+
+    def write(row: int, col: int, text: str, fmt=None) -> None:
+        if len(text) > _MAX_CELL // 2:  # cut where Excel would (xlsxwriter cuts the same)
+            text = text.encode("utf-16-le")[: 2 * _MAX_CELL].decode("utf-16-le", "ignore")
+        if text.startswith("<r>") and text.endswith("</r>"):
+            ws.write_rich_string(row, col, text[:1], text[1:-1], text[-1:])
+        else:
+            write_string(row, col, text, fmt)
+
+    return write
+
+
 def _xlsx_column(s: pd.Series) -> tuple[str, list[Any]]:
-    """How to write one column's cells (``text``, ``number``, ``boolean`` or ``moment``) and
-    its values as Python objects (None: no cell)."""
+    """How to write one column's cells (``text``, ``markup`` (text, some beginning with
+    ``<r>``), ``number``, ``boolean`` or ``moment``) and its values as Python objects (None:
+    no cell)."""
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             s = s.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -391,7 +413,8 @@ def _xlsx_column(s: pd.Series) -> tuple[str, list[Any]]:
     blank = pc.equal(col, pa.scalar("", col.type))
     if pc.any(blank).as_py():  # an empty text is no cell at all, as Excel keeps it
         col = pc.if_else(blank, pa.scalar(None, col.type), col)
-    return "text", col.to_pylist()
+    markup = pc.any(pc.starts_with(col, "<r>")).as_py()
+    return ("markup" if markup else "text"), col.to_pylist()
 
 
 def read_report(path: str | Path) -> pd.DataFrame:

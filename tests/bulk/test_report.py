@@ -81,6 +81,34 @@ def test_xlsx_writes_every_text_as_a_text_cell(tmp_path):
     assert ws["B2"].value == -3 and ws["B2"].data_type == "n"
 
 
+def test_xlsx_text_that_looks_like_the_sheets_own_markup_stays_text(tmp_path):
+    """xlsxwriter's constant-memory mode would copy "<r>...</r>" into the sheet's XML as it
+    is: a name or a texted reply could hide itself and add cells, a formula among them."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    planted = (
+        '<r><t>Ann</t></r></is></c><c r="Z2"><f>HYPERLINK("http://evil.example","x")</f>'
+        '</c><c r="Y2" t="inlineStr"><is><r><t>x</t></r>'
+    )
+    texts = [planted, "<r><t>Ann</t></r>", "<r>  spaced  </r>", "<r>", "<r>" + "a" * 40_000]
+    sheet = pd.DataFrame({"name": texts, "<r>column</r>": ["1", "2", "3", "4", "5"]})
+    path = write_frame(sheet, tmp_path / "r.xlsx")
+
+    with zipfile.ZipFile(path) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    ws = load_workbook(path).active
+    cells = [[(c.coordinate, c.value, c.data_type) for c in row] for row in ws.iter_rows()]
+    assert [c for row in cells for c, _, _ in row] == [f"{a}{r}" for r in range(1, 7) for a in "AB"]
+    assert {t for row in cells for _, _, t in row} == {"s"}
+    assert cells[0][1][1] == "<r>column</r>"
+    assert [row[0][1] for row in cells[1:5]] == texts[:4]
+    assert cells[5][0][1] == texts[4][:32_767]  # cut where Excel cuts any text
+    back = ptdata.read_report(path)
+    assert back["name"].tolist()[:4] == texts[:4]
+
+
 def test_the_report_has_every_row_in_order_and_fits_its_schema(client, run, tmp_path):
     rows = frame(
         Phone=["+14155550101", "555", "+14155550101", "(415) 555-0102"],
