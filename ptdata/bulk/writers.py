@@ -1,7 +1,8 @@
 """Write a report frame as CSV, XLSX or Parquet, safe to open in Excel; read one back.
 
 Excel runs a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, through DDE tricks, tab,
-CR or LF) as a formula. In CSV such text cells get a leading apostrophe, the OWASP advice
+CR or LF) as a formula. In CSV such text cells (column names too) get a leading apostrophe,
+the OWASP advice
 (plain signed numbers such as ``+14155550123`` are left alone: they cannot run anything);
 ``read_report`` removes it again, so what you wrote is what you read. Numeric columns are
 never touched (a number cannot be a formula). In XLSX every text cell is written as a text
@@ -24,6 +25,7 @@ import csv
 import errno
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +271,8 @@ def _write_csv(frame: pd.DataFrame, f, progress: _Progress) -> None:
     import pyarrow.csv as pcsv
 
     header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow([str(c) for c in frame.columns])
+    names = neutralise(pd.Series([str(c) for c in frame.columns], dtype="str"))
+    csv.writer(header, lineterminator="\r\n").writerow(names.tolist())
     f.write(b"\xef\xbb\xbf" + header.getvalue().encode("utf-8"))
     if not len(frame):
         return
@@ -338,7 +341,7 @@ def _write_xlsx(frame: pd.DataFrame, f, progress: _Progress) -> None:
     writers["moment"] = writers["number"]  # an Excel date is a number in a date format
     writers["markup"] = _markup_safe(ws, writers["text"])
     for c, name in enumerate(frame.columns):
-        writers["markup"](0, c, str(name), None)
+        writers["markup"](0, c, re.sub(_ILLEGAL_XLSX, "\ufffd", str(name)), None)
     r = 1
     for batch in _batches(frame, _XLSX_BATCH):
         # (column, how, format) of each column with a cell in this batch, and its values
@@ -434,6 +437,7 @@ def read_report(path: str | Path) -> pd.DataFrame:
     elif ext == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         frame = frame.replace("", pd.NA)
+        frame.columns = unneutralise(pd.Series(frame.columns, dtype="str")).tolist()
         for col in frame.columns:
             frame[col] = unneutralise(frame[col])
     else:

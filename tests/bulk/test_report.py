@@ -109,6 +109,19 @@ def test_xlsx_text_that_looks_like_the_sheets_own_markup_stays_text(tmp_path):
     assert back["name"].tolist()[:4] == texts[:4]
 
 
+def test_column_names_are_as_safe_as_cells_and_read_back_as_written(tmp_path):
+    """A column name reaches the first row of the file: Excel would run it like any cell."""
+    names = ['=HYPERLINK("http://evil.example","x")', "'=kept", "+14155550123", "Name"]
+    sheet = pd.DataFrame([["a", "b", "c", "d"]], columns=names)
+    path = write_frame(sheet, tmp_path / "r.csv")
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("\"'=HYPERLINK(") and ",''=kept,+14155550123,Name" in header
+    assert ptdata.read_report(path).columns.tolist() == names
+    sheet.columns = [*names[:3], "ctl\x01"]
+    back = ptdata.read_report(write_frame(sheet, tmp_path / "r.xlsx"))
+    assert back.columns.tolist() == [*names[:3], "ctl\ufffd"]  # as cells keep such text
+
+
 def test_the_report_has_every_row_in_order_and_fits_its_schema(client, run, tmp_path):
     rows = frame(
         Phone=["+14155550101", "555", "+14155550101", "(415) 555-0102"],
