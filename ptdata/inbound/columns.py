@@ -30,28 +30,18 @@ __all__ = [
 #: read as that from the start is never copied on its way into the frame.
 TEXT = pa.large_string()
 
-_POOL: list[pa.MemoryPool] = []
-_DECAY_MS = 1000
-
 
 def arrow_pool() -> pa.MemoryPool:
-    """The memory pool for big loads: jemalloc giving freed pages back within a second.
+    """The memory pool for big loads: the C library's allocator, not pyarrow's default.
 
-    Measured on 1M payloads (with a few repeated deliveries to drop), the dump parsed
-    memory-mapped: pyarrow's default allocator (mimalloc) peaked near 0.88 GB and spent
-    ~1.7 s in the kernel; jemalloc with no decay 0.72 GB but ~0.7 s in the kernel (page
-    faults: freed pages handed back and faulted in again); with a decay of 1 s 0.87 GB and
-    ~0.4 s, ~0.2 s faster in all. (Read through buffers instead of mapped, a 1 s decay had
-    peaked near 1.2 GB.) Only jemalloc's decay is set; the default pool is left as it is.
+    Measured on 1M payloads (``benchmarks/bench_inbound.py``'s dump, read streaming, three
+    runs each): pyarrow's default allocator (mimalloc here) took 2.8-2.9 s and peaked near
+    920 MB, spending ~1.9 s in the kernel; jemalloc (with a decay of 1 s, 5 s or none)
+    2.1-2.4 s and ~890 MB, ~0.7 s in the kernel; the system allocator 1.9-2.0 s and 725 MB,
+    ~0.5 s in the kernel: it hands big blocks back to the system as soon as they are freed,
+    and the chunks a load parses and frees are big blocks.
     """
-    if not _POOL:
-        try:
-            pool = pa.jemalloc_memory_pool()
-            pa.jemalloc_set_decay_ms(_DECAY_MS)
-        except (NotImplementedError, pa.ArrowNotImplementedError):
-            pool = pa.default_memory_pool()
-        _POOL.append(pool)
-    return _POOL[0]
+    return pa.system_memory_pool()
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -288,44 +289,43 @@ def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
     return list(zip(starts.tolist(), lengths.tolist(), strict=True))
 
 
-def _select(
-    col: pa.ChunkedArray, mask: np.ndarray | None, runs: list[tuple[int, int]] | None
-) -> pa.ChunkedArray:
-    """The kept rows of a column: zero-copy slices when the runs are long, else a copy."""
-    if mask is None:
-        return col
+def _keep_rows(columns: dict[str, pa.ChunkedArray], mask: np.ndarray) -> None:
+    """Only the kept rows of every column, in place: zero-copy slices of the whole table when
+    the runs are long (one slice per run, not per run and column), else a copy."""
+    table = pa.table(columns)
+    columns.clear()
+    runs = _kept_runs(mask)
     if runs is None:
-        return col.filter(pa.array(mask))
-    return pa.chunked_array([c for start, n in runs for c in col.slice(start, n).chunks], col.type)
+        table = table.filter(pa.array(mask))
+    else:
+        table = pa.concat_tables([table.slice(start, n) for start, n in runs])
+    columns.update(zip(table.column_names, table.columns, strict=True))
 
 
 def _to_frame(
-    columns: dict[str, pa.ChunkedArray], typed: dict[str, pd.Series], mask: np.ndarray | None
+    columns: dict[str, pa.ChunkedArray], typed: dict[str, Any], mask: np.ndarray | None
 ) -> pd.DataFrame:
     """The frame in the standard column order; each text column leaves ``columns`` as it
     enters the frame (only the first deliveries: a few dropped rows cost no copy of the
     text, see :func:`_kept_runs`)."""
-    runs = None if mask is None else _kept_runs(mask)
-
-    def take(name: str) -> pa.ChunkedArray:
-        return _select(columns.pop(name), mask, runs)
-
-    n = len(typed["kind"]) if mask is None else int(np.count_nonzero(mask))
+    columns["kind"] = typed.pop("kind")
+    if mask is not None:
+        _keep_rows(columns, mask)
+        kept = np.flatnonzero(mask)
+        typed = {k: v.take(kept).reset_index(drop=True) for k, v in typed.items()}
+    n = len(columns["kind"])
     out: dict[str, object] = {}
     for name in STANDARD_COLUMNS:
-        if name == "kind":
-            out[name] = _text_series(_select(typed["kind"], mask, runs))
-        elif name in typed:
-            series = typed[name]
-            out[name] = series if mask is None else series[mask].reset_index(drop=True)
+        if name in typed:
+            out[name] = typed[name]
         elif name in INTEGER_FIELDS:
             out[name] = pd.Series(pd.NA, index=range(n), dtype="Int64")
         elif name in columns:
-            out[name] = _text_series(take(name))
+            out[name] = _text_series(columns.pop(name))
         else:
             out[name] = pd.Series(np.nan, index=range(n), dtype=_TEXT)
     for name in list(columns):
-        out[name] = _text_series(take(name))
+        out[name] = _text_series(columns.pop(name))
     return pd.DataFrame(out, copy=False)  # typed as INBOUND_SCHEMA says (tests check it)
 
 
