@@ -290,16 +290,32 @@ def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
 
 
 def _keep_rows(columns: dict[str, pa.ChunkedArray], mask: np.ndarray) -> None:
-    """Only the kept rows of every column, in place: zero-copy slices of the whole table when
-    the runs are long (one slice per run, not per run and column), else a copy."""
+    """Only the kept rows of every column, in place: zero-copy slices of the table's record
+    batches when the runs are long (one slice per run and batch, not per run and column),
+    else a copy."""
     table = pa.table(columns)
     columns.clear()
     runs = _kept_runs(mask)
     if runs is None:
         table = table.filter(pa.array(mask))
     else:
-        table = pa.concat_tables([table.slice(start, n) for start, n in runs])
+        table = pa.Table.from_batches(_run_slices(table.to_batches(), runs), table.schema)
     columns.update(zip(table.column_names, table.columns, strict=True))
+
+
+def _run_slices(batches: list[pa.RecordBatch], runs: list[tuple[int, int]]):
+    """The rows of ``runs`` as slices of ``batches``, walking both in order (slicing a table
+    seeks each slice's first chunk from the start: 3 s for 10M rows in 1,300 chunks)."""
+    ends = np.cumsum([b.num_rows for b in batches]).tolist()
+    i = 0
+    for start, n in runs:
+        stop = start + n
+        while start < stop:
+            while ends[i] <= start:
+                i += 1
+            take = min(stop, ends[i]) - start
+            yield batches[i].slice(start - (ends[i] - batches[i].num_rows), take)
+            start += take
 
 
 def _to_frame(

@@ -229,6 +229,26 @@ def test_duplicates_across_files(tmp_path):
     assert frame.attrs["ptdata.load"]["duplicates"] == 1
 
 
+def test_repeats_dropped_across_many_files_keep_every_first_delivery_in_order(tmp_path):
+    """Long runs of first deliveries that cross from one file's rows into the next."""
+    files, expected, sid = [], [], 0
+    for f in range(4):
+        lines = []
+        for i in range(1500):
+            if i in (1, 700):  # a repeat of the line before
+                lines.append(line({**SMS, "SmsSid": f"SM{sid - 1}", "Body": "again"}))
+            else:
+                lines.append(line({**SMS, "SmsSid": f"SM{sid}", "Body": f"b{sid}"}))
+                expected.append(f"b{sid}")
+                sid += 1
+        files.append(write(tmp_path / f"{f}.jsonl", lines))
+    frame = ptdata.load_inbound(files)
+    assert frame["Body"].tolist() == expected
+    assert frame["SmsSid"].tolist() == [f"SM{b[1:]}" for b in expected]
+    assert frame["received_at"].notna().all() and frame["kind"].eq("sms").all()
+    assert frame.attrs["ptdata.load"]["duplicates"] == 8
+
+
 def test_torn_last_line_is_skipped_and_reported(tmp_path, caplog):
     lines = [line({**SMS, "SmsSid": f"SM{i}"}) for i in range(5)]
     dump = tmp_path / "crash.jsonl"
