@@ -2,11 +2,10 @@
 
 Excel runs a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, through DDE tricks, tab,
 CR or LF) as a formula. In CSV such text cells (column names too) get a leading apostrophe,
-the OWASP advice
-(plain signed numbers such as ``+14155550123`` are left alone: they cannot run anything);
-``read_report`` removes it again, so what you wrote is what you read. Numeric columns are
-never touched (a number cannot be a formula). In XLSX every text cell is written as a text
-cell, never a formula, so nothing needs changing there.
+the OWASP advice (plain signed numbers such as ``+14155550123`` are left alone: they cannot
+run anything); ``read_report`` removes it again, so what you wrote is what you read. Numeric
+columns are never touched (a number cannot be a formula). In XLSX every text cell is written
+as a text cell, never a formula, so nothing needs changing there.
 
 CSV (UTF-8 with BOM) goes through pyarrow's CSV writer, XLSX through xlsxwriter in its
 constant-memory mode, both a batch of rows at a time, with a progress bar for big reports.

@@ -292,14 +292,16 @@ def _kept_runs(mask: np.ndarray) -> list[tuple[int, int]] | None:
 def _keep_rows(columns: dict[str, pa.ChunkedArray], mask: np.ndarray) -> None:
     """Only the kept rows of every column, in place: zero-copy slices of the table's record
     batches when the runs are long (one slice per run and batch, not per run and column),
-    else a copy."""
-    table = pa.table(columns)
-    columns.clear()
+    else a copy made a column at a time (so only one column is ever held twice)."""
     runs = _kept_runs(mask)
     if runs is None:
-        table = table.filter(pa.array(mask))
-    else:
-        table = pa.Table.from_batches(_run_slices(table.to_batches(), runs), table.schema)
+        keep = pa.array(mask)
+        for name in list(columns):
+            columns[name] = columns.pop(name).filter(keep)
+        return
+    table = pa.table(columns)
+    columns.clear()
+    table = pa.Table.from_batches(_run_slices(table.to_batches(), runs), table.schema)
     columns.update(zip(table.column_names, table.columns, strict=True))
 
 
