@@ -376,12 +376,13 @@ def _markup_safe(ws, write_string):
     ``read_report`` reads it back, exactly as written."""
 
     def write(row: int, col: int, text: str, fmt=None) -> None:
-        if len(text) > _MAX_CELL // 2:  # cut where Excel would (xlsxwriter cuts the same)
-            text = text.encode("utf-16-le")[: 2 * _MAX_CELL].decode("utf-16-le", "ignore")
-        if text.startswith("<r>") and text.endswith("</r>"):
-            ws.write_rich_string(row, col, text[:1], text[1:-1], text[-1:])
-        else:
-            write_string(row, col, text, fmt)
+        if text.startswith("<r>"):
+            if len(text) > _MAX_CELL // 2:  # cut where xlsxwriter would, then look at the end
+                text = text.encode("utf-16-le")[: 2 * _MAX_CELL].decode("utf-16-le", "ignore")
+            if text.endswith("</r>"):
+                ws.write_rich_string(row, col, text[:1], text[1:-1], text[-1:])
+                return
+        write_string(row, col, text, fmt)
 
     return write
 

@@ -31,7 +31,6 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -259,10 +258,11 @@ def _first_deliveries(table: pa.Table) -> tuple[np.ndarray | None, int]:
 
 def _typed_columns(
     columns: dict[str, pa.ChunkedArray], n: int, counts: dict[str, int]
-) -> dict[str, object]:
-    """received_at, kind and the integer fields, for every row read (before dedupe)."""
+) -> dict[str, pd.Series]:
+    """received_at and the integer fields as pandas Series, for every row read (before
+    dedupe); ``kind`` is put back into ``columns`` as text, sms or mms on every row."""
     names = list(columns)
-    typed: dict[str, object] = {
+    typed: dict[str, pd.Series] = {
         name: _integers(columns.pop(name), counts, name) for name in INTEGER_FIELDS if name in names
     }
     typed["received_at"] = _received_at(
@@ -270,7 +270,7 @@ def _typed_columns(
     )
     columns.pop("received_at", None)
     media = [columns[k] for k in ("mediaURL", "MediaUrl0") if k in names]
-    typed["kind"] = _kind(columns.pop("kind", None), typed.get("NumMedia"), media, n)
+    columns["kind"] = _kind(columns.pop("kind", None), typed.get("NumMedia"), media, n)
     return typed
 
 
@@ -321,12 +321,11 @@ def _run_slices(batches: list[pa.RecordBatch], runs: list[tuple[int, int]]):
 
 
 def _to_frame(
-    columns: dict[str, pa.ChunkedArray], typed: dict[str, Any], mask: np.ndarray | None
+    columns: dict[str, pa.ChunkedArray], typed: dict[str, pd.Series], mask: np.ndarray | None
 ) -> pd.DataFrame:
     """The frame in the standard column order; each text column leaves ``columns`` as it
     enters the frame (only the first deliveries: a few dropped rows cost no copy of the
     text, see :func:`_kept_runs`)."""
-    columns["kind"] = typed.pop("kind")
     if mask is not None:
         _keep_rows(columns, mask)
         kept = np.flatnonzero(mask)
