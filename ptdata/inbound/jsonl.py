@@ -9,6 +9,15 @@ reader goes on after it. Text that is not UTF-8 is found by checking each chunk'
 in a chunk that fails, the table read from it). So a bad line costs about one more parse of
 its chunk, and memory stays bounded by the chunk size however many lines are bad.
 
+The reader is told every field name it may meet and refuses others, never inferring them:
+it would give each new name a column as long as its whole piece, so one line with a thousand
+names, or lines bringing new ones all along, would cost gigabytes. A piece holding a name it
+was not told is halved until the lines with new names are in pieces of ``_SMALL_PIECE``,
+which go through Python (:func:`ptdata.inbound.columns.records_table` gives the first names
+columns, the rest share ``extra_fields``); a name on at least a tenth of such a piece's lines
+is told to the reader from then on (with the JSON type it had), so a sender's own fields
+cost Python once, at the start.
+
 >>> table, skipped = read_jsonl([b'{"From":"+14155550123","Body":"STOP"}\\n{"From":"+1415\\n'])
 >>> table.column("Body").to_pylist(), skipped
 (['STOP'], [(2, 'torn or invalid JSON')])
@@ -18,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -27,24 +38,37 @@ import pyarrow as pa
 import pyarrow.json as pj
 
 from ptdata.inbound import sources
-from ptdata.inbound.columns import TEXT, arrow_pool, concat_text_tables, records_table, text_columns
+from ptdata.inbound.columns import (
+    TEXT,
+    FieldSlots,
+    arrow_pool,
+    concat_text_tables,
+    records_table,
+    text_columns,
+)
 from ptdata.inbound.schema import INTEGER_FIELDS, META_FIELDS, TEXT_FIELDS
 
 __all__ = ["MAX_DEPTH", "check_line", "check_payload", "read_jsonl"]
 
-#: Fields read as text by the JSON reader (the rest are inferred, then made text). The
-#: integer fields are tried as text too (form posts send "1"; naming them is ~8% faster) and
-#: left to inference once a JSON poster's number turns up.
+#: Fields the JSON reader is told from the start, as text. The integer fields are tried as
+#: text too (form posts send "1") and read as integers once a JSON poster's number turns up.
 _STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS, *INTEGER_FIELDS)
+#: A piece with field names the reader was not told is halved down to this size; then its
+#: lines go through Python.
+_SMALL_PIECE = 256 << 10
+#: A name on at least this share of such a piece's lines (and two of them) is told to the
+#: reader from then on.
+_LEARN_SHARE = 0.1
 #: Lines nested deeper are skipped (a payload nests two or three levels; pyarrow's reader
 #: crashes the process somewhere past ten thousand).
 MAX_DEPTH = 100
 _MAX_RESTARTS = 64  # per chunk; then its remaining lines go through the slow path
-_CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from")
+_CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from (\w+) to (\w+)")
 _ROW = re.compile(r" in row (\d+)\s*$")
 _BAD_UTF8 = re.compile(r"Invalid UTF8 sequence at string index (\d+)")
 _PARSE_BLOCK = 4 << 20  # pyarrow parses a chunk this much at a time, on all cores
 _BLANK = b" \t\r"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def check_line(line: bytes) -> tuple[dict | None, str | None]:
@@ -68,6 +92,8 @@ def check_line(line: bytes) -> tuple[dict | None, str | None]:
     if not isinstance(obj, dict):
         kind = {list: "array", str: "string", bool: "true/false", type(None): "null"}
         return None, f"a JSON {kind.get(type(obj), 'number')}, not an object"
+    if _SURROGATE_ESCAPE.search(line) is None and line.count(b"{") + line.count(b"[") <= MAX_DEPTH:
+        return obj, None  # UTF-8 text holds a lone surrogate only through such an escape
     why = check_payload(obj)
     return (None, why) if why else (obj, None)
 
@@ -100,15 +126,18 @@ def _depth(obj) -> int:
     return deepest
 
 
-def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int, str]]]:
+def read_jsonl(
+    source, *, whole_document=None, slots: FieldSlots | None = None
+) -> tuple[pa.Table, list[tuple[int, str]]]:
     """JSON lines from ``source`` (a :class:`~ptdata.inbound.sources.DumpSource`, or byte
     strings): a table of text columns and the skipped lines (line number, reason).
     ``whole_document(data)`` may read a file that fits in one chunk and fails as JSON lines
-    another way (a pretty-printed object); it returns a table or None.
+    another way (a pretty-printed object); it returns a table or None. ``slots`` says which
+    field names get columns (shared by the files of one load).
     """
     skipped: list[tuple[int, str]] = []
     free: list[bytearray] = []  # the chunk buffer, read into again once parsed
-    strings = set(_STRING_FIELDS)
+    fields = _Fields(slots if slots is not None else FieldSlots())
     out: list[pa.Table] = []
     with _filler(source) as fill:
         chunks = _line_chunks(fill, skipped, free)
@@ -116,13 +145,13 @@ def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int
         second = None if first is None else next(chunks, None)
         if second is None:  # the whole file in one chunk: it may be one JSON document
             if first is not None:
-                out, bad, _ = _parse_chunk(*first[:4], strings, whole_document)
+                out, bad = _parse_chunk(*first[:4], fields, whole_document)
                 skipped.extend((first[4] + i, why) for i, why in bad)
         else:  # the next chunk is read from the file while this one is parsed
             with ThreadPoolExecutor(1, thread_name_prefix="ptdata-jsonl") as pool:
                 pending = None
                 for buf, start, stop, lines, first_line in _chain(first, second, chunks):
-                    job = pool.submit(_parse_chunk, buf, start, stop, lines, strings)
+                    job = pool.submit(_parse_chunk, buf, start, stop, lines, fields)
                     if pending is not None:
                         _collect(*pending, out, skipped, free)
                     pending = job, buf, first_line
@@ -135,7 +164,7 @@ def read_jsonl(source, *, whole_document=None) -> tuple[pa.Table, list[tuple[int
 
 def _collect(job: Future, buf: bytearray, first_line: int, out, skipped, free) -> None:
     """A parsed chunk's tables and skipped lines; its buffer is free to read into again."""
-    tables, bad, _ = job.result()
+    tables, bad = job.result()
     out.extend(tables)
     skipped.extend((first_line + i, why) for i, why in bad)
     free.append(buf)
@@ -241,17 +270,85 @@ class _Lines:
         lo = int(np.searchsorted(self.starts, pos))
         return range(lo, int(np.searchsorted(self.starts, stop)))
 
+    def middle(self, pos: int, stop: int) -> int | None:
+        """The start of a line about halfway through ``[pos, stop)``, if one is inside it."""
+        k = int(np.searchsorted(self.starts, (pos + stop) // 2))
+        if k < len(self.starts) and pos < self.starts[k] < stop:
+            return int(self.starts[k])
+        return None
+
 
 class _BadRow(Exception):
     def __init__(self, row: int | None) -> None:
         self.row = row
 
 
+class _NewNames(_BadRow):
+    """The piece holds a field name the reader was not told (pyarrow does not say where)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+
+class _Fields:
+    """What the JSON reader is told: every field name it may meet, with its Arrow type."""
+
+    def __init__(self, slots: FieldSlots) -> None:
+        self.slots = slots
+        self.types: dict[str, pa.DataType] = dict.fromkeys(_STRING_FIELDS, TEXT)
+        self.dense = False  # the last refused piece went mostly through Python
+
+    def learn(self, records: list[dict]) -> None:
+        """Names on a tenth of ``records`` (and two of them) that get a column and have one
+        JSON type are told to the reader from now on; the rest stay with Python. Objects
+        stay with Python (the reader would add the keys a line lacks, as nulls, and put them
+        in its own order), except the listener's old ``payload`` envelope, unwrapped into
+        columns."""
+        need = max(2, math.ceil(len(records) * _LEARN_SHARE))
+        counts = Counter(name for rec in records for name in rec)
+        for name, n in counts.items():
+            if n < need or name in self.types:
+                continue
+            values = [rec[name] for rec in records if rec.get(name) is not None]
+            typ = _arrow_type(values, objects=name == "payload")
+            if typ is None:
+                continue
+            if name == "payload" and pa.types.is_struct(typ):  # the envelope's fields
+                if not all([self.slots.admit(f.name) for f in typ]):
+                    continue
+            elif not self.slots.admit(name):
+                continue
+            self.types[name] = typ
+
+
+def _arrow_type(values: list, *, objects: bool = False) -> pa.DataType | None:
+    """The type for the JSON reader to read these JSON values as, or None when they have
+    none (``"a"`` here, ``1`` there) or hold objects (unless ``objects``)."""
+    if not values:
+        return None
+    if all(isinstance(v, str) for v in values):
+        return TEXT
+    try:
+        typ = pa.array(values).type
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return None
+    if pa.types.is_null(typ) or (not objects and _has_struct(typ)):
+        return None
+    return typ
+
+
+def _has_struct(typ: pa.DataType) -> bool:
+    if pa.types.is_struct(typ):
+        return True
+    return any(_has_struct(typ.field(i).type) for i in range(typ.num_fields))
+
+
 class _Chunk:
     """One chunk being read: what it gave so far, in line order."""
 
-    def __init__(self, data: bytearray, start: int, stop: int) -> None:
+    def __init__(self, data: bytearray, start: int, stop: int, fields: _Fields) -> None:
         self.view = memoryview(data)[start:stop]
+        self.fields = fields
         self._lines: _Lines | None = None
         self.out: list[pa.Table] = []
         self.records: list[dict] = []
@@ -265,7 +362,7 @@ class _Chunk:
 
     def add(self, table: pa.Table) -> None:
         if self.records:
-            self.out.append(records_table(self.records))
+            self.out.append(records_table(self.records, self.fields.slots))
             self.records = []
         self.out.append(table)
 
@@ -282,8 +379,36 @@ class _Chunk:
         return True
 
     def slow(self, pos: int, stop: int) -> None:
+        """The lines starting in ``[pos, stop)`` through Python; the reader learns from them."""
+        kept = len(self.records)
         for i in self.lines.between(pos, stop):
             self.check(i)
+        self.fields.learn(self.records[kept:])
+
+    def halve(self, pos: int, stop: int, *, utf8: bool) -> None:
+        """``[pos, stop)``, which the reader refused (it holds names the reader was not told,
+        or a bad line): its halves are read apart, halved again while refused, and the
+        pieces down to ``_SMALL_PIECE`` that are still refused go through Python. After a
+        piece that went mostly through Python, the next is halved once only: when nearly
+        every line brings something new, halving further costs parses and finds nothing."""
+        todo = [(pos, stop, 0)]  # (start, stop, halvings so far: the reader tries all but 0)
+        most = 1 if self.fields.dense else 64
+        slow = 0
+        while todo:
+            a, b, depth = todo.pop()
+            if depth:
+                try:
+                    self.add(_parse(self.view[a:b], self.fields, utf8=utf8, find_row=False))
+                    continue
+                except _BadRow:
+                    pass
+            mid = self.lines.middle(a, b) if b - a > _SMALL_PIECE and depth < most else None
+            if mid is None:
+                self.slow(a, b)
+                slow += b - a
+            else:
+                todo += [(mid, b, depth + 1), (a, mid, depth + 1)]
+        self.fields.dense = 2 * slow > stop - pos
 
     def finish(self) -> list[pa.Table]:
         self.add(pa.table({}))
@@ -291,11 +416,11 @@ class _Chunk:
 
 
 def _parse_chunk(
-    data: bytearray, start: int, stop: int, newlines: int, strings: set[str], whole_document=None
-) -> tuple[list[pa.Table], list[tuple[int, str]], set[str]]:
-    """One chunk of whole lines: its tables (in line order), the skipped lines (index in the
-    chunk, reason) and the fields to read as text from now on."""
-    chunk = _Chunk(data, start, stop)
+    data: bytearray, start: int, stop: int, newlines: int, fields: _Fields, whole_document=None
+) -> tuple[list[pa.Table], list[tuple[int, str]]]:
+    """One chunk of whole lines: its tables (in line order) and the skipped lines (index in
+    the chunk, reason); ``fields`` learns the names it brings."""
+    chunk = _Chunk(data, start, stop, fields)
     view, end = chunk.view, stop - start
     barriers = _too_deep(chunk, data, start, stop, newlines)  # skipped; kept from pyarrow
     utf8 = _valid_utf8(view)  # then so is every piece of it cut at a line start
@@ -307,14 +432,18 @@ def _parse_chunk(
             chunk.slow(pos, limit)
         elif pos < limit:
             try:
-                chunk.add(_parse(view[pos:limit], strings, utf8=utf8))
+                chunk.add(_parse(view[pos:limit], fields, utf8=utf8))
             except _BadRow as bad:
                 restarts += 1
                 if whole_document is not None:
                     doc = whole_document(bytes(view))
                     if doc is not None:
-                        return [doc], [], strings
+                        return [doc], []
                     whole_document = None
+                if isinstance(bad, _NewNames):
+                    chunk.halve(pos, limit, utf8=utf8)
+                    pos = limit
+                    continue
                 line = None if bad.row is None else chunk.lines.line_of_row(pos, bad.row)
                 at = limit if line is None else int(chunk.lines.starts[line])
                 if line is None or at >= limit:
@@ -323,16 +452,16 @@ def _parse_chunk(
                     continue
                 if at > pos:  # the lines before it are fine: parse them
                     try:
-                        chunk.add(_parse(view[pos:at], strings, utf8=utf8))
+                        chunk.add(_parse(view[pos:at], fields, utf8=utf8, find_row=False))
                     except _BadRow:
-                        chunk.slow(pos, at)
+                        chunk.halve(pos, at, utf8=utf8)
                 chunk.check(line)
                 pos = int(chunk.lines.ends[line]) + 1
                 continue
         if barrier is None:
             break
         pos = int(chunk.lines.ends[barrier]) + 1
-    return chunk.finish(), chunk.skipped, strings
+    return chunk.finish(), chunk.skipped
 
 
 def _too_deep(chunk: _Chunk, data: bytearray, start: int, stop: int, newlines: int) -> list[int]:
@@ -366,16 +495,21 @@ def _valid_utf8(view: memoryview) -> bool:
     return True
 
 
-def _parse(view, strings: set[str], *, whole: bool = False, utf8: bool = False) -> pa.Table:
-    """pyarrow's JSON reader on a piece of a chunk, a few blocks at once on its threads;
-    after a failure, again in one block so the failure names the row within the piece.
-    Widens the text fields when it meets a date-like extra field or a number in an integer
-    field. ``utf8``: the bytes are known to be UTF-8, so the strings read from them are too
-    (JSON escapes decode to UTF-8 or fail the parse). Raises :class:`_BadRow`."""
+def _parse(
+    view, fields: _Fields, *, whole: bool = False, utf8: bool = False, find_row: bool = True
+) -> pa.Table:
+    """pyarrow's JSON reader on a piece of a chunk, a few blocks at once on its threads, told
+    every field name (refusing others: :class:`_NewNames`); after another failure, again in
+    one block so the failure names the row within the piece (unless not ``find_row``). An
+    integer field read as text becomes an integer once a JSON number turns up in it.
+    ``utf8``: the bytes are known to be UTF-8, so the strings read from them are too (JSON
+    escapes decode to UTF-8 or fail the parse). Raises :class:`_BadRow`."""
     block = max(len(view) + 1, 1 << 16) if whole else _PARSE_BLOCK
-    for _ in range(8):
-        schema = pa.schema([(n, TEXT) for n in sorted(strings)])
-        opts = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+    types = fields.types
+    for _ in range(1 + len(INTEGER_FIELDS)):
+        opts = pj.ParseOptions(
+            explicit_schema=pa.schema(list(types.items())), unexpected_field_behavior="error"
+        )
         try:
             table = pj.read_json(
                 pa.BufferReader(pa.py_buffer(view)),
@@ -387,27 +521,27 @@ def _parse(view, strings: set[str], *, whole: bool = False, utf8: bool = False) 
             msg = str(exc)
             if "Empty JSON file" in msg:
                 return pa.table({})
+            if "unexpected field" in msg:
+                raise _NewNames from None
             m = _CHANGED.search(msg)
-            if m and "timestamp" in msg and m.group(1) not in strings:
-                strings.add(m.group(1))
+            name = m.group(1) if m and m.group(3) == "number" else None
+            if name in INTEGER_FIELDS and types[name] == TEXT:  # a JSON poster's number
+                types[name] = pa.int64()
                 continue
-            if m and m.group(1) in INTEGER_FIELDS and m.group(1) in strings:
-                strings.discard(m.group(1))
-                continue
+            if not find_row:
+                raise _BadRow(None) from None
             if not whole:  # the row it names counts from its block: ask one block
-                return _parse(view, strings, whole=True, utf8=utf8)
+                return _parse(view, fields, whole=True, utf8=utf8)
             row = _ROW.search(msg)
             raise _BadRow(int(row.group(1)) if row else None) from None
-        dated = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
-        if dated:
-            strings.update(dated)  # re-read so "2025-03-04" stays exactly that text
-            continue
         try:
             if not utf8:
                 table.validate(full=True)  # the reader does not check that text is UTF-8
         except pa.ArrowInvalid as exc:
+            if not find_row:
+                raise _BadRow(None) from None
             if not whole:
-                return _parse(view, strings, whole=True, utf8=utf8)
+                return _parse(view, fields, whole=True, utf8=utf8)
             bad = _BAD_UTF8.search(str(exc))
             raise _BadRow(int(bad.group(1)) if bad else None) from None
         try:

@@ -38,7 +38,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ptdata.api.errors import UsageError
-from ptdata.inbound.columns import TEXT, arrow_allocations, arrow_pool, concat_text_tables
+from ptdata.inbound.columns import (
+    EXTRA_FIELDS,
+    TEXT,
+    FieldSlots,
+    arrow_allocations,
+    arrow_pool,
+    concat_text_tables,
+    null_text,
+)
 from ptdata.inbound.readers import Part, read_file
 from ptdata.inbound.schema import (
     INTEGER_FIELDS,
@@ -84,8 +92,9 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
     if errors not in ("report", "raise"):
         raise UsageError(f"errors must be 'report' or 'raise', not {errors!r}")
     files = resolve_paths(path_or_paths)
+    slots = FieldSlots()
     with arrow_allocations():
-        parts = [read_file(f) for f in files]
+        parts = [read_file(f, slots) for f in files]
         if errors == "raise":
             for part in parts:
                 if part.skipped:
@@ -94,7 +103,7 @@ def load_inbound(path_or_paths, *, errors: str = "report") -> pd.DataFrame:
                         f"{part.file}, line {line}: {why}. Fix or delete that line, or load "
                         "with errors='report' to skip it."
                     )
-        frame, report = build_frame(parts)
+        frame, report = build_frame(parts, slots)
     if report["skipped"] or report["problems"]:
         logger.warning("%s", format_load_report(report))
     frame.attrs["ptdata.load"] = report
@@ -110,7 +119,8 @@ def frame_from_records(records: list[dict]) -> pd.DataFrame:
     """
     from ptdata.inbound.columns import records_table
 
-    frame, report = build_frame([Part("<records>", records_table(list(records)))])
+    slots = FieldSlots()
+    frame, report = build_frame([Part("<records>", records_table(list(records), slots))], slots)
     frame.attrs["ptdata.load"] = report
     return frame
 
@@ -165,8 +175,9 @@ def _is_dump_name(name: str) -> bool:
 # -- typing -----------------------------------------------------------------------------------
 
 
-def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
-    """The typed inbound frame from the files' tables, and the load report.
+def build_frame(parts: list[Part], slots: FieldSlots | None = None) -> tuple[pd.DataFrame, dict]:
+    """The typed inbound frame from the files' tables, and the load report (``slots``: the
+    field names the readers gave columns, and those they kept in ``extra_fields``).
 
     The parts' tables are handed over (``part.table`` becomes None) so each column can be
     freed as soon as it is in the frame: a million payloads never exist twice in memory.
@@ -205,7 +216,15 @@ def build_frame(parts: list[Part]) -> tuple[pd.DataFrame, dict]:
         + ([f"... and {len(problems) - _MAX_LISTED} more"] if len(problems) > _MAX_LISTED else []),
         "bad_received_at": counts.get("received_at", 0),
         "bad_integers": {k: v for k, v in counts.items() if k in INTEGER_FIELDS},
+        "folded_fields": 0 if slots is None else len(slots.folded),
+        "folded_field_names": [] if slots is None else list(slots.folded)[:_MAX_LISTED],
     }
+    if slots is not None and slots.folded:
+        names = ", ".join(list(slots.folded)[:5]) + (", ..." if len(slots.folded) > 5 else "")
+        report["problems"].append(
+            f"{len(slots.folded):,} field name(s) beyond the first {slots.cap} extra ones"
+            f" ({names}) are kept per row as JSON text in the {EXTRA_FIELDS} column"
+        )
     for name, n in report["bad_integers"].items():
         report["problems"].append(
             f"{n} row(s) have a {name} that is not a whole number (left empty)"
@@ -297,12 +316,27 @@ def _keep_rows(columns: dict[str, pa.ChunkedArray], mask: np.ndarray) -> None:
     if runs is None:
         keep = pa.array(mask)
         for name in list(columns):
-            columns[name] = columns.pop(name).filter(keep)
+            col = columns.pop(name)
+            columns[name] = _sparse_filter(col, mask) if col.null_count else col.filter(keep)
         return
     table = pa.table(columns)
     columns.clear()
     table = pa.Table.from_batches(_run_slices(table.to_batches(), runs), table.schema)
     columns.update(zip(table.column_names, table.columns, strict=True))
+
+
+def _sparse_filter(col: pa.ChunkedArray, mask: np.ndarray) -> pa.ChunkedArray:
+    """The kept rows of a column with missing values: a chunk of nothing but missing values
+    stays that (:func:`null_text`, no memory per row), the others are filtered."""
+    chunks, at = [], 0
+    for chunk in col.chunks:
+        m = mask[at : at + len(chunk)]
+        at += len(chunk)
+        if chunk.null_count == len(chunk):
+            chunks.append(null_text(int(np.count_nonzero(m))))
+        else:
+            chunks.append(chunk.filter(pa.array(m)))
+    return pa.chunked_array(chunks, col.type)
 
 
 def _run_slices(batches: list[pa.RecordBatch], runs: list[tuple[int, int]]):

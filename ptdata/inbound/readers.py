@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 import pyarrow as pa
 
-from ptdata.inbound.columns import TEXT, records_table
+from ptdata.inbound.columns import EXTRA_FIELDS, TEXT, FieldSlots, records_table
 from ptdata.inbound.jsonl import check_line, check_payload, read_jsonl
 from ptdata.inbound.sources import DumpSource
 
@@ -63,32 +63,37 @@ def sniff_format(name: str, head: bytes) -> str:
     return "jsonl"
 
 
-def read_file(path: str | Path) -> Part:
+def read_file(path: str | Path, slots: FieldSlots | None = None) -> Part:
     """Read one file (any supported format, gzip or not) into a :class:`Part`.
 
     JSON lines are read streaming, a chunk at a time (gzip too); the other formats are read
-    whole (still decompressed with the bomb check).
+    whole (still decompressed with the bomb check). ``slots`` says which field names get
+    columns (shared by the files of one load; see :class:`~ptdata.inbound.columns.FieldSlots`).
     """
+    if slots is None:
+        slots = FieldSlots()
     source = DumpSource(path)
     fmt = sniff_format(source.name, source.head())
     if fmt == "jsonl":
-        table, skipped = read_jsonl(source, whole_document=_document_table)
+        table, skipped = read_jsonl(
+            source, whole_document=lambda data: _document_table(data, slots), slots=slots
+        )
         part = Part(source.name, table, skipped)
     else:
-        part = _read_bytes(source.name, source.read_all(), fmt)
+        part = _read_bytes(source.name, source.read_all(), fmt, slots)
     part.problems.extend(source.problems)
     return part
 
 
-def _read_bytes(name: str, data: bytes, fmt: str) -> Part:
+def _read_bytes(name: str, data: bytes, fmt: str, slots: FieldSlots) -> Part:
     if fmt == "csv":
-        return _read_csv(name, data)
+        return _read_csv(name, data, slots=slots)
     if fmt == "form":
-        return _read_form(name, data)
-    return _read_json_document(name, data)
+        return _read_form(name, data, slots)
+    return _read_json_document(name, data, slots)
 
 
-def _document_table(data: bytes) -> pa.Table | None:
+def _document_table(data: bytes, slots: FieldSlots) -> pa.Table | None:
     """A pretty-printed JSON object or array of objects (not JSON lines), when the file is one."""
     doc = _whole_document(data)
     if doc is None:
@@ -96,7 +101,7 @@ def _document_table(data: bytes) -> pa.Table | None:
     items = doc if isinstance(doc, list) else [doc]
     if not all(isinstance(item, dict) and check_payload(item) is None for item in items):
         return None
-    return records_table(items)
+    return records_table(items, slots)
 
 
 def _whole_document(data: bytes) -> list | dict | None:
@@ -108,7 +113,7 @@ def _whole_document(data: bytes) -> list | dict | None:
     return doc if isinstance(doc, (list, dict)) else None
 
 
-def doc_part(name: str, doc: list | dict) -> Part:
+def doc_part(name: str, doc: list | dict, slots: FieldSlots | None = None) -> Part:
     items = doc if isinstance(doc, list) else [doc]
     records, skipped = [], []
     for i, item in enumerate(items, 1):
@@ -117,14 +122,14 @@ def doc_part(name: str, doc: list | dict) -> Part:
             records.append(item)
         else:
             skipped.append((i, f"item {i} of the JSON array: {why}"))
-    return Part(name, records_table(records), skipped)
+    return Part(name, records_table(records, slots), skipped)
 
 
-def _read_json_document(name: str, data: bytes) -> Part:
+def _read_json_document(name: str, data: bytes, slots: FieldSlots) -> Part:
     """A JSON array file; a cut-short one is salvaged item by item (one object per line)."""
     doc = _whole_document(data)
     if doc is not None:
-        return doc_part(name, doc)
+        return doc_part(name, doc, slots)
     records, skipped = [], []
     for i, raw in enumerate(data.split(b"\n"), 1):
         line = raw.strip().lstrip(b"[").rstrip(b"]").strip().rstrip(b",").strip()
@@ -135,13 +140,13 @@ def _read_json_document(name: str, data: bytes) -> Part:
             skipped.append((i, why or "not a payload"))
         else:
             records.append(obj)
-    return Part(name, records_table(records), skipped)
+    return Part(name, records_table(records, slots), skipped)
 
 
 # -- form-encoded lines and CSV ---------------------------------------------------------------
 
 
-def _read_form(name: str, data: bytes) -> Part:
+def _read_form(name: str, data: bytes, slots: FieldSlots) -> Part:
     """One ``a=1&b=2`` payload per line (what Twilio posts); ``#`` lines are comments."""
     records, skipped = [], []
     for i, raw in enumerate(data.split(b"\n"), 1):
@@ -169,7 +174,7 @@ def _read_form(name: str, data: bytes) -> Part:
             else:
                 rec[k] = v
         records.append(rec)
-    return Part(name, records_table(records), skipped)
+    return Part(name, records_table(records, slots), skipped)
 
 
 def read_csv_text(path: str | Path) -> Part:
@@ -177,7 +182,9 @@ def read_csv_text(path: str | Path) -> Part:
     return _read_csv(str(path), Path(path).read_bytes(), inbound_only=False)
 
 
-def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
+def _read_csv(
+    name: str, data: bytes, *, inbound_only: bool = True, slots: FieldSlots | None = None
+) -> Part:
     """A CSV export: every cell kept as text (``02134`` stays ``02134``)."""
     try:
         text = data.decode("utf-8-sig")
@@ -214,7 +221,15 @@ def _read_csv(name: str, data: bytes, *, inbound_only: bool = True) -> Part:
             continue
         for col, cell in zip(columns, row, strict=True):
             col.append(cell)
-    table = pa.table({h: pa.array(col, TEXT) for h, col in _dedupe_names(header, columns)})
+    named = list(_dedupe_names(header, columns))
+    if slots is None:
+        slots = FieldSlots(cap=len(named))
+    kept = [(h, col) for h, col in named if slots.admit(h)]
+    table = pa.table({h: pa.array(col, TEXT) for h, col in kept})
+    if len(kept) < len(named):  # columns beyond the cap: one JSON object per row
+        rest = [(h, col) for h, col in named if not slots.admit(h)]
+        rows = [slots.fold({h: col[i] for h, col in rest}) for i in range(table.num_rows)]
+        table = table.append_column(EXTRA_FIELDS, pa.array(rows, TEXT))
     return Part(name, table, skipped, problems)
 
 
