@@ -1,12 +1,16 @@
 """Load a 1M-payload webhook dump: ``ptdata.load_inbound`` beside ``pd.read_json(lines=True)``
-and DuckDB's ``read_ndjson``, clean and with one torn line mid-file.
+and DuckDB's ``read_ndjson``, clean, with one torn line mid-file, and with made-up field names.
 
 Generates a dump in the listener's format (JSON lines, ~90% SMS / 10% MMS, a few duplicate
 deliveries, form-posted text values) in a temporary folder, then loads it with each reader in
 its own fresh subprocess, so each peak memory (ru_maxrss) is measured alone. Then the same
-dump with one line torn in the middle (what a listener crash leaves for good) is loaded, and
-with ``--big`` a 10M-payload dump. Prints time, peak memory and the ratios. Targets for
-load_inbound: <= 2 s and <= 1.2 GB for 1M payloads; the torn dump within 1.2x the clean one.
+dump with one line torn in the middle (what a listener crash leaves for good) is loaded, the
+same dump with one line of 990 made-up fields in the middle (the listener accepts up to
+1,000), and the same dump with every 250th line bringing ten field names no other line has
+(a leaked listener URL or a broken relay); with ``--big`` a 10M-payload dump. Prints time,
+peak memory and the ratios. Targets for load_inbound: <= 2 s and <= 1.2 GB for 1M payloads;
+the torn dump and the wide line within 1.2x the clean one (the flood of names has no target:
+those lines go through Python, and the figure shows what that costs).
 pyarrow's JSON reader alone (the parser load_inbound uses, on the whole file with its own
 type inference) is printed as the floor any load through it sits on, so a figure from a slow
 day can be read against it. DuckDB comes with the ``bench`` extra (``pip install -e
@@ -154,6 +158,36 @@ def tear_middle_line(path: Path, torn: Path) -> int:
     return half[:start].count(b"\n") + 1
 
 
+def widen_middle_line(path: Path, wide: Path, fields: int = 990) -> int:
+    """A copy of the dump with a line of ``fields`` made-up fields inserted in the middle;
+    returns its line number."""
+    size = path.stat().st_size
+    with open(path, "rb") as src, open(wide, "wb") as dst:
+        half = src.read(size // 2)
+        start = half.rfind(b"\n") + 1
+        dst.write(half[:start])
+        made_up = {f"x{k:04d}": "v" for k in range(fields)}
+        dst.write(json.dumps({"SmsSid": "SMwide", "From": "+14155550199", **made_up}).encode())
+        dst.write(b"\n" + half[start:])
+        while block := src.read(64 << 20):
+            dst.write(block)
+    return half[:start].count(b"\n") + 1
+
+
+def flood_names(path: Path, flood: Path, every: int = 250, names: int = 10) -> int:
+    """A copy of the dump where every ``every``-th line also carries ``names`` field names
+    no other line has; returns how many lines do."""
+    count = 0
+    with open(path, "rb") as src, open(flood, "wb") as dst:
+        for i, line in enumerate(src):
+            if i % every == every - 1:
+                extra = ",".join(f'"n{i}_{j}":"v"' for j in range(names)).encode()
+                line = line.rstrip(b"\n")[:-1] + b"," + extra + b"}\n"
+                count += 1
+            dst.write(line)
+    return count
+
+
 def _child(reader: str, path: str) -> None:
     """Runs in a fresh process: import, then time one load; print the figures as JSON.
 
@@ -274,14 +308,19 @@ def run(rows: int, tmp: Path, *, naive: bool, repeat: int, torn: bool = True) ->
         size = generate(path, rows)
     print(f"generated {rows:,} payloads ({size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     torn_path = tmp / f"inbound-{rows}-torn.jsonl"
+    wide_path = tmp / f"inbound-{rows}-wide.jsonl"
+    flood_path = tmp / f"inbound-{rows}-flood.jsonl"
     line = tear_middle_line(path, torn_path) if torn else 0
+    wide_line = widen_middle_line(path, wide_path) if torn else 0
+    flooded = flood_names(path, flood_path) if torn else 0
     os.sync()  # nothing still being written out while the loads are timed
     _quiet_note()
-    clean_runs, torn_runs = [], []
-    for _ in range(max(1, repeat)):  # clean and torn in turns: the same conditions for both
+    clean_runs, torn_runs, wide_runs = [], [], []
+    for _ in range(max(1, repeat)):  # clean and damaged in turns: the same conditions for all
         clean_runs.append(measure("load_inbound", path))
         if torn:
             torn_runs.append(measure("load_inbound", torn_path))
+            wide_runs.append(measure("load_inbound", wide_path))
     fast = min(clean_runs, key=lambda r: r["seconds"])
     print(_line("load_inbound", fast))
     if len(clean_runs) > 1:
@@ -308,6 +347,21 @@ def run(rows: int, tmp: Path, *, naive: bool, repeat: int, torn: bool = True) ->
             f"(target <= 1.2x: {'met' if max(t_ratio, m_ratio) <= 1.2 else 'MISSED'})"
         )
         torn_path.unlink()
+        wide = min(wide_runs, key=lambda r: r["seconds"])
+        print(_line(f"load_inbound, 990 made-up fields on line {wide_line:,}", wide))
+        t_ratio, m_ratio = wide["seconds"] / fast["seconds"], wide["peak_mb"] / fast["peak_mb"]
+        print(
+            f"  wide / clean: {t_ratio:.2f}x the time, {m_ratio:.2f}x the memory "
+            f"(target <= 1.2x: {'met' if max(t_ratio, m_ratio) <= 1.2 else 'MISSED'})"
+        )
+        wide_path.unlink()
+        names = measure("load_inbound", flood_path)
+        print(_line(f"load_inbound, {flooded:,} lines bringing 10 new names each", names))
+        print(
+            f"  flood / clean: {names['seconds'] / fast['seconds']:.2f}x the time, "
+            f"{names['peak_mb'] / fast['peak_mb']:.2f}x the memory (no target)"
+        )
+        flood_path.unlink()
     bare = _best("pyarrow", path, repeat)
     print(_line("pyarrow.json.read_json", bare))
     print(

@@ -59,6 +59,7 @@ _SMALL_PIECE = 256 << 10
 #: A name on at least this share of such a piece's lines (and two of them) is told to the
 #: reader from then on.
 _LEARN_SHARE = 0.1
+_LEARN_SAMPLE = 2000  # lines of a piece looked at for that
 #: Lines nested deeper are skipped (a payload nests two or three levels; pyarrow's reader
 #: crashes the process somewhere past ten thousand).
 MAX_DEPTH = 100
@@ -304,6 +305,7 @@ class _Fields:
         stay with Python (the reader would add the keys a line lacks, as nulls, and put them
         in its own order), except the listener's old ``payload`` envelope, unwrapped into
         columns."""
+        records = records[:_LEARN_SAMPLE]
         need = max(2, math.ceil(len(records) * _LEARN_SHARE))
         counts = Counter(name for rec in records for name in rec)
         for name, n in counts.items():

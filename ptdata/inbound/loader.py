@@ -4,7 +4,8 @@ Accepts the listener's dumps and exports from elsewhere: JSON lines (one payload
 flat, or ``{"received_at": ..., "payload": {...}}``), a JSON array, CSV exports, form-encoded
 lines (``From=%2B14155550123&Body=STOP``); a file, a list of files, a folder or a glob;
 gzip too. Text stays exactly as sent (``+14155550123``, ZIP ``02134``); ``received_at`` is
-UTC; ``NumMedia`` is an integer; extra fields are kept as text columns.
+UTC; ``NumMedia`` is an integer; extra fields are kept as text columns (the first 100 extra
+names in the order they turn up; any further ones per row, as JSON text, in ``extra_fields``).
 
 Duplicate deliveries (the same ``MessageSid``/``SmsSid``) keep their first copy. A bad line
 (torn JSON, text that is not UTF-8 or holds a lone surrogate, a JSON value that is not an
