@@ -228,7 +228,7 @@ def _read_csv(
     table = pa.table({h: pa.array(col, TEXT) for h, col in kept})
     if len(kept) < len(named):  # columns beyond the cap: one JSON object per row
         rest = [(h, col) for h, col in named if not slots.admit(h)]
-        rows = [slots.fold({h: col[i] for h, col in rest}) for i in range(table.num_rows)]
+        rows = [slots.fold({h: col[i] for h, col in rest}) for i in range(len(rest[0][1]))]
         table = table.append_column(EXTRA_FIELDS, pa.array(rows, TEXT))
     return Part(name, table, skipped, problems)
 
