@@ -1,8 +1,9 @@
 """Arrow tables of text: payload records and inferred JSON types made text, and the memory pool.
 
 Every column of an inbound table is text exactly as sent until the loader types the few that
-are not (``received_at``, ``NumMedia``); numbers a JSON poster sent keep their JSON spelling
-(``1`` stays ``"1"``), nested values become JSON text.
+are not (``received_at``, ``NumMedia``); whole numbers a JSON poster sent keep their JSON
+spelling (``1`` stays ``"1"``), other numbers are spelled the shortest way that reads back
+the same (``1.50`` and ``1.5`` are ``"1.5"``, ``1.0`` is ``"1"``), nested values become JSON text.
 
 A load gives columns to ptdata's own fields and to the first ``MAX_EXTRA_COLUMNS`` other
 field names in the order they turn up (a full Twilio payload has about 40); any further
@@ -134,6 +135,8 @@ def _text(v) -> str | None:
         return v
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, float):  # spelled as the JSON reader's columns spell it (1.0 is "1")
+        return pc.cast(pa.scalar(v, pa.float64()), TEXT).as_py()
     return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
 
 

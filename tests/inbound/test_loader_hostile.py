@@ -364,6 +364,7 @@ def test_a_senders_own_fields_are_columns_exactly_as_sent_and_learned_once(tmp_p
                 ApiVersion="2010-04-01",
                 NumSegments=1 + i % 3,
                 Price=-0.0079,
+                Rate=1.0,
                 Flagged=i % 2 == 0,
                 Media=["a.jpg"] * (i % 3),
             )
@@ -379,6 +380,7 @@ def test_a_senders_own_fields_are_columns_exactly_as_sent_and_learned_once(tmp_p
         "ApiVersion",
         "NumSegments",
         "Price",
+        "Rate",
         "Flagged",
         "Media",
     ]
@@ -387,6 +389,7 @@ def test_a_senders_own_fields_are_columns_exactly_as_sent_and_learned_once(tmp_p
     assert (last["NumSegments"], last["Price"], last["Flagged"]) == ("3", "-0.0079", "false")
     assert last["Media"] == '["a.jpg","a.jpg"]'
     assert rows.loc["SM29998", "Flagged"] == "true"
+    assert rows.loc["SM00000", "Rate"] == last["Rate"] == "1"  # Python, then the reader
     assert rows.loc["SM29997", "Media"] == "[]"
     assert frame.loc[frame["SmsSid"] == "SM99999", "ApiVersion"].tolist() == ["2010"]
     assert frame.attrs["ptdata.load"]["problems"] == []
