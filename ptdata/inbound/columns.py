@@ -166,7 +166,10 @@ def records_table(records: list[dict], slots: FieldSlots | None = None) -> pa.Ta
         if row.keys() - keys.keys():
             keys.update(dict.fromkeys(row))
         rows.append(row)
-    return pa.table({k: pa.array([row.get(k) for row in rows], TEXT) for k in keys})
+    if not keys:
+        return pa.table({})
+    rows_type = pa.struct([(k, TEXT) for k in keys])  # Arrow reads the dicts: ~2x a column loop
+    return pa.Table.from_struct_array(pa.array(rows, rows_type))
 
 
 def text_columns(table: pa.Table) -> pa.Table:
