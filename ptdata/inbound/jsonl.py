@@ -64,7 +64,7 @@ _LEARN_SAMPLE = 2000  # lines of a piece looked at for that
 #: crashes the process somewhere past ten thousand).
 MAX_DEPTH = 100
 _MAX_RESTARTS = 64  # per chunk; then its remaining lines go through the slow path
-_CHANGED = re.compile(r"Column\(/([^/)]+)\) changed from (\w+) to (\w+)")
+_CHANGED = re.compile(r"Column\(/([^/)]+)(/[^)]*)?\) changed from (\w+) to (\w+)")
 _ROW = re.compile(r" in row (\d+)\s*$")
 _BAD_UTF8 = re.compile(r"Invalid UTF8 sequence at string index (\d+)")
 _PARSE_BLOCK = 4 << 20  # pyarrow parses a chunk this much at a time, on all cores
@@ -508,7 +508,7 @@ def _parse(
     escapes decode to UTF-8 or fail the parse). Raises :class:`_BadRow`."""
     block = max(len(view) + 1, 1 << 16) if whole else _PARSE_BLOCK
     types = fields.types
-    for _ in range(1 + len(INTEGER_FIELDS)):
+    while True:  # each turn reads one field differently: ends within len(types) turns
         opts = pj.ParseOptions(
             explicit_schema=pa.schema(list(types.items())), unexpected_field_behavior="error"
         )
@@ -526,10 +526,14 @@ def _parse(
             if "unexpected field" in msg:
                 raise _NewNames from None
             m = _CHANGED.search(msg)
-            name = m.group(1) if m and m.group(3) == "number" else None
-            if name in INTEGER_FIELDS and types[name] == TEXT:  # a JSON poster's number
+            name = m.group(1) if m else None
+            number = m is not None and not m.group(2) and m.group(4) == "number"
+            if number and name in INTEGER_FIELDS and types[name] == TEXT:  # a JSON poster's
                 types[name] = pa.int64()
                 continue
+            if name in types and name not in _STRING_FIELDS:  # learned, now another type:
+                del types[name]  # its lines go through Python, which learns it again (the
+                continue  # type it has now, if it keeps one), instead of a restart per line
             if not find_row:
                 raise _BadRow(None) from None
             if not whole:  # the row it names counts from its block: ask one block
@@ -550,4 +554,3 @@ def _parse(
             return text_columns(table)
         except (UnicodeDecodeError, RecursionError):  # a field name that is not UTF-8 ...
             raise _BadRow(None) from None
-    raise _BadRow(None)

@@ -477,3 +477,23 @@ def test_a_rare_field_stays_on_its_row_when_repeats_are_dropped(tmp_path, double
     assert len(frame) == 20_000
     assert frame.index[frame["ErrorCode"].notna()].tolist() == [3, 12_345]
     assert frame["ErrorCode"].isna().sum() == 19_998
+
+
+def test_a_learned_field_that_changes_type_goes_to_python_without_a_restart_per_line(
+    tmp_path, monkeypatch
+):
+    """Form posts send "1", a JSON relay later sends 1: every line still loads as sent, and
+    the reader is not re-run for each line that differs."""
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 1 << 19)
+    parses = []
+    real_parse = jsonl._parse
+    monkeypatch.setattr(jsonl, "_parse", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
+    lines = [good(i, NumSegments="1" if i < 10_000 else 2) for i in range(20_000)]
+    dump = tmp_path / "mixed.jsonl"
+    dump.write_bytes(b"\n".join(lines) + b"\n")
+
+    frame = ptdata.load_inbound(dump)
+
+    assert frame["NumSegments"].tolist() == ["1"] * 10_000 + ["2"] * 10_000
+    assert frame.attrs["ptdata.load"]["problems"] == []
+    assert len(parses) < 200  # not a restart for each of the 10,000 lines
