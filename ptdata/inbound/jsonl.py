@@ -50,8 +50,8 @@ from ptdata.inbound.schema import INTEGER_FIELDS, META_FIELDS, TEXT_FIELDS
 
 __all__ = ["MAX_DEPTH", "check_line", "check_payload", "read_jsonl"]
 
-#: Fields the JSON reader is told from the start, as text. The integer fields are tried as
-#: text too (form posts send "1") and read as integers once a JSON poster's number turns up.
+#: Fields the JSON reader is told from the start, as text (form posts send NumMedia as "1";
+#: once a JSON poster's 1 turns up, the field is learned again as a number).
 _STRING_FIELDS = (*META_FIELDS, *TEXT_FIELDS, *INTEGER_FIELDS)
 #: A piece with field names the reader was not told is halved down to this size; then its
 #: lines go through Python.
@@ -64,7 +64,7 @@ _LEARN_SAMPLE = 2000  # lines of a piece looked at for that
 #: crashes the process somewhere past ten thousand).
 MAX_DEPTH = 100
 _MAX_RESTARTS = 64  # per chunk; then its remaining lines go through the slow path
-_CHANGED = re.compile(r"Column\(/([^/)]+)(/[^)]*)?\) changed from (\w+) to (\w+)")
+_CHANGED = re.compile(r"Column\(/([^/)]+)[^)]*\) changed from")
 _ROW = re.compile(r" in row (\d+)\s*$")
 _BAD_UTF8 = re.compile(r"Invalid UTF8 sequence at string index (\d+)")
 _PARSE_BLOCK = 4 << 20  # pyarrow parses a chunk this much at a time, on all cores
@@ -502,13 +502,14 @@ def _parse(
 ) -> pa.Table:
     """pyarrow's JSON reader on a piece of a chunk, a few blocks at once on its threads, told
     every field name (refusing others: :class:`_NewNames`); after another failure, again in
-    one block so the failure names the row within the piece (unless not ``find_row``). An
-    integer field read as text becomes an integer once a JSON number turns up in it.
+    one block so the failure names the row within the piece (unless not ``find_row``). A
+    field met with another JSON type than the reader was told is forgotten (and learned
+    again from the lines that go through Python).
     ``utf8``: the bytes are known to be UTF-8, so the strings read from them are too (JSON
     escapes decode to UTF-8 or fail the parse). Raises :class:`_BadRow`."""
     block = max(len(view) + 1, 1 << 16) if whole else _PARSE_BLOCK
     types = fields.types
-    while True:  # each turn reads one field differently: ends within len(types) turns
+    while True:  # each turn forgets a field, so this ends
         opts = pj.ParseOptions(
             explicit_schema=pa.schema(list(types.items())), unexpected_field_behavior="error"
         )
@@ -526,14 +527,9 @@ def _parse(
             if "unexpected field" in msg:
                 raise _NewNames from None
             m = _CHANGED.search(msg)
-            name = m.group(1) if m else None
-            number = m is not None and not m.group(2) and m.group(4) == "number"
-            if number and name in INTEGER_FIELDS and types[name] == TEXT:  # a JSON poster's
-                types[name] = pa.int64()
-                continue
-            if name in types and name not in _STRING_FIELDS:  # learned, now another type:
-                del types[name]  # its lines go through Python, which learns it again (the
-                continue  # type it has now, if it keeps one), instead of a restart per line
+            if m and m.group(1) in types:  # a field met with another JSON type is forgotten:
+                del types[m.group(1)]  # its lines go through Python, which learns it again
+                continue  # (as the type it has now, if it keeps one): no restart per line
             if not find_row:
                 raise _BadRow(None) from None
             if not whole:  # the row it names counts from its block: ask one block
