@@ -479,11 +479,9 @@ def test_a_rare_field_stays_on_its_row_when_repeats_are_dropped(tmp_path, double
     assert frame["ErrorCode"].isna().sum() == 19_998
 
 
-def test_a_learned_field_that_changes_type_goes_to_python_without_a_restart_per_line(
-    tmp_path, monkeypatch
-):
+def test_a_field_that_changes_type_is_learned_again_not_re_read_per_line(tmp_path, monkeypatch):
     """Form posts send "1", a JSON relay later sends 1: every line still loads as sent, and
-    the reader is not re-run for each line that differs."""
+    the reader is not re-run for each line that differs (it learns the new type once)."""
     monkeypatch.setattr(sources, "BLOCK_BYTES", 1 << 19)
     parses = []
     real_parse = jsonl._parse
