@@ -2,8 +2,8 @@
 
 Each chunk (about ``BLOCK_BYTES`` of whole lines) goes through pyarrow's JSON reader, a few
 blocks at once on its threads, while the next chunk is read from the file. When the reader
-stops at a line (torn JSON, a lone surrogate, a field whose JSON type changes), the chunk is
-read again in one block so the error names the row; that line is checked in Python, skipped
+stops at a line (torn JSON, a lone surrogate), the chunk is read again in one block so the
+error names the row; that line is checked in Python, skipped
 with its reason when it is bad (kept through the slow path when it is only unusual), and the
 reader goes on after it. Text that is not UTF-8 is found by checking each chunk's bytes (and
 in a chunk that fails, the table read from it). So a bad line costs about one more parse of
@@ -16,7 +16,9 @@ was not told is halved until the lines with new names are in pieces of ``_SMALL_
 which go through Python (:func:`ptdata.inbound.columns.records_table` gives the first names
 columns, the rest share ``extra_fields``); a name on at least a tenth of such a piece's lines
 is told to the reader from then on (with the JSON type it had), so a sender's own fields
-cost Python once, at the start.
+cost Python once, at the start. A field that turns up with another JSON type than the reader
+was told (a JSON poster's ``1`` where form posts sent ``"1"``) is forgotten and learned again
+the same way.
 
 >>> table, skipped = read_jsonl([b'{"From":"+14155550123","Body":"STOP"}\\n{"From":"+1415\\n'])
 >>> table.column("Body").to_pylist(), skipped
