@@ -63,7 +63,6 @@ class FieldSlots:
 
     def __init__(self, cap: int | None = None) -> None:
         self.cap = MAX_EXTRA_COLUMNS if cap is None else cap
-        self.extra: dict[str, None] = {}
         self.columns = set(_OWN)  # every name with a column
         self.folded: dict[str, int] = {}
 
@@ -71,9 +70,8 @@ class FieldSlots:
         """Whether ``name`` has (or now gets) a column."""
         if name in self.columns:
             return True
-        if name == EXTRA_FIELDS or len(self.extra) >= self.cap:
+        if name == EXTRA_FIELDS or len(self.columns) - len(_OWN) >= self.cap:
             return False
-        self.extra[name] = None
         self.columns.add(name)
         return True
 

@@ -3,11 +3,11 @@
 Each chunk (about ``BLOCK_BYTES`` of whole lines) goes through pyarrow's JSON reader, a few
 blocks at once on its threads, while the next chunk is read from the file. When the reader
 stops at a line (torn JSON, a lone surrogate), the chunk is read again in one block so the
-error names the row; that line is checked in Python, skipped
-with its reason when it is bad (kept through the slow path when it is only unusual), and the
-reader goes on after it. Text that is not UTF-8 is found by checking each chunk's bytes (and
-in a chunk that fails, the table read from it). So a bad line costs about one more parse of
-its chunk, and memory stays bounded by the chunk size however many lines are bad.
+error names the row; that line is checked in Python, skipped with its reason when it is bad
+(kept through the slow path when it is only unusual), and the reader goes on after it. Text
+that is not UTF-8 is found by checking each chunk's bytes (and in a chunk that fails, the
+table read from it). So a bad line costs about one more parse of its chunk, and memory stays
+bounded by the chunk size however many lines are bad.
 
 The reader is told every field name it may meet and refuses others, never inferring them:
 it would give each new name a column as long as its whole piece, so one line with a thousand

@@ -176,7 +176,7 @@ def _is_dump_name(name: str) -> bool:
 # -- typing -----------------------------------------------------------------------------------
 
 
-def build_frame(parts: list[Part], slots: FieldSlots | None = None) -> tuple[pd.DataFrame, dict]:
+def build_frame(parts: list[Part], slots: FieldSlots) -> tuple[pd.DataFrame, dict]:
     """The typed inbound frame from the files' tables, and the load report (``slots``: the
     field names the readers gave columns, and those they kept in ``extra_fields``).
 
@@ -217,10 +217,10 @@ def build_frame(parts: list[Part], slots: FieldSlots | None = None) -> tuple[pd.
         + ([f"... and {len(problems) - _MAX_LISTED} more"] if len(problems) > _MAX_LISTED else []),
         "bad_received_at": counts.get("received_at", 0),
         "bad_integers": {k: v for k, v in counts.items() if k in INTEGER_FIELDS},
-        "folded_fields": 0 if slots is None else len(slots.folded),
-        "folded_field_names": [] if slots is None else list(slots.folded)[:_MAX_LISTED],
+        "folded_fields": len(slots.folded),
+        "folded_field_names": list(slots.folded)[:_MAX_LISTED],
     }
-    if slots is not None and slots.folded:
+    if slots.folded:
         names = ", ".join(list(slots.folded)[:5]) + (", ..." if len(slots.folded) > 5 else "")
         report["problems"].append(
             f"{len(slots.folded):,} field name(s) beyond the first {slots.cap} extra ones"

@@ -224,10 +224,10 @@ def _read_csv(
     named = list(_dedupe_names(header, columns))
     if slots is None:
         slots = FieldSlots(cap=len(named))
-    kept = [(h, col) for h, col in named if slots.admit(h)]
-    table = pa.table({h: pa.array(col, TEXT) for h, col in kept})
-    if len(kept) < len(named):  # columns beyond the cap: one JSON object per row
-        rest = [(h, col) for h, col in named if not slots.admit(h)]
+    admitted = [(h, col, slots.admit(h)) for h, col in named]
+    table = pa.table({h: pa.array(col, TEXT) for h, col, ok in admitted if ok})
+    rest = [(h, col) for h, col, ok in admitted if not ok]
+    if rest:  # columns beyond the cap: one JSON object per row
         rows = [slots.fold({h: col[i] for h, col in rest}) for i in range(len(rest[0][1]))]
         table = table.append_column(EXTRA_FIELDS, pa.array(rows, TEXT))
     return Part(name, table, skipped, problems)
